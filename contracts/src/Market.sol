@@ -111,7 +111,8 @@ contract Market is IMarket, ReentrancyGuard {
         p.originalRounds = params.rounds;
         p.maxTrainers = params.maxTrainers;
         p.quorum = params.quorum;
-        p.committeeSize = uint8(params.evaluators.length);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        p.committeeSize = uint8(params.evaluators.length); // <= MAX_COMMITTEE
         p.rewardPerRound = params.rewardPerRound;
         p.trainerStake = params.trainerStake;
         p.evaluatorBond = params.evaluatorBond;
@@ -119,7 +120,8 @@ contract Market is IMarket, ReentrancyGuard {
         for (uint256 i; i < params.evaluators.length; ++i) {
             address e = params.evaluators[i];
             if (_seats[projectId][e].seatPlusOne != 0) revert DuplicateEvaluator(e);
-            _seats[projectId][e].seatPlusOne = uint8(i + 1);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _seats[projectId][e].seatPlusOne = uint8(i + 1); // i < MAX_COMMITTEE
         }
         _evaluators[projectId] = params.evaluators;
         _evaluatorKeys[projectId] = params.evaluatorKeys;
@@ -147,7 +149,8 @@ contract Market is IMarket, ReentrancyGuard {
         if (_ended(projectId, p)) revert ProjectEnded(projectId);
         uint256 current = _roundAt(p, block.timestamp);
         // The round in progress keeps running so trainers who already trained can be paid.
-        uint16 kept = block.timestamp < p.start ? 0 : uint16(current + 1);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint16 kept = block.timestamp < p.start ? 0 : uint16(current + 1); // current < p.rounds: not ended
         if (kept < p.rounds) p.rounds = kept;
         p.cancelled = true;
         emit ProjectCancelled(projectId, p.rounds);
