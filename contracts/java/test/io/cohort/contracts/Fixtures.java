@@ -1,0 +1,66 @@
+package io.cohort.contracts;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.Keys;
+import org.web3j.protocol.Web3j;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.gas.StaticGasProvider;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import org.web3j.utils.Convert;
+
+/**
+ * Accounts, transaction managers and stand-in CIDs shared by the chain tests and the gas report.
+ */
+final class Fixtures {
+
+    static final BigInteger GAS_PRICE = Convert.toWei("2", Convert.Unit.GWEI).toBigInteger();
+    static final BigInteger GAS_LIMIT = BigInteger.valueOf(5_000_000);
+    static final String ETH = "0x0000000000000000000000000000000000000000";
+
+    private Fixtures() {}
+
+    /** A fresh key whose account Anvil funds with {@code wei}. */
+    static Credentials fundedAccount(DevChain chain, BigInteger wei) throws Exception {
+        Credentials credentials = Credentials.create(Keys.createEcKeyPair());
+        chain.setBalance(credentials.getAddress(), wei);
+        return credentials;
+    }
+
+    /** Signs locally and polls for the receipt every 20 ms (Anvil mines at once). */
+    static RawTransactionManager tx(Web3j web3j, Credentials who) {
+        return new RawTransactionManager(
+                web3j,
+                who,
+                DevChain.CHAIN_ID,
+                new PollingTransactionReceiptProcessor(web3j, 20, 500));
+    }
+
+    static StaticGasProvider gas() {
+        return new StaticGasProvider(GAS_PRICE, GAS_LIMIT);
+    }
+
+    static BigInteger ether(String amount) {
+        return Convert.toWei(amount, Convert.Unit.ETHER).toBigIntegerExact();
+    }
+
+    /**
+     * A stand-in CIDv1 (raw codec, sha2-256) of a label: the contract only stores and echoes CIDs.
+     */
+    static byte[] cid(String label) {
+        byte[] digest = Hash.sha256(label.getBytes(StandardCharsets.UTF_8));
+        byte[] cid = new byte[36];
+        cid[0] = 0x01;
+        cid[1] = 0x55;
+        cid[2] = 0x12;
+        cid[3] = 0x20;
+        System.arraycopy(digest, 0, cid, 4, 32);
+        return cid;
+    }
+
+    static byte[] bytes32(String label) {
+        return Hash.sha3(label.getBytes(StandardCharsets.UTF_8));
+    }
+}
