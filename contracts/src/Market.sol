@@ -46,7 +46,7 @@ contract Market is IMarket, ReentrancyGuard {
         uint128 claimed;
         // slot 5
         uint128 slashed;
-        uint128 slashTaken;
+        uint128 forfeited;
         // slot 6
         uint128 stakePool;
         uint128 refunded;
@@ -165,10 +165,9 @@ contract Market is IMarket, ReentrancyGuard {
         if (amount == 0) revert NothingToClaim(projectId, msg.sender);
         p.refunded += SafeCast.toUint128(budgetPart);
         if (slashPart != 0) {
-            // slashPart <= stakePool, a uint128
-            uint128 taken = SafeCast.toUint128(slashPart);
-            p.slashTaken += taken;
-            p.stakePool -= taken;
+            // slashPart is `forfeited`, a part of stakePool
+            p.stakePool -= p.forfeited;
+            p.forfeited = 0;
         }
         emit RefundWithdrawn(projectId, msg.sender, amount);
         _pay(p.token, msg.sender, amount);
@@ -260,9 +259,10 @@ contract Market is IMarket, ReentrancyGuard {
         uint128 stake = p.trainerStake;
         uint128 slashed = slash < stake ? slash : stake;
         uint128 returned = stake - slashed;
-        if (returned > p.stakePool) revert InsufficientProjectFunds(projectId, returned, p.stakePool);
         t.stakeWithdrawn = true;
+        // The pool holds every unsettled stake plus the forfeited part of settled ones: it covers `returned`.
         p.stakePool -= returned;
+        p.forfeited += slashed;
         emit StakeWithdrawn(projectId, trainer_, returned, slashed);
         if (returned != 0) _pay(p.token, trainer_, returned);
     }
@@ -528,16 +528,21 @@ contract Market is IMarket, ReentrancyGuard {
             n == 0 || n > MAX_COMMITTEE || n != params.evaluatorKeys.length || params.quorum == 0
                 || params.quorum > n || 2 * uint256(params.quorum) <= n
         ) revert InvalidCommittee(n, params.evaluatorKeys.length, params.quorum);
-        if (params.maxTrainers == 0 || params.maxTrainers > MAX_TRAINERS) {
-            revert InvalidTrainerCap(params.maxTrainers);
-        }
+        // Every stake sits in the uint128 stake pool at once.
+        if (
+            params.maxTrainers == 0 || params.maxTrainers > MAX_TRAINERS
+                || uint256(params.trainerStake) * params.maxTrainers > type(uint128).max
+        ) revert InvalidTrainerCap(params.maxTrainers);
         if (params.rewardPerRound == 0 || uint256(params.rewardPerRound) * params.rounds > type(uint128).max)
         {
             revert InvalidReward(params.rewardPerRound);
         }
-        if (params.evaluatorPenalty > params.evaluatorBond) {
-            revert InvalidPenalty(params.evaluatorBond, params.evaluatorPenalty);
-        }
+        // Penalties (at most every bond) join the budget in the uint128 refund accounts.
+        if (
+            params.evaluatorPenalty > params.evaluatorBond
+                || uint256(params.rewardPerRound) * params.rounds + uint256(params.evaluatorBond) * n
+                    > type(uint128).max
+        ) revert InvalidPenalty(params.evaluatorBond, params.evaluatorPenalty);
     }
 
     function _project(uint256 projectId) private view returns (Project storage p) {
@@ -575,14 +580,15 @@ contract Market is IMarket, ReentrancyGuard {
     }
 
     /// @dev Budget part: reward of every round that can no longer credit, minus what was credited and
-    /// refunded, plus evaluator penalties. Slash part: slashed stake, once the project ended.
+    /// refunded, plus evaluator penalties. Slash part: the stake forfeited by trainers whose stake was settled
+    /// with `withdrawStake` (never more than their stakes, whatever a leaf's slash says).
     function _refundable(uint256 projectId, Project storage p)
         private
         view
         returns (uint256 budgetPart, uint256 slashPart)
     {
         uint256 rounds = p.rounds;
-        uint256 reservedRounds;
+        uint256 reservedRounds = 0;
         if (block.timestamp < p.start) {
             reservedRounds = rounds;
         } else {
@@ -595,10 +601,7 @@ contract Market is IMarket, ReentrancyGuard {
         uint256 reward = p.rewardPerRound;
         budgetPart =
             reward * p.originalRounds + p.penalties - reward * reservedRounds - p.credited - p.refunded;
-        if (_ended(projectId, p)) {
-            uint256 owed = p.slashed - p.slashTaken;
-            slashPart = owed < p.stakePool ? owed : p.stakePool;
-        }
+        slashPart = p.forfeited;
     }
 
     function _verifyLeaf(

@@ -18,6 +18,7 @@ interface IMarket {
     /// @param trainerStake Stake every trainer deposits at registration.
     /// @param evaluatorBond Bond every evaluator deposits before posting results (may be 0).
     /// @param evaluatorPenalty Taken from the bond of an evaluator whose result differs from the settled one.
+    /// Budget plus every evaluator's bond, and `trainerStake * maxTrainers`, must each fit in a uint128.
     /// @param start Timestamp at which round 0 opens.
     /// @param submitPeriod Seconds a round accepts submissions.
     /// @param evalPeriod Seconds evaluators have after the submission deadline to settle the round.
@@ -183,8 +184,9 @@ interface IMarket {
     function cancelProject(uint256 projectId) external;
 
     /// @notice Pays the owner what is refundable now: reward of void, unopened and cancelled rounds, the
-    /// part of settled rounds' reward that was not credited, evaluator penalties, and, once the project
-    /// ended, the trainers' slashed stake.
+    /// part of settled rounds' reward that was not credited, evaluator penalties, and the slashed part of
+    /// every stake settled with `withdrawStake` (after the project ended; anyone may settle a trainer's stake
+    /// with its leaf, so the owner need not wait for slashed trainers).
     function withdrawRefund(uint256 projectId) external;
 
     // ---------------------------------------------------------------- trainers
@@ -197,24 +199,26 @@ interface IMarket {
     /// @dev Stored as one bit and a rolling hash `keccak256(abi.encode(previous, trainer, cid))`.
     function submit(uint256 projectId, uint256 round, bytes calldata cid) external;
 
-    /// @notice Pays `trainer` its cumulative credit minus what it already claimed.
+    /// @notice Pays the trainer `account` its cumulative credit minus what it already claimed.
     /// @param credit Cumulative credit of the trainer's leaf in the latest root.
     /// @param slash Cumulative slash of the trainer's leaf in the latest root.
     /// @param proof Merkle proof of the leaf.
     function claim(
         uint256 projectId,
-        address trainer,
+        address account,
         uint128 credit,
         uint128 slash,
         bytes32[] calldata proof
     ) external;
 
-    /// @notice After the project ended, returns `trainer`'s stake minus its slashes (at most the stake).
+    /// @notice After the project ended, returns the trainer `account`'s stake minus its slashes (at most the stake).
+    /// Anyone may call it for a trainer; the stake goes to the trainer and `min(slash, stake)` becomes
+    /// refundable to the owner.
     /// @dev A trainer whose index is not covered by the latest root (or any trainer when nothing settled) has
     /// no leaf and passes an empty proof with zero credit and slash.
     function withdrawStake(
         uint256 projectId,
-        address trainer,
+        address account,
         uint128 credit,
         uint128 slash,
         bytes32[] calldata proof
@@ -259,7 +263,9 @@ interface IMarket {
         view
         returns (uint64 start, uint32 submitPeriod, uint32 evalPeriod, uint16 rounds, bool cancelled);
 
-    /// @notice A project's money: budget, cumulative credited, claimed, slashed, stakes held, refunded.
+    /// @notice A project's money: budget, cumulative credited, claimed, slashed (the settled result's
+    /// totalSlashed), stakes held (forfeited stake included until refunded), refunded (budget part, penalties
+    /// included), penalties.
     function accounts(uint256 projectId)
         external
         view
@@ -303,11 +309,11 @@ interface IMarket {
         view
         returns (RoundStatus status, bytes32 submissionsHash, bytes32 settledResult);
 
-    /// @notice Whether `trainer` submitted in `round`.
-    function hasSubmitted(uint256 projectId, uint256 round, address trainer) external view returns (bool);
+    /// @notice Whether the trainer `account` submitted in `round`.
+    function hasSubmitted(uint256 projectId, uint256 round, address account) external view returns (bool);
 
-    /// @notice The result hash `evaluator` posted for `round` (zero if none).
-    function postedResult(uint256 projectId, uint256 round, address evaluator) external view returns (bytes32);
+    /// @notice The result hash the evaluator `account` posted for `round` (zero if none).
+    function postedResult(uint256 projectId, uint256 round, address account) external view returns (bytes32);
 
     /// @notice A trainer's registration: whether registered, its index, credits claimed, stake withdrawn.
     function trainer(uint256 projectId, address account)

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IMarket} from "../src/interfaces/IMarket.sol";
+import {CreditTree, Leaf} from "./utils/CreditTree.sol";
+import {MarketFixture} from "./utils/MarketFixture.sol";
+
+contract MarketStakeTest is MarketFixture {
+    /// @dev A one-round project in `token_` (committee of one); alice, bob and carol registered; dave
+    /// registered too but is not covered by the tree, which settled with `leaves`.
+    function _endedProject(address token_, Leaf[] memory leaves) internal returns (uint256 id) {
+        IMarket.ProjectParams memory p = _params(token_, 1, 1);
+        p.rounds = 1;
+        id = _create(p);
+        _bond(id, e1);
+        _registerThree(id);
+        _register(id, dave);
+        _warpToOpen(id, 0);
+        _submitThree(id, 0);
+        _settle(id, 0, leaves);
+    }
+
+    function _slashes() internal view returns (Leaf[] memory) {
+        return
+            _leaves(
+                _leaf(alice, 0.5 ether, 0), _leaf(bob, 0.2 ether, 0.03 ether), _leaf(carol, 0, 0.25 ether)
+            );
+    }
+
+    function test_withdrawStake_returnsWholeStakeWhenNotSlashed() public {
+        // given
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        uint256 before = alice.balance;
+
+        // when
+        vm.expectEmit(address(market));
+        emit IMarket.StakeWithdrawn(id, alice, STAKE, 0);
+        _withdrawStake(id, leaves, 0);
+
+        // then
+        assertEq(alice.balance, before + STAKE);
+        (,,, bool withdrawn) = market.trainer(id, alice);
+        assertTrue(withdrawn);
+        (,,,, uint128 stakePool,,) = market.accounts(id);
+        assertEq(stakePool, 3 * STAKE);
+    }
+
+    function test_withdrawStake_returnsStakeMinusSlash() public {
+        // given
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        uint256 before = token.balanceOf(bob);
+
+        // when
+        vm.expectEmit(address(market));
+        emit IMarket.StakeWithdrawn(id, bob, STAKE - 0.03 ether, 0.03 ether);
+        _withdrawStake(id, leaves, 1);
+
+        // then
+        assertEq(token.balanceOf(bob), before + STAKE - 0.03 ether);
+    }
+
+    function test_withdrawStake_returnsNothingWhenSlashExceedsStake() public {
+        // given: carol's cumulative slash (0.25) is above her stake (0.1)
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        uint256 before = carol.balance;
+
+        // when
+        vm.expectEmit(address(market));
+        emit IMarket.StakeWithdrawn(id, carol, 0, STAKE);
+        _withdrawStake(id, leaves, 2);
+
+        // then
+        assertEq(carol.balance, before);
+        (,,, bool withdrawn) = market.trainer(id, carol);
+        assertTrue(withdrawn);
+    }
+
+    function test_withdrawStake_returnsStakeOfUncoveredTrainerWithEmptyProof() public {
+        // given: dave registered but the tree covers indices 0..2 only
+        uint256 id = _endedProject(address(0), _slashes());
+        uint256 before = dave.balance;
+
+        // when
+        vm.expectEmit(address(market));
+        emit IMarket.StakeWithdrawn(id, dave, STAKE, 0);
+        vm.prank(dave);
+        market.withdrawStake(id, dave, 0, 0, _noProof());
+
+        // then
+        assertEq(dave.balance, before + STAKE);
+    }
+
+    function test_withdrawStake_returnsStakeWhenNothingSettled() public {
+        // given: the only round went void
+        IMarket.ProjectParams memory p = _params(address(token), 1, 1);
+        p.rounds = 1;
+        uint256 id = _create(p);
+        _register(id, alice);
+        _warpToEnd(id);
+        uint256 before = token.balanceOf(alice);
+
+        // when
+        vm.prank(alice);
+        market.withdrawStake(id, alice, 0, 0, _noProof());
+
+        // then
+        assertEq(token.balanceOf(alice), before + STAKE);
+    }
+
+    function test_withdrawStake_byAnyonePaysTheTrainer() public {
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        uint256 before = bob.balance;
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+        assertEq(bob.balance, before + STAKE - 0.03 ether);
+    }
+
+    /// @dev Regression: the owner used to collect `totalSlashed` (the sum of the leaves' slashes, which
+    /// counts carol's 0.25 in full though only her 0.1 stake can be taken) from the stake pool, leaving too
+    /// little for the trainers who had not withdrawn yet: bob's withdrawal then reverted with
+    /// InsufficientProjectFunds and his stake had gone to the owner.
+    function test_withdrawStake_paysHonestTrainerAfterOwnerRefundWhenLeafSlashExceedsStake() public {
+        // given: the owner withdraws first
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        vm.prank(owner);
+        market.withdrawRefund(id);
+
+        // when: every trainer then withdraws
+        uint256 aliceBefore = alice.balance;
+        uint256 bobBefore = bob.balance;
+        _withdrawStake(id, leaves, 0);
+        _withdrawStake(id, leaves, 1);
+        _withdrawStake(id, leaves, 2);
+        vm.prank(dave);
+        market.withdrawStake(id, dave, 0, 0, _noProof());
+
+        // then: each got its stake minus min(slash, stake); the owner gets exactly carol's 0.1 and bob's 0.03
+        assertEq(alice.balance, aliceBefore + STAKE);
+        assertEq(bob.balance, bobBefore + STAKE - 0.03 ether);
+        assertEq(market.refundable(id), 0.13 ether);
+        vm.prank(owner);
+        market.withdrawRefund(id);
+        _claim(id, leaves, 0);
+        _claim(id, leaves, 1);
+        vm.prank(e1);
+        market.withdrawBond(id);
+        assertEq(address(market).balance, 0);
+    }
+
+    function test_withdrawStake_revertsBeforeEnd() public {
+        uint256 id = _createEth(1, 1);
+        _register(id, alice);
+        (uint256 endsAt,,) = market.deadlines(id, ROUNDS);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.ProjectNotEnded.selector, id, endsAt));
+        vm.prank(alice);
+        market.withdrawStake(id, alice, 0, 0, _noProof());
+    }
+
+    function test_withdrawStake_revertsForUnregisteredTrainer() public {
+        uint256 id = _endedProject(address(0), _slashes());
+        vm.expectRevert(abi.encodeWithSelector(IMarket.TrainerNotRegistered.selector, id, stranger));
+        vm.prank(stranger);
+        market.withdrawStake(id, stranger, 0, 0, _noProof());
+    }
+
+    function test_withdrawStake_revertsWhenAlreadyWithdrawn() public {
+        // given
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        _withdrawStake(id, leaves, 0);
+        bytes32[] memory proof = CreditTree.proof(leaves, 0);
+
+        // when / then
+        vm.expectRevert(abi.encodeWithSelector(IMarket.StakeAlreadyWithdrawn.selector, id, alice));
+        vm.prank(alice);
+        market.withdrawStake(id, alice, 0.5 ether, 0, proof);
+    }
+
+    function test_withdrawStake_revertsWhenCoveredTrainerHidesSlash() public {
+        // given: carol pretends she was not slashed
+        uint256 id = _endedProject(address(0), _slashes());
+
+        // when / then
+        vm.expectRevert(abi.encodeWithSelector(IMarket.InvalidProof.selector, id, carol));
+        vm.prank(carol);
+        market.withdrawStake(id, carol, 0, 0, _noProof());
+    }
+
+    function test_withdrawStake_revertsWhenUncoveredTrainerNamesCredit() public {
+        uint256 id = _endedProject(address(0), _slashes());
+        vm.expectRevert(abi.encodeWithSelector(IMarket.InvalidProof.selector, id, dave));
+        vm.prank(dave);
+        market.withdrawStake(id, dave, 1, 0, _noProof());
+    }
+
+    function test_withdrawStake_revertsWhenUncoveredTrainerNamesSlash() public {
+        uint256 id = _endedProject(address(0), _slashes());
+        vm.expectRevert(abi.encodeWithSelector(IMarket.InvalidProof.selector, id, dave));
+        vm.prank(dave);
+        market.withdrawStake(id, dave, 0, 1, _noProof());
+    }
+
+    function test_withdrawStake_revertsForUnknownProject() public {
+        vm.expectRevert(abi.encodeWithSelector(IMarket.ProjectNotFound.selector, 4));
+        vm.prank(alice);
+        market.withdrawStake(4, alice, 0, 0, _noProof());
+    }
+}
