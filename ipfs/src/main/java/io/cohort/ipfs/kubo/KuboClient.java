@@ -1,0 +1,474 @@
+package io.cohort.ipfs.kubo;
+
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.IpfsException;
+import io.cohort.ipfs.unixfs.DagReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.SequenceInputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A client of Kubo's RPC API ({@code /api/v0}). Adds use Kubo's CIDv1 defaults spelled out ({@code
+ * cid-version=1, raw-leaves, chunker=size-262144, hash=sha2-256}) so the CIDs equal those of {@link
+ * io.cohort.ipfs.EmbeddedStore}; uploads and downloads stream, so no file is ever held in memory.
+ * Reads take the interior nodes with {@code block/get} and the leaves from one {@code cat} stream,
+ * cut at the sizes the nodes declare, and verify every block against its CID before handing out its
+ * bytes.
+ *
+ * <p>Calls that can be repeated safely (reads, pins, stats, and adds from a file or byte array) are
+ * retried on connection errors, at most {@link Options#attempts} times with doubling backoff; an
+ * add from a stream cannot be replayed and fails at once. Every error names the endpoint and the
+ * CID.
+ */
+public final class KuboClient implements ContentStore {
+
+    /**
+     * Timeouts and retries.
+     *
+     * @param connectTimeout to open a connection
+     * @param callTimeout until the response headers of a small call (everything but add and reads)
+     * @param attempts tries of a repeatable call on connection errors (1 = no retry)
+     * @param backoff wait before the first retry, doubled for each next one
+     * @param readAhead leaves fetched in parallel ahead of the reader
+     */
+    public record Options(
+            Duration connectTimeout,
+            Duration callTimeout,
+            int attempts,
+            Duration backoff,
+            int readAhead) {
+        public static Options defaults() {
+            return new Options(
+                    Duration.ofSeconds(5), Duration.ofSeconds(60), 4, Duration.ofMillis(200), 8);
+        }
+    }
+
+    private static final String ADD_OPTIONS =
+            "cid-version=1&raw-leaves=true&chunker=size-262144&hash=sha2-256&pin=true&quieter=true&progress=false";
+    private static final Pattern HASH = Pattern.compile("\"Hash\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern MESSAGE =
+            Pattern.compile("\"Message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private final URI api;
+    private final Options options;
+    private final HttpClient http;
+    private final ExecutorService fetchers;
+
+    private KuboClient(URI api, Options options) {
+        this.api = api;
+        this.options = options;
+        this.http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(options.connectTimeout())
+                        .build();
+        this.fetchers =
+                Executors.newFixedThreadPool(
+                        Math.max(1, options.readAhead()),
+                        r -> {
+                            Thread t = new Thread(r, "kubo-fetch");
+                            t.setDaemon(true);
+                            return t;
+                        });
+    }
+
+    /** A client of the API at {@code api} (for example {@code http://127.0.0.1:5001}). */
+    public static KuboClient connect(URI api) {
+        return connect(api, Options.defaults());
+    }
+
+    public static KuboClient connect(URI api, Options options) {
+        return new KuboClient(api, options);
+    }
+
+    /** Kubo's version string ({@code /api/v0/version}). */
+    public String version() throws IOException {
+        return field(callString("version", null, ""), "Version");
+    }
+
+    /** The node's peer id ({@code /api/v0/id}). */
+    public String id() throws IOException {
+        return field(callString("id", null, ""), "ID");
+    }
+
+    /** Adds a stream; not retried (a consumed stream cannot be replayed). */
+    @Override
+    public Cid add(InputStream in) throws IOException {
+        return addOnce(in, null);
+    }
+
+    /** Adds bytes, retried on connection errors. */
+    @Override
+    public Cid add(byte[] bytes) throws IOException {
+        return retrying("add", null, () -> addOnce(new ByteArrayInputStream(bytes), null));
+    }
+
+    /** Adds a file, streamed from disk, retried on connection errors. */
+    @Override
+    public Cid add(Path file) throws IOException {
+        return retrying(
+                "add",
+                null,
+                () -> {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        return addOnce(in, file.getFileName().toString());
+                    }
+                });
+    }
+
+    private Cid addOnce(InputStream in, String name) throws IOException {
+        String boundary = "cohort-" + UUID.randomUUID();
+        String head =
+                "--"
+                        + boundary
+                        + "\r\n"
+                        + "Content-Disposition: form-data; name=\"file\"; filename=\""
+                        + (name == null ? "data" : name.replaceAll("[\"\\r\\n]", "_"))
+                        + "\"\r\n"
+                        + "Content-Type: application/octet-stream\r\n\r\n";
+        String tail = "\r\n--" + boundary + "--\r\n";
+        HttpRequest request =
+                HttpRequest.newBuilder(endpoint("add", ADD_OPTIONS))
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(
+                                HttpRequest.BodyPublishers.ofInputStream(
+                                        () ->
+                                                new SequenceInputStream(
+                                                        Collections.enumeration(
+                                                                List.of(
+                                                                        new ByteArrayInputStream(
+                                                                                head.getBytes(
+                                                                                        StandardCharsets
+                                                                                                .UTF_8)),
+                                                                        in,
+                                                                        new ByteArrayInputStream(
+                                                                                tail.getBytes(
+                                                                                        StandardCharsets
+                                                                                                .UTF_8)))))))
+                        .build();
+        String body = send("add", null, request);
+        Matcher m = HASH.matcher(body);
+        String hash = null;
+        while (m.find()) {
+            hash = m.group(1);
+        }
+        if (hash == null) {
+            throw new IpfsException(where("add") + " answered without a Hash: " + abbreviate(body));
+        }
+        return Cid.parse(hash);
+    }
+
+    @Override
+    public InputStream read(Cid cid) throws IOException {
+        // fail early and clearly when the root is absent, instead of on the first read()
+        byte[] root = getBlock(cid);
+        // the root was just fetched: hand it to the reader (which verifies it) instead of asking
+        // twice
+        DagReader.BlockSource blocks = c -> c.equals(cid) ? root : getBlock(c);
+        return new DagReader(where("cat"), blocks, () -> catUnverified(cid), cid);
+    }
+
+    /**
+     * The file's bytes fetched block by block ({@code block/get}, leaves fetched ahead in
+     * parallel), each verified: slower than {@link #read} over one {@code cat} stream, but it needs
+     * nothing but blocks.
+     */
+    public InputStream readByBlocks(Cid cid) throws IOException {
+        getBlock(cid);
+        return new DagReader(
+                where("block/get"), this::getBlock, cid, fetchers, options.readAhead());
+    }
+
+    /** The raw bytes of one block ({@code block/get}), unverified; {@link #read} verifies. */
+    public byte[] getBlock(Cid cid) throws IOException {
+        return retrying(
+                "block/get",
+                cid,
+                () -> {
+                    HttpRequest request = post("block/get", "arg=" + cid, options.callTimeout());
+                    HttpResponse<InputStream> response = exchange("block/get", cid, request);
+                    try (InputStream body = response.body()) {
+                        if (response.statusCode() != 200) {
+                            throw failure(
+                                    "block/get",
+                                    cid,
+                                    response.statusCode(),
+                                    new String(body.readNBytes(4096), StandardCharsets.UTF_8));
+                        }
+                        long declared =
+                                response.headers().firstValueAsLong("Content-Length").orElse(-1);
+                        if (declared > DagReader.MAX_BLOCK_SIZE) {
+                            throw new IpfsException(
+                                    where("block/get")
+                                            + ": block "
+                                            + cid
+                                            + " is "
+                                            + declared
+                                            + " bytes, above the 2 MiB limit");
+                        }
+                        byte[] block = body.readNBytes(DagReader.MAX_BLOCK_SIZE + 1);
+                        if (block.length > DagReader.MAX_BLOCK_SIZE) {
+                            throw new IpfsException(
+                                    where("block/get")
+                                            + ": block "
+                                            + cid
+                                            + " is above the 2 MiB limit");
+                        }
+                        return block;
+                    }
+                });
+    }
+
+    /** The file's bytes as Kubo's {@code cat} streams them: fast, but not verified here. */
+    public InputStream catUnverified(Cid cid) throws IOException {
+        HttpRequest request = post("cat", "arg=" + cid, null);
+        HttpResponse<InputStream> response = exchange("cat", cid, request);
+        if (response.statusCode() != 200) {
+            try (InputStream body = response.body()) {
+                throw failure(
+                        "cat",
+                        cid,
+                        response.statusCode(),
+                        new String(body.readNBytes(4096), StandardCharsets.UTF_8));
+            }
+        }
+        return response.body();
+    }
+
+    @Override
+    public void pin(Cid cid) throws IOException {
+        retrying("pin/add", cid, () -> callString("pin/add", cid, "arg=" + cid));
+    }
+
+    @Override
+    public void unpin(Cid cid) throws IOException {
+        retrying("pin/rm", cid, () -> callString("pin/rm", cid, "arg=" + cid));
+    }
+
+    /** Whether Kubo holds a recursive (or direct) pin on {@code cid}. */
+    public boolean isPinned(Cid cid) throws IOException {
+        try {
+            String body = retrying("pin/ls", cid, () -> callString("pin/ls", cid, "arg=" + cid));
+            return body.contains(cid.toString());
+        } catch (KuboCallException e) {
+            if (e.getMessage().contains("is not pinned")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean has(Cid cid) throws IOException {
+        try {
+            // offline: look in the local repository only, never ask the network
+            retrying(
+                    "block/stat",
+                    cid,
+                    () -> callString("block/stat", cid, "arg=" + cid + "&offline=true"));
+            return true;
+        } catch (KuboCallException e) {
+            if (e.getMessage().contains("not found")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public Stat stat(Cid cid) throws IOException {
+        String blockStat =
+                retrying(
+                        "block/stat",
+                        cid,
+                        () -> callString("block/stat", cid, "arg=" + cid + "&offline=true"));
+        long blockSize = Long.parseLong(field(blockStat, "Size"));
+        byte[] root = getBlock(cid);
+        if (!cid.matches(root, root.length)) {
+            throw new io.cohort.ipfs.ContentMismatchException(
+                    where("block/get"), cid, "does not hash to its CID");
+        }
+        long fileSize = blockSize;
+        if (cid.codec() == Cid.DAG_PB) {
+            var node = io.cohort.ipfs.unixfs.DagPbNode.decode(root);
+            fileSize =
+                    io.cohort.ipfs.unixfs.UnixFsData.decode(node.data(), node.links().size())
+                            .fileSize();
+        }
+        return new Stat(cid, blockSize, fileSize);
+    }
+
+    /** The API endpoint this client talks to. */
+    public URI api() {
+        return api;
+    }
+
+    @Override
+    public void close() {
+        fetchers.shutdownNow();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /** A call Kubo answered with an error (not a connection problem): never retried. */
+    public static final class KuboCallException extends IpfsException {
+        private static final long serialVersionUID = 1L;
+
+        KuboCallException(String message) {
+            super(message);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T retrying(String command, Cid cid, Call<T> call) throws IOException {
+        long wait = options.backoff().toMillis();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.run();
+            } catch (ConnectionLost e) {
+                if (attempt >= options.attempts()) {
+                    throw new IpfsException(
+                            e.getMessage() + " (gave up after " + attempt + " attempts)",
+                            e.getCause());
+                }
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(where(command) + ": interrupted while retrying");
+            }
+            wait *= 2;
+        }
+    }
+
+    /** Connection refused, reset or timed out: the call may be repeated. */
+    private static final class ConnectionLost extends IpfsException {
+        private static final long serialVersionUID = 1L;
+
+        ConnectionLost(String message, IOException cause) {
+            super(message, cause);
+        }
+    }
+
+    private String callString(String command, Cid cid, String query) throws IOException {
+        return send(command, cid, post(command, query, options.callTimeout()));
+    }
+
+    private String send(String command, Cid cid, HttpRequest request) throws IOException {
+        HttpResponse<InputStream> response = exchange(command, cid, request);
+        String body;
+        try (InputStream in = response.body()) {
+            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw lost(command, cid, e);
+        }
+        if (response.statusCode() != 200) {
+            throw failure(command, cid, response.statusCode(), body);
+        }
+        return body;
+    }
+
+    private HttpResponse<InputStream> exchange(String command, Cid cid, HttpRequest request)
+            throws IOException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(where(command) + ": interrupted" + about(cid));
+        } catch (IOException e) {
+            throw lost(command, cid, e);
+        }
+    }
+
+    private IpfsException lost(String command, Cid cid, IOException e) {
+        String what =
+                e instanceof HttpConnectTimeoutException
+                        ? "connection timed out"
+                        : e instanceof HttpTimeoutException
+                                ? "no answer in time"
+                                : e instanceof ConnectException
+                                        ? "connection refused"
+                                        : "connection lost ("
+                                                + e.getClass().getSimpleName()
+                                                + (e.getMessage() == null
+                                                        ? ""
+                                                        : ": " + e.getMessage())
+                                                + ")";
+        String message = where(command) + ": " + what + about(cid);
+        if (e instanceof HttpTimeoutException && !(e instanceof HttpConnectTimeoutException)) {
+            return new IpfsException(message, e);
+        }
+        return new ConnectionLost(message, e);
+    }
+
+    private KuboCallException failure(String command, Cid cid, int status, String body) {
+        Matcher m = MESSAGE.matcher(body);
+        String reason = m.find() ? m.group(1).replace("\\\"", "\"") : abbreviate(body);
+        return new KuboCallException(
+                where(command) + " answered " + status + about(cid) + ": " + reason);
+    }
+
+    private HttpRequest post(String command, String query, Duration timeout) {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(endpoint(command, query))
+                        .POST(HttpRequest.BodyPublishers.noBody());
+        if (timeout != null) {
+            b.timeout(timeout);
+        }
+        return b.build();
+    }
+
+    private URI endpoint(String command, String query) {
+        String q = query == null || query.isEmpty() ? "" : "?" + query;
+        return api.resolve("/api/v0/" + command + q);
+    }
+
+    private String where(String command) {
+        return api.resolve("/api/v0/" + command).toString();
+    }
+
+    private static String about(Cid cid) {
+        return cid == null ? "" : " for " + cid;
+    }
+
+    private String field(String json, String name) throws IpfsException {
+        Matcher m =
+                Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*(\"([^\"]*)\"|(\\d+))")
+                        .matcher(json);
+        if (!m.find()) {
+            throw new IpfsException(api + " answered without " + name + ": " + abbreviate(json));
+        }
+        return m.group(2) != null ? m.group(2) : m.group(3);
+    }
+
+    private static String abbreviate(String s) {
+        String one = s.strip().replaceAll("\\s+", " ");
+        return one.length() <= 200 ? one : one.substring(0, 197) + "...";
+    }
+}

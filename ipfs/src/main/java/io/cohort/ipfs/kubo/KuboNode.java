@@ -1,0 +1,325 @@
+package io.cohort.ipfs.kubo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A private Kubo node for tests and the demo: a temporary repository (test profile: no bootstrap
+ * peers, no mDNS, loopback only), the RPC API on a free loopback port, the daemon started with
+ * {@code --offline} so it never dials out, stopped by its PID, the repository deleted on close.
+ *
+ * <pre>{@code
+ * try (KuboNode node = KuboNode.start(); KuboClient ipfs = KuboClient.connect(node.apiUrl())) {
+ *     Cid cid = ipfs.add(bytes);
+ * }
+ * }</pre>
+ */
+public final class KuboNode implements AutoCloseable {
+
+    private static final String IPFS_RELATIVE = ".tools/bin/ipfs";
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path binary;
+    private final Path repo;
+    private final int apiPort;
+    private final Path log;
+    private Process daemon;
+
+    private KuboNode(Path binary, Path repo, int apiPort) {
+        this.binary = binary;
+        this.repo = repo;
+        this.apiPort = apiPort;
+        this.log = repo.resolve("daemon.log");
+    }
+
+    /** Initialises a fresh repository and starts the daemon; waits until the API answers. */
+    public static KuboNode start() {
+        Path binary = locate();
+        Path repo;
+        try {
+            repo = Files.createTempDirectory("cohort-kubo-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a Kubo repository folder", e);
+        }
+        KuboNode node = new KuboNode(binary, repo, freePort());
+        try {
+            node.init();
+            node.startDaemon();
+            return node;
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    /** The RPC API, {@code http://127.0.0.1:<port>}. */
+    public URI apiUrl() {
+        return URI.create("http://127.0.0.1:" + apiPort);
+    }
+
+    /** The API as a multiaddr, for the CLI's {@code --api}. */
+    public String apiMultiaddr() {
+        return "/ip4/127.0.0.1/tcp/" + apiPort;
+    }
+
+    /** The daemon's process id (-1 when stopped). */
+    public long pid() {
+        return daemon != null && daemon.isAlive() ? daemon.pid() : -1;
+    }
+
+    /** The repository folder. */
+    public Path repo() {
+        return repo;
+    }
+
+    /** The Kubo binary this node runs. */
+    public Path binary() {
+        return binary;
+    }
+
+    /** Kills the daemon at once (SIGKILL), as a crash would; the repository stays. */
+    public void kill() {
+        if (daemon != null) {
+            daemon.destroyForcibly();
+            waitFor(daemon, 10);
+            // a killed daemon leaves its lock behind; the next start must not trip over it
+            try {
+                Files.deleteIfExists(repo.resolve("repo.lock"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the lock of " + repo, e);
+            }
+        }
+    }
+
+    /** Stops the daemon (SIGTERM, then SIGKILL after ten seconds); the repository stays. */
+    public void stop() {
+        if (daemon != null && daemon.isAlive()) {
+            daemon.destroy();
+            if (!waitFor(daemon, 10)) {
+                daemon.destroyForcibly();
+                waitFor(daemon, 10);
+            }
+        }
+    }
+
+    /**
+     * Starts the daemon again on the same repository and port (after {@link #stop} or {@link
+     * #kill}).
+     */
+    public void restart() {
+        stop();
+        startDaemon();
+    }
+
+    /**
+     * Runs the {@code ipfs} CLI against this node's API and returns its standard output; fails with
+     * the CLI's error output when it exits non-zero.
+     */
+    public String cli(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.add("--api=" + apiMultiaddr());
+        command.addAll(List.of(args));
+        return run(command, Duration.ofMinutes(5));
+    }
+
+    /** Stops the daemon and deletes the repository. */
+    @Override
+    public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(repo)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is harmless
+        }
+    }
+
+    private void init() {
+        run(
+                List.of(binary.toString(), "init", "--profile=test", "--empty-repo"),
+                Duration.ofMinutes(1));
+        config("Addresses.API", "\"" + apiMultiaddr() + "\"");
+        config("Addresses.Gateway", "\"/ip4/127.0.0.1/tcp/" + freePort() + "\"");
+        config("Addresses.Swarm", "[]");
+        config("Bootstrap", "[]");
+    }
+
+    private void config(String key, String json) {
+        run(List.of(binary.toString(), "config", "--json", key, json), Duration.ofMinutes(1));
+    }
+
+    private void startDaemon() {
+        ProcessBuilder pb =
+                new ProcessBuilder(binary.toString(), "daemon", "--offline")
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .directory(repo.toFile());
+        pb.environment().put("IPFS_PATH", repo.toString());
+        try {
+            daemon = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + binary + " daemon", e);
+        }
+        awaitApi();
+    }
+
+    private void awaitApi() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest version =
+                HttpRequest.newBuilder(apiUrl().resolve("/api/v0/version"))
+                        .timeout(Duration.ofSeconds(2))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build();
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!daemon.isAlive()) {
+                throw new IllegalStateException(
+                        "kubo daemon exited with "
+                                + daemon.exitValue()
+                                + " before its API answered; "
+                                + tail());
+            }
+            try {
+                if (http.send(version, HttpResponse.BodyHandlers.discarding()).statusCode()
+                        == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for kubo", e);
+            }
+            sleep(50);
+        }
+        stop();
+        throw new IllegalStateException(
+                "kubo API did not answer on "
+                        + apiUrl()
+                        + " in "
+                        + STARTUP_TIMEOUT
+                        + "; "
+                        + tail());
+    }
+
+    private String run(List<String> command, Duration timeout) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
+        pb.environment().put("IPFS_PATH", repo.toString());
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            var stdout = new java.io.ByteArrayOutputStream();
+            var stderr = new java.io.ByteArrayOutputStream();
+            Thread err = new Thread(() -> copy(p.getErrorStream(), stderr));
+            err.start();
+            copy(p.getInputStream(), stdout);
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " timed out");
+            }
+            err.join();
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(
+                        String.join(" ", command)
+                                + " exited with "
+                                + p.exitValue()
+                                + ": "
+                                + stderr.toString(StandardCharsets.UTF_8).strip());
+            }
+            return stdout.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command.get(0), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted running " + command, e);
+        }
+    }
+
+    private static void copy(java.io.InputStream in, java.io.OutputStream out) {
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // the process ended; what was read is kept
+        }
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "daemon log: "
+                    + String.join(
+                            " | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "no daemon log";
+        }
+    }
+
+    private static boolean waitFor(Process p, int seconds) {
+        try {
+            return p.waitFor(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    /**
+     * Finds Kubo: the {@code cohort.ipfs} system property, the {@code COHORT_IPFS} environment
+     * variable, or {@value #IPFS_RELATIVE} in this folder or one above it (where ./setup builds
+     * it).
+     */
+    public static Path locate() {
+        Optional<String> configured =
+                Optional.ofNullable(System.getProperty("cohort.ipfs"))
+                        .or(() -> Optional.ofNullable(System.getenv("COHORT_IPFS")));
+        if (configured.isPresent()) {
+            Path path = Path.of(configured.get());
+            if (!Files.isExecutable(path)) {
+                throw new IllegalStateException("ipfs at " + path + " is not executable");
+            }
+            return path;
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve(IPFS_RELATIVE);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException(
+                "ipfs (Kubo) not found: run ./setup (it builds "
+                        + IPFS_RELATIVE
+                        + ") or set COHORT_IPFS");
+    }
+}

@@ -1,0 +1,84 @@
+package io.cohort.ipfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.ipfs.unixfs.FileImporter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedStoreTest {
+
+    @TempDir Path dir;
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void addReadStatPinAndUnpin() throws IOException {
+        byte[] content = random(3 * FileImporter.CHUNK_SIZE + 5, 1);
+        try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+            Cid cid = store.add(content);
+            assertThat(store.has(cid)).isTrue();
+            assertThat(store.isPinned(cid)).isTrue();
+            assertThat(store.readAllBytes(cid, content.length)).isEqualTo(content);
+            assertThat(store.stat(cid).fileSize()).isEqualTo(content.length);
+            assertThat(EmbeddedStore.cidOf(new java.io.ByteArrayInputStream(content)))
+                    .isEqualTo(cid);
+            store.unpin(cid);
+            assertThat(store.isPinned(cid)).isFalse();
+            assertThatThrownBy(() -> store.unpin(cid)).hasMessageContaining("is not pinned");
+            // adding the same bytes again stores nothing new and gives the same CID
+            assertThat(store.add(content)).isEqualTo(cid);
+        }
+    }
+
+    @Test
+    void aCorruptedBlockOnDiskIsDetectedOnRead() throws IOException {
+        byte[] content = random(2 * FileImporter.CHUNK_SIZE, 2);
+        try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+            Cid cid = store.add(content);
+            Cid firstLeaf = Cid.of(Cid.RAW, content, 0, FileImporter.CHUNK_SIZE);
+            Path block = store.blockPath(firstLeaf);
+            byte[] bytes = Files.readAllBytes(block);
+            bytes[1000] ^= 0x40;
+            Files.write(block, bytes);
+            try (InputStream in = store.read(cid)) {
+                assertThatThrownBy(in::readAllBytes)
+                        .isInstanceOf(ContentMismatchException.class)
+                        .hasMessageContaining(firstLeaf.toString());
+            }
+        }
+    }
+
+    @Test
+    void aTruncatedBlockOnDiskIsDetectedOnRead() throws IOException {
+        byte[] content = random(100, 3);
+        try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+            Cid cid = store.add(content);
+            Path block = store.blockPath(cid);
+            Files.write(block, java.util.Arrays.copyOf(content, 99));
+            assertThatThrownBy(() -> store.readAllBytes(cid, 1000))
+                    .isInstanceOf(ContentMismatchException.class)
+                    .hasMessageContaining("does not hash to its CID");
+        }
+    }
+
+    @Test
+    void unknownContentIsAClearError() throws IOException {
+        try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+            Cid absent = Cid.of(Cid.RAW, new byte[] {1, 2, 3});
+            assertThat(store.has(absent)).isFalse();
+            assertThatThrownBy(() -> store.read(absent)).hasMessageContaining("is not stored here");
+            assertThatThrownBy(() -> store.pin(absent)).hasMessageContaining("not stored here");
+        }
+    }
+}
