@@ -317,6 +317,11 @@ contract Market is IMarket, ReentrancyGuard {
             if (h != settled) _penalize(projectId, round, msg.sender);
             return;
         }
+        // A committee of one settles with its first post: no tally to keep (saves a fresh slot per round).
+        if (p.quorum == 1) {
+            _settle(projectId, round, p, r, h, result);
+            return;
+        }
         uint256 votes = r.votes[h] + 1;
         r.votes[h] = votes;
         if (votes >= p.quorum) _settle(projectId, round, p, r, h, result);
