@@ -154,10 +154,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// still accepts one.
     function register(uint256 projectSeed, uint256 trainerSeed) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             if (!_registrationOpen(id)) continue;
             for (uint256 j; j < TRAINERS; ++j) {
-                address t = trainerPool[(trainerSeed + j) % TRAINERS];
+                address t = trainerPool[(trainerSeed % TRAINERS + j) % TRAINERS];
                 (bool isRegistered,,,) = market.trainer(id, t);
                 if (isRegistered) continue;
                 _register(id, t);
@@ -169,10 +169,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function bondEvaluator(uint256 projectSeed, uint256 evaluatorSeed) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             if (market.ended(id)) continue;
             for (uint256 j; j < EVALUATORS; ++j) {
-                address e = evaluatorPool[(evaluatorSeed + j) % EVALUATORS];
+                address e = evaluatorPool[(evaluatorSeed % EVALUATORS + j) % EVALUATORS];
                 (bool member, bool bonded,) = market.evaluator(id, e);
                 if (!member || bonded) continue;
                 _bond(id, e);
@@ -185,13 +185,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Submits for a registered trainer that has not submitted in the round open now.
     function submit(uint256 projectSeed, uint256 trainerSeed) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             uint256 round = market.roundAt(id, block.timestamp);
             (IMarket.RoundStatus status,,) = market.roundState(id, round);
             address[] storage regs = _registered[id];
             if (status != IMarket.RoundStatus.Open || regs.length == 0) continue;
             for (uint256 j; j < regs.length; ++j) {
-                address t = regs[(trainerSeed + j) % regs.length];
+                address t = regs[(trainerSeed % regs.length + j) % regs.length];
                 if (market.hasSubmitted(id, round, t)) continue;
                 calls["submit"]++;
                 vm.prank(t);
@@ -228,14 +228,14 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         external
     {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             uint256 round = market.roundAt(id, block.timestamp);
             (,,, uint16 rounds,) = market.schedule(id);
             (, uint256 submitDeadline,) = market.deadlines(id, round);
             // roundAt never passes the settle deadline of its round
             if (round >= rounds || block.timestamp < submitDeadline) continue;
             for (uint256 j; j < EVALUATORS; ++j) {
-                address e = evaluatorPool[(evaluatorSeed + j) % EVALUATORS];
+                address e = evaluatorPool[(evaluatorSeed % EVALUATORS + j) % EVALUATORS];
                 (bool member,,) = market.evaluator(id, e);
                 if (!member || market.postedResult(id, round, e) != bytes32(0)) continue;
                 if (!_candidates[id][round].built && !_buildCandidate(id, round, creditSeed)) break;
@@ -248,10 +248,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function claim(uint256 projectSeed, uint256 trainerSeed, bool byStranger) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             uint256 covered = ghost_covered[id];
             for (uint256 j; j < covered; ++j) {
-                uint256 index = (trainerSeed + j) % covered;
+                uint256 index = (trainerSeed % covered + j) % covered;
                 address t = _registered[id][index];
                 (,, uint128 claimed,) = market.trainer(id, t);
                 if (ghost_leafCredit[id][t] <= claimed) continue;
@@ -264,11 +264,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function withdrawStake(uint256 projectSeed, uint256 trainerSeed, bool byStranger) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             address[] storage regs = _registered[id];
             if (regs.length == 0 || !market.ended(id)) continue;
             for (uint256 j; j < regs.length; ++j) {
-                uint256 index = (trainerSeed + j) % regs.length;
+                uint256 index = (trainerSeed % regs.length + j) % regs.length;
                 (,,, bool withdrawn) = market.trainer(id, regs[index]);
                 if (withdrawn) continue;
                 _withdrawStake(id, index, byStranger ? stranger : regs[index]);
@@ -280,7 +280,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function withdrawRefund(uint256 projectSeed) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             if (market.refundable(id) == 0) continue;
             _withdrawRefund(id);
             _afterAction();
@@ -290,10 +290,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function withdrawBond(uint256 projectSeed, uint256 evaluatorSeed) external {
         for (uint256 k; k < projects.length; ++k) {
-            uint256 id = projects[(projectSeed + k) % projects.length];
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
             if (!market.ended(id)) continue;
             for (uint256 j; j < EVALUATORS; ++j) {
-                address e = evaluatorPool[(evaluatorSeed + j) % EVALUATORS];
+                address e = evaluatorPool[(evaluatorSeed % EVALUATORS + j) % EVALUATORS];
                 (,, uint128 bond) = market.evaluator(id, e);
                 if (bond == 0) continue;
                 _withdrawBond(id, e);
