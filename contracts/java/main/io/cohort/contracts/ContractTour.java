@@ -5,17 +5,10 @@ import io.cohort.contracts.generated.Market;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Hash;
-import org.web3j.crypto.Keys;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.tx.RawTransactionManager;
-import org.web3j.tx.gas.StaticGasProvider;
-import org.web3j.tx.response.PollingTransactionReceiptProcessor;
-import org.web3j.utils.Convert;
 
 /**
  * The demo of what exists so far: starts Anvil on a free loopback port, deploys the market and
@@ -48,7 +41,7 @@ public final class ContractTour {
         Credentials owner = account();
         Credentials evaluator = account();
         List<Credentials> trainers = List.of(account(), account(), account());
-        Market market = Market.deploy(web3j, tx(owner), gas()).send();
+        Market market = Market.deploy(web3j, DevKit.tx(web3j, owner), DevKit.gas()).send();
         String address = market.getContractAddress();
         OUT.printf("market       deployed at %s%n", address);
 
@@ -67,9 +60,9 @@ public final class ContractTour {
                         BigInteger.TEN,
                         BigInteger.ONE,
                         List.of(evaluator.getAddress()),
-                        List.of(label("x25519 key of the evaluator")),
-                        cid("model spec"),
-                        cid("initial model"));
+                        List.of(DevKit.bytes32("x25519 key of the evaluator")),
+                        DevKit.cid("model spec"),
+                        DevKit.cid("initial model"));
         var created = market.createProject(params, eth("2")).send();
         BigInteger id = market.getProjectCreatedEvents(created).get(0).projectId;
         OUT.printf("project %s    2 rounds of 1 ETH escrowed by %s%n", id, owner.getAddress());
@@ -89,7 +82,9 @@ public final class ContractTour {
             BigInteger r = BigInteger.valueOf(round);
             chain.mineAt(start + round * 1200L);
             for (Credentials t : trainers) {
-                as(t, address).submit(id, r, cid("update " + t.getAddress() + " " + round)).send();
+                as(t, address)
+                        .submit(id, r, DevKit.cid("update " + t.getAddress() + " " + round))
+                        .send();
             }
             chain.mineAt(start + round * 1200L + 600);
             List<Leaf> leaves =
@@ -116,8 +111,8 @@ public final class ContractTour {
                             slashes[round],
                             BigInteger.valueOf(3),
                             submissions,
-                            cid("model after round " + round),
-                            cid("report of round " + round));
+                            DevKit.cid("model after round " + round),
+                            DevKit.cid("report of round " + round));
             asEvaluator.postResult(id, r, result).send();
             OUT.printf(
                     "round %d      3 submissions, settled with root %s%n", round, tree.rootHex());
@@ -152,27 +147,11 @@ public final class ContractTour {
     }
 
     private Credentials account() throws Exception {
-        Credentials c = Credentials.create(Keys.createEcKeyPair());
-        chain.setBalance(c.getAddress(), eth("10"));
-        return c;
+        return DevKit.fundedAccount(chain, eth("10"));
     }
 
     private Market as(Credentials who, String address) {
-        return Market.load(address, web3j, tx(who), gas());
-    }
-
-    private RawTransactionManager tx(Credentials who) {
-        return new RawTransactionManager(
-                web3j,
-                who,
-                DevChain.CHAIN_ID,
-                new PollingTransactionReceiptProcessor(web3j, 20, 500));
-    }
-
-    private static StaticGasProvider gas() {
-        return new StaticGasProvider(
-                Convert.toWei("2", Convert.Unit.GWEI).toBigInteger(),
-                BigInteger.valueOf(5_000_000));
+        return Market.load(address, web3j, DevKit.tx(web3j, who), DevKit.gas());
     }
 
     private BigInteger balance(String address) throws Exception {
@@ -180,25 +159,10 @@ public final class ContractTour {
     }
 
     private static BigInteger eth(String amount) {
-        return Convert.toWei(amount, Convert.Unit.ETHER).toBigIntegerExact();
+        return DevKit.ether(amount);
     }
 
     private static String fmt(BigInteger wei) {
         return new BigDecimal(wei).movePointLeft(18).stripTrailingZeros().toPlainString();
-    }
-
-    private static byte[] label(String s) {
-        return Hash.sha3(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A stand-in CIDv1 (raw codec, sha2-256) of a label: the contract only stores CIDs. */
-    private static byte[] cid(String s) {
-        byte[] cid = new byte[36];
-        cid[0] = 0x01;
-        cid[1] = 0x55;
-        cid[2] = 0x12;
-        cid[3] = 0x20;
-        System.arraycopy(Hash.sha256(s.getBytes(StandardCharsets.UTF_8)), 0, cid, 4, 32);
-        return cid;
     }
 }

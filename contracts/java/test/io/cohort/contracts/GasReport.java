@@ -72,10 +72,7 @@ public final class GasReport {
         try (DevChain chain = DevChain.start()) {
             Credentials deployer = fresh(chain);
             Market deployed =
-                    Market.deploy(
-                                    chain.web3j(),
-                                    Fixtures.tx(chain.web3j(), deployer),
-                                    Fixtures.gas())
+                    Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), deployer), DevKit.gas())
                             .send();
             GasReport report = new GasReport(chain, deployed.getContractAddress());
             long deploy =
@@ -281,14 +278,14 @@ public final class GasReport {
             """;
 
     private Market as(Credentials who) {
-        return Market.load(market, web3j, Fixtures.tx(web3j, who), Fixtures.gas());
+        return Market.load(market, web3j, DevKit.tx(web3j, who), DevKit.gas());
     }
 
     private static Credentials fresh(DevChain chain) throws Exception {
-        return Fixtures.fundedAccount(chain, FUNDS);
+        return DevKit.fundedAccount(chain, FUNDS);
     }
 
     private static byte[] cid(String label) {
-        return Fixtures.cid(label);
+        return DevKit.cid(label);
     }
 }

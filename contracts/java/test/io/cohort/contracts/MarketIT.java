@@ -1,8 +1,8 @@
 package io.cohort.contracts;
 
-import static io.cohort.contracts.Fixtures.bytes32;
-import static io.cohort.contracts.Fixtures.cid;
-import static io.cohort.contracts.Fixtures.ether;
+import static io.cohort.contracts.DevKit.bytes32;
+import static io.cohort.contracts.DevKit.cid;
+import static io.cohort.contracts.DevKit.ether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,7 +63,7 @@ class MarketIT {
         Credentials alice = account();
         Credentials bob = account();
         Credentials carol = account();
-        Market asOwner = Market.deploy(web3j, Fixtures.tx(web3j, owner), Fixtures.gas()).send();
+        Market asOwner = Market.deploy(web3j, DevKit.tx(web3j, owner), DevKit.gas()).send();
         charge(owner, asOwner.getTransactionReceipt().orElseThrow(), BigInteger.ZERO);
         String market = asOwner.getContractAddress();
 
@@ -291,13 +291,13 @@ class MarketIT {
     }
 
     private Credentials account() throws Exception {
-        Credentials credentials = Fixtures.fundedAccount(chain, INITIAL);
+        Credentials credentials = DevKit.fundedAccount(chain, INITIAL);
         expected.put(credentials.getAddress(), INITIAL);
         return credentials;
     }
 
     private static Market as(Credentials who, String market) {
-        return Market.load(market, web3j, Fixtures.tx(web3j, who), Fixtures.gas());
+        return Market.load(market, web3j, DevKit.tx(web3j, who), DevKit.gas());
     }
 
     private static BigInteger balance(String address) throws Exception {

@@ -12,25 +12,27 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Convert;
 
 /**
- * Accounts, transaction managers and stand-in CIDs shared by the chain tests and the gas report.
+ * Helpers for a development chain ({@link DevChain}): funded throw-away accounts, transaction
+ * managers that poll for receipts every 20 ms, a fixed gas price, ether amounts and stand-in CIDs.
+ * Used by the tests, the gas report and the demo; not for real networks.
  */
-final class Fixtures {
+public final class DevKit {
 
-    static final BigInteger GAS_PRICE = Convert.toWei("2", Convert.Unit.GWEI).toBigInteger();
-    static final BigInteger GAS_LIMIT = BigInteger.valueOf(5_000_000);
-    static final String ETH = "0x0000000000000000000000000000000000000000";
+    public static final BigInteger GAS_PRICE = Convert.toWei("2", Convert.Unit.GWEI).toBigInteger();
+    public static final BigInteger GAS_LIMIT = BigInteger.valueOf(5_000_000);
+    public static final String ETH = "0x0000000000000000000000000000000000000000";
 
-    private Fixtures() {}
+    private DevKit() {}
 
     /** A fresh key whose account Anvil funds with {@code wei}. */
-    static Credentials fundedAccount(DevChain chain, BigInteger wei) throws Exception {
+    public static Credentials fundedAccount(DevChain chain, BigInteger wei) throws Exception {
         Credentials credentials = Credentials.create(Keys.createEcKeyPair());
         chain.setBalance(credentials.getAddress(), wei);
         return credentials;
     }
 
     /** Signs locally and polls for the receipt every 20 ms (Anvil mines at once). */
-    static RawTransactionManager tx(Web3j web3j, Credentials who) {
+    public static RawTransactionManager tx(Web3j web3j, Credentials who) {
         return new RawTransactionManager(
                 web3j,
                 who,
@@ -38,18 +40,18 @@ final class Fixtures {
                 new PollingTransactionReceiptProcessor(web3j, 20, 500));
     }
 
-    static StaticGasProvider gas() {
+    public static StaticGasProvider gas() {
         return new StaticGasProvider(GAS_PRICE, GAS_LIMIT);
     }
 
-    static BigInteger ether(String amount) {
+    public static BigInteger ether(String amount) {
         return Convert.toWei(amount, Convert.Unit.ETHER).toBigIntegerExact();
     }
 
     /**
      * A stand-in CIDv1 (raw codec, sha2-256) of a label: the contract only stores and echoes CIDs.
      */
-    static byte[] cid(String label) {
+    public static byte[] cid(String label) {
         byte[] digest = Hash.sha256(label.getBytes(StandardCharsets.UTF_8));
         byte[] cid = new byte[36];
         cid[0] = 0x01;
@@ -60,7 +62,7 @@ final class Fixtures {
         return cid;
     }
 
-    static byte[] bytes32(String label) {
+    public static byte[] bytes32(String label) {
         return Hash.sha3(label.getBytes(StandardCharsets.UTF_8));
     }
 }
