@@ -1,0 +1,56 @@
+package io.cohort.learning.model;
+
+/**
+ * A model's result on a dataset. {@code correct} is an exact integer count; {@code lossSum} is the
+ * sum of per-sample cross-entropy losses added in sample order (deterministic for a fixed thread
+ * count).
+ *
+ * @param samples samples evaluated
+ * @param correct samples whose arg-max logit is the label (ties go to the lowest class)
+ * @param lossSum sum of the per-sample softmax cross-entropy
+ */
+public record Evaluation(int samples, int correct, double lossSum) {
+
+    /** Accuracy in [0, 1]. */
+    public double accuracy() {
+        return samples == 0 ? 0 : (double) correct / samples;
+    }
+
+    /** Mean loss. */
+    public double loss() {
+        return samples == 0 ? 0 : lossSum / samples;
+    }
+
+    /** Scores a batch of logits (row-major, {@code classes} per sample) against labels. */
+    public static Evaluation of(float[] logits, int[] labels, int from, int count, int classes) {
+        int correct = 0;
+        double lossSum = 0;
+        for (int i = 0; i < count; i++) {
+            int base = i * classes;
+            int best = 0;
+            float max = logits[base];
+            for (int c = 1; c < classes; c++) {
+                if (logits[base + c] > max) {
+                    max = logits[base + c];
+                    best = c;
+                }
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp((double) logits[base + c] - max);
+            }
+            int label = labels[from + i];
+            lossSum += Math.log(sum) - ((double) logits[base + label] - max);
+            if (best == label) {
+                correct++;
+            }
+        }
+        return new Evaluation(count, correct, lossSum);
+    }
+
+    /** The sum of two evaluations (in this order). */
+    public Evaluation plus(Evaluation other) {
+        return new Evaluation(
+                samples + other.samples, correct + other.correct, lossSum + other.lossSum);
+    }
+}

@@ -1,0 +1,125 @@
+package io.cohort.learning.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.learning.data.LabeledData;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class DjlModelTest {
+
+    /** Two classes a linear model can tell apart: the mean of the features is high or low. */
+    static LabeledData separable(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n * 16];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = r.nextInt(2);
+            for (int j = 0; j < 16; j++) {
+                x[i * 16 + j] = (float) (r.nextDouble() * 0.5 + (y[i] == 1 ? 0.5 : 0));
+            }
+        }
+        return new LabeledData(x, y, new int[] {16}, 2);
+    }
+
+    static ModelSpec small() {
+        return new ModelSpec(
+                "small",
+                new int[] {16},
+                2,
+                7,
+                java.util.List.of(LayerSpec.dense(8), LayerSpec.relu(), LayerSpec.dense(2)));
+    }
+
+    @Test
+    void theMnistCnnHasTheDocumentedLayoutAndIsDeterministic() {
+        try (DjlModel a = DjlModel.create(ModelSpec.mnistCnn(42));
+                DjlModel b = DjlModel.create(ModelSpec.mnistCnn(42));
+                DjlModel c = DjlModel.create(ModelSpec.mnistCnn(43))) {
+            assertThat(a.parameterCount())
+                    .isEqualTo(32 * 9 + 32 + 64 * 32 * 9 + 64 + 128 * 3136 + 128 + 10 * 128 + 10);
+            assertThat(a.layout())
+                    .extracting(s -> s.shape().length)
+                    .containsExactly(4, 1, 4, 1, 2, 1, 2, 1);
+            assertThat(a.layout().get(4).shape()).containsExactly(128, 3136);
+            assertThat(a.parameters()).isEqualTo(b.parameters());
+            assertThat(a.parameters()).isNotEqualTo(c.parameters());
+        }
+    }
+
+    @Test
+    void parametersRoundTripThroughTheFlatArray() {
+        try (DjlModel m = DjlModel.create(small())) {
+            float[] p = m.parameters();
+            for (int i = 0; i < p.length; i++) {
+                p[i] = i * 0.001f;
+            }
+            m.setParameters(p);
+            assertThat(m.parameters()).isEqualTo(p);
+            assertThatThrownBy(() -> m.setParameters(new float[3]))
+                    .hasMessageContaining("has " + p.length + " parameters, got 3");
+        }
+    }
+
+    @Test
+    void trainingLearnsAndReportsProgress() {
+        LabeledData train = separable(512, 1);
+        LabeledData test = separable(256, 2);
+        try (DjlModel m = DjlModel.create(small())) {
+            double before = m.evaluate(test, 64).accuracy();
+            AtomicInteger batches = new AtomicInteger();
+            m.train(
+                    train,
+                    TrainConfig.sgd(3, 32, 0.1f, 5),
+                    (e, b, n, loss) -> batches.incrementAndGet(),
+                    () -> false);
+            Evaluation after = m.evaluate(test, 64);
+            assertThat(batches.get()).isEqualTo(3 * 16);
+            assertThat(after.accuracy()).isGreaterThan(0.95).isGreaterThan(before);
+        }
+    }
+
+    @Test
+    void trainingIsReproducible() {
+        LabeledData train = separable(256, 3);
+        float[][] runs = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            try (DjlModel m = DjlModel.create(small())) {
+                m.train(
+                        train,
+                        TrainConfig.adam(2, 32, 0.01f, 9),
+                        TrainingListener.NONE,
+                        () -> false);
+                runs[k] = m.parameters();
+            }
+        }
+        assertThat(runs[0]).isEqualTo(runs[1]);
+    }
+
+    @Test
+    void cancellationStopsTraining() {
+        AtomicInteger seen = new AtomicInteger();
+        try (DjlModel m = DjlModel.create(small())) {
+            assertThatThrownBy(
+                            () ->
+                                    m.train(
+                                            separable(256, 4),
+                                            TrainConfig.sgd(5, 16, 0.1f, 1),
+                                            (e, b, n, loss) -> seen.incrementAndGet(),
+                                            () -> seen.get() >= 3))
+                    .isInstanceOf(CancellationException.class)
+                    .hasMessageContaining("before batch 4");
+        }
+    }
+
+    @Test
+    void dataOfAnotherShapeIsRefused() {
+        try (DjlModel m = DjlModel.create(small())) {
+            LabeledData wrong = new LabeledData(new float[8], new int[] {0}, new int[] {8}, 2);
+            assertThatThrownBy(() -> m.evaluate(wrong, 8)).hasMessageContaining("expects [16]");
+        }
+    }
+}
