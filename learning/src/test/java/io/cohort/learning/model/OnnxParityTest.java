@@ -85,6 +85,37 @@ class OnnxParityTest {
     }
 
     @Test
+    void theTrainedMnistCnnGivesTheSameLogitsOnAThousandTestImages() throws IOException {
+        io.cohort.learning.data.IdxLoader.Split mnist =
+                io.cohort.learning.data.IdxLoader.mnist(
+                        io.cohort.learning.data.IdxLoader.dataDir());
+        LabeledData thousand = mnist.test().slice(0, 1000);
+        ModelSpec spec = ModelSpec.mnistCnn(5);
+        try (DjlModel djl = DjlModel.create(spec)) {
+            djl.train(
+                    mnist.train().slice(0, 2000),
+                    TrainConfig.sgd(1, 32, 0.05f, 2),
+                    TrainingListener.NONE,
+                    () -> false);
+            try (OnnxEvaluator ort = OnnxEvaluator.of(spec, djl.parameters(), 2)) {
+                float maxDiff = 0;
+                for (int from = 0; from < 1000; from += 250) {
+                    float[] a = djl.logits(thousand, from, from + 250);
+                    float[] b = ort.logits(thousand, from, from + 250);
+                    for (int i = 0; i < a.length; i++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                    }
+                }
+                assertThat(maxDiff).isLessThan(1e-4f);
+                Evaluation d = djl.evaluate(thousand, 250);
+                Evaluation o = ort.evaluate(thousand, 250);
+                assertThat(o.correct()).isEqualTo(d.correct());
+                assertThat(d.accuracy()).isGreaterThan(0.8);
+            }
+        }
+    }
+
+    @Test
     void theOnnxCheckerAcceptsTheExports() throws Exception {
         for (ModelSpec spec : List.of(everyLayer(), ModelSpec.mnistCnn(1))) {
             try (DjlModel djl = DjlModel.create(spec)) {
