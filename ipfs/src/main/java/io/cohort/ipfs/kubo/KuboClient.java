@@ -311,10 +311,18 @@ public final class KuboClient implements ContentStore {
         }
         long fileSize = blockSize;
         if (cid.codec() == Cid.DAG_PB) {
-            var node = io.cohort.ipfs.unixfs.DagPbNode.decode(root);
-            fileSize =
-                    io.cohort.ipfs.unixfs.UnixFsData.decode(node.data(), node.links().size())
-                            .fileSize();
+            try {
+                var node = io.cohort.ipfs.unixfs.DagPbNode.decode(root);
+                if (node.data() == null) {
+                    throw new IllegalArgumentException("no UnixFS data");
+                }
+                fileSize =
+                        io.cohort.ipfs.unixfs.UnixFsData.decode(node.data(), node.links().size())
+                                .fileSize();
+            } catch (IllegalArgumentException e) {
+                throw new io.cohort.ipfs.ContentMismatchException(
+                        where("block/get"), cid, "is not a UnixFS node: " + e.getMessage());
+            }
         }
         return new Stat(cid, blockSize, fileSize);
     }
