@@ -6,210 +6,363 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Splits a dataset's sample indices among clients, reproducibly from a seed. Every index goes to
- * exactly one client.
+ * Splits a dataset's sample indices among federated clients, reproducibly from a seed: the same
+ * data, arguments and seed always give the same partition, and every index goes to exactly one
+ * client. IID, label skew by Dirichlet(α) [Hsu et al., 2019], and label shards [McMahan et al.,
+ * 2017]; docs/data-and-tensors.md states each algorithm precisely.
  */
 public final class Partitioner {
 
+    /** Dirichlet draws tried before the last one is repaired to meet the minimum client size. */
+    public static final int MAX_DRAWS = 100;
+
+    /**
+     * A stratified hold-out.
+     *
+     * @param train the samples kept for training, in their original order
+     * @param heldOut the held-out samples, in their original order
+     */
+    public record Holdout(LabeledData train, LabeledData heldOut) {}
+
     private Partitioner() {}
 
-    /** Shuffles, then deals the samples out evenly (sizes differ by at most one). */
+    /**
+     * Shuffles the indices, then deals them out in contiguous runs: client {@code c} gets positions
+     * {@code [n·c/clients, n·(c+1)/clients)} of the shuffled order, so sizes differ by at most one.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= clients <= data.size()}
+     */
     public static List<int[]> iid(LabeledData data, int clients, long seed) {
-        check(data, clients);
-        int[] order = shuffled(range(data.size()), new SplittableRandom(seed));
-        List<int[]> out = new ArrayList<>();
+        checkClients(data, clients);
+        int n = data.size();
+        int[] order = shuffled(range(n), new SplittableRandom(seed));
+        List<int[]> out = new ArrayList<>(clients);
         for (int c = 0; c < clients; c++) {
-            int from = (int) ((long) data.size() * c / clients);
-            int to = (int) ((long) data.size() * (c + 1) / clients);
+            int from = (int) ((long) n * c / clients);
+            int to = (int) ((long) n * (c + 1) / clients);
             out.add(Arrays.copyOfRange(order, from, to));
         }
         return out;
     }
 
     /**
-     * Label skew: for every class, proportions over the clients are drawn from Dirichlet(α) and
-     * that class's shuffled samples are cut accordingly. Small α gives each client few classes. The
-     * whole draw is repeated (with the same random stream, so still reproducible) until every
-     * client holds at least {@code max(1, min(10, n / (4·clients)))} samples; after 100 tries it
-     * fails.
+     * The minimum client size {@link #dirichlet(LabeledData, int, double, long)} enforces: {@code
+     * max(1, min(10, samples / (4·clients)))}.
      */
-    public static List<int[]> dirichlet(LabeledData data, int clients, double alpha, long seed) {
-        check(data, clients);
-        if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("alpha must be positive and finite, got " + alpha);
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        int minimum = Math.max(1, Math.min(10, data.size() / (4 * clients)));
-        List<List<Integer>> byClass = byClass(data);
-        for (int attempt = 0; attempt < 100; attempt++) {
-            List<List<Integer>> parts = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                parts.add(new ArrayList<>());
-            }
-            for (List<Integer> members : byClass) {
-                int[] idx =
-                        shuffled(members.stream().mapToInt(Integer::intValue).toArray(), random);
-                double[] p = dirichletDraw(clients, alpha, random);
-                int start = 0;
-                double cumulative = 0;
-                for (int c = 0; c < clients; c++) {
-                    cumulative += p[c];
-                    int end =
-                            c == clients - 1
-                                    ? idx.length
-                                    : (int) Math.round(cumulative * idx.length);
-                    end = Math.max(start, Math.min(idx.length, end));
-                    for (int k = start; k < end; k++) {
-                        parts.get(c).add(idx[k]);
-                    }
-                    start = end;
-                }
-            }
-            if (parts.stream().allMatch(p -> p.size() >= minimum)) {
-                List<int[]> out = new ArrayList<>();
-                for (List<Integer> p : parts) {
-                    out.add(p.stream().mapToInt(Integer::intValue).toArray());
-                }
-                return out;
-            }
-        }
-        throw new IllegalArgumentException(
-                "Dirichlet("
-                        + alpha
-                        + ") left a client with fewer than "
-                        + minimum
-                        + " samples in 100 draws; use more data or a larger alpha");
+    public static int defaultMinimumSize(int samples, int clients) {
+        return Math.max(1, Math.min(10, samples / (4 * Math.max(1, clients))));
     }
 
     /**
-     * Pathological non-IID: samples sorted by label are cut into {@code clients × shardsPerClient}
-     * equal shards, and each client gets {@code shardsPerClient} shards at random.
+     * Label skew with the default minimum client size {@link #defaultMinimumSize(int, int)}.
+     *
+     * @see #dirichlet(LabeledData, int, double, int, long)
+     */
+    public static List<int[]> dirichlet(LabeledData data, int clients, double alpha, long seed) {
+        return dirichlet(data, clients, alpha, defaultMinimumSize(data.size(), clients), seed);
+    }
+
+    /**
+     * Label skew: for every class in turn, that class's indices are shuffled, proportions {@code p}
+     * over the clients are drawn from the symmetric Dirichlet(α), and the shuffled indices are cut
+     * at {@code round(len·(p_0 + … + p_c))}. Small α gives each client few classes; large α
+     * approaches IID. If some client ends with fewer than {@code minSize} samples the whole draw is
+     * repeated from the same random stream, up to {@link #MAX_DRAWS} times; if the last draw still
+     * leaves a client short it is repaired: while some client is short, the smallest client (lowest
+     * index on ties) takes one sample from the largest (lowest index on ties), of the class the
+     * largest holds most of. Each client's indices come grouped by class, in class order.
+     *
+     * @param alpha the concentration, positive and finite
+     * @param minSize the fewest samples any client may get, at most {@code data.size() / clients}
+     * @throws IllegalArgumentException if the arguments cannot be met
+     */
+    public static List<int[]> dirichlet(
+            LabeledData data, int clients, double alpha, int minSize, long seed) {
+        checkClients(data, clients);
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("alpha must be positive and finite, got " + alpha);
+        }
+        if (minSize < 0) {
+            throw new IllegalArgumentException("minSize must not be negative, got " + minSize);
+        }
+        if ((long) minSize * clients > data.size()) {
+            throw new IllegalArgumentException(
+                    "minSize "
+                            + minSize
+                            + " for "
+                            + clients
+                            + " clients needs "
+                            + (long) minSize * clients
+                            + " samples, the data has "
+                            + data.size()
+                            + "; use a minSize of at most "
+                            + data.size() / clients);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        int[][] members = byClass(data);
+        int[][] order = new int[members.length][];
+        int[][] counts = new int[members.length][clients];
+        for (int draw = 0; draw < MAX_DRAWS; draw++) {
+            for (int k = 0; k < members.length; k++) {
+                order[k] = shuffled(members[k], random);
+                cut(Dirichlet.draw(clients, alpha, random), order[k].length, counts[k]);
+            }
+            if (smallest(totals(counts, clients)) >= minSize) {
+                return deal(order, counts, clients);
+            }
+        }
+        repair(counts, clients, minSize);
+        return deal(order, counts, clients);
+    }
+
+    /**
+     * Pathological non-IID shards: the indices, shuffled and then stably sorted by label, are cut
+     * into {@code clients·shardsPerClient} contiguous shards of sizes differing by at most one
+     * (shard {@code s} covers positions {@code [n·s/S, n·(s+1)/S)}); the shard numbers are shuffled
+     * and client {@code c} gets shards {@code c·shardsPerClient … (c+1)·shardsPerClient − 1} of
+     * that order. A client sees at most {@code shardsPerClient} labels unless a shard straddles a
+     * class boundary.
+     *
+     * @throws IllegalArgumentException if there are fewer samples than shards
      */
     public static List<int[]> shards(
             LabeledData data, int clients, int shardsPerClient, long seed) {
-        check(data, clients);
+        checkClients(data, clients);
         if (shardsPerClient < 1) {
-            throw new IllegalArgumentException("shardsPerClient must be at least 1");
+            throw new IllegalArgumentException(
+                    "shardsPerClient must be at least 1, got " + shardsPerClient);
         }
-        int shards = clients * shardsPerClient;
-        if (shards > data.size()) {
-            throw new IllegalArgumentException(shards + " shards for " + data.size() + " samples");
+        int n = data.size();
+        long shards = (long) clients * shardsPerClient;
+        if (shards > n) {
+            throw new IllegalArgumentException(
+                    clients
+                            + " clients × "
+                            + shardsPerClient
+                            + " shards = "
+                            + shards
+                            + " shards for "
+                            + n
+                            + " samples; use fewer shards per client");
         }
         SplittableRandom random = new SplittableRandom(seed);
-        Integer[] sorted = new Integer[data.size()];
-        int[] pre = shuffled(range(data.size()), random); // random order within a label
-        for (int i = 0; i < sorted.length; i++) {
-            sorted[i] = pre[i];
-        }
-        Arrays.sort(sorted, (a, b) -> Integer.compare(data.labels()[a], data.labels()[b]));
-        int[] shardOrder = shuffled(range(shards), random);
-        List<int[]> out = new ArrayList<>();
+        int[] sorted = stableSortByLabel(shuffled(range(n), random), data);
+        int[] shardOrder = shuffled(range((int) shards), random);
+        List<int[]> out = new ArrayList<>(clients);
         for (int c = 0; c < clients; c++) {
-            List<Integer> mine = new ArrayList<>();
+            int size = 0;
             for (int s = 0; s < shardsPerClient; s++) {
                 int shard = shardOrder[c * shardsPerClient + s];
-                int from = (int) ((long) data.size() * shard / shards);
-                int to = (int) ((long) data.size() * (shard + 1) / shards);
-                for (int k = from; k < to; k++) {
-                    mine.add(sorted[k]);
-                }
+                size += shardEnd(n, shard, shards) - shardEnd(n, shard - 1, shards);
             }
-            out.add(mine.stream().mapToInt(Integer::intValue).toArray());
+            int[] mine = new int[size];
+            int at = 0;
+            for (int s = 0; s < shardsPerClient; s++) {
+                int shard = shardOrder[c * shardsPerClient + s];
+                int from = shardEnd(n, shard - 1, shards);
+                int to = shardEnd(n, shard, shards);
+                System.arraycopy(sorted, from, mine, at, to - from);
+                at += to - from;
+            }
+            out.add(mine);
         }
         return out;
     }
 
     /**
-     * A stratified hold-out: within every class, a shuffled {@code fraction} of its samples
-     * (rounded down) is held out.
+     * A stratified hold-out of {@code T = round(n·fraction)} samples (clamped to {@code [1, n−1]}):
+     * class {@code k} with {@code n_k} samples gives {@code floor(n_k·T/n)} of them, and the
+     * samples still missing from {@code T} come one each from the classes with the largest
+     * fractional parts {@code n_k·T/n − floor(…)} (lowest class first on ties). Within a class the
+     * held-out samples are the first of its shuffled indices.
      *
-     * @param train the rest
-     * @param heldOut the held-out part
+     * @param fraction the share to hold out, in (0, 1)
+     * @throws IllegalArgumentException if the fraction is outside (0, 1) or there are fewer than 2
+     *     samples
      */
-    public record Holdout(LabeledData train, LabeledData heldOut) {}
-
     public static Holdout validationSplit(LabeledData data, double fraction, long seed) {
         if (!(fraction > 0 && fraction < 1)) {
             throw new IllegalArgumentException("fraction must be in (0, 1), got " + fraction);
         }
+        int n = data.size();
+        if (n < 2) {
+            throw new IllegalArgumentException(
+                    "a hold-out needs at least 2 samples, the data has " + n);
+        }
+        long target = Math.max(1, Math.min(n - 1, Math.round(n * fraction)));
+        int[][] members = byClass(data);
+        int[] quota = new int[members.length];
+        double[] remainder = new double[members.length];
+        long assigned = 0;
+        for (int k = 0; k < members.length; k++) {
+            double ideal = (double) members[k].length * target / n;
+            quota[k] = (int) Math.floor(ideal);
+            remainder[k] = ideal - quota[k];
+            assigned += quota[k];
+        }
+        for (; assigned < target; assigned++) {
+            int best = -1;
+            for (int k = 0; k < members.length; k++) {
+                if (quota[k] < members[k].length && (best < 0 || remainder[k] > remainder[best])) {
+                    best = k;
+                }
+            }
+            quota[best]++;
+            remainder[best] = -1;
+        }
         SplittableRandom random = new SplittableRandom(seed);
-        List<Integer> train = new ArrayList<>();
-        List<Integer> held = new ArrayList<>();
-        for (List<Integer> members : byClass(data)) {
-            int[] idx = shuffled(members.stream().mapToInt(Integer::intValue).toArray(), random);
-            int cut = (int) Math.floor(idx.length * fraction);
-            for (int k = 0; k < idx.length; k++) {
-                (k < cut ? held : train).add(idx[k]);
+        boolean[] held = new boolean[n];
+        for (int k = 0; k < members.length; k++) {
+            int[] idx = shuffled(members[k], random);
+            for (int j = 0; j < quota[k]; j++) {
+                held[idx[j]] = true;
             }
         }
-        return new Holdout(
-                data.subset(train.stream().mapToInt(Integer::intValue).sorted().toArray()),
-                data.subset(held.stream().mapToInt(Integer::intValue).sorted().toArray()));
+        int[] heldIdx = new int[(int) target];
+        int[] trainIdx = new int[n - (int) target];
+        int h = 0;
+        int t = 0;
+        for (int i = 0; i < n; i++) {
+            if (held[i]) {
+                heldIdx[h++] = i;
+            } else {
+                trainIdx[t++] = i;
+            }
+        }
+        return new Holdout(data.subset(trainIdx), data.subset(heldIdx));
     }
 
-    /** Marsaglia–Tsang Gamma(α, 1) draws, normalised. */
-    static double[] dirichletDraw(int k, double alpha, SplittableRandom random) {
-        double[] g = new double[k];
-        double sum = 0;
-        for (int i = 0; i < k; i++) {
-            g[i] = gamma(alpha, random);
-            sum += g[i];
+    /**
+     * Cuts {@code len} items at the rounded cumulative proportions; the last client takes the rest.
+     */
+    private static void cut(double[] p, int len, int[] counts) {
+        int start = 0;
+        double cumulative = 0;
+        for (int c = 0; c < counts.length; c++) {
+            cumulative += p[c];
+            int end = c == counts.length - 1 ? len : (int) Math.round(cumulative * len);
+            end = Math.max(start, Math.min(len, end));
+            counts[c] = end - start;
+            start = end;
         }
-        if (sum == 0) {
-            g[random.nextInt(k)] = 1;
-            sum = 1;
-        }
-        for (int i = 0; i < k; i++) {
-            g[i] /= sum;
-        }
-        return g;
     }
 
-    static double gamma(double alpha, SplittableRandom random) {
-        if (alpha < 1) {
-            // Gamma(α) = Gamma(α + 1) · U^(1/α)
-            return gamma(alpha + 1, random) * Math.pow(random.nextDouble(), 1 / alpha);
-        }
-        double d = alpha - 1.0 / 3;
-        double c = 1 / Math.sqrt(9 * d);
+    /** Moves single samples from the largest client to the smallest until all have minSize. */
+    private static void repair(int[][] counts, int clients, int minSize) {
+        int[] totals = totals(counts, clients);
         while (true) {
-            double x;
-            double v;
-            do {
-                x = normal(random);
-                v = 1 + c * x;
-            } while (v <= 0);
-            v = v * v * v;
-            double u = random.nextDouble();
-            if (u < 1 - 0.0331 * x * x * x * x
-                    || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
-                return d * v;
+            int poorest = 0;
+            int richest = 0;
+            for (int c = 1; c < clients; c++) {
+                if (totals[c] < totals[poorest]) {
+                    poorest = c;
+                }
+                if (totals[c] > totals[richest]) {
+                    richest = c;
+                }
             }
+            if (totals[poorest] >= minSize) {
+                return;
+            }
+            // minSize·clients <= n, so the richest holds more than minSize and stays above it
+            int fullest = 0;
+            for (int k = 1; k < counts.length; k++) {
+                if (counts[k][richest] > counts[fullest][richest]) {
+                    fullest = k;
+                }
+            }
+            counts[fullest][richest]--;
+            counts[fullest][poorest]++;
+            totals[richest]--;
+            totals[poorest]++;
         }
     }
 
-    private static double normal(SplittableRandom random) {
-        // Box–Muller; one of the pair is enough
-        double u1 = random.nextDouble();
-        double u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
-
-    private static List<List<Integer>> byClass(LabeledData data) {
-        List<List<Integer>> out = new ArrayList<>();
-        for (int c = 0; c < data.numClasses(); c++) {
-            out.add(new ArrayList<>());
+    /** Client c gets, class by class, its run of each class's shuffled indices. */
+    private static List<int[]> deal(int[][] order, int[][] counts, int clients) {
+        int[] totals = totals(counts, clients);
+        List<int[]> out = new ArrayList<>(clients);
+        for (int c = 0; c < clients; c++) {
+            out.add(new int[totals[c]]);
         }
-        for (int i = 0; i < data.size(); i++) {
-            out.get(data.labels()[i]).add(i);
+        int[] filled = new int[clients];
+        for (int k = 0; k < order.length; k++) {
+            int from = 0;
+            for (int c = 0; c < clients; c++) {
+                System.arraycopy(order[k], from, out.get(c), filled[c], counts[k][c]);
+                filled[c] += counts[k][c];
+                from += counts[k][c];
+            }
         }
         return out;
     }
 
-    private static void check(LabeledData data, int clients) {
+    private static int[] totals(int[][] counts, int clients) {
+        int[] totals = new int[clients];
+        for (int[] perClass : counts) {
+            for (int c = 0; c < clients; c++) {
+                totals[c] += perClass[c];
+            }
+        }
+        return totals;
+    }
+
+    private static int smallest(int[] values) {
+        int min = Integer.MAX_VALUE;
+        for (int v : values) {
+            min = Math.min(min, v);
+        }
+        return min;
+    }
+
+    private static int shardEnd(int n, int shard, long shards) {
+        return (int) ((long) n * (shard + 1) / shards);
+    }
+
+    /** Each class's indices in ascending order. */
+    private static int[][] byClass(LabeledData data) {
+        int[] labels = data.labels();
+        int[] sizes = new int[data.numClasses()];
+        for (int y : labels) {
+            sizes[y]++;
+        }
+        int[][] out = new int[sizes.length][];
+        for (int k = 0; k < sizes.length; k++) {
+            out[k] = new int[sizes[k]];
+        }
+        int[] filled = new int[sizes.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[labels[i]][filled[labels[i]]++] = i;
+        }
+        return out;
+    }
+
+    /** Counting sort by label that keeps the given order within a label. */
+    private static int[] stableSortByLabel(int[] indices, LabeledData data) {
+        int[] labels = data.labels();
+        int[] start = new int[data.numClasses() + 1];
+        for (int i : indices) {
+            start[labels[i] + 1]++;
+        }
+        for (int k = 0; k < data.numClasses(); k++) {
+            start[k + 1] += start[k];
+        }
+        int[] out = new int[indices.length];
+        for (int i : indices) {
+            out[start[labels[i]]++] = i;
+        }
+        return out;
+    }
+
+    private static void checkClients(LabeledData data, int clients) {
         if (clients < 1 || clients > data.size()) {
             throw new IllegalArgumentException(
-                    clients + " clients for " + data.size() + " samples");
+                    clients
+                            + " clients for "
+                            + data.size()
+                            + " samples: need between 1 and "
+                            + data.size()
+                            + " clients");
         }
     }
 
@@ -221,6 +374,7 @@ public final class Partitioner {
         return r;
     }
 
+    /** A Fisher–Yates shuffle of a copy. */
     private static int[] shuffled(int[] a, SplittableRandom random) {
         int[] s = a.clone();
         for (int i = s.length - 1; i > 0; i--) {

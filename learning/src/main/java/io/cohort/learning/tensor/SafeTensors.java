@@ -1,8 +1,6 @@
 package io.cohort.learning.tensor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -11,65 +9,113 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The safetensors format (readable by PyTorch and the Python {@code safetensors} package): an
- * 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte
- * range, then the little-endian data. Writes F32 tensors, names sorted, header padded with spaces
- * to 8 bytes as the Python package does. Reads F32, F16, BF16 and F64 into floats after checking
- * the header length, every dtype, shape and range against the buffer (ranges contiguous, covering
- * it exactly) before allocating, and refuses NaN and infinities.
+ * Reads and writes the safetensors format (Hugging Face; readable by PyTorch and the Python {@code
+ * safetensors} package): an 8-byte little-endian header length N, N bytes of JSON naming each
+ * tensor's dtype, shape and byte range plus optional string metadata, then the little-endian data.
+ *
+ * <p>Writing is deterministic: F32 only, tensors sorted by name (code point order, as the Rust and
+ * Python writers sort) and laid out contiguously in that order, metadata keys sorted, the header
+ * padded with spaces to a multiple of 8 bytes as the Python package does. Reading accepts F32, F64,
+ * F16, BF16, I64, I32, I16, I8, U8 and BOOL, converting to float, after checking the header length
+ * (at most {@link #MAX_HEADER} and within the data), every dtype, shape and byte range against each
+ * other and the buffer, and that the ranges tile the buffer; by default it refuses NaN and
+ * infinities. docs/data-and-tensors.md lists every check.
  */
 public final class SafeTensors {
 
-    /** Largest header accepted (the reference implementation's limit is 100 MB). */
-    public static final long MAX_HEADER = 100L * 1024 * 1024;
+    /** Largest header accepted (the reference implementation's limit, 100 MB). */
+    public static final long MAX_HEADER = 100_000_000L;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What reading does with NaN and infinite values in floating-point tensors. */
+    public enum NonFinite {
+        /** Refuse the file, naming the tensor and the value's index. */
+        REJECT,
+        /** Keep the values as they are. */
+        KEEP
+    }
 
     /**
-     * A file's tensors (in file order) and its string metadata.
+     * A file's tensors and its string metadata.
      *
-     * @param tensors by name
-     * @param metadata the {@code __metadata__} entries
+     * @param tensors by name, in the order their data appears in the file
+     * @param metadata the {@code __metadata__} entries in header order (empty if none)
      */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
+    /** UTF-8 byte order (code point order), the order the Rust and Python writers sort names in. */
+    private static final Comparator<String> CODE_POINT_ORDER =
+            (a, b) -> {
+                int i = 0;
+                int j = 0;
+                while (i < a.length() && j < b.length()) {
+                    int x = a.codePointAt(i);
+                    int y = b.codePointAt(j);
+                    if (x != y) {
+                        return Integer.compare(x, y);
+                    }
+                    i += Character.charCount(x);
+                    j += Character.charCount(y);
+                }
+                return Integer.compare(a.length() - i, b.length() - j);
+            };
+
     private SafeTensors() {}
 
+    /**
+     * Encodes tensors as F32 safetensors.
+     *
+     * @param tensors by name; no name may be {@code __metadata__}
+     * @param metadata string pairs for the {@code __metadata__} entry, or {@code null} or empty for
+     *     none
+     * @return the file's bytes
+     * @throws IllegalArgumentException if a name is reserved or the result would exceed 2 GiB
+     */
     public static byte[] write(Map<String, Tensor> tensors, Map<String, String> metadata) {
-        ObjectNode header = JSON.createObjectNode();
+        Objects.requireNonNull(tensors, "tensors");
+        ObjectNode header = Header.JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
-            ObjectNode meta = header.putObject("__metadata__");
-            new TreeMap<>(metadata).forEach(meta::put);
+            ObjectNode meta = header.putObject(Header.METADATA);
+            sortedByCodePoint(metadata)
+                    .forEach(
+                            (k, v) ->
+                                    meta.put(
+                                            k,
+                                            wellFormed(
+                                                    Objects.requireNonNull(
+                                                            v, "metadata value " + k))));
         }
+        TreeMap<String, Tensor> sorted = sortedByCodePoint(tensors);
         long offset = 0;
-        TreeMap<String, Tensor> sorted = new TreeMap<>(tensors);
         for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                throw new IllegalArgumentException("a tensor cannot be named __metadata__");
+            if (e.getKey().equals(Header.METADATA)) {
+                throw new IllegalArgumentException(
+                        "a tensor cannot be named " + Header.METADATA + ": the key is reserved");
             }
-            ObjectNode t = header.putObject(e.getKey());
-            t.put("dtype", "F32");
-            ArrayNode shape = t.putArray("shape");
-            for (long d : e.getValue().shape()) {
+            Tensor t = Objects.requireNonNull(e.getValue(), "tensor " + e.getKey());
+            ObjectNode entry = header.putObject(e.getKey());
+            entry.put("dtype", Dtype.F32.name());
+            ArrayNode shape = entry.putArray("shape");
+            for (long d : t.shape()) {
                 shape.add(d);
             }
-            long end = offset + 4L * e.getValue().data().length;
-            t.putArray("data_offsets").add(offset).add(end);
+            long end = offset + 4L * t.data().length;
+            entry.putArray("data_offsets").add(offset).add(end);
             offset = end;
         }
         byte[] json;
         try {
-            json = JSON.writeValueAsBytes(header);
+            // via a String: Jackson's byte output escapes characters beyond U+FFFF, Python's does
+            // not
+            json = Header.JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a safetensors header", e);
+            throw new IllegalStateException("cannot serialise a safetensors header", e);
         }
         int padded = (json.length + 7) / 8 * 8;
         long total = 8L + padded + offset;
@@ -83,212 +129,161 @@ public final class SafeTensors {
             b.put((byte) ' ');
         }
         for (Tensor t : sorted.values()) {
-            for (float v : t.data()) {
-                b.putFloat(v);
-            }
+            b.asFloatBuffer().put(t.data());
+            b.position(b.position() + 4 * t.data().length);
         }
         return b.array();
     }
 
+    /**
+     * Writes {@link #write(Map, Map)}'s bytes to {@code file}, replacing it.
+     *
+     * @throws IOException if the file cannot be written
+     */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
             throws IOException {
         Files.write(file, write(tensors, metadata));
     }
 
+    /**
+     * Decodes safetensors bytes, refusing NaN and infinities.
+     *
+     * @throws IllegalArgumentException naming the first inconsistency
+     */
+    public static Contents read(byte[] bytes) {
+        return read(bytes, NonFinite.REJECT);
+    }
+
+    /**
+     * Decodes safetensors bytes.
+     *
+     * @param nonFinite whether NaN and infinities are refused or kept
+     * @throws IllegalArgumentException naming the first inconsistency
+     */
+    public static Contents read(byte[] bytes, NonFinite nonFinite) {
+        Objects.requireNonNull(nonFinite, "nonFinite");
+        Header header = Header.parse(bytes, MAX_HEADER);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Header.Entry e : header.entries()) {
+            tensors.put(e.name(), decode(e, b, header.dataStart(), nonFinite));
+        }
+        return new Contents(tensors, header.metadata());
+    }
+
+    /**
+     * Reads a safetensors file, refusing NaN and infinities.
+     *
+     * @throws IOException if the file cannot be read or is inconsistent (the message names it)
+     */
     public static Contents read(Path file) throws IOException {
+        return read(file, NonFinite.REJECT);
+    }
+
+    /**
+     * Reads a safetensors file.
+     *
+     * @param nonFinite whether NaN and infinities are refused or kept
+     * @throws IOException if the file cannot be read or is inconsistent (the message names it)
+     */
+    public static Contents read(Path file, NonFinite nonFinite) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IOException(file + " is larger than 2 GiB");
+            throw new IOException(file + ": " + size + " bytes, more than one array holds");
         }
         try {
-            return read(Files.readAllBytes(file));
+            return read(Files.readAllBytes(file), nonFinite);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Parses a safetensors buffer; any inconsistency is an {@link IllegalArgumentException}. */
-    public static Contents read(byte[] bytes) {
-        if (bytes.length < 8) {
-            throw new IllegalArgumentException(
-                    "safetensors data of " + bytes.length + " bytes has no header length");
+    private static <V> TreeMap<String, V> sortedByCodePoint(Map<String, V> map) {
+        TreeMap<String, V> sorted = new TreeMap<>(CODE_POINT_ORDER);
+        for (Map.Entry<String, V> e : map.entrySet()) {
+            sorted.put(wellFormed(Objects.requireNonNull(e.getKey(), "a null name")), e.getValue());
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength = b.getLong(0);
-        if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > bytes.length - 8L) {
-            throw new IllegalArgumentException(
-                    "header length " + headerLength + " does not fit " + bytes.length + " bytes");
-        }
-        JsonNode header;
-        try {
-            header =
-                    JSON.readTree(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("header is not JSON: " + e.getOriginalMessage());
-        }
-        if (header == null || !header.isObject()) {
-            throw new IllegalArgumentException("header is not a JSON object");
-        }
-        int dataStart = 8 + (int) headerLength;
-        long buffer = bytes.length - (long) dataStart;
-        Map<String, String> metadata = new LinkedHashMap<>();
-        record Entry(String name, String dtype, long[] shape, long begin, long end) {}
-        List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            if (f.getKey().equals("__metadata__")) {
-                if (!f.getValue().isObject()) {
-                    throw new IllegalArgumentException("__metadata__ is not an object");
-                }
-                f.getValue()
-                        .fields()
-                        .forEachRemaining(
-                                m -> {
-                                    if (!m.getValue().isTextual()) {
-                                        throw new IllegalArgumentException(
-                                                "metadata " + m.getKey() + " is not a string");
-                                    }
-                                    metadata.put(m.getKey(), m.getValue().asText());
-                                });
-                continue;
-            }
-            JsonNode t = f.getValue();
-            String name = f.getKey();
-            String dtype = t.path("dtype").asText("");
-            int width = width(name, dtype);
-            JsonNode shapeNode = t.path("shape");
-            JsonNode offsets = t.path("data_offsets");
-            if (!shapeNode.isArray()
-                    || shapeNode.size() > 16
-                    || !offsets.isArray()
-                    || offsets.size() != 2) {
-                throw new IllegalArgumentException(
-                        "tensor " + name + ": shape or data_offsets malformed");
-            }
-            long[] shape = new long[shapeNode.size()];
-            long count = 1;
-            for (int i = 0; i < shape.length; i++) {
-                JsonNode d = shapeNode.get(i);
-                if (!d.canConvertToLong() || d.asLong() < 0) {
-                    throw new IllegalArgumentException(
-                            "tensor "
-                                    + name
-                                    + ": dimension "
-                                    + d
-                                    + " is not a non-negative integer");
-                }
-                shape[i] = d.asLong();
-                try {
-                    count = Math.multiplyExact(count, shape[i]);
-                } catch (ArithmeticException e) {
-                    throw new IllegalArgumentException("tensor " + name + ": shape overflows");
-                }
-            }
-            long begin = offsets.get(0).asLong(-1);
-            long end = offsets.get(1).asLong(-1);
-            if (begin < 0 || end < begin || end > buffer) {
-                throw new IllegalArgumentException(
-                        "tensor "
-                                + name
-                                + ": data_offsets ["
-                                + begin
-                                + ", "
-                                + end
-                                + "] outside the "
-                                + buffer
-                                + "-byte buffer");
-            }
-            if (count > Integer.MAX_VALUE / 8 || count * width != end - begin) {
-                throw new IllegalArgumentException(
-                        "tensor "
-                                + name
-                                + ": "
-                                + count
-                                + " "
-                                + dtype
-                                + " values need "
-                                + (count * width)
-                                + " bytes, its range has "
-                                + (end - begin));
-            }
-            entries.add(new Entry(name, dtype, shape, begin, end));
-        }
-        List<Entry> byOffset = new ArrayList<>(entries);
-        byOffset.sort((x, y) -> Long.compare(x.begin(), y.begin()));
-        long expected = 0;
-        for (Entry e : byOffset) {
-            if (e.begin() != expected) {
-                throw new IllegalArgumentException(
-                        "tensor "
-                                + e.name()
-                                + " starts at "
-                                + e.begin()
-                                + ", expected "
-                                + expected
-                                + " (ranges must be contiguous)");
-            }
-            expected = e.end();
-        }
-        if (expected != buffer) {
-            throw new IllegalArgumentException(
-                    "tensors cover " + expected + " of the " + buffer + " data bytes");
-        }
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Entry e : entries) {
-            int count = (int) ((e.end() - e.begin()) / width(e.name(), e.dtype()));
-            float[] values = new float[count];
-            int at = dataStart + (int) e.begin();
-            for (int i = 0; i < count; i++) {
-                float v =
-                        switch (e.dtype()) {
-                            case "F32" -> b.getFloat(at + 4 * i);
-                            case "F64" -> (float) b.getDouble(at + 8 * i);
-                            case "F16" -> halfToFloat(b.getShort(at + 2 * i));
-                            case "BF16" ->
-                                    Float.intBitsToFloat((b.getShort(at + 2 * i) & 0xffff) << 16);
-                            default ->
-                                    throw new IllegalArgumentException(
-                                            "unreachable dtype " + e.dtype());
-                        };
-                if (!Float.isFinite(v)) {
-                    throw new IllegalArgumentException(
-                            "tensor " + e.name() + ": value " + i + " is " + v);
-                }
-                values[i] = v;
-            }
-            tensors.put(e.name(), new Tensor(e.shape(), values));
-        }
-        return new Contents(tensors, metadata);
+        return sorted;
     }
 
-    /** IEEE 754 binary16 to float (Java 17 has no Float.float16ToFloat). */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+    /** The string itself, if UTF-8 can encode it (no unpaired surrogate); UTF-8 would drop it. */
+    private static String wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(
+                        "'"
+                                + s
+                                + "' has an unpaired surrogate at index "
+                                + i
+                                + ", which UTF-8 cannot encode");
+            }
         }
-        if (exponent == 0) {
-            float value = mantissa * 0x1p-24f; // subnormal (or zero)
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+        return s;
     }
 
-    private static int width(String name, String dtype) {
-        return switch (dtype) {
-            case "F32" -> 4;
-            case "F64" -> 8;
-            case "F16", "BF16" -> 2;
-            default ->
+    private static Tensor decode(Header.Entry e, ByteBuffer b, int dataStart, NonFinite nonFinite) {
+        if (e.count() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(
+                    "tensor " + e.name() + ": " + e.count() + " values do not fit one array");
+        }
+        float[] values = new float[(int) e.count()];
+        int at = dataStart + (int) e.begin();
+        if (e.dtype() == Dtype.F32) {
+            b.slice(at, values.length * 4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(values);
+        } else {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = e.dtype().get(b, at, i);
+            }
+        }
+        if (e.dtype() == Dtype.BOOL) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] > 1) {
                     throw new IllegalArgumentException(
                             "tensor "
-                                    + name
-                                    + ": dtype '"
-                                    + dtype
-                                    + "' is not supported (F32, F64, F16, BF16)");
-        };
+                                    + e.name()
+                                    + ": BOOL value "
+                                    + i
+                                    + " is the byte "
+                                    + (int) values[i]
+                                    + ", expected 0 or 1");
+                }
+            }
+        }
+        if (e.dtype().isFloat()) {
+            for (int i = 0; i < values.length; i++) {
+                if (Float.isFinite(values[i])) {
+                    continue;
+                }
+                if (e.dtype() == Dtype.F64 && Double.isFinite(b.getDouble(at + 8 * i))) {
+                    throw new IllegalArgumentException(
+                            "tensor "
+                                    + e.name()
+                                    + ": F64 value "
+                                    + i
+                                    + " ("
+                                    + b.getDouble(at + 8 * i)
+                                    + ") is beyond the float range");
+                }
+                if (nonFinite == NonFinite.REJECT) {
+                    throw new IllegalArgumentException(
+                            "tensor "
+                                    + e.name()
+                                    + ": value "
+                                    + i
+                                    + " is "
+                                    + values[i]
+                                    + " (non-finite values are refused)");
+                }
+            }
+        }
+        return new Tensor(e.shape(), values);
     }
 }
