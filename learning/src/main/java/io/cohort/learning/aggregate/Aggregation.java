@@ -11,8 +11,11 @@ import java.util.Map;
  *     summing to 1 (0 for rejected ones); coordinate-wise rules report the share of coordinates
  *     each submission supplied or was averaged into
  * @param rejections the submissions left out, with the metric that decided it
- * @param metrics every intermediate metric by name (per-submission arrays as {@code double[]}),
- *     for the audit report; iteration order is insertion order
+ * @param metrics every intermediate metric by name (per-submission arrays as {@code double[]}), for
+ *     the audit report; iteration order is insertion order
  */
 public record Aggregation(
-        float[] update, double[] weights, List<Rejection> rejections, Map<String, Object> metrics) {}
+        float[] update,
+        double[] weights,
+        List<Rejection> rejections,
+        Map<String, Object> metrics) {}

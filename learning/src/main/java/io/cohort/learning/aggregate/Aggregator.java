@@ -3,10 +3,10 @@ package io.cohort.learning.aggregate;
 import java.util.List;
 
 /**
- * An aggregation rule. Deterministic: the same submissions in the same order, the same context
- * and the same history give bit-identical results on any machine (sums in double in a fixed order,
- * no parallel streams). Stateful rules (Sybil defence) keep their history per trainer across
- * calls and say so.
+ * An aggregation rule. Deterministic: the same submissions in the same order, the same context and
+ * the same history give bit-identical results on any machine (sums in double in a fixed order, no
+ * parallel streams). Stateful rules (Sybil defence) keep their history per trainer across calls and
+ * say so.
  */
 public interface Aggregator {
 
