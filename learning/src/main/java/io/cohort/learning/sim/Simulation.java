@@ -1,5 +1,13 @@
 package io.cohort.learning.sim;
 
+import io.cohort.learning.aggregate.Aggregation;
+import io.cohort.learning.aggregate.AggregationContext;
+import io.cohort.learning.aggregate.Aggregator;
+import io.cohort.learning.aggregate.Rejection;
+import io.cohort.learning.aggregate.Submission;
+import io.cohort.learning.attack.Behaviour;
+import io.cohort.learning.attack.Honest;
+import io.cohort.learning.attack.RoundView;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
@@ -8,21 +16,32 @@ import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.model.TrainingListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
- * Federated rounds in one process, without chain or IPFS: every client trains locally from the
- * global model on its partition, sends {@code local − global}, the updates are transformed (for
- * example compressed and decoded) and averaged with FedAvg weighted by sample counts, and the new
- * global model is evaluated on the test set. Prints one table row per round. This is what the
- * aggregation and attack work builds on.
+ * Federated rounds in one process, without chain or IPFS. In each round every client that trains
+ * does so locally from the global model {@code G_r} on its partition (or on the data its {@link
+ * Behaviour} poisons) and gets {@code local − G_r}; then each client's behaviour turns that into
+ * the update it submits (honest clients send it unchanged, attackers craft theirs, possibly from
+ * everyone's trained updates), the submission passes through the {@link UpdateTransform}
+ * (compression), and the {@link Aggregator} combines the submissions into {@code G_{r+1} − G_r}.
+ * The new global model is evaluated on the test set (and on a backdoor test set, if given). Prints
+ * one table row per round. Without behaviours and aggregator it is plain FedAvg weighted by sample
+ * counts, as {@link #Simulation(ModelSpec, List, LabeledData, TrainConfig, UpdateTransform,
+ * PrintStream)} runs it; {@link #builder} configures the rest.
  */
 public final class Simulation {
 
     /**
-     * What happens to a client's update between training and aggregation (compression, an attack).
-     * Called once per client per round, in client order.
+     * What happens to a client's update between its behaviour and aggregation (compression and
+     * decoding). Called once per client per round, in client order, on the update the client's
+     * behaviour submits.
      */
     @FunctionalInterface
     public interface UpdateTransform {
@@ -36,9 +55,43 @@ public final class Simulation {
      *
      * @param round from 1
      * @param test the global model on the test set after the round
+     * @param backdoorSuccess the attack success rate after the round: the fraction of the backdoor
+     *     test set classified as the backdoor's target; NaN without a backdoor test set
+     * @param weights the aggregator's weight per client, in client order (empty for central
+     *     training)
+     * @param rejections the clients the aggregator left out ({@link Rejection#index()} is the
+     *     client), with the metric that decided it
+     * @param metrics the aggregator's metrics ({@link Aggregation#metrics()})
      * @param seconds wall time of the round
      */
-    public record Round(int round, Evaluation test, double seconds) {}
+    public record Round(
+            int round,
+            Evaluation test,
+            double backdoorSuccess,
+            double[] weights,
+            List<Rejection> rejections,
+            Map<String, Object> metrics,
+            double seconds) {
+
+        public Round {
+            weights = weights.clone();
+            rejections = List.copyOf(rejections);
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+
+        /** A round without aggregation details or backdoor test. */
+        public Round(int round, Evaluation test, double seconds) {
+            this(round, test, Double.NaN, new double[0], List.of(), Map.of(), seconds);
+        }
+
+        /** Whether the aggregator left client {@code client} out this round. */
+        public boolean rejected(int client) {
+            return rejections.stream().anyMatch(j -> j.index() == client);
+        }
+    }
+
+    /** Stream of {@link RoundView#derive} that seeds the aggregation context. */
+    static final int AGGREGATION_STREAM = 2;
 
     private final ModelSpec spec;
     private final List<LabeledData> clients;
@@ -46,8 +99,16 @@ public final class Simulation {
     private final TrainConfig local;
     private final UpdateTransform transform;
     private final PrintStream out;
+    private final List<Behaviour> behaviours;
+    private final Aggregator aggregator;
+    private final boolean showRejected;
+    private final LabeledData root;
+    private final LabeledData backdoorTest;
+    private final long seed;
 
     /**
+     * Honest clients averaged with FedAvg weighted by sample counts.
+     *
      * @param clients each client's local data (a partition of the training set)
      * @param local how each client trains in a round (its seed is varied per client and round)
      * @param out where the table goes (null: nowhere)
@@ -59,72 +120,297 @@ public final class Simulation {
             TrainConfig local,
             UpdateTransform transform,
             PrintStream out) {
-        if (clients.isEmpty()) {
-            throw new IllegalArgumentException("a simulation needs at least one client");
+        this(builder(spec, clients, test, local).transform(transform).out(out));
+    }
+
+    private Simulation(Builder b) {
+        this.spec = b.spec;
+        this.clients = b.clients;
+        this.test = b.test;
+        this.local = b.local;
+        this.transform = b.transform;
+        this.out = b.out;
+        this.behaviours = List.copyOf(b.behaviours);
+        this.aggregator = b.aggregator == null ? new SampleWeightedMean() : b.aggregator;
+        this.showRejected = b.aggregator != null;
+        this.root = b.root;
+        this.backdoorTest = b.backdoorTest;
+        this.seed = b.seed;
+    }
+
+    /**
+     * A simulation of honest clients averaged with FedAvg, to which behaviours, an aggregator, a
+     * root dataset and a backdoor test set can be added.
+     *
+     * @param clients each client's local data (a partition of the training set); client {@code c}
+     *     submits as {@code "client-" + c}
+     * @param local how each client trains in a round (its seed is varied per client and round)
+     */
+    public static Builder builder(
+            ModelSpec spec, List<LabeledData> clients, LabeledData test, TrainConfig local) {
+        return new Builder(spec, clients, test, local);
+    }
+
+    /** Configures a {@link Simulation}; every setting but the four of {@link #builder} optional. */
+    public static final class Builder {
+        private final ModelSpec spec;
+        private final List<LabeledData> clients;
+        private final LabeledData test;
+        private final TrainConfig local;
+        private final List<Behaviour> behaviours;
+        private UpdateTransform transform = UpdateTransform.NONE;
+        private PrintStream out;
+        private Aggregator aggregator;
+        private LabeledData root;
+        private LabeledData backdoorTest;
+        private long seed;
+
+        private Builder(
+                ModelSpec spec, List<LabeledData> clients, LabeledData test, TrainConfig local) {
+            if (clients.isEmpty()) {
+                throw new IllegalArgumentException("a simulation needs at least one client");
+            }
+            this.spec = Objects.requireNonNull(spec, "spec");
+            this.clients = List.copyOf(clients);
+            this.test = Objects.requireNonNull(test, "test");
+            this.local = Objects.requireNonNull(local, "local");
+            this.behaviours = new ArrayList<>(Collections.nCopies(clients.size(), new Honest()));
+            this.seed = local.seed();
         }
-        this.spec = spec;
-        this.clients = List.copyOf(clients);
-        this.test = test;
-        this.local = local;
-        this.transform = transform;
-        this.out = out;
+
+        /** One behaviour per client, in client order (default: all {@link Honest}). */
+        public Builder behaviours(List<? extends Behaviour> all) {
+            if (all.size() != clients.size()) {
+                throw new IllegalArgumentException(
+                        all.size()
+                                + " behaviours for "
+                                + clients.size()
+                                + " clients: give one per client");
+            }
+            for (int c = 0; c < all.size(); c++) {
+                behaviour(c, all.get(c));
+            }
+            return this;
+        }
+
+        /**
+         * The behaviour of client {@code client}. Give the same instance to several clients to make
+         * them one {@link io.cohort.learning.attack.Sybil} group.
+         */
+        public Builder behaviour(int client, Behaviour behaviour) {
+            if (client < 0 || client >= clients.size()) {
+                throw new IllegalArgumentException(
+                        "client " + client + " is not one of the " + clients.size() + " clients");
+            }
+            behaviours.set(client, Objects.requireNonNull(behaviour, "behaviour"));
+            return this;
+        }
+
+        /**
+         * The aggregation rule (default: FedAvg weighted by reported sample counts). Setting one
+         * adds a {@code rejected} column to the table.
+         */
+        public Builder aggregator(Aggregator aggregator) {
+            this.aggregator = Objects.requireNonNull(aggregator, "aggregator");
+            return this;
+        }
+
+        /**
+         * The evaluator's root dataset: each round the evaluator trains on it from {@code G_r} as a
+         * client would, and the update is the {@link AggregationContext#reference()} (FLTrust).
+         * Without it the reference is null.
+         */
+        public Builder root(LabeledData root) {
+            this.root = root;
+            return this;
+        }
+
+        /**
+         * A test set whose every sample carries a trigger and is labelled with the backdoor's
+         * target ({@link io.cohort.learning.attack.Trigger#testSet}); the model's accuracy on it is
+         * the attack success rate. Setting one adds an {@code asr} column to the table.
+         */
+        public Builder backdoorTest(LabeledData backdoorTest) {
+            this.backdoorTest = backdoorTest;
+            return this;
+        }
+
+        /** What happens to each submitted update before aggregation (default: nothing). */
+        public Builder transform(UpdateTransform transform) {
+            this.transform = Objects.requireNonNull(transform, "transform");
+            return this;
+        }
+
+        /** Where the table goes (default null: nowhere). */
+        public Builder out(PrintStream out) {
+            this.out = out;
+            return this;
+        }
+
+        /**
+         * The seed of the behaviours' draws and of the aggregation context (default: the local
+         * training config's seed).
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Simulation build() {
+            return new Simulation(this);
+        }
     }
 
     /** Runs {@code rounds} rounds from the spec's initial model. */
     public List<Round> run(int rounds) {
         List<Round> results = new ArrayList<>();
+        int n = clients.size();
         try (DjlModel model = DjlModel.create(spec)) {
             float[] global = model.parameters();
-            print(
-                    String.format(
-                            Locale.ROOT,
-                            "%-6s %-9s %-8s %-8s",
-                            "round",
-                            "accuracy",
-                            "loss",
-                            "seconds"));
+            print(header());
             for (int r = 1; r <= rounds; r++) {
                 long t0 = System.nanoTime();
-                List<float[]> updates = new ArrayList<>(clients.size());
-                double[] weights = new double[clients.size()];
-                for (int c = 0; c < clients.size(); c++) {
-                    model.setParameters(global);
-                    TrainConfig cfg =
-                            new TrainConfig(
-                                    local.epochs(),
-                                    local.batchSize(),
-                                    local.learningRate(),
-                                    local.optimizer(),
-                                    local.momentum(),
-                                    local.seed() * 1_000_003L + r * 1009L + c);
-                    model.train(clients.get(c), cfg, TrainingListener.NONE, () -> false);
-                    float[] trained = model.parameters();
-                    float[] update = new float[trained.length];
-                    for (int i = 0; i < update.length; i++) {
-                        update[i] = trained[i] - global[i];
+                List<float[]> trained = new ArrayList<>(n);
+                for (int c = 0; c < n; c++) {
+                    Behaviour b = behaviours.get(c);
+                    if (b.trains()) {
+                        SplittableRandom draws =
+                                new SplittableRandom(
+                                        RoundView.derive(seed, r, c, RoundView.DATA_STREAM));
+                        LabeledData data = b.trainingData(clients.get(c), r, draws);
+                        trained.add(trainFrom(model, global, data, c, r));
+                    } else {
+                        trained.add(new float[global.length]);
                     }
-                    updates.add(transform.apply(c, r, update));
-                    weights[c] = clients.get(c).size();
                 }
-                float[] avg = FedAvg.average(updates, weights);
+                float[] current = global.clone();
+                List<Submission> submissions = new ArrayList<>(n);
+                for (int c = 0; c < n; c++) {
+                    Behaviour b = behaviours.get(c);
+                    RoundView view = new RoundView(r, c, current, trained, behaviours, seed);
+                    float[] sent = transform.apply(c, r, b.submit(trained.get(c), view));
+                    if (sent.length != global.length) {
+                        throw new IllegalStateException(
+                                "client "
+                                        + c
+                                        + " ("
+                                        + b.name()
+                                        + ") submitted "
+                                        + sent.length
+                                        + " values, the model has "
+                                        + global.length);
+                    }
+                    submissions.add(
+                            new Submission(
+                                    "client-" + c, sent, b.reportedSamples(clients.get(c).size())));
+                }
+                float[] reference = root == null ? null : trainFrom(model, global, root, n, r);
+                Aggregation a =
+                        aggregator.aggregate(
+                                submissions,
+                                new AggregationContext(
+                                        r,
+                                        current,
+                                        reference,
+                                        RoundView.derive(seed, r, n, AGGREGATION_STREAM)));
+                check(a, n, global.length);
+                float[] update = a.update();
                 for (int i = 0; i < global.length; i++) {
-                    global[i] += avg[i];
+                    global[i] += update[i];
                 }
                 model.setParameters(global);
                 Evaluation e = model.evaluate(test, 500);
+                double asr =
+                        backdoorTest == null
+                                ? Double.NaN
+                                : model.evaluate(backdoorTest, 500).accuracy();
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                results.add(new Round(r, e, seconds));
-                print(
-                        String.format(
-                                Locale.ROOT,
-                                "%-6d %-9.4f %-8.4f %-8.1f",
-                                r,
-                                e.accuracy(),
-                                e.loss(),
-                                seconds));
+                Round round =
+                        new Round(r, e, asr, a.weights(), a.rejections(), a.metrics(), seconds);
+                results.add(round);
+                print(row(round));
             }
         }
         return results;
+    }
+
+    /** {@code model} trained from {@code global} on {@code data}, minus {@code global}. */
+    private float[] trainFrom(DjlModel model, float[] global, LabeledData data, int c, int r) {
+        model.setParameters(global);
+        TrainConfig cfg =
+                new TrainConfig(
+                        local.epochs(),
+                        local.batchSize(),
+                        local.learningRate(),
+                        local.optimizer(),
+                        local.momentum(),
+                        local.seed() * 1_000_003L + r * 1009L + c);
+        model.train(data, cfg, TrainingListener.NONE, () -> false);
+        float[] trained = model.parameters();
+        float[] update = new float[trained.length];
+        for (int i = 0; i < update.length; i++) {
+            update[i] = trained[i] - global[i];
+        }
+        return update;
+    }
+
+    private void check(Aggregation a, int n, int size) {
+        if (a == null
+                || a.update() == null
+                || a.weights() == null
+                || a.rejections() == null
+                || a.metrics() == null) {
+            throw new IllegalStateException(
+                    "aggregator "
+                            + aggregator.name()
+                            + " returned an aggregation with a missing part: "
+                            + a);
+        }
+        if (a.update().length != size || a.weights().length != n) {
+            throw new IllegalStateException(
+                    "aggregator "
+                            + aggregator.name()
+                            + " returned an update of "
+                            + a.update().length
+                            + " values and "
+                            + a.weights().length
+                            + " weights, expected "
+                            + size
+                            + " and "
+                            + n);
+        }
+    }
+
+    private String header() {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-6s %-9s %-8s ", "round", "accuracy", "loss"));
+        if (backdoorTest != null) {
+            s.append(String.format(Locale.ROOT, "%-8s ", "asr"));
+        }
+        if (showRejected) {
+            s.append(String.format(Locale.ROOT, "%-8s ", "rejected"));
+        }
+        s.append(String.format(Locale.ROOT, "%-8s", "seconds"));
+        return s.toString();
+    }
+
+    private String row(Round round) {
+        StringBuilder s = new StringBuilder();
+        s.append(
+                String.format(
+                        Locale.ROOT,
+                        "%-6d %-9.4f %-8.4f ",
+                        round.round(),
+                        round.test().accuracy(),
+                        round.test().loss()));
+        if (backdoorTest != null) {
+            s.append(String.format(Locale.ROOT, "%-8.4f ", round.backdoorSuccess()));
+        }
+        if (showRejected) {
+            s.append(String.format(Locale.ROOT, "%-8d ", round.rejections().size()));
+        }
+        s.append(String.format(Locale.ROOT, "%-8.1f", round.seconds()));
+        return s.toString();
     }
 
     /**
