@@ -1,8 +1,13 @@
 package io.cohort.learning.bench;
 
+import io.cohort.learning.codec.Compression;
+import io.cohort.learning.codec.ErrorFeedback;
+import io.cohort.learning.codec.MalformedUpdateException;
+import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.Partitioner;
+import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.sim.Simulation;
@@ -66,15 +71,45 @@ public final class FederatedAccuracy {
             for (int[] p : parts) {
                 data.add(split.train().subset(p));
             }
+            Simulation.UpdateTransform transform = Simulation.UpdateTransform.NONE;
+            long[] sent = new long[2]; // bytes, updates
+            int parameters;
+            try (DjlModel probe = DjlModel.create(spec)) {
+                parameters = probe.parameterCount();
+            }
+            if (args.length > 8 && args[8].startsWith("topk:")) {
+                Compression compression =
+                        Compression.topK8Bit(Double.parseDouble(args[8].substring(5)));
+                ErrorFeedback[] feedback = new ErrorFeedback[clients];
+                for (int c = 0; c < clients; c++) {
+                    feedback[c] = new ErrorFeedback(parameters);
+                }
+                System.out.printf(Locale.ROOT, "# compression %s%n", compression);
+                transform =
+                        (client, round, update) -> {
+                            byte[] bytes = feedback[client].encode(update, compression);
+                            sent[0] += bytes.length;
+                            sent[1]++;
+                            try {
+                                return UpdateCodec.decode(bytes, update.length);
+                            } catch (MalformedUpdateException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        };
+            }
             result =
-                    new Simulation(
-                                    spec,
-                                    data,
-                                    split.test(),
-                                    local,
-                                    Simulation.UpdateTransform.NONE,
-                                    System.out)
+                    new Simulation(spec, data, split.test(), local, transform, System.out)
                             .run(rounds);
+            if (sent[1] > 0) {
+                long mean = sent[0] / sent[1];
+                System.out.printf(
+                        Locale.ROOT,
+                        "update bytes %d (dense fp32 %d, %.1fx smaller) over %d updates%n",
+                        mean,
+                        4L * parameters,
+                        4.0 * parameters / mean,
+                        sent[1]);
+            }
         }
         double best = result.stream().mapToDouble(r -> r.test().accuracy()).max().orElse(0);
         Simulation.Round last = result.get(result.size() - 1);
