@@ -1,0 +1,202 @@
+package io.cohort.learning.aggregate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Cohort's aggregation policy: the rule evaluators run, composed of a norm filter, a Sybil defence
+ * and FLTrust. Stateful (the Sybil defence remembers each trainer's history): one instance per
+ * project, rounds in increasing order.
+ *
+ * <p>For the n submissions of a round, with the evaluator's reference update {@code g₀} trained on
+ * its root data from {@code G_r} ({@link AggregationContext#reference()}, required):
+ *
+ * <ol>
+ *   <li><b>Free riders.</b> {@code ‖uₖ‖ ≤ freeRiderRatio · ‖g₀‖} is rejected with reason {@code
+ *       free-rider}, metric {@code l2-norm}: an update that barely moves the model did no work.
+ *   <li><b>Norm bounds.</b> Among the rest, {@code ‖uₖ‖ > normFactor · max(M, ‖g₀‖)} (M: the median
+ *       norm of the rest) is rejected with reason {@code norm-out-of-bounds}.
+ *   <li><b>Clones.</b> The survivors go through {@link SybilDefence} (this instance's history); its
+ *       {@code clone} rejections stand, and a clone group of g members shares one weight ({@code
+ *       1/g} each).
+ *   <li><b>Direction.</b> FLTrust: {@code cₖ = cos(uₖ, g₀)}; {@code cₖ ≤ minCosine} is rejected
+ *       with reason {@code outlier}, metric {@code cosine}. Trust {@code tₖ = cₖ · groupShareₖ} for
+ *       the rest.
+ *   <li><b>Aggregate.</b> {@code Σ tₖ · (‖g₀‖/‖uₖ‖) · uₖ / Σ tₖ}, summed in ascending-norm order in
+ *       double; {@code weightₖ = tₖ / Σ t} — the trainer's share of the round's rewards. If nothing
+ *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
+ * </ol>
+ *
+ * <p>Metrics: {@code policy}, {@code l2-norm}, {@code reference-norm}, {@code median-norm}, {@code
+ * norm-upper-bound}, {@code free-rider-bound}, {@code sybil} (the Sybil defence's metrics, over
+ * {@code sybil-indices}), {@code cosine} (NaN for submissions rejected before step 4), {@code
+ * group-share}, {@code trust}.
+ */
+public final class CohortPolicy implements Aggregator {
+
+    /** The version string written into every audit report. */
+    public static final String VERSION = "cohort-policy/1";
+
+    private final double normFactor;
+    private final double freeRiderRatio;
+    private final double minCosine;
+    private final SybilDefence sybil;
+
+    /** The defaults: norm factor 4, free-rider ratio 0.01, minimum cosine 0, Sybil defaults. */
+    public CohortPolicy() {
+        this(4, 0.01, 0, new SybilDefence());
+    }
+
+    /**
+     * @param normFactor at least 1
+     * @param freeRiderRatio in [0, 1)
+     * @param minCosine in [−1, 1)
+     * @param sybil a fresh Sybil defence, owned by this policy from now on
+     */
+    public CohortPolicy(
+            double normFactor, double freeRiderRatio, double minCosine, SybilDefence sybil) {
+        if (!(normFactor >= 1) || Double.isInfinite(normFactor)) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: normFactor must be at least 1 and finite, got " + normFactor);
+        }
+        if (!(freeRiderRatio >= 0 && freeRiderRatio < 1)) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: freeRiderRatio must be in [0, 1), got " + freeRiderRatio);
+        }
+        if (!(minCosine >= -1 && minCosine < 1)) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: minCosine must be in [-1, 1), got " + minCosine);
+        }
+        this.normFactor = normFactor;
+        this.freeRiderRatio = freeRiderRatio;
+        this.minCosine = minCosine;
+        this.sybil = sybil;
+    }
+
+    @Override
+    public String name() {
+        return "cohort";
+    }
+
+    @Override
+    public synchronized Aggregation aggregate(
+            List<Submission> submissions, AggregationContext context) {
+        String rule = name();
+        double[] norms = Submissions.checkAndMeasure(rule, submissions, context);
+        if (context.reference() == null) {
+            throw new IllegalArgumentException(
+                    rule
+                            + ": the policy needs the evaluator's reference update"
+                            + " (context.reference()), trained on its root data from G_r");
+        }
+        float[] reference = context.reference();
+        int length = context.global().length;
+        double referenceNorm = Submissions.checkReference(rule, reference, length);
+        if (referenceNorm == 0) {
+            throw new IllegalArgumentException(rule + ": the reference update is all zeros");
+        }
+        int n = submissions.size();
+        Rejection[] rejected = new Rejection[n];
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("policy", VERSION);
+        metrics.put("l2-norm", norms);
+        metrics.put("reference-norm", referenceNorm);
+
+        // 1. free riders
+        double freeRiderBound = freeRiderRatio * referenceNorm;
+        metrics.put("free-rider-bound", freeRiderBound);
+        List<Integer> rest = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            if (norms[k] <= freeRiderBound) {
+                rejected[k] = new Rejection(k, "free-rider", "l2-norm", norms[k], freeRiderBound);
+            } else {
+                rest.add(k);
+            }
+        }
+        // 2. norm bounds
+        double median = rest.isEmpty() ? 0 : Vectors.median(pick(norms, rest));
+        double upper = normFactor * Math.max(median, referenceNorm);
+        metrics.put("median-norm", median);
+        metrics.put("norm-upper-bound", upper);
+        List<Integer> bounded = new ArrayList<>();
+        for (int k : rest) {
+            if (norms[k] > upper) {
+                rejected[k] = new Rejection(k, "norm-out-of-bounds", "l2-norm", norms[k], upper);
+            } else {
+                bounded.add(k);
+            }
+        }
+        // 3. clones (the history is updated with every update that reached this step)
+        double[] groupShare = new double[n];
+        if (!bounded.isEmpty()) {
+            List<Submission> forSybil = new ArrayList<>();
+            for (int k : bounded) {
+                forSybil.add(submissions.get(k));
+            }
+            Aggregation s = sybil.aggregate(forSybil, context);
+            metrics.put("sybil-indices", bounded.stream().mapToInt(Integer::intValue).toArray());
+            metrics.put("sybil", s.metrics());
+            double[] sizes = (double[]) s.metrics().get("clone-group-size");
+            for (int j = 0; j < bounded.size(); j++) {
+                groupShare[bounded.get(j)] = 1 / sizes[j];
+            }
+            for (Rejection r : s.rejections()) {
+                int k = bounded.get(r.index());
+                rejected[k] = new Rejection(k, r.reason(), r.metric(), r.value(), r.threshold());
+                groupShare[k] = 0;
+            }
+        }
+        // 4. direction
+        double[] cosine = new double[n];
+        double[] trust = new double[n];
+        for (int k = 0; k < n; k++) {
+            if (rejected[k] != null) {
+                cosine[k] = Double.NaN;
+                continue;
+            }
+            float[] u = submissions.get(k).update();
+            cosine[k] = Vectors.cosine(u, reference, norms[k], referenceNorm);
+            if (cosine[k] <= minCosine) {
+                rejected[k] = new Rejection(k, "outlier", "cosine", cosine[k], minCosine);
+            } else {
+                trust[k] = cosine[k] * groupShare[k];
+            }
+        }
+        metrics.put("cosine", cosine);
+        metrics.put("group-share", groupShare);
+        metrics.put("trust", trust);
+        // 5. aggregate
+        int[] order = Submissions.canonicalOrder(norms);
+        double total = Vectors.sum(trust, order);
+        double[] weights = new double[n];
+        double[] coefficients = new double[n];
+        float[] update;
+        if (total > 0) {
+            for (int k = 0; k < n; k++) {
+                weights[k] = trust[k] / total;
+                coefficients[k] = trust[k] == 0 ? 0 : weights[k] * referenceNorm / norms[k];
+            }
+            update = Vectors.combine(submissions, coefficients, order, length);
+        } else {
+            metrics.put("fallback", "zero-update");
+            update = new float[length];
+        }
+        List<Rejection> rejections = new ArrayList<>();
+        for (Rejection r : rejected) {
+            if (r != null) {
+                rejections.add(r);
+            }
+        }
+        return Submissions.result(update, weights, rejections, metrics);
+    }
+
+    private static double[] pick(double[] values, List<Integer> indices) {
+        double[] out = new double[indices.size()];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = values[indices.get(j)];
+        }
+        return out;
+    }
+}

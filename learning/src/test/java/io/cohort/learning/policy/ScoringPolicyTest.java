@@ -1,0 +1,118 @@
+package io.cohort.learning.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ScoringPolicyTest {
+
+    static PolicyFixtures fx;
+    static float[] global;
+    static List<ScoringPolicy.Received> round1;
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        fx = new PolicyFixtures(1500, 6, 1);
+        global = PolicyFixtures.initial();
+        round1 = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+            round1.add(
+                    new ScoringPolicy.Received(
+                            "0xhonest" + c,
+                            PolicyFixtures.dense(fx.honestUpdate(global, c, 1)),
+                            fx.clients.get(c).size(),
+                            c));
+        }
+        float[] honest0 = fx.honestUpdate(global, 0, 1);
+        float[] flipped = new float[honest0.length];
+        float[] huge = new float[honest0.length];
+        for (int i = 0; i < flipped.length; i++) {
+            flipped[i] = -3 * honest0[i];
+            huge[i] = 1000 * honest0[i];
+        }
+        byte[] corrupt = PolicyFixtures.dense(honest0);
+        corrupt[corrupt.length / 2] ^= 0x5a;
+        round1.add(new ScoringPolicy.Received("0xcopycat", round1.get(2).bytes(), 10, 100));
+        round1.add(new ScoringPolicy.Received("0xcorrupt", corrupt, 10, 100));
+        round1.add(new ScoringPolicy.Received("0xgarbage", "not an update".getBytes(), 10, 100));
+        round1.add(
+                new ScoringPolicy.Received(
+                        "0xlazy", PolicyFixtures.dense(new float[honest0.length]), 10, 100));
+        round1.add(
+                new ScoringPolicy.Received("0xhuge", PolicyFixtures.dense(huge), 1_000_000, 100));
+        round1.add(new ScoringPolicy.Received("0xflipped", PolicyFixtures.dense(flipped), 10, 100));
+    }
+
+    @Test
+    void flagsEveryBadUpdateWithItsReasonAndPaysTheHonestExactly10000Bps() {
+        // when
+        ScoringPolicy.Outcome o = fx.policy().score(1, global, round1);
+        // then
+        Map<String, String> reasons =
+                o.flags().stream()
+                        .collect(
+                                Collectors.toMap(
+                                        ScoringPolicy.Flag::trainer, ScoringPolicy.Flag::reason));
+        assertThat(reasons)
+                .containsOnly(
+                        Map.entry("0xcopycat", "duplicate"),
+                        Map.entry("0xcorrupt", "malformed:checksum-mismatch"),
+                        Map.entry("0xgarbage", "malformed:bad-magic"),
+                        Map.entry("0xlazy", "free-rider"),
+                        Map.entry("0xhuge", "norm-out-of-bounds"),
+                        Map.entry("0xflipped", "outlier"));
+        int honestTotal = 0;
+        for (int c = 0; c < 6; c++) {
+            assertThat(o.score("0xhonest" + c)).as("honest %d", c).isPositive();
+            honestTotal += o.score("0xhonest" + c);
+        }
+        assertThat(honestTotal).isEqualTo(ScoringPolicy.TOTAL_BPS);
+        assertThat(Arrays.stream(o.scoresBps()).sum()).isEqualTo(ScoringPolicy.TOTAL_BPS);
+        for (String bad : reasons.keySet()) {
+            assertThat(o.score(bad)).as(bad).isZero();
+        }
+        assertThat(o.validation().samples()).isEqualTo(500);
+        String report = new String(o.report(), StandardCharsets.UTF_8);
+        assertThat(report)
+                .contains("\"policy\" : \"cohort-policy/1\"")
+                .contains(o.modelHash())
+                .contains("CHECKSUM_MISMATCH");
+    }
+
+    @Test
+    void theArrivalOrderDoesNotChangeTheReportOrTheModel() {
+        // given
+        List<ScoringPolicy.Received> shuffled = new ArrayList<>(round1);
+        Collections.shuffle(shuffled, new java.util.Random(42));
+        // when
+        ScoringPolicy.Outcome a = fx.policy().score(1, global, round1);
+        ScoringPolicy.Outcome b = fx.policy().score(1, global, shuffled);
+        // then
+        assertThat(b.report()).isEqualTo(a.report());
+        assertThat(b.modelHash()).isEqualTo(a.modelHash());
+    }
+
+    @Test
+    void theHonestModelImprovesOnTheValidationData() {
+        ScoringPolicy.Outcome o = fx.policy().score(1, global, round1);
+        // the initial model is near chance (10 %); one round of honest updates lifts it well above
+        assertThat(o.validation().accuracy()).isGreaterThan(0.25);
+    }
+
+    @Test
+    void basisPointsUseLargestRemaindersAndSkipFlagged() {
+        double[] weights = {1 / 3.0, 1 / 3.0, 1 / 3.0, 0.5};
+        Object[] flags = {null, null, null, "flagged"};
+        assertThat(ScoringPolicy.basisPoints(weights, flags)).containsExactly(3334, 3333, 3333, 0);
+        assertThat(ScoringPolicy.basisPoints(new double[] {0, 0}, new Object[2]))
+                .containsExactly(0, 0);
+    }
+}
