@@ -1,0 +1,280 @@
+package io.cohort.learning.bench;
+
+import io.cohort.learning.aggregate.Aggregator;
+import io.cohort.learning.aggregate.CohortPolicy;
+import io.cohort.learning.aggregate.CoordinateMedian;
+import io.cohort.learning.aggregate.FedAvg;
+import io.cohort.learning.aggregate.MultiKrum;
+import io.cohort.learning.aggregate.TrimmedMean;
+import io.cohort.learning.attack.Alie;
+import io.cohort.learning.attack.Backdoor;
+import io.cohort.learning.attack.Behaviour;
+import io.cohort.learning.attack.FreeRider;
+import io.cohort.learning.attack.GaussianNoise;
+import io.cohort.learning.attack.Honest;
+import io.cohort.learning.attack.Ipm;
+import io.cohort.learning.attack.LabelFlip;
+import io.cohort.learning.attack.MinMax;
+import io.cohort.learning.attack.SignFlip;
+import io.cohort.learning.attack.Sybil;
+import io.cohort.learning.attack.Trigger;
+import io.cohort.learning.data.IdxLoader;
+import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.data.Partitioner;
+import io.cohort.learning.model.ModelSpec;
+import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.sim.Simulation;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The attack matrix of issue 5: for every attack at every attacker fraction (and for no attack),
+ * every aggregation rule, every seed, one federated run of the MNIST CNN on Dirichlet(α)
+ * partitions; prints one CSV line per run with the final accuracy, the backdoor success rate, the
+ * attackers' share of the aggregation weight (their share of the rewards), and how many honest
+ * trainers were ever flagged. Run by {@code bench/attack-matrix}.
+ *
+ * <p>Arguments as {@code key=value}: {@code dataset} (fashion), {@code trainers} (20), {@code
+ * rounds} (30), {@code seeds} (1,2,3), {@code fractions} (0.1,0.2,0.3), {@code attacks} (all),
+ * {@code rules} (fedavg,median,trimmed-mean,multi-krum), {@code train} (training samples used, 0 =
+ * all), {@code alpha} (0.5), {@code batch} (32), {@code lr} (0.02), {@code root} (samples held out
+ * as the evaluator's root data, 500).
+ */
+public final class AttackMatrix {
+
+    /** Every attack the matrix knows, in table order. */
+    static final List<String> ATTACKS =
+            List.of(
+                    "sign-flip",
+                    "gaussian",
+                    "label-flip",
+                    "alie",
+                    "ipm",
+                    "min-max",
+                    "backdoor",
+                    "free-rider",
+                    "sybil");
+
+    private static final int BACKDOOR_TARGET = 0;
+
+    private AttackMatrix() {}
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        IdxLoader.Split split =
+                o.dataset.equals("mnist")
+                        ? IdxLoader.mnist(IdxLoader.dataDir())
+                        : IdxLoader.fashionMnist(IdxLoader.dataDir());
+        PrintStream out = System.out;
+        out.println(
+                "seed,attack,fraction,rule,final_accuracy,best_accuracy,backdoor_success,"
+                        + "attacker_share,honest_flagged,seconds");
+        for (long seed : o.seeds) {
+            LabeledData train = split.train();
+            if (o.train > 0 && o.train < train.size()) {
+                train =
+                        train.subset(
+                                Arrays.copyOf(Partitioner.iid(train, 1, seed).get(0), o.train));
+            }
+            Partitioner.Holdout holdout =
+                    Partitioner.validationSplit(train, (double) o.root / train.size(), seed);
+            List<LabeledData> parts = new ArrayList<>();
+            for (int[] p : Partitioner.dirichlet(holdout.train(), o.trainers, o.alpha, seed)) {
+                parts.add(holdout.train().subset(p));
+            }
+            for (String attack : o.attacks) {
+                List<Double> fractions = attack.equals("none") ? List.of(0.0) : o.fractions;
+                for (double fraction : fractions) {
+                    int attackers = (int) Math.round(fraction * o.trainers);
+                    for (String rule : o.rules) {
+                        long t0 = System.nanoTime();
+                        Result r =
+                                runOne(
+                                        o,
+                                        split.test(),
+                                        holdout.heldOut(),
+                                        parts,
+                                        seed,
+                                        attack,
+                                        attackers,
+                                        rule);
+                        out.printf(
+                                Locale.ROOT,
+                                "%d,%s,%.2f,%s,%.4f,%.4f,%s,%.4f,%d,%.0f%n",
+                                seed,
+                                attack,
+                                fraction,
+                                rule,
+                                r.finalAccuracy,
+                                r.bestAccuracy,
+                                Double.isNaN(r.backdoor)
+                                        ? ""
+                                        : String.format(Locale.ROOT, "%.4f", r.backdoor),
+                                r.attackerShare,
+                                r.honestFlagged,
+                                (System.nanoTime() - t0) / 1e9);
+                        out.flush();
+                    }
+                }
+            }
+        }
+    }
+
+    private record Result(
+            double finalAccuracy,
+            double bestAccuracy,
+            double backdoor,
+            double attackerShare,
+            int honestFlagged) {}
+
+    private static Result runOne(
+            Options o,
+            LabeledData test,
+            LabeledData root,
+            List<LabeledData> parts,
+            long seed,
+            String attack,
+            int attackers,
+            String rule) {
+        int n = parts.size();
+        List<Behaviour> behaviours = new ArrayList<>();
+        Behaviour malicious = attack.equals("none") ? null : behaviour(attack, n, attackers);
+        for (int c = 0; c < n; c++) {
+            behaviours.add(c < attackers ? malicious : new Honest());
+        }
+        if (attack.equals("sybil")) {
+            // groups of up to 5 identities, each group one shared Sybil instance
+            for (int c = 0; c < attackers; c++) {
+                if (c % 5 == 0) {
+                    malicious = new Sybil(new SignFlip(4.0));
+                }
+                behaviours.set(c, malicious);
+            }
+        }
+        Simulation.Builder b =
+                Simulation.builder(
+                                ModelSpec.mnistCnn(seed),
+                                parts,
+                                test,
+                                TrainConfig.sgd(1, o.batch, o.lr, seed))
+                        .behaviours(behaviours)
+                        .aggregator(aggregator(rule, n, Math.max(1, attackers)))
+                        .root(root)
+                        .seed(seed)
+                        .out(null);
+        if (attack.equals("backdoor")) {
+            b.backdoorTest(Trigger.whiteSquare(4).testSet(test, BACKDOOR_TARGET));
+        }
+        List<Simulation.Round> rounds = b.build().run(o.rounds);
+        Simulation.Round last = rounds.get(rounds.size() - 1);
+        double best = rounds.stream().mapToDouble(r -> r.test().accuracy()).max().orElse(0);
+        double share = 0;
+        Set<Integer> flagged = new HashSet<>();
+        for (Simulation.Round r : rounds) {
+            for (int c = 0; c < attackers; c++) {
+                share += r.weights()[c];
+            }
+            for (int c = attackers; c < n; c++) {
+                if (r.rejected(c)) {
+                    flagged.add(c);
+                }
+            }
+        }
+        return new Result(
+                last.test().accuracy(),
+                best,
+                last.backdoorSuccess(),
+                share / rounds.size(),
+                flagged.size());
+    }
+
+    static Behaviour behaviour(String attack, int n, int attackers) {
+        return switch (attack) {
+            case "sign-flip" -> new SignFlip(4.0);
+            case "gaussian" -> new GaussianNoise(0.05);
+            case "label-flip" -> new LabelFlip();
+            case "alie" -> Alie.forCohort(n, attackers);
+            case "ipm" -> new Ipm(0.5);
+            case "min-max" -> new MinMax();
+            case "backdoor" ->
+                    new Backdoor(
+                            BACKDOOR_TARGET,
+                            Trigger.whiteSquare(4),
+                            Backdoor.replacementBoost(n, attackers));
+            case "free-rider" -> FreeRider.plain();
+            case "sybil" -> new Sybil(new SignFlip(4.0));
+            default -> throw new IllegalArgumentException("unknown attack " + attack);
+        };
+    }
+
+    /**
+     * @param f the number of attackers the robust rules are told to expect (at least 1)
+     */
+    static Aggregator aggregator(String rule, int n, int f) {
+        return switch (rule) {
+            case "fedavg" -> new FedAvg(Long.MAX_VALUE);
+            case "median" -> new CoordinateMedian();
+            case "trimmed-mean" -> new TrimmedMean(f);
+            case "multi-krum" -> new MultiKrum(f, n - f);
+            case "cohort" -> new CohortPolicy();
+            default -> throw new IllegalArgumentException("unknown rule " + rule);
+        };
+    }
+
+    private static List<String> withNone(List<String> attacks) {
+        List<String> all = new ArrayList<>();
+        all.add("none");
+        all.addAll(attacks);
+        return all;
+    }
+
+    private static final class Options {
+        String dataset = "fashion";
+        int trainers = 20;
+        int rounds = 30;
+        List<Long> seeds = List.of(1L, 2L, 3L);
+        List<Double> fractions = List.of(0.1, 0.2, 0.3);
+        List<String> attacks = withNone(ATTACKS);
+        List<String> rules = List.of("fedavg", "median", "trimmed-mean", "multi-krum", "cohort");
+        int train;
+        double alpha = 0.5;
+        int batch = 32;
+        float lr = 0.02f;
+        int root = 500;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (String a : args) {
+                int eq = a.indexOf('=');
+                if (eq < 0) {
+                    throw new IllegalArgumentException("arguments are key=value, got " + a);
+                }
+                String k = a.substring(0, eq);
+                String v = a.substring(eq + 1);
+                switch (k) {
+                    case "dataset" -> o.dataset = v;
+                    case "trainers" -> o.trainers = Integer.parseInt(v);
+                    case "rounds" -> o.rounds = Integer.parseInt(v);
+                    case "seeds" ->
+                            o.seeds = Arrays.stream(v.split(",")).map(Long::valueOf).toList();
+                    case "fractions" ->
+                            o.fractions = Arrays.stream(v.split(",")).map(Double::valueOf).toList();
+                    case "attacks" -> o.attacks = v.equals("all") ? ATTACKS : List.of(v.split(","));
+                    case "rules" -> o.rules = List.of(v.split(","));
+                    case "train" -> o.train = Integer.parseInt(v);
+                    case "alpha" -> o.alpha = Double.parseDouble(v);
+                    case "batch" -> o.batch = Integer.parseInt(v);
+                    case "lr" -> o.lr = Float.parseFloat(v);
+                    case "root" -> o.root = Integer.parseInt(v);
+                    default -> throw new IllegalArgumentException("unknown argument " + k);
+                }
+            }
+            return o;
+        }
+    }
+}
