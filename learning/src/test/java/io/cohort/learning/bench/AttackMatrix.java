@@ -5,6 +5,7 @@ import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.aggregate.CoordinateMedian;
 import io.cohort.learning.aggregate.FedAvg;
 import io.cohort.learning.aggregate.MultiKrum;
+import io.cohort.learning.aggregate.Rejection;
 import io.cohort.learning.aggregate.TrimmedMean;
 import io.cohort.learning.attack.Alie;
 import io.cohort.learning.attack.Backdoor;
@@ -30,14 +31,18 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The attack matrix of issue 5: for every attack at every attacker fraction (and for no attack),
  * every aggregation rule, every seed, one federated run of the MNIST CNN on Dirichlet(α)
  * partitions; prints one CSV line per run with the final accuracy, the backdoor success rate, the
  * attackers' share of the aggregation weight (their share of the rewards), and how many honest
- * trainers were ever flagged. Run by {@code bench/attack-matrix}.
+ * trainers were ever flagged, with who, why and in how many rounds (c7 outlier/fltrust-cosine x2).
+ * Run by {@code bench/attack-matrix}.
  *
  * <p>Arguments as {@code key=value}: {@code dataset} (fashion), {@code trainers} (20), {@code
  * rounds} (30), {@code seeds} (1,2,3), {@code fractions} (0.1,0.2,0.3), {@code attacks} (all),
@@ -73,7 +78,7 @@ public final class AttackMatrix {
         PrintStream out = System.out;
         out.println(
                 "seed,attack,fraction,rule,final_accuracy,best_accuracy,backdoor_success,"
-                        + "attacker_share,honest_flagged,seconds");
+                        + "attacker_share,honest_flagged,seconds,honest_flag_reasons");
         for (long seed : o.seeds) {
             LabeledData train = split.train();
             if (o.train > 0 && o.train < train.size()) {
@@ -105,7 +110,7 @@ public final class AttackMatrix {
                                         rule);
                         out.printf(
                                 Locale.ROOT,
-                                "%d,%s,%.2f,%s,%.4f,%.4f,%s,%.4f,%d,%.0f%n",
+                                "%d,%s,%.2f,%s,%.4f,%.4f,%s,%.4f,%d,%.0f,%s%n",
                                 seed,
                                 attack,
                                 fraction,
@@ -117,7 +122,8 @@ public final class AttackMatrix {
                                         : String.format(Locale.ROOT, "%.4f", r.backdoor),
                                 r.attackerShare,
                                 r.honestFlagged,
-                                (System.nanoTime() - t0) / 1e9);
+                                (System.nanoTime() - t0) / 1e9,
+                                r.honestFlagReasons);
                         out.flush();
                     }
                 }
@@ -130,7 +136,8 @@ public final class AttackMatrix {
             double bestAccuracy,
             double backdoor,
             double attackerShare,
-            int honestFlagged) {}
+            int honestFlagged,
+            String honestFlagReasons) {}
 
     private static Result runOne(
             Options o,
@@ -175,13 +182,17 @@ public final class AttackMatrix {
         double best = rounds.stream().mapToDouble(r -> r.test().accuracy()).max().orElse(0);
         double share = 0;
         Set<Integer> flagged = new HashSet<>();
+        Map<String, Integer> reasons = new TreeMap<>();
         for (Simulation.Round r : rounds) {
             for (int c = 0; c < attackers; c++) {
                 share += r.weights()[c];
             }
-            for (int c = attackers; c < n; c++) {
-                if (r.rejected(c)) {
-                    flagged.add(c);
+            for (Rejection j : r.rejections()) {
+                if (j.index() >= attackers) {
+                    flagged.add(j.index());
+                    // who, why, by which metric, in how many rounds
+                    reasons.merge(
+                            "c" + j.index() + " " + j.reason() + "/" + j.metric(), 1, Integer::sum);
                 }
             }
         }
@@ -190,7 +201,10 @@ public final class AttackMatrix {
                 best,
                 last.backdoorSuccess(),
                 share / rounds.size(),
-                flagged.size());
+                flagged.size(),
+                reasons.entrySet().stream()
+                        .map(e -> e.getKey() + " x" + e.getValue())
+                        .collect(Collectors.joining(";")));
     }
 
     static Behaviour behaviour(String attack, int n, int attackers) {
