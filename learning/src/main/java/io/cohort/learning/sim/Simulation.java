@@ -17,6 +17,7 @@ import io.cohort.learning.model.TrainingListener;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -305,15 +306,43 @@ public final class Simulation {
                                     "client-" + c, sent, b.reportedSamples(clients.get(c).size())));
                 }
                 float[] reference = root == null ? null : trainFrom(model, global, root, n, r);
-                Aggregation a =
-                        aggregator.aggregate(
-                                submissions,
-                                new AggregationContext(
-                                        r,
-                                        current,
-                                        reference,
-                                        RoundView.derive(seed, r, n, AGGREGATION_STREAM)));
-                check(a, n, global.length);
+                // the evaluator's decoder rejects non-finite updates before any aggregator sees
+                // them (ScoringPolicy, flag "non-finite"); a model that diverged makes every
+                // trainer's update non-finite, and the round then leaves the model as it is
+                List<Integer> kept = new ArrayList<>(n);
+                List<Rejection> nonFinite = new ArrayList<>();
+                for (int c = 0; c < n; c++) {
+                    int bad = nonFinite(submissions.get(c).update());
+                    if (bad == 0) {
+                        kept.add(c);
+                    } else {
+                        nonFinite.add(new Rejection(c, "non-finite", "non-finite-values", bad, 0));
+                    }
+                }
+                Aggregation a;
+                if (kept.isEmpty()) {
+                    a =
+                            new Aggregation(
+                                    new float[global.length],
+                                    new double[n],
+                                    nonFinite,
+                                    Map.of("fallback", "zero-update"));
+                } else {
+                    List<Submission> finite = new ArrayList<>(kept.size());
+                    for (int c : kept) {
+                        finite.add(submissions.get(c));
+                    }
+                    a =
+                            aggregator.aggregate(
+                                    finite,
+                                    new AggregationContext(
+                                            r,
+                                            current,
+                                            reference,
+                                            RoundView.derive(seed, r, n, AGGREGATION_STREAM)));
+                    check(a, kept.size(), global.length);
+                    a = widen(a, kept, nonFinite, n);
+                }
                 float[] update = a.update();
                 for (int i = 0; i < global.length; i++) {
                     global[i] += update[i];
@@ -352,6 +381,43 @@ public final class Simulation {
             update[i] = trained[i] - global[i];
         }
         return update;
+    }
+
+    /** How many values of {@code update} are NaN or infinite. */
+    private static int nonFinite(float[] update) {
+        int bad = 0;
+        for (float v : update) {
+            if (!Float.isFinite(v)) {
+                bad++;
+            }
+        }
+        return bad;
+    }
+
+    /**
+     * The aggregation of the finite submissions {@code kept} as one over all {@code n} clients:
+     * weights and rejection indices by client, the non-finite rejections added, and metric {@code
+     * aggregated-clients} saying which clients the aggregator's own per-submission metrics are of.
+     */
+    private static Aggregation widen(
+            Aggregation a, List<Integer> kept, List<Rejection> nonFinite, int n) {
+        if (nonFinite.isEmpty()) {
+            return a;
+        }
+        double[] weights = new double[n];
+        List<Rejection> rejections = new ArrayList<>(nonFinite);
+        for (int j = 0; j < kept.size(); j++) {
+            weights[kept.get(j)] = a.weights()[j];
+        }
+        for (Rejection x : a.rejections()) {
+            rejections.add(
+                    new Rejection(
+                            kept.get(x.index()), x.reason(), x.metric(), x.value(), x.threshold()));
+        }
+        rejections.sort(Comparator.comparingInt(Rejection::index));
+        Map<String, Object> metrics = new LinkedHashMap<>(a.metrics());
+        metrics.put("aggregated-clients", kept.stream().mapToInt(Integer::intValue).toArray());
+        return new Aggregation(a.update(), weights, rejections, metrics);
     }
 
     private void check(Aggregation a, int n, int size) {

@@ -9,7 +9,9 @@ import io.cohort.learning.aggregate.Aggregator;
 import io.cohort.learning.aggregate.Rejection;
 import io.cohort.learning.aggregate.Submission;
 import io.cohort.learning.attack.Backdoor;
+import io.cohort.learning.attack.Behaviour;
 import io.cohort.learning.attack.FreeRider;
+import io.cohort.learning.attack.RoundView;
 import io.cohort.learning.attack.SignFlip;
 import io.cohort.learning.attack.Trigger;
 import io.cohort.learning.data.LabeledData;
@@ -184,6 +186,60 @@ class SimulationWithAttackersTest {
         assertThat(printed.lines().findFirst().orElseThrow())
                 .contains("round", "accuracy", "loss", "asr", "rejected", "seconds");
         assertThat(printed.lines().skip(1)).allMatch(l -> l.split("\\s+").length == 6);
+    }
+
+    /** Sends NaN in one coordinate and its trained update elsewhere. */
+    static final class SendsNaN implements Behaviour {
+        @Override
+        public String name() {
+            return "sends-nan";
+        }
+
+        @Override
+        public float[] submit(float[] trained, RoundView view) {
+            float[] out = trained.clone();
+            out[1] = Float.NaN;
+            return out;
+        }
+    }
+
+    @Test
+    void aNonFiniteUpdateIsRejectedBeforeTheRuleAndTheOthersAreAggregated() {
+        // given: client 1 sends a NaN, as a diverged model or a broken trainer would
+        LabeledData all = images(600, 7);
+        List<LabeledData> clients = clients(all.slice(0, 400), 4);
+        LabeledData test = all.slice(400, 600);
+        Recording rule = new Recording();
+        // when
+        List<Simulation.Round> rounds =
+                Simulation.builder(SPEC, clients, test, LOCAL)
+                        .behaviour(1, new SendsNaN())
+                        .aggregator(rule)
+                        .build()
+                        .run(2);
+        // then: the rule saw the three finite updates; the round is told by client
+        assertThat(rule.submissions)
+                .allSatisfy(
+                        given ->
+                                assertThat(given)
+                                        .extracting(Submission::trainer)
+                                        .containsExactly("client-0", "client-2", "client-3"));
+        for (Simulation.Round r : rounds) {
+            assertThat(r.rejections())
+                    .singleElement()
+                    .satisfies(
+                            j -> {
+                                assertThat(j.index()).isEqualTo(1);
+                                assertThat(j.reason()).isEqualTo("non-finite");
+                                assertThat(j.value()).isEqualTo(1);
+                            });
+            assertThat(r.weights()[1]).isZero();
+            assertThat(r.weights()[0]).isCloseTo(1.0 / 3, within(1e-12));
+            assertThat(Arrays.stream(r.weights()).sum()).isCloseTo(1, within(1e-12));
+            assertThat(r.metrics()).containsKey("aggregated-clients");
+            assertThat((int[]) r.metrics().get("aggregated-clients")).containsExactly(0, 2, 3);
+            assertThat(r.test().accuracy()).isBetween(0.0, 1.0);
+        }
     }
 
     @Test
