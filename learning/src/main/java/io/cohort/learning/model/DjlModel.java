@@ -211,6 +211,21 @@ public final class DjlModel implements AutoCloseable {
     }
 
     /**
+     * A trainer's update: sets the parameters to {@code global}, trains on {@code data} with {@code
+     * config}, and returns the trained parameters minus {@code global}. The model keeps the trained
+     * parameters.
+     */
+    public float[] updateFrom(float[] global, LabeledData data, TrainConfig config) {
+        setParameters(global);
+        train(data, config, TrainingListener.NONE, () -> false);
+        float[] update = parameters();
+        for (int i = 0; i < update.length; i++) {
+            update[i] -= global[i];
+        }
+        return update;
+    }
+
+    /**
      * Trains on {@code data} from the current parameters.
      *
      * @param cancelled polled before every batch; when it answers true training stops with a {@link

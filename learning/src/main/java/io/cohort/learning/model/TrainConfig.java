@@ -48,6 +48,11 @@ public record TrainConfig(
         return new TrainConfig(epochs, batchSize, learningRate, Optimizer.SGD, 0.9f, seed);
     }
 
+    /** The same configuration with another seed (local training per trainer and round). */
+    public TrainConfig withSeed(long newSeed) {
+        return new TrainConfig(epochs, batchSize, learningRate, optimizer, momentum, newSeed);
+    }
+
     /** Adam. */
     public static TrainConfig adam(int epochs, int batchSize, float learningRate, long seed) {
         return new TrainConfig(epochs, batchSize, learningRate, Optimizer.ADAM, 0f, seed);

@@ -16,7 +16,6 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
-import io.cohort.learning.model.TrainingListener;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -241,22 +240,10 @@ public final class ScoringPolicy {
 
     private float[] trainReference(int round, float[] global) {
         try (DjlModel model = DjlModel.create(spec)) {
-            model.setParameters(global);
-            TrainConfig cfg =
-                    new TrainConfig(
-                            referenceTraining.epochs(),
-                            referenceTraining.batchSize(),
-                            referenceTraining.learningRate(),
-                            referenceTraining.optimizer(),
-                            referenceTraining.momentum(),
-                            referenceTraining.seed() * 1_000_003L + round);
-            model.train(root, cfg, TrainingListener.NONE, () -> false);
-            float[] trained = model.parameters();
-            float[] delta = new float[trained.length];
-            for (int i = 0; i < delta.length; i++) {
-                delta[i] = trained[i] - global[i];
-            }
-            return delta;
+            return model.updateFrom(
+                    global,
+                    root,
+                    referenceTraining.withSeed(referenceTraining.seed() * 1_000_003L + round));
         }
     }
 

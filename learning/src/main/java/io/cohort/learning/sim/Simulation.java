@@ -365,22 +365,8 @@ public final class Simulation {
 
     /** {@code model} trained from {@code global} on {@code data}, minus {@code global}. */
     private float[] trainFrom(DjlModel model, float[] global, LabeledData data, int c, int r) {
-        model.setParameters(global);
-        TrainConfig cfg =
-                new TrainConfig(
-                        local.epochs(),
-                        local.batchSize(),
-                        local.learningRate(),
-                        local.optimizer(),
-                        local.momentum(),
-                        local.seed() * 1_000_003L + r * 1009L + c);
-        model.train(data, cfg, TrainingListener.NONE, () -> false);
-        float[] trained = model.parameters();
-        float[] update = new float[trained.length];
-        for (int i = 0; i < update.length; i++) {
-            update[i] = trained[i] - global[i];
-        }
-        return update;
+        return model.updateFrom(
+                global, data, local.withSeed(local.seed() * 1_000_003L + r * 1009L + c));
     }
 
     /** How many values of {@code update} are NaN or infinite. */

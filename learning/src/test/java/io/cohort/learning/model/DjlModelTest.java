@@ -65,6 +65,43 @@ class DjlModelTest {
     }
 
     @Test
+    void anUpdateIsTheTrainedParametersMinusTheGlobalOnesWhateverTheModelHeldBefore() {
+        // given: a global model, and a model that holds other parameters
+        LabeledData data = separable(128, 3);
+        TrainConfig config = TrainConfig.sgd(1, 16, 0.1f, 5).withSeed(9);
+        float[] global;
+        try (DjlModel g = DjlModel.create(small())) {
+            global = g.parameters();
+        }
+        try (DjlModel m = DjlModel.create(small());
+                DjlModel reference = DjlModel.create(small())) {
+            float[] other = m.parameters();
+            java.util.Arrays.fill(other, 0.25f);
+            m.setParameters(other);
+            // when
+            float[] update = m.updateFrom(global, data, config);
+            // then: what training from global by hand gives, and the model keeps the result
+            reference.setParameters(global);
+            reference.train(data, config, TrainingListener.NONE, () -> false);
+            float[] trained = reference.parameters();
+            float[] expected = new float[trained.length];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = trained[i] - global[i];
+            }
+            assertThat(update).containsExactly(expected);
+            assertThat(m.parameters()).containsExactly(trained);
+            assertThat(update).isNotEqualTo(new float[update.length]);
+        }
+    }
+
+    @Test
+    void withSeedChangesOnlyTheSeed() {
+        TrainConfig adam = TrainConfig.adam(3, 32, 0.001f, 1);
+        assertThat(adam.withSeed(77))
+                .isEqualTo(new TrainConfig(3, 32, 0.001f, TrainConfig.Optimizer.ADAM, 0f, 77));
+    }
+
+    @Test
     void trainingLearnsAndReportsProgress() {
         LabeledData train = separable(512, 1);
         LabeledData test = separable(256, 2);

@@ -9,7 +9,6 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.LayerSpec;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
-import io.cohort.learning.model.TrainingListener;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,21 +55,7 @@ final class PolicyFixtures {
     /** {@code local − global} after one local epoch of client {@code c} from {@code global}. */
     float[] honestUpdate(float[] global, int c, int round) {
         try (DjlModel m = DjlModel.create(MLP)) {
-            m.setParameters(global);
-            TrainConfig cfg =
-                    new TrainConfig(
-                            LOCAL.epochs(),
-                            LOCAL.batchSize(),
-                            LOCAL.learningRate(),
-                            LOCAL.optimizer(),
-                            LOCAL.momentum(),
-                            1000L * round + c);
-            m.train(clients.get(c), cfg, TrainingListener.NONE, () -> false);
-            float[] w = m.parameters();
-            for (int i = 0; i < w.length; i++) {
-                w[i] -= global[i];
-            }
-            return w;
+            return m.updateFrom(global, clients.get(c), LOCAL.withSeed(1000L * round + c));
         }
     }
 
