@@ -66,7 +66,7 @@ public final class AttackComparison {
         double target = Double.parseDouble(args[8]);
         List<String> scenarios = Arrays.asList(args).subList(9, args.length);
 
-        IdxLoader.Split split = ExportPartitions.split(dataset);
+        IdxLoader.Split split = BenchData.split(dataset);
         List<LabeledData> clients = new ArrayList<>();
         boolean[] used = new boolean[split.train().size()];
         for (int[] p : ExportPartitions.readPartitions(partitions, split.train().size())) {

@@ -71,10 +71,7 @@ public final class AttackMatrix {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
-        IdxLoader.Split split =
-                o.dataset.equals("mnist")
-                        ? IdxLoader.mnist(IdxLoader.dataDir())
-                        : IdxLoader.fashionMnist(IdxLoader.dataDir());
+        IdxLoader.Split split = BenchData.split(o.dataset);
         PrintStream out = System.out;
         out.println(
                 "seed,attack,fraction,rule,final_accuracy,best_accuracy,backdoor_success,"

@@ -1,6 +1,5 @@
 package io.cohort.learning.bench;
 
-import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.Partitioner;
 import io.cohort.learning.model.DjlModel;
@@ -59,7 +58,7 @@ public final class ExportPartitions {
         int clients = Integer.parseInt(args[2]);
         long seed = Long.parseLong(args[3]);
         Path out = Path.of(args[4]);
-        LabeledData train = split(dataset).train();
+        LabeledData train = BenchData.split(dataset).train();
         int shared = args.length == 6 ? Integer.parseInt(args[5]) : 0;
         if (shared < 0 || shared > train.size()) {
             throw new IllegalArgumentException(
@@ -70,7 +69,7 @@ public final class ExportPartitions {
                         ? java.util.stream.IntStream.range(0, train.size()).toArray()
                         : Arrays.copyOf(Partitioner.iid(train, 1, seed).get(0), shared);
         List<int[]> parts = new ArrayList<>();
-        for (int[] p : partition(train.subset(drawn), partition, clients, seed)) {
+        for (int[] p : BenchData.partition(train.subset(drawn), partition, clients, seed)) {
             parts.add(Arrays.stream(p).map(i -> drawn[i]).toArray());
         }
         Files.createDirectories(out);
@@ -101,34 +100,6 @@ public final class ExportPartitions {
                 spec.name(),
                 seed,
                 out);
-    }
-
-    /** The dataset's training and test sets: {@code mnist} or {@code fashion}. */
-    static IdxLoader.Split split(String dataset) throws IOException {
-        return switch (dataset) {
-            case "mnist" -> IdxLoader.mnist(IdxLoader.dataDir());
-            case "fashion" -> IdxLoader.fashionMnist(IdxLoader.dataDir());
-            default ->
-                    throw new IllegalArgumentException(
-                            "dataset must be mnist or fashion, got " + dataset);
-        };
-    }
-
-    /** {@code iid}, {@code dir:α} (Dirichlet label skew) or {@code shards:k} (k per client). */
-    static List<int[]> partition(LabeledData train, String partition, int clients, long seed) {
-        if (partition.equals("iid")) {
-            return Partitioner.iid(train, clients, seed);
-        }
-        if (partition.startsWith("dir:")) {
-            return Partitioner.dirichlet(
-                    train, clients, Double.parseDouble(partition.substring(4)), seed);
-        }
-        if (partition.startsWith("shards:")) {
-            return Partitioner.shards(
-                    train, clients, Integer.parseInt(partition.substring(7)), seed);
-        }
-        throw new IllegalArgumentException(
-                "partition must be iid, dir:<alpha> or shards:<per client>, got " + partition);
     }
 
     /** Writes {@code parts} as {@code partitions.txt} does, with {@code comment} as first line. */

@@ -6,7 +6,6 @@ import io.cohort.learning.codec.MalformedUpdateException;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
-import io.cohort.learning.data.Partitioner;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
@@ -20,9 +19,9 @@ import java.util.Locale;
  * simulation, or of the same model trained centrally (the ceiling). Run by {@code
  * bench/learning-accuracy}.
  *
- * <p>Arguments: {@code dataset} (mnist | fashion), {@code partition} (iid | dir:α | central),
- * {@code clients}, {@code rounds} (epochs when central), {@code local epochs}, {@code batch},
- * {@code learning rate}, {@code seed}, and optionally {@code topk:F} to send every update
+ * <p>Arguments: {@code dataset} (mnist | fashion), {@code partition} (iid | dir:α | shards:k |
+ * central), {@code clients}, {@code rounds} (epochs when central), {@code local epochs}, {@code
+ * batch}, {@code learning rate}, {@code seed}, and optionally {@code topk:F} to send every update
  * compressed (top-F, 8-bit, with error feedback).
  */
 public final class FederatedAccuracy {
@@ -36,10 +35,7 @@ public final class FederatedAccuracy {
         int batch = Integer.parseInt(args[5]);
         float lr = Float.parseFloat(args[6]);
         long seed = Long.parseLong(args[7]);
-        IdxLoader.Split split =
-                dataset.equals("mnist")
-                        ? IdxLoader.mnist(IdxLoader.dataDir())
-                        : IdxLoader.fashionMnist(IdxLoader.dataDir());
+        IdxLoader.Split split = BenchData.split(dataset);
         ModelSpec spec = ModelSpec.mnistCnn(seed);
         TrainConfig local = TrainConfig.sgd(epochs, batch, lr, seed);
         System.out.printf(
@@ -59,14 +55,7 @@ public final class FederatedAccuracy {
                     Simulation.central(
                             spec, split.train(), split.test(), local, rounds, System.out);
         } else {
-            List<int[]> parts =
-                    partition.equals("iid")
-                            ? Partitioner.iid(split.train(), clients, seed)
-                            : Partitioner.dirichlet(
-                                    split.train(),
-                                    clients,
-                                    Double.parseDouble(partition.substring(4)),
-                                    seed);
+            List<int[]> parts = BenchData.partition(split.train(), partition, clients, seed);
             List<LabeledData> data = new ArrayList<>();
             for (int[] p : parts) {
                 data.add(split.train().subset(p));
