@@ -1,14 +1,16 @@
 package io.cohort.learning.aggregate;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Cohort's aggregation policy: the rule evaluators run, composed of a norm filter, a Sybil defence
- * and FLTrust. Stateful (the Sybil defence remembers each trainer's history): one instance per
- * project, rounds in increasing order.
+ * and FLTrust. Stateful (each trainer's record of cosines and the Sybil defence's history): one
+ * instance per project, rounds in increasing order.
  *
  * <p>For the n submissions of a round, with the evaluator's reference update {@code g₀} trained on
  * its root data from {@code G_r} ({@link AggregationContext#reference()}, required):
@@ -21,9 +23,14 @@ import java.util.Map;
  *   <li><b>Clones.</b> The survivors go through {@link SybilDefence} (this instance's history); its
  *       {@code clone} rejections stand, and a clone group of g members shares one weight ({@code
  *       1/g} each).
- *   <li><b>Direction.</b> FLTrust: {@code cₖ = cos(uₖ, g₀)}; {@code cₖ ≤ minCosine} is rejected
- *       with reason {@code outlier}, metric {@code cosine}. Trust {@code tₖ = cₖ · groupShareₖ} for
- *       the rest.
+ *   <li><b>Direction.</b> FLTrust: {@code cₖ = cos(uₖ, g₀)}. The trainer's record {@code ρₖ} is the
+ *       mean of its cosines over the last {@code window} rounds it reached this step in (this one
+ *       included), floored at 0. Trust {@code tₖ = cₖ · ρₖ · groupShareₖ}: an update is paid and
+ *       weighted by how well it points along the reference now and has lately. An update with
+ *       {@code cₖ ≤ minCosine} gets zero trust this round ({@code zero-trust}) but is not flagged:
+ *       one skewed honest trainer can point away from the reference in a round. It is rejected with
+ *       reason {@code outlier}, metric {@code cosine}, when that happens in {@code persistence}
+ *       consecutive rounds the trainer reached this step in.
  *   <li><b>Aggregate.</b> {@code Σ tₖ · (‖g₀‖/‖uₖ‖) · uₖ / Σ tₖ}, summed in ascending-norm order in
  *       double; {@code weightₖ = tₖ / Σ t} — the trainer's share of the round's rewards. If nothing
  *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
@@ -32,31 +39,49 @@ import java.util.Map;
  * <p>Metrics: {@code policy}, {@code l2-norm}, {@code reference-norm}, {@code median-norm}, {@code
  * norm-upper-bound}, {@code free-rider-bound}, {@code sybil} (the Sybil defence's metrics, over
  * {@code sybil-indices}), {@code cosine} (NaN for submissions rejected before step 4), {@code
- * group-share}, {@code trust}.
+ * record} (ρ, NaN likewise), {@code zero-trust-streak}, {@code group-share}, {@code trust}.
  */
 public final class CohortPolicy implements Aggregator {
 
     /** The version string written into every audit report. */
-    public static final String VERSION = "cohort-policy/1";
+    public static final String VERSION = "cohort-policy/2";
 
     private final double normFactor;
     private final double freeRiderRatio;
     private final double minCosine;
+    private final int window;
+    private final int persistence;
     private final SybilDefence sybil;
 
-    /** The defaults: norm factor 4, free-rider ratio 0.01, minimum cosine 0, Sybil defaults. */
+    /** Per trainer: its last {@code window} cosines, oldest first. */
+    private final Map<String, ArrayDeque<Double>> cosines = new HashMap<>();
+
+    /** Per trainer: consecutive rounds with {@code cos ≤ minCosine}. */
+    private final Map<String, Integer> streaks = new HashMap<>();
+
+    /**
+     * The defaults: norm factor 4, free-rider ratio 0.01, minimum cosine 0, a record over 5 rounds,
+     * persistence 3, Sybil defaults.
+     */
     public CohortPolicy() {
-        this(4, 0.01, 0, new SybilDefence());
+        this(4, 0.01, 0, 5, 3, new SybilDefence());
     }
 
     /**
      * @param normFactor at least 1
      * @param freeRiderRatio in [0, 1)
      * @param minCosine in [−1, 1)
+     * @param window how many of its latest rounds a trainer's record averages, at least 1
+     * @param persistence consecutive zero-trust rounds that make an {@code outlier}, at least 1
      * @param sybil a fresh Sybil defence, owned by this policy from now on
      */
     public CohortPolicy(
-            double normFactor, double freeRiderRatio, double minCosine, SybilDefence sybil) {
+            double normFactor,
+            double freeRiderRatio,
+            double minCosine,
+            int window,
+            int persistence,
+            SybilDefence sybil) {
         if (!(normFactor >= 1) || Double.isInfinite(normFactor)) {
             throw new IllegalArgumentException(
                     "cohort-policy: normFactor must be at least 1 and finite, got " + normFactor);
@@ -69,6 +94,16 @@ public final class CohortPolicy implements Aggregator {
             throw new IllegalArgumentException(
                     "cohort-policy: minCosine must be in [-1, 1), got " + minCosine);
         }
+        if (window < 1) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: window must be at least 1 round, got " + window);
+        }
+        if (persistence < 1) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: persistence must be at least 1 round, got " + persistence);
+        }
+        this.window = window;
+        this.persistence = persistence;
         this.normFactor = normFactor;
         this.freeRiderRatio = freeRiderRatio;
         this.minCosine = minCosine;
@@ -148,23 +183,43 @@ public final class CohortPolicy implements Aggregator {
                 groupShare[k] = 0;
             }
         }
-        // 4. direction
+        // 4. direction, with the trainer's record
         double[] cosine = new double[n];
+        double[] record = new double[n];
+        int[] streak = new int[n];
         double[] trust = new double[n];
         for (int k = 0; k < n; k++) {
             if (rejected[k] != null) {
                 cosine[k] = Double.NaN;
+                record[k] = Double.NaN;
                 continue;
             }
             float[] u = submissions.get(k).update();
             cosine[k] = Vectors.cosine(u, reference, norms[k], referenceNorm);
-            if (cosine[k] <= minCosine) {
+            String trainer = submissions.get(k).trainer();
+            ArrayDeque<Double> last = cosines.computeIfAbsent(trainer, t -> new ArrayDeque<>());
+            if (last.size() == window) {
+                last.removeFirst();
+            }
+            last.addLast(cosine[k]);
+            double sum = 0;
+            for (double c : last) {
+                sum += c;
+            }
+            record[k] = Math.max(0, sum / last.size());
+            if (cosine[k] > minCosine) {
+                streaks.remove(trainer);
+                trust[k] = cosine[k] * record[k] * groupShare[k];
+                continue;
+            }
+            streak[k] = streaks.merge(trainer, 1, Integer::sum);
+            if (streak[k] >= persistence) {
                 rejected[k] = new Rejection(k, "outlier", "cosine", cosine[k], minCosine);
-            } else {
-                trust[k] = cosine[k] * groupShare[k];
             }
         }
         metrics.put("cosine", cosine);
+        metrics.put("record", record);
+        metrics.put("zero-trust-streak", streak);
         metrics.put("group-share", groupShare);
         metrics.put("trust", trust);
         // 5. aggregate

@@ -6,6 +6,7 @@ import io.cohort.learning.aggregate.CoordinateMedian;
 import io.cohort.learning.aggregate.FedAvg;
 import io.cohort.learning.aggregate.MultiKrum;
 import io.cohort.learning.aggregate.Rejection;
+import io.cohort.learning.aggregate.SybilDefence;
 import io.cohort.learning.aggregate.TrimmedMean;
 import io.cohort.learning.attack.Alie;
 import io.cohort.learning.attack.Backdoor;
@@ -167,7 +168,7 @@ public final class AttackMatrix {
                                 test,
                                 TrainConfig.sgd(1, o.batch, o.lr, seed))
                         .behaviours(behaviours)
-                        .aggregator(aggregator(rule, n, Math.max(1, attackers)))
+                        .aggregator(aggregator(rule, n, Math.max(1, attackers), o))
                         .root(root)
                         .seed(seed)
                         .out(null);
@@ -175,6 +176,9 @@ public final class AttackMatrix {
             b.backdoorTest(Trigger.whiteSquare(4).testSet(test, BACKDOOR_TARGET));
         }
         List<Simulation.Round> rounds = b.build().run(o.rounds);
+        if (o.diag != null) {
+            writeDiagnostics(o.diag, seed, attack, attackers, rule, rounds);
+        }
         Simulation.Round last = rounds.get(rounds.size() - 1);
         double best = rounds.stream().mapToDouble(r -> r.test().accuracy()).max().orElse(0);
         double share = 0;
@@ -204,6 +208,75 @@ public final class AttackMatrix {
                         .collect(Collectors.joining(";")));
     }
 
+    /**
+     * Appends one CSV line per round and client to {@code file}: the norm, the policy's cosine
+     * (when the rule reports one), the weight and the rejection, so thresholds can be tuned from
+     * data.
+     */
+    private static void writeDiagnostics(
+            java.nio.file.Path file,
+            long seed,
+            String attack,
+            int attackers,
+            String rule,
+            List<Simulation.Round> rounds) {
+        StringBuilder sb = new StringBuilder();
+        if (!java.nio.file.Files.exists(file)) {
+            sb.append(
+                    "seed,attack,attackers,rule,round,client,attacker,norm,cosine,record,weight,flag\n");
+        }
+        for (Simulation.Round r : rounds) {
+            double[] norms = r.metrics().get("l2-norm") instanceof double[] d ? d : null;
+            double[] cos = r.metrics().get("cosine") instanceof double[] d ? d : null;
+            double[] record = r.metrics().get("record") instanceof double[] d ? d : null;
+            // the rule's metrics are over the clients it was given (non-finite ones are not)
+            int[] given =
+                    r.metrics().get("aggregated-clients") instanceof int[] k
+                            ? k
+                            : java.util.stream.IntStream.range(0, r.weights().length).toArray();
+            int[] position = new int[r.weights().length];
+            Arrays.fill(position, -1);
+            for (int j = 0; j < given.length; j++) {
+                position[given[j]] = j;
+            }
+            for (int c = 0; c < r.weights().length; c++) {
+                int client = c;
+                int at = position[c];
+                String flag =
+                        r.rejections().stream()
+                                .filter(j -> j.index() == client)
+                                .map(j -> j.reason() + "/" + j.metric())
+                                .findFirst()
+                                .orElse("");
+                sb.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%n",
+                                seed,
+                                attack,
+                                attackers,
+                                rule,
+                                r.round(),
+                                c,
+                                c < attackers,
+                                norms == null || at < 0 ? Double.NaN : norms[at],
+                                cos == null || at < 0 ? Double.NaN : cos[at],
+                                record == null || at < 0 ? Double.NaN : record[at],
+                                r.weights()[c],
+                                flag));
+            }
+        }
+        try {
+            java.nio.file.Files.writeString(
+                    file,
+                    sb,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static Behaviour behaviour(String attack, int n, int attackers) {
         return switch (attack) {
             case "sign-flip" -> new SignFlip(4.0);
@@ -226,13 +299,14 @@ public final class AttackMatrix {
     /**
      * @param f the number of attackers the robust rules are told to expect (at least 1)
      */
-    static Aggregator aggregator(String rule, int n, int f) {
+    static Aggregator aggregator(String rule, int n, int f, Options o) {
         return switch (rule) {
             case "fedavg" -> new FedAvg(Long.MAX_VALUE);
             case "median" -> new CoordinateMedian();
             case "trimmed-mean" -> new TrimmedMean(f);
             case "multi-krum" -> new MultiKrum(f, n - f);
-            case "cohort" -> new CohortPolicy();
+            case "cohort" ->
+                    new CohortPolicy(4, 0.01, 0, o.window, o.persistence, new SybilDefence());
             default -> throw new IllegalArgumentException("unknown rule " + rule);
         };
     }
@@ -257,6 +331,9 @@ public final class AttackMatrix {
         int batch = 32;
         float lr = 0.02f;
         int root = 500;
+        java.nio.file.Path diag;
+        int window = 5;
+        int persistence = 3;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -282,6 +359,9 @@ public final class AttackMatrix {
                     case "batch" -> o.batch = Integer.parseInt(v);
                     case "lr" -> o.lr = Float.parseFloat(v);
                     case "root" -> o.root = Integer.parseInt(v);
+                    case "diag" -> o.diag = java.nio.file.Path.of(v);
+                    case "window" -> o.window = Integer.parseInt(v);
+                    case "persistence" -> o.persistence = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown argument " + k);
                 }
             }

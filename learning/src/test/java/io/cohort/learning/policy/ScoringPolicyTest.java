@@ -67,8 +67,9 @@ class ScoringPolicyTest {
                         Map.entry("0xcorrupt", "malformed:checksum-mismatch"),
                         Map.entry("0xgarbage", "malformed:bad-magic"),
                         Map.entry("0xlazy", "free-rider"),
-                        Map.entry("0xhuge", "norm-out-of-bounds"),
-                        Map.entry("0xflipped", "outlier"));
+                        Map.entry("0xhuge", "norm-out-of-bounds"));
+        // against the reference in one round: nothing paid, not flagged (see the next test)
+        assertThat(o.score("0xflipped")).isZero();
         int honestTotal = 0;
         for (int c = 0; c < 6; c++) {
             assertThat(o.score("0xhonest" + c)).as("honest %d", c).isPositive();
@@ -82,9 +83,29 @@ class ScoringPolicyTest {
         assertThat(o.validation().samples()).isEqualTo(500);
         String report = new String(o.report(), StandardCharsets.UTF_8);
         assertThat(report)
-                .contains("\"policy\" : \"cohort-policy/1\"")
+                .contains("\"policy\" : \"cohort-policy/2\"")
                 .contains(o.modelHash())
                 .contains("CHECKSUM_MISMATCH");
+    }
+
+    @Test
+    void anUpdateAgainstTheReferenceInThreeRoundsInARowIsFlaggedAnOutlier() {
+        ScoringPolicy policy = fx.policy();
+        for (int r = 1; r <= 2; r++) {
+            ScoringPolicy.Outcome o = policy.score(r, global, round1);
+            assertThat(o.flags()).as("round %d", r).noneMatch(f -> f.trainer().equals("0xflipped"));
+            assertThat(o.score("0xflipped")).isZero();
+        }
+        ScoringPolicy.Outcome third = policy.score(3, global, round1);
+        assertThat(third.flags())
+                .filteredOn(f -> f.trainer().equals("0xflipped"))
+                .singleElement()
+                .satisfies(
+                        f -> {
+                            assertThat(f.reason()).isEqualTo("outlier");
+                            assertThat(f.metric()).isEqualTo("cosine");
+                            assertThat(f.value()).isNegative();
+                        });
     }
 
     @Test

@@ -1,0 +1,95 @@
+package io.cohort.learning.aggregate;
+
+import static io.cohort.learning.aggregate.AggregationFixtures.submissions;
+import static io.cohort.learning.aggregate.AggregationFixtures.v;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** The record and persistence rules of {@link CohortPolicy} on hand-made 4-vectors. */
+class CohortPolicyTest {
+
+    private static final float[] REFERENCE = v(1, 0, 0, 0);
+    private static final float[] ALONG_A = v(1, 1, 0, 0); // cos 1/√2 with the reference
+    private static final float[] ALONG_B = v(1, 0, 1, 0); // cos 1/√2
+    private static final float[] AGAINST = v(-1, 0, 0, 1); // cos −1/√2
+
+    private static Aggregation round(CohortPolicy policy, int round, float[]... updates) {
+        return policy.aggregate(
+                submissions(updates), new AggregationContext(round, new float[4], REFERENCE, 0));
+    }
+
+    @Test
+    void anUpdateAgainstTheReferenceGetsNothingAndIsFlaggedOnlyInItsThirdRoundInARow() {
+        CohortPolicy policy = new CohortPolicy();
+        for (int r = 1; r <= 2; r++) {
+            Aggregation a = round(policy, r, ALONG_A, ALONG_B, AGAINST);
+            assertThat(a.rejections()).as("round %d", r).isEmpty();
+            assertThat(a.weights()).as("round %d", r).containsExactly(0.5, 0.5, 0.0);
+            assertThat((int[]) a.metrics().get("zero-trust-streak")).containsExactly(0, 0, r);
+        }
+        Aggregation third = round(policy, 3, ALONG_A, ALONG_B, AGAINST);
+        assertThat(third.rejections()).hasSize(1);
+        Rejection flag = third.rejections().get(0);
+        assertThat(flag.index()).isEqualTo(2);
+        assertThat(flag.reason()).isEqualTo("outlier");
+        assertThat(flag.metric()).isEqualTo("cosine");
+        assertThat(flag.value()).isCloseTo(-1 / Math.sqrt(2), within(1e-12));
+        assertThat(third.weights()).containsExactly(0.5, 0.5, 0.0);
+    }
+
+    @Test
+    void aTrainerThatSometimesPointsAwayIsNeverFlagged() {
+        CohortPolicy policy = new CohortPolicy();
+        for (int r = 1; r <= 8; r++) {
+            float[] sometimes = r % 2 == 1 ? AGAINST : v(1, 0, 0, 1);
+            Aggregation a = round(policy, r, ALONG_A, ALONG_B, sometimes);
+            assertThat(a.rejections()).as("round %d", r).isEmpty();
+        }
+    }
+
+    @Test
+    void theTrustOfAnAlignedUpdateIsScaledByTheTrainersRecentRecord() {
+        CohortPolicy policy = new CohortPolicy();
+        round(policy, 1, ALONG_A, ALONG_B, AGAINST);
+        // round 2: the third trainer now points along the reference (cos 2/√5), but its record is
+        // the mean of −1/√2 and 2/√5; the others' records are 1/√2
+        Aggregation a = round(policy, 2, ALONG_A, ALONG_B, v(2, 0, 0, -1));
+        double c = 2 / Math.sqrt(5);
+        double record = (c - 1 / Math.sqrt(2)) / 2;
+        double[] trust = {0.5, 0.5, c * record};
+        double total = trust[0] + trust[1] + trust[2];
+        assertThat((double[]) a.metrics().get("record"))
+                .containsExactly(
+                        new double[] {1 / Math.sqrt(2), 1 / Math.sqrt(2), record}, within(1e-12));
+        assertThat(a.weights())
+                .containsExactly(
+                        new double[] {trust[0] / total, trust[1] / total, trust[2] / total},
+                        within(1e-12));
+        assertThat(a.weights()[2]).isLessThan(0.1);
+    }
+
+    @Test
+    void theRecordForgetsRoundsOlderThanItsWindow() {
+        CohortPolicy policy = new CohortPolicy(4, 0.01, 0, 2, 3, new SybilDefence());
+        round(policy, 1, ALONG_A, ALONG_B, AGAINST);
+        round(policy, 2, ALONG_A, ALONG_B, v(1, 0, 0, -1));
+        Aggregation a = round(policy, 3, ALONG_A, ALONG_B, v(1, 0, 0, -1));
+        // window 2: rounds 2 and 3 only, both at cos 1/√2
+        assertThat(((double[]) a.metrics().get("record"))[2])
+                .isCloseTo(1 / Math.sqrt(2), within(1e-12));
+        assertThat(a.weights()[2]).isCloseTo(1 / 3.0, within(1e-12));
+    }
+
+    @Test
+    void rejectsAWindowOrPersistenceBelowOne() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 0, 3, new SybilDefence()))
+                .withMessageContaining("window");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 5, 0, new SybilDefence()))
+                .withMessageContaining("persistence");
+    }
+}
