@@ -1,8 +1,6 @@
 /**
- * The actors that run rounds: a Quarkus application with the trainer role and the evaluator role, a
- * CLI, REST status, health and metrics.
- *
- * <p>Nothing is built yet: the module is an empty shell in the Maven build (not yet a Quarkus
- * application), filled by later issues.
+ * The trainer and evaluator nodes (issue 6). Built so far: {@link
+ * io.cohort.node.seal.SealedUpdate}, the sealed update of DESIGN.md step 3, and {@link
+ * io.cohort.node.journal.Journal}, the node's local journal. See docs/sealing.md.
  */
 package io.cohort.node;

@@ -1,0 +1,272 @@
+package io.cohort.node.seal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.engines.AESEngine;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.modes.GCMBlockCipher;
+import org.bouncycastle.crypto.modes.GCMModeCipher;
+import org.bouncycastle.crypto.params.AEADParameters;
+import org.bouncycastle.crypto.params.HKDFParameters;
+import org.bouncycastle.crypto.params.KeyParameter;
+
+/**
+ * The sealed update of DESIGN.md step 3: an encoded update encrypted with a fresh AES-256-GCM
+ * content key, the key wrapped for every evaluator of the committee by X25519 and HKDF-SHA256, the
+ * whole header (with the {@link SealContext}) authenticated. The byte layout is in docs/sealing.md.
+ *
+ * <p>{@link #open} checks every length and bound before it allocates, then the context (a copy of
+ * another trainer's CID fails here with {@code wrong-context}), then the key and the tag. After
+ * settlement an evaluator publishes the content key ({@link #contentKey}) and anyone can {@link
+ * #openWithContentKey}.
+ */
+public final class SealedUpdate {
+
+    /** The first four bytes: ASCII {@code CHSL}. */
+    static final byte[] MAGIC = {'C', 'H', 'S', 'L'};
+
+    /** The layout version this class writes and reads. */
+    public static final int VERSION = 1;
+
+    /** The most evaluators one update is sealed for. */
+    public static final int MAX_RECIPIENTS = 32;
+
+    static final int KEY = 32;
+    static final int TAG = 16;
+    static final int NONCE = 12;
+    static final int RECIPIENT = KEY + KEY + TAG; // public key, wrapped content key
+    static final int FIXED = MAGIC.length + 1 + SealContext.ENCODED_LENGTH + KEY + 1;
+    private static final byte[] WRAP_INFO =
+            "cohort/seal/1 content-key wrap".getBytes(StandardCharsets.US_ASCII);
+
+    private SealedUpdate() {}
+
+    /**
+     * Seals {@code plaintext} for {@code recipients} (raw X25519 public keys, distinct, 1 to
+     * {@value #MAX_RECIPIENTS}).
+     */
+    public static byte[] seal(
+            byte[] plaintext, SealContext context, List<byte[]> recipients, SecureRandom random) {
+        if (recipients.isEmpty() || recipients.size() > MAX_RECIPIENTS) {
+            throw new IllegalArgumentException(
+                    "seal for 1 to " + MAX_RECIPIENTS + " evaluators, got " + recipients.size());
+        }
+        for (int i = 0; i < recipients.size(); i++) {
+            if (recipients.get(i).length != KEY) {
+                throw new IllegalArgumentException(
+                        "evaluator key " + i + " is not 32 bytes: " + recipients.get(i).length);
+            }
+            for (int j = 0; j < i; j++) {
+                if (Arrays.equals(recipients.get(i), recipients.get(j))) {
+                    throw new IllegalArgumentException(
+                            "evaluator keys " + j + " and " + i + " are the same");
+                }
+            }
+        }
+        if (plaintext.length > Integer.MAX_VALUE - TAG) {
+            throw new IllegalArgumentException("update too large to seal: " + plaintext.length);
+        }
+        X25519KeyPair ephemeral = X25519KeyPair.generate(random);
+        byte[] contentKey = new byte[KEY];
+        random.nextBytes(contentKey);
+        byte[] nonce = new byte[NONCE];
+        random.nextBytes(nonce);
+        int m = recipients.size();
+        int headerLength = FIXED + m * RECIPIENT + NONCE + 4;
+        ByteBuffer out = ByteBuffer.allocate(headerLength + plaintext.length + TAG);
+        out.put(MAGIC).put((byte) VERSION).put(context.encode()).put(ephemeral.publicKey());
+        out.put((byte) m);
+        byte[] prefix = Arrays.copyOf(out.array(), FIXED);
+        byte[] secret = new byte[KEY];
+        for (byte[] recipient : recipients) {
+            if (!ephemeral.agree(recipient, secret)) {
+                throw new IllegalArgumentException("an evaluator key is a low-order point");
+            }
+            byte[] kek = wrappingKey(secret, ephemeral.publicKey(), recipient);
+            out.put(recipient)
+                    .put(gcm(true, kek, new byte[NONCE], wrapAad(prefix, recipient), contentKey));
+        }
+        out.put(nonce).putInt(plaintext.length + TAG);
+        byte[] header = Arrays.copyOf(out.array(), headerLength);
+        out.put(gcm(true, contentKey, nonce, header, plaintext));
+        Arrays.fill(contentKey, (byte) 0);
+        return out.array();
+    }
+
+    /** The parsed, bound-checked header of a sealed update; nothing decrypted yet. */
+    public record Header(SealContext context, List<byte[]> recipients, int headerLength) {}
+
+    /**
+     * Parses and checks the layout: magic, version, recipient count, and that the payload length is
+     * at most {@code maxPayload} and matches the bytes there are.
+     */
+    public static Header header(byte[] sealed, int maxPayload) throws SealException {
+        if (sealed.length < FIXED) {
+            throw new SealException(
+                    "truncated", sealed.length + " bytes, a header needs at least " + FIXED);
+        }
+        if (!Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new SealException("bad-magic", "not a Cohort sealed update");
+        }
+        int version = sealed[MAGIC.length] & 0xff;
+        if (version != VERSION) {
+            throw new SealException("unsupported-version", "version " + version);
+        }
+        int m = sealed[FIXED - 1] & 0xff;
+        if (m < 1 || m > MAX_RECIPIENTS) {
+            throw new SealException(
+                    "bad-recipient-count", m + " evaluators, allowed 1 to " + MAX_RECIPIENTS);
+        }
+        int headerLength = FIXED + m * RECIPIENT + NONCE + 4;
+        if (sealed.length < headerLength) {
+            throw new SealException(
+                    "truncated",
+                    sealed.length + " bytes, the header for " + m + " needs " + headerLength);
+        }
+        long payload = ByteBuffer.wrap(sealed, headerLength - 4, 4).getInt() & 0xffffffffL;
+        if (payload > (long) maxPayload + TAG) {
+            throw new SealException(
+                    "too-large", "payload of " + payload + " bytes, the limit is " + maxPayload);
+        }
+        if (payload < TAG || headerLength + payload != sealed.length) {
+            throw new SealException(
+                    "length-mismatch",
+                    "payload says "
+                            + payload
+                            + " bytes, "
+                            + (sealed.length - headerLength)
+                            + " follow the header");
+        }
+        SealContext context;
+        try {
+            context = SealContext.decode(sealed, MAGIC.length + 1);
+        } catch (IllegalArgumentException e) { // a chain id or round of 2^63 or more
+            throw new SealException("bad-context", e.getMessage());
+        }
+        List<byte[]> recipients = new ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            int at = FIXED + i * RECIPIENT;
+            recipients.add(Arrays.copyOfRange(sealed, at, at + KEY));
+        }
+        return new Header(context, List.copyOf(recipients), headerLength);
+    }
+
+    /**
+     * The content key of {@code sealed}, unwrapped with {@code evaluator}'s key, after the header
+     * and the context have been checked against {@code expected}.
+     */
+    public static byte[] contentKey(
+            byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)
+            throws SealException {
+        Header header = checked(sealed, expected, maxPayload);
+        byte[] me = evaluator.publicKey();
+        for (int i = 0; i < header.recipients().size(); i++) {
+            if (!MessageDigest.isEqual(header.recipients().get(i), me)) {
+                continue;
+            }
+            byte[] ephemeral = Arrays.copyOfRange(sealed, FIXED - 1 - KEY, FIXED - 1);
+            byte[] secret = new byte[KEY];
+            if (!evaluator.agree(ephemeral, secret)) {
+                throw new SealException("bad-key", "the ephemeral key is a low-order point");
+            }
+            int at = FIXED + i * RECIPIENT + KEY;
+            byte[] wrapped = Arrays.copyOfRange(sealed, at, at + KEY + TAG);
+            byte[] prefix = Arrays.copyOf(sealed, FIXED);
+            try {
+                return run(
+                        false,
+                        wrappingKey(secret, ephemeral, me),
+                        new byte[NONCE],
+                        wrapAad(prefix, me),
+                        wrapped);
+            } catch (InvalidCipherTextException e) {
+                throw new SealException("key-unwrap-failed", "the wrapped key does not open");
+            }
+        }
+        throw new SealException(
+                "not-a-recipient", "sealed for " + header.recipients().size() + " other keys");
+    }
+
+    /** Opens {@code sealed} as one of its evaluators. */
+    public static byte[] open(
+            byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)
+            throws SealException {
+        return openWithContentKey(
+                sealed, expected, contentKey(sealed, expected, evaluator, maxPayload), maxPayload);
+    }
+
+    /** Opens {@code sealed} with its published content key (an auditor after settlement). */
+    public static byte[] openWithContentKey(
+            byte[] sealed, SealContext expected, byte[] contentKey, int maxPayload)
+            throws SealException {
+        if (contentKey.length != KEY) {
+            throw new SealException(
+                    "bad-key", "a content key is 32 bytes, got " + contentKey.length);
+        }
+        Header header = checked(sealed, expected, maxPayload);
+        int h = header.headerLength();
+        byte[] nonce = Arrays.copyOfRange(sealed, h - 4 - NONCE, h - 4);
+        try {
+            return run(
+                    false,
+                    contentKey,
+                    nonce,
+                    Arrays.copyOf(sealed, h),
+                    Arrays.copyOfRange(sealed, h, sealed.length));
+        } catch (InvalidCipherTextException e) {
+            throw new SealException(
+                    "authentication-failed", "the update or its header was altered");
+        }
+    }
+
+    private static Header checked(byte[] sealed, SealContext expected, int maxPayload)
+            throws SealException {
+        Header header = header(sealed, maxPayload);
+        String difference = header.context().difference(expected);
+        if (difference != null) {
+            throw new SealException("wrong-context", "sealed for " + difference);
+        }
+        return header;
+    }
+
+    private static byte[] wrapAad(byte[] prefix, byte[] recipient) {
+        byte[] aad = Arrays.copyOf(prefix, prefix.length + KEY);
+        System.arraycopy(recipient, 0, aad, prefix.length, KEY);
+        return aad;
+    }
+
+    private static byte[] wrappingKey(byte[] secret, byte[] ephemeral, byte[] recipient) {
+        byte[] salt = Arrays.copyOf(ephemeral, 2 * KEY);
+        System.arraycopy(recipient, 0, salt, KEY, KEY);
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(secret, salt, WRAP_INFO));
+        byte[] kek = new byte[KEY];
+        hkdf.generateBytes(kek, 0, KEY);
+        return kek;
+    }
+
+    private static byte[] gcm(boolean encrypt, byte[] key, byte[] nonce, byte[] aad, byte[] in) {
+        try {
+            return run(encrypt, key, nonce, aad, in);
+        } catch (InvalidCipherTextException e) {
+            throw new IllegalStateException("AES-GCM encryption failed", e);
+        }
+    }
+
+    private static byte[] run(boolean encrypt, byte[] key, byte[] nonce, byte[] aad, byte[] in)
+            throws InvalidCipherTextException {
+        GCMModeCipher cipher = GCMBlockCipher.newInstance(AESEngine.newInstance());
+        cipher.init(encrypt, new AEADParameters(new KeyParameter(key), TAG * 8, nonce, aad));
+        byte[] out = new byte[cipher.getOutputSize(in.length)];
+        int n = cipher.processBytes(in, 0, in.length, out, 0);
+        n += cipher.doFinal(out, n);
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+}

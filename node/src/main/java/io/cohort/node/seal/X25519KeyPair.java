@@ -1,0 +1,60 @@
+package io.cohort.node.seal;
+
+import java.security.SecureRandom;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
+
+/**
+ * An evaluator's X25519 key pair: the public half is part of the project (trainers seal for it),
+ * the private half opens what was sealed for it. Raw 32-byte keys (RFC 7748).
+ */
+public final class X25519KeyPair {
+
+    /** Bytes of a raw X25519 key. */
+    public static final int KEY_LENGTH = 32;
+
+    private final X25519PrivateKeyParameters privateKey;
+    private final byte[] publicKey;
+
+    private X25519KeyPair(X25519PrivateKeyParameters privateKey) {
+        this.privateKey = privateKey;
+        this.publicKey = privateKey.generatePublicKey().getEncoded();
+    }
+
+    /** A fresh key pair. */
+    public static X25519KeyPair generate(SecureRandom random) {
+        return new X25519KeyPair(new X25519PrivateKeyParameters(random));
+    }
+
+    /** The key pair of a raw 32-byte private key. */
+    public static X25519KeyPair fromPrivateKey(byte[] privateKey) {
+        if (privateKey == null || privateKey.length != KEY_LENGTH) {
+            throw new IllegalArgumentException(
+                    "an X25519 private key is 32 bytes, got "
+                            + (privateKey == null ? "null" : privateKey.length + " bytes"));
+        }
+        return new X25519KeyPair(new X25519PrivateKeyParameters(privateKey, 0));
+    }
+
+    /** The raw public key, for the project's committee list. */
+    public byte[] publicKey() {
+        return publicKey.clone();
+    }
+
+    /** The raw private key, for the node's key file. */
+    public byte[] privateKey() {
+        return privateKey.getEncoded();
+    }
+
+    /** The 32-byte shared secret with {@code peerPublicKey}; false if it is all zero. */
+    boolean agree(byte[] peerPublicKey, byte[] out) {
+        try {
+            privateKey.generateSecret(
+                    new org.bouncycastle.crypto.params.X25519PublicKeyParameters(peerPublicKey, 0),
+                    out,
+                    0);
+            return true;
+        } catch (IllegalStateException e) { // a low-order public key gives an all-zero secret
+            return false;
+        }
+    }
+}
