@@ -25,12 +25,14 @@ import java.util.Map;
  *       1/g} each).
  *   <li><b>Direction.</b> FLTrust: {@code cₖ = cos(uₖ, g₀)}. The trainer's record {@code ρₖ} is the
  *       mean of its cosines over the last {@code window} rounds it reached this step in (this one
- *       included), floored at 0. Trust {@code tₖ = cₖ · ρₖ · groupShareₖ}: an update is paid and
- *       weighted by how well it points along the reference now and has lately. An update with
- *       {@code cₖ ≤ minCosine} gets zero trust this round ({@code zero-trust}) but is not flagged:
- *       one skewed honest trainer can point away from the reference in a round. It is rejected with
- *       reason {@code outlier}, metric {@code cosine}, when that happens in {@code persistence}
- *       consecutive rounds the trainer reached this step in.
+ *       included), floored at 0. Trust {@code tₖ = cₖ · ρₖ² · groupShareₖ}: an update is paid and
+ *       weighted by how well it points along the reference now and, twice over, has lately (with
+ *       {@code ρ} once, boosted backdoor updates that point slightly along the reference kept 2.1 %
+ *       of the weight in the attack matrix; with {@code ρ²}, see docs/scoring-policy.md). An update
+ *       with {@code cₖ ≤ minCosine} gets zero trust this round ({@code zero-trust}) but is not
+ *       flagged: one skewed honest trainer can point away from the reference in a round. It is
+ *       rejected with reason {@code outlier}, metric {@code cosine}, when that happens in {@code
+ *       persistence} consecutive rounds the trainer reached this step in.
  *   <li><b>Aggregate.</b> {@code Σ tₖ · (‖g₀‖/‖uₖ‖) · uₖ / Σ tₖ}, summed in ascending-norm order in
  *       double; {@code weightₖ = tₖ / Σ t} — the trainer's share of the round's rewards. If nothing
  *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
@@ -209,7 +211,7 @@ public final class CohortPolicy implements Aggregator {
             record[k] = Math.max(0, sum / last.size());
             if (cosine[k] > minCosine) {
                 streaks.remove(trainer);
-                trust[k] = cosine[k] * record[k] * groupShare[k];
+                trust[k] = cosine[k] * record[k] * record[k] * groupShare[k];
                 continue;
             }
             streak[k] = streaks.merge(trainer, 1, Integer::sum);

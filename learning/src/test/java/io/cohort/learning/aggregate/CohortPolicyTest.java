@@ -51,7 +51,7 @@ class CohortPolicyTest {
     }
 
     @Test
-    void theTrustOfAnAlignedUpdateIsScaledByTheTrainersRecentRecord() {
+    void theTrustOfAnAlignedUpdateIsScaledByTheSquareOfTheTrainersRecentRecord() {
         CohortPolicy policy = new CohortPolicy();
         round(policy, 1, ALONG_A, ALONG_B, AGAINST);
         // round 2: the third trainer now points along the reference (cos 2/√5), but its record is
@@ -59,7 +59,8 @@ class CohortPolicyTest {
         Aggregation a = round(policy, 2, ALONG_A, ALONG_B, v(2, 0, 0, -1));
         double c = 2 / Math.sqrt(5);
         double record = (c - 1 / Math.sqrt(2)) / 2;
-        double[] trust = {0.5, 0.5, c * record};
+        double aligned = Math.pow(1 / Math.sqrt(2), 3); // c · ρ² with c = ρ = 1/√2
+        double[] trust = {aligned, aligned, c * record * record};
         double total = trust[0] + trust[1] + trust[2];
         assertThat((double[]) a.metrics().get("record"))
                 .containsExactly(
