@@ -20,7 +20,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
 /**
  * The sealed update of DESIGN.md step 3: an encoded update encrypted with a fresh AES-256-GCM
  * content key, the key wrapped for every evaluator of the committee by X25519 and HKDF-SHA256, the
- * whole header (with the {@link SealContext}) authenticated. The byte layout is in docs/sealing.md.
+ * whole header (with the {@link SealContext}) authenticated. The byte layout is in docs/node.md.
  *
  * <p>{@link #open} checks every length and bound before it allocates, then the context (a copy of
  * another trainer's CID fails here with {@code wrong-context}), then the key and the tag. After

@@ -1,0 +1,41 @@
+package io.cohort.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MarketErrorsTest {
+
+    private static final String TRAINER = "70997970c51812dc3a010c7d01b50e0d17dc79c8";
+
+    private static String word(String hex) {
+        return "0".repeat(64 - hex.length()) + hex;
+    }
+
+    @Test
+    void namesAnErrorWithItsArguments() {
+        String data =
+                MarketErrors.selector("UpdateAlreadySubmitted(uint256,uint256,address)")
+                        + word("1")
+                        + word("2")
+                        + word(TRAINER);
+        assertThat(MarketErrors.describe(data))
+                .contains(
+                        "UpdateAlreadySubmitted(projectId=1, round=2, trainer=0x" + TRAINER + ")");
+    }
+
+    @Test
+    void anErrorWithoutArguments() {
+        assertThat(MarketErrors.describe(MarketErrors.selector("EmptyCid()")))
+                .contains("EmptyCid()");
+    }
+
+    @Test
+    void unknownSelectorsAndCutArgumentsAreNotGuessed() {
+        assertThat(MarketErrors.describe("0xdeadbeef")).isEmpty();
+        assertThat(MarketErrors.describe("0x12")).isEmpty();
+        assertThat(MarketErrors.describe(null)).isEmpty();
+        String cut = MarketErrors.selector("ProjectNotFound(uint256)") + "00";
+        assertThat(MarketErrors.describe(cut)).isEmpty();
+    }
+}

@@ -1,0 +1,34 @@
+package io.cohort.node.chain;
+
+/**
+ * A transaction that did not go through: it would revert (with the market error named where the
+ * revert data is one), it reverted when mined, or it was not mined in time. The message is one line
+ * for the CLI.
+ */
+public final class ChainException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Why. */
+    public enum Kind {
+        /** Gas estimation says the call reverts; nothing was sent, no nonce used. */
+        WOULD_REVERT,
+        /** Mined with status 0: the nonce and the gas are spent. */
+        REVERTED,
+        /** No receipt before the timeout, after every fee bump; the transaction may still land. */
+        TIMEOUT,
+        /** The node refused the transaction or could not be reached until the timeout. */
+        REFUSED
+    }
+
+    private final Kind kind;
+
+    ChainException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

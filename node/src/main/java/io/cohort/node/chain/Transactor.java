@@ -1,0 +1,320 @@
+package io.cohort.node.chain;
+
+import io.cohort.contracts.MarketErrors;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Response;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthEstimateGas;
+import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.utils.Numeric;
+
+/**
+ * Sends one key's transactions with the discipline of issue 6: one nonce sequence per key (this
+ * object; share it between every caller that signs with the key), gas estimated with a margin,
+ * EIP-1559 fees read from the chain, the receipt awaited with a timeout, and the transaction
+ * re-signed at the same nonce with higher fees when it is not mined in time ("stuck"). An RPC
+ * endpoint that does not answer is retried until the timeout; a re-sent transaction the node
+ * already has is not an error.
+ *
+ * <p>Idempotency of protocol steps (check on-chain before sending) belongs to the caller: this
+ * class makes one transaction land at most once, not one step.
+ */
+public final class Transactor {
+
+    /**
+     * @param gasMarginPercent added to the estimate, e.g. 20
+     * @param receiptTimeout how long {@link #send} waits in all, RPC outages included
+     * @param bumpAfter how long a transaction may wait unmined before it is re-sent with higher
+     *     fees
+     * @param bumpPercent the fee increase of each re-send, at least 10 (what nodes require to
+     *     replace)
+     * @param poll how often the receipt is asked for
+     */
+    public record Options(
+            int gasMarginPercent,
+            Duration receiptTimeout,
+            Duration bumpAfter,
+            int bumpPercent,
+            Duration poll) {
+
+        /**
+         * 20 % gas margin, 120 s timeout, re-send after 30 s with +25 % fees, poll every 200 ms.
+         */
+        public static Options defaults() {
+            return new Options(
+                    20,
+                    Duration.ofSeconds(120),
+                    Duration.ofSeconds(30),
+                    25,
+                    Duration.ofMillis(200));
+        }
+
+        public Options {
+            if (gasMarginPercent < 0 || bumpPercent < 10) {
+                throw new IllegalArgumentException(
+                        "gas margin must be >= 0 and fee bump >= 10 %, got "
+                                + gasMarginPercent
+                                + " and "
+                                + bumpPercent);
+            }
+        }
+    }
+
+    /** What a call to {@link #send} did, for logs and metrics. */
+    public record Sent(
+            TransactionReceipt receipt, BigInteger nonce, int attempts, BigInteger gasLimit) {}
+
+    private final Web3j web3j;
+    private final Credentials key;
+    private final long chainId;
+    private final Options options;
+    private final Consumer<String> progress;
+    private BigInteger nextNonce; // guarded by this
+
+    /**
+     * @param progress receives one line per event worth a log line (sent, re-sent, retrying)
+     */
+    public Transactor(
+            Web3j web3j,
+            Credentials key,
+            long chainId,
+            Options options,
+            Consumer<String> progress) {
+        this.web3j = web3j;
+        this.key = key;
+        this.chainId = chainId;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** The sending account. */
+    public String address() {
+        return key.getAddress();
+    }
+
+    /**
+     * Sends {@code data} to {@code to} with {@code value} wei and waits for it to be mined.
+     *
+     * @param what a short name for messages, e.g. {@code submit(project 1, round 2)}
+     */
+    public synchronized Sent send(String what, String to, String data, BigInteger value)
+            throws ChainException {
+        long deadline = System.nanoTime() + options.receiptTimeout().toNanos();
+        BigInteger gasLimit = estimate(what, to, data, value, deadline);
+        BigInteger nonce = nonce(what, deadline);
+        BigInteger[] fees = fees(what, deadline); // priority, max
+        List<String> hashes = new ArrayList<>();
+        int attempts = 0;
+        while (true) {
+            RawTransaction tx =
+                    RawTransaction.createTransaction(
+                            chainId, nonce, gasLimit, to, value, data, fees[0], fees[1]);
+            byte[] signed = TransactionEncoder.signMessage(tx, key);
+            String hash = Numeric.toHexString(Hash.sha3(signed));
+            attempts++;
+            if (broadcast(what, Numeric.toHexString(signed), hash, attempts > 1, deadline)) {
+                hashes.add(hash);
+                progress.accept(
+                        what
+                                + ": sent "
+                                + hash
+                                + " nonce "
+                                + nonce
+                                + " max fee "
+                                + fees[1]
+                                + " wei/gas"
+                                + (attempts > 1 ? " (re-send " + (attempts - 1) + ")" : ""));
+            }
+            long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
+            while (System.nanoTime() < Math.min(bumpAt, deadline)) {
+                for (String h : hashes) {
+                    Optional<TransactionReceipt> receipt = receipt(h);
+                    if (receipt.isPresent()) {
+                        nextNonce = nonce.add(BigInteger.ONE);
+                        TransactionReceipt r = receipt.get();
+                        if (!r.isStatusOK()) {
+                            throw new ChainException(
+                                    ChainException.Kind.REVERTED,
+                                    what
+                                            + ": reverted in block "
+                                            + r.getBlockNumber()
+                                            + ", tx "
+                                            + h,
+                                    null);
+                        }
+                        return new Sent(r, nonce, attempts, gasLimit);
+                    }
+                }
+                sleep(options.poll());
+            }
+            if (System.nanoTime() >= deadline) {
+                nextNonce = null; // it may still land: ask the chain next time
+                throw new ChainException(
+                        ChainException.Kind.TIMEOUT,
+                        what
+                                + ": not mined within "
+                                + options.receiptTimeout().toSeconds()
+                                + " s after "
+                                + attempts
+                                + " attempt(s), nonce "
+                                + nonce
+                                + ", last tx "
+                                + hash,
+                        null);
+            }
+            BigInteger factor = BigInteger.valueOf(100 + options.bumpPercent());
+            BigInteger[] fresh = fees(what, deadline);
+            BigInteger priority = bump(fees[0], factor).max(fresh[0]);
+            fees = new BigInteger[] {priority, bump(fees[1], factor).max(fresh[1]).max(priority)};
+        }
+    }
+
+    private static BigInteger bump(BigInteger fee, BigInteger factor) {
+        return fee.multiply(factor).add(BigInteger.valueOf(99)).divide(BigInteger.valueOf(100));
+    }
+
+    private BigInteger estimate(
+            String what, String to, String data, BigInteger value, long deadline)
+            throws ChainException {
+        Transaction call = new Transaction(key.getAddress(), null, null, null, to, value, data);
+        EthEstimateGas estimate = rpc(what, () -> web3j.ethEstimateGas(call).send(), deadline);
+        if (estimate.hasError()) {
+            // web3j keeps the JSON text of "data": a hex string arrives with its quotes
+            String revert = estimate.getError().getData();
+            String reason =
+                    MarketErrors.describe(revert == null ? null : revert.replace("\"", ""))
+                            .orElse(estimate.getError().getMessage());
+            throw new ChainException(
+                    ChainException.Kind.WOULD_REVERT, what + ": would revert: " + reason, null);
+        }
+        BigInteger gas = estimate.getAmountUsed();
+        return gas.add(
+                gas.multiply(BigInteger.valueOf(options.gasMarginPercent()))
+                        .divide(BigInteger.valueOf(100)));
+    }
+
+    private BigInteger nonce(String what, long deadline) throws ChainException {
+        if (nextNonce == null) {
+            nextNonce =
+                    rpc(
+                                    what,
+                                    () ->
+                                            web3j.ethGetTransactionCount(
+                                                            key.getAddress(),
+                                                            DefaultBlockParameterName.PENDING)
+                                                    .send(),
+                                    deadline)
+                            .getTransactionCount();
+        }
+        return nextNonce;
+    }
+
+    /** {priority fee, max fee}: the node's suggested tip, and twice the latest base fee plus it. */
+    private BigInteger[] fees(String what, long deadline) throws ChainException {
+        BigInteger priority =
+                rpc(what, () -> web3j.ethMaxPriorityFeePerGas().send(), deadline)
+                        .getMaxPriorityFeePerGas();
+        BigInteger base =
+                rpc(
+                                what,
+                                () ->
+                                        web3j.ethGetBlockByNumber(
+                                                        DefaultBlockParameterName.LATEST, false)
+                                                .send(),
+                                deadline)
+                        .getBlock()
+                        .getBaseFeePerGas();
+        return new BigInteger[] {priority, base.shiftLeft(1).add(priority)};
+    }
+
+    /**
+     * True if the node has the transaction now; false if a re-send was refused because an earlier
+     * attempt is mined or its fees are not beaten yet (keep waiting for the earlier ones).
+     */
+    private boolean broadcast(
+            String what, String signed, String hash, boolean resend, long deadline)
+            throws ChainException {
+        EthSendTransaction sent =
+                rpc(what, () -> web3j.ethSendRawTransaction(signed).send(), deadline);
+        if (!sent.hasError()) {
+            return true;
+        }
+        String message = sent.getError().getMessage();
+        String lower = message.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("already known") || lower.contains("already imported")) {
+            return true; // a re-send after an outage: the node has it
+        }
+        if (resend && (lower.contains("nonce too low") || lower.contains("underpriced"))) {
+            progress.accept(what + ": re-send " + hash + " not taken (" + message + ")");
+            return false;
+        }
+        if (lower.contains("nonce too low")) {
+            nextNonce = null;
+        }
+        throw new ChainException(
+                ChainException.Kind.REFUSED,
+                what + ": the node refused " + hash + ": " + message,
+                null);
+    }
+
+    private Optional<TransactionReceipt> receipt(String hash) {
+        try {
+            EthGetTransactionReceipt r = web3j.ethGetTransactionReceipt(hash).send();
+            return r.hasError() ? Optional.empty() : r.getTransactionReceipt();
+        } catch (IOException e) {
+            progress.accept(
+                    "receipt of " + hash + ": RPC unreachable (" + e.getMessage() + "), retrying");
+            return Optional.empty();
+        }
+    }
+
+    private interface Call<T extends Response<?>> {
+        T send() throws IOException;
+    }
+
+    /** Retries an unreachable endpoint every poll interval until the deadline. */
+    private <T extends Response<?>> T rpc(String what, Call<T> call, long deadline)
+            throws ChainException {
+        IOException last;
+        boolean reported = false;
+        do {
+            try {
+                return call.send();
+            } catch (IOException e) {
+                last = e;
+                if (!reported) {
+                    progress.accept(what + ": RPC unreachable (" + e.getMessage() + "), retrying");
+                    reported = true;
+                }
+            }
+            sleep(options.poll());
+        } while (System.nanoTime() < deadline);
+        throw new ChainException(
+                ChainException.Kind.REFUSED,
+                what + ": RPC unreachable for " + options.receiptTimeout().toSeconds() + " s",
+                last);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the chain", e);
+        }
+    }
+}

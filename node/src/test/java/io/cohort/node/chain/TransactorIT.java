@@ -1,0 +1,250 @@
+package io.cohort.node.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import java.math.BigInteger;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Request;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+
+/** {@link Transactor} against a real Anvil: nonces, fee bumps, reverts, an RPC outage. */
+class TransactorIT {
+
+    private static DevChain chain;
+    private static Web3j web3j;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startChain() {
+        chain = DevChain.start();
+        web3j = chain.web3j();
+    }
+
+    @AfterAll
+    static void stopChain() {
+        if (chain != null) {
+            chain.close();
+        }
+    }
+
+    private static Credentials account() throws Exception {
+        return DevKit.fundedAccount(chain, DevKit.ether("100"));
+    }
+
+    private Transactor transactor(Web3j client, Credentials key, Transactor.Options options) {
+        return new Transactor(client, key, DevChain.CHAIN_ID, options, log::add);
+    }
+
+    private static Transactor.Options quick(Duration timeout, Duration bumpAfter) {
+        return new Transactor.Options(20, timeout, bumpAfter, 25, Duration.ofMillis(50));
+    }
+
+    private static BigInteger nonceOf(String address) throws Exception {
+        return web3j.ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
+                .send()
+                .getTransactionCount();
+    }
+
+    private static void rpc(String method, Object... params) throws Exception {
+        new Request<>(
+                        method,
+                        List.of(params),
+                        new HttpService(chain.rpcUrl()),
+                        DevChain.RawResponse.class)
+                .send();
+    }
+
+    @Test
+    void concurrentSendsFromOneKeyUseEveryNonceExactlyOnce() throws Exception {
+        Credentials key = account();
+        Transactor t = transactor(web3j, key, Transactor.Options.defaults());
+        String to = account().getAddress();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<Transactor.Sent>> sends = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            sends.add(pool.submit(() -> t.send("transfer", to, "0x", BigInteger.valueOf(1000))));
+        }
+        List<BigInteger> nonces = new ArrayList<>();
+        for (Future<Transactor.Sent> f : sends) {
+            Transactor.Sent sent = f.get(60, TimeUnit.SECONDS);
+            assertThat(sent.receipt().isStatusOK()).isTrue();
+            assertThat(sent.attempts()).isEqualTo(1);
+            // the estimate (21,000) plus the 20 % margin
+            assertThat(sent.gasLimit()).isEqualTo(BigInteger.valueOf(25_200));
+            nonces.add(sent.nonce());
+        }
+        pool.shutdown();
+        Collections.sort(nonces);
+        List<BigInteger> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add(BigInteger.valueOf(i));
+        }
+        assertThat(nonces).isEqualTo(expected);
+        assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.valueOf(20));
+        assertThat(web3j.ethGetBalance(to, DefaultBlockParameterName.LATEST).send().getBalance())
+                .isEqualTo(DevKit.ether("100").add(BigInteger.valueOf(20_000)));
+    }
+
+    @Test
+    void aStuckTransactionIsResentWithHigherFeesAndLandsOnce() throws Exception {
+        Credentials key = account();
+        Transactor t =
+                transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofMillis(300)));
+        String to = account().getAddress();
+        rpc("evm_setAutomine", false);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Transactor.Sent> sending =
+                    pool.submit(() -> t.send("transfer", to, "0x", BigInteger.ONE));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (log.stream().noneMatch(l -> l.contains("(re-send 2)"))
+                    && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(log).anyMatch(l -> l.contains("(re-send 2)"));
+            rpc("evm_mine");
+            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+            assertThat(sent.attempts()).isGreaterThanOrEqualTo(3);
+            TransactionReceipt receipt = sent.receipt();
+            BigInteger firstMaxFee = maxFee(log.get(0));
+            BigInteger minedMaxFee =
+                    web3j.ethGetTransactionByHash(receipt.getTransactionHash())
+                            .send()
+                            .getTransaction()
+                            .orElseThrow()
+                            .getMaxFeePerGas();
+            assertThat(minedMaxFee).isGreaterThan(firstMaxFee);
+            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+            assertThat(
+                            web3j.ethGetBalance(to, DefaultBlockParameterName.LATEST)
+                                    .send()
+                                    .getBalance())
+                    .isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
+        } finally {
+            rpc("evm_setAutomine", true);
+            pool.shutdownNow();
+        }
+    }
+
+    private static BigInteger maxFee(String line) {
+        String after = line.substring(line.indexOf(" max fee ") + 9);
+        return new BigInteger(after.substring(0, after.indexOf(' ')));
+    }
+
+    @Test
+    void aCallThatWouldRevertNamesTheMarketErrorAndSpendsNoNonce() throws Exception {
+        Credentials key = account();
+        Market market = Market.deploy(web3j, DevKit.tx(web3j, key), DevKit.gas()).send();
+        Transactor t = transactor(web3j, key, Transactor.Options.defaults());
+        BigInteger before = nonceOf(key.getAddress());
+        String data =
+                FunctionEncoder.encode(
+                        new Function(
+                                "submit",
+                                List.of(
+                                        new Uint256(99),
+                                        new Uint256(0),
+                                        new DynamicBytes(DevKit.cid("update"))),
+                                List.of()));
+        ChainException e =
+                org.assertj.core.api.Assertions.catchThrowableOfType(
+                        ChainException.class,
+                        () ->
+                                t.send(
+                                        "submit(project 99, round 0)",
+                                        market.getContractAddress(),
+                                        data,
+                                        BigInteger.ZERO));
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(ChainException.Kind.WOULD_REVERT);
+        assertThat(e.getMessage())
+                .isEqualTo(
+                        "submit(project 99, round 0): would revert: ProjectNotFound(projectId=99)");
+        assertThat(nonceOf(key.getAddress())).isEqualTo(before);
+        // the next transaction takes the nonce the refused one did not use
+        Transactor.Sent next = t.send("transfer", account().getAddress(), "0x", BigInteger.ONE);
+        assertThat(next.nonce()).isEqualTo(before);
+    }
+
+    @Test
+    void anRpcEndpointDownForTenSecondsDelaysTheTransactionWithoutLosingIt() throws Exception {
+        Credentials key = account();
+        int anvilPort = URI.create(chain.rpcUrl()).getPort();
+        try (TcpProxy proxy = new TcpProxy(anvilPort)) {
+            HttpService service = new HttpService("http://127.0.0.1:" + proxy.port());
+            Web3j client = Web3j.build(service);
+            try {
+                Transactor t =
+                        transactor(
+                                client, key, quick(Duration.ofSeconds(60), Duration.ofSeconds(30)));
+                String to = account().getAddress();
+                t.send("transfer", to, "0x", BigInteger.ONE); // connected, nonce 0
+                proxy.down();
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                Future<Transactor.Sent> sending =
+                        pool.submit(() -> t.send("transfer", to, "0x", BigInteger.TWO));
+                Thread.sleep(10_000);
+                assertThat(sending).isNotDone();
+                proxy.up();
+                Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+                pool.shutdown();
+                assertThat(sent.receipt().isStatusOK()).isTrue();
+                assertThat(sent.nonce()).isEqualTo(BigInteger.ONE);
+                assertThat(log).anyMatch(l -> l.contains("RPC unreachable"));
+                assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.TWO);
+                assertThat(
+                                web3j.ethGetBalance(to, DefaultBlockParameterName.LATEST)
+                                        .send()
+                                        .getBalance())
+                        .isEqualTo(DevKit.ether("100").add(BigInteger.valueOf(3)));
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void noReceiptBeforeTheTimeoutIsATimeoutNamingTheNonce() throws Exception {
+        Credentials key = account();
+        Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(2), Duration.ofSeconds(10)));
+        rpc("evm_setAutomine", false);
+        try {
+            ChainException e =
+                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                            ChainException.class,
+                            () -> t.send("transfer", account().getAddress(), "0x", BigInteger.ONE));
+            assertThat(e).isNotNull();
+            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+            assertThat(e.getMessage()).contains("not mined within 2 s").contains("nonce 0");
+        } finally {
+            rpc("evm_setAutomine", true);
+            rpc("evm_mine");
+        }
+        // the timed-out transaction landed with the mined block; the next one asks the chain
+        Transactor.Sent next = t.send("transfer", account().getAddress(), "0x", BigInteger.ONE);
+        assertThat(next.nonce()).isEqualTo(BigInteger.ONE);
+    }
+}
