@@ -52,8 +52,32 @@ public final class ScoringPolicy {
      * @param reportedSamples the sample count the trainer claims
      * @param sequence the submission's position on the chain (e.g. block number and log index
      *     combined); among byte-identical updates the earliest keeps it, the later are duplicates
+     * @param unreadable null, or the flag reason of a submission that has no update bytes
+     * @param detail null, or what the report says about an unreadable submission
      */
-    public record Received(String trainer, byte[] bytes, long reportedSamples, long sequence) {}
+    public record Received(
+            String trainer,
+            byte[] bytes,
+            long reportedSamples,
+            long sequence,
+            String unreadable,
+            String detail) {
+
+        /** An update that was fetched and opened: its encoded bytes. */
+        public Received(String trainer, byte[] bytes, long reportedSamples, long sequence) {
+            this(trainer, bytes, reportedSamples, sequence, null, null);
+        }
+
+        /**
+         * A submission the evaluator could not turn into update bytes (not fetched, too large, not
+         * opened): flagged with {@code reason} (e.g. {@code seal:wrong-context}), {@code detail}
+         * going into the report.
+         */
+        public static Received unreadable(
+                String trainer, String reason, String detail, long sequence) {
+            return new Received(trainer, new byte[0], 0, sequence, reason, detail);
+        }
+    }
 
     /**
      * A rejected update.
@@ -139,11 +163,19 @@ public final class ScoringPolicy {
         List<Integer> acceptedIndex = new ArrayList<>();
         Map<String, Received> firstWithBytes = new HashMap<>();
         for (Received r : sorted) {
+            if (r.unreadable() != null) {
+                continue;
+            }
             firstWithBytes.merge(
                     sha256(r.bytes()), r, (a, b) -> b.sequence() < a.sequence() ? b : a);
         }
         for (int i = 0; i < n; i++) {
             Received r = sorted.get(i);
+            if (r.unreadable() != null) {
+                flags[i] = new Flag(r.trainer(), r.unreadable(), "envelope", 0, 0);
+                decodeResult[i] = r.detail();
+                continue;
+            }
             String earlier = firstWithBytes.get(sha256(r.bytes())).trainer();
             if (!earlier.equals(r.trainer())) {
                 flags[i] =

@@ -49,6 +49,12 @@ class ScoringPolicyTest {
         round1.add(
                 new ScoringPolicy.Received("0xhuge", PolicyFixtures.dense(huge), 1_000_000, 100));
         round1.add(new ScoringPolicy.Received("0xflipped", PolicyFixtures.dense(flipped), 10, 100));
+        round1.add(
+                ScoringPolicy.Received.unreadable(
+                        "0xcopied-cid",
+                        "seal:wrong-context",
+                        "sealed for trainer 0xaa, expected 0xbb",
+                        100));
     }
 
     @Test
@@ -67,7 +73,8 @@ class ScoringPolicyTest {
                         Map.entry("0xcorrupt", "malformed:checksum-mismatch"),
                         Map.entry("0xgarbage", "malformed:bad-magic"),
                         Map.entry("0xlazy", "free-rider"),
-                        Map.entry("0xhuge", "norm-out-of-bounds"));
+                        Map.entry("0xhuge", "norm-out-of-bounds"),
+                        Map.entry("0xcopied-cid", "seal:wrong-context"));
         // against the reference in one round: nothing paid, not flagged (see the next test)
         assertThat(o.score("0xflipped")).isZero();
         int honestTotal = 0;
@@ -85,7 +92,8 @@ class ScoringPolicyTest {
         assertThat(report)
                 .contains("\"policy\" : \"cohort-policy/2\"")
                 .contains(o.modelHash())
-                .contains("CHECKSUM_MISMATCH");
+                .contains("CHECKSUM_MISMATCH")
+                .contains("sealed for trainer 0xaa, expected 0xbb");
     }
 
     @Test
