@@ -1,0 +1,265 @@
+package io.cohort.node.round;
+
+import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.learning.model.DjlModel;
+import io.cohort.learning.model.ModelWeights;
+import io.cohort.learning.model.OnnxExport;
+import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.node.chain.ChainException;
+import io.cohort.node.chain.Transactor;
+import io.cohort.node.journal.Journal;
+import io.cohort.node.seal.SealContext;
+import io.cohort.node.seal.SealException;
+import io.cohort.node.seal.SealedUpdate;
+import io.cohort.node.seal.X25519KeyPair;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The evaluator's part of a round (DESIGN.md steps 5–6): after the submission deadline, fetch every
+ * submitted update, open it, run the scoring policy, publish {@code G_{r+1}} (safetensors and ONNX)
+ * and the round record to IPFS, and post the result: the Merkle root of every registered trainer's
+ * cumulative credit and slash.
+ *
+ * <p>Credits: a round pays {@code rewardPerRound · scoreBps / 10,000} (rounded down) to each
+ * trainer. Slashes: a flag that shows intent (anything but {@code free-rider} and {@code fetch:*},
+ * which an honest trainer can cause by a slow or lost IPFS add) slashes a quarter of the stake, at
+ * most the whole stake over the project. Previous totals come from the last settled round's record,
+ * so the chain and IPFS alone say where a round starts.
+ *
+ * <p>The scoring policy is stateful (each trainer's record, the Sybil defence's history): one
+ * instance per project, fed every round in order. An evaluator restarted mid-project needs the
+ * earlier rounds replayed into it (not built yet).
+ */
+public final class EvaluatorNode {
+
+    /** What {@link #round} did. */
+    public enum Result {
+        POSTED,
+        ALREADY_POSTED,
+        SUBMISSIONS_OPEN,
+        MISSED
+    }
+
+    /**
+     * @param dataDir the node's directory (journal)
+     * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
+     *     fetch:too-large}
+     */
+    public record Config(Path dataDir, int maxSealedBytes) {}
+
+    /** Flags that do not slash: not paid, but an honest trainer can cause them. */
+    static final Set<String> NOT_SLASHED = Set.of("free-rider");
+
+    private final MarketClient market;
+    private final ContentStore ipfs;
+    private final Transactor key;
+    private final X25519KeyPair sealKey;
+    private final ScoringPolicy policy;
+    private final Config config;
+    private final Consumer<String> progress;
+
+    public EvaluatorNode(
+            MarketClient market,
+            ContentStore ipfs,
+            Transactor key,
+            X25519KeyPair sealKey,
+            ScoringPolicy policy,
+            Config config,
+            Consumer<String> progress) {
+        this.market = market;
+        this.ipfs = ipfs;
+        this.key = key;
+        this.sealKey = sealKey;
+        this.policy = policy;
+        this.config = config;
+        this.progress = progress;
+    }
+
+    public String address() {
+        return key.address();
+    }
+
+    /** Evaluates and posts {@code round}; a no-op if this evaluator already posted it. */
+    public Result round(BigInteger project, long round) throws IOException, ChainException {
+        try (Journal journal = Journal.open(config.dataDir(), "evaluator-" + project)) {
+            if (market.hasPosted(project, round, address())) {
+                journal.record(round, "posted", "on-chain");
+                return Result.ALREADY_POSTED;
+            }
+            long[] d = market.deadlines(project, round);
+            long now = market.now();
+            if (now < d[1]) {
+                return Result.SUBMISSIONS_OPEN;
+            }
+            if (now >= d[2]) {
+                return Result.MISSED;
+            }
+            MarketClient.Project p = market.project(project);
+            GlobalModel g = GlobalModel.load(market, ipfs, project, round);
+            List<MarketClient.Submitted> submitted = market.submissions(project, round);
+            byte[] chainHash = market.submissionsHash(project, round);
+            byte[] lastHash =
+                    submitted.isEmpty()
+                            ? new byte[32]
+                            : submitted.get(submitted.size() - 1).submissionsHash();
+            if (!Arrays.equals(chainHash, lastHash)) {
+                throw new IOException(
+                        "round "
+                                + round
+                                + ": the submission events do not end in the chain's submissions hash");
+            }
+            progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
+            List<ScoringPolicy.Received> received = new ArrayList<>();
+            for (MarketClient.Submitted s : submitted) {
+                received.add(open(project, round, s));
+            }
+            ScoringPolicy.Outcome outcome = policy.score((int) round, g.parameters(), received);
+
+            // cumulative credits and slashes
+            Map<String, BigInteger[]> totals = new LinkedHashMap<>();
+            for (String t : market.trainers(project)) {
+                totals.put(t.toLowerCase(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            }
+            if (g.previousReport() != null) {
+                for (CreditTree.Leaf l :
+                        RoundRecord.credits(
+                                ipfs.readAllBytes(
+                                        g.previousReport(), GlobalModel.MAX_MODEL_BYTES))) {
+                    totals.put(l.trainer(), new BigInteger[] {l.credit(), l.slash()});
+                }
+            }
+            Map<String, String> flagOf = new LinkedHashMap<>();
+            for (ScoringPolicy.Flag f : outcome.flags()) {
+                flagOf.put(f.trainer().toLowerCase(), f.reason());
+            }
+            BigInteger reward = p.rewardPerRound();
+            BigInteger stake = p.trainerStake();
+            List<RoundRecord.Entry> entries = new ArrayList<>();
+            for (MarketClient.Submitted s : submitted) {
+                String t = s.trainer().toLowerCase();
+                int bps = outcome.score(s.trainer());
+                BigInteger[] total = totals.get(t);
+                total[0] =
+                        total[0].add(
+                                reward.multiply(BigInteger.valueOf(bps))
+                                        .divide(BigInteger.valueOf(10_000)));
+                String flag = flagOf.get(t);
+                if (flag != null && !NOT_SLASHED.contains(flag) && !flag.startsWith("fetch:")) {
+                    total[1] = total[1].add(stake.divide(BigInteger.valueOf(4))).min(stake);
+                }
+                entries.add(new RoundRecord.Entry(t, cidText(s.cid()), flag, bps));
+            }
+            List<CreditTree.Leaf> leaves = new ArrayList<>();
+            BigInteger credited = BigInteger.ZERO;
+            BigInteger slashed = BigInteger.ZERO;
+            for (var e : totals.entrySet()) {
+                leaves.add(new CreditTree.Leaf(e.getKey(), e.getValue()[0], e.getValue()[1]));
+                credited = credited.add(e.getValue()[0]);
+                slashed = slashed.add(e.getValue()[1]);
+            }
+            CreditTree tree = CreditTree.of(leaves);
+
+            // publish G_{r+1} and the record
+            Cid model;
+            Cid onnx;
+            try (DjlModel m = DjlModel.create(g.spec())) {
+                model =
+                        ipfs.add(
+                                ModelWeights.write(
+                                        m.layout(),
+                                        outcome.nextGlobal(),
+                                        Map.of(
+                                                "project",
+                                                project.toString(),
+                                                "round",
+                                                Long.toString(round + 1))));
+            }
+            onnx = ipfs.add(OnnxExport.export(g.spec(), outcome.nextGlobal()));
+            byte[] record =
+                    RoundRecord.write(
+                            project,
+                            round,
+                            model.toString(),
+                            onnx.toString(),
+                            entries,
+                            leaves,
+                            tree.rootHex(),
+                            outcome.report());
+            Cid report = ipfs.add(record);
+            journal.record(round, "published", report.toString());
+            Market.Result result =
+                    new Market.Result(
+                            tree.root(),
+                            credited,
+                            slashed,
+                            BigInteger.valueOf(totals.size()),
+                            chainHash,
+                            model.toBytes(),
+                            report.toBytes());
+            Transactor.Sent sent = market.postResult(key, project, round, result);
+            journal.record(round, "posted", sent.receipt().getTransactionHash());
+            progress.accept(
+                    "round "
+                            + round
+                            + ": posted; accuracy "
+                            + outcome.validation().correct()
+                            + "/"
+                            + outcome.validation().samples()
+                            + ", "
+                            + outcome.flags().size()
+                            + " flagged, report "
+                            + report);
+            return Result.POSTED;
+        }
+    }
+
+    private ScoringPolicy.Received open(BigInteger project, long round, MarketClient.Submitted s) {
+        Cid cid;
+        try {
+            cid = Cid.fromBytes(s.cid());
+        } catch (IllegalArgumentException e) { // InvalidCidException and friends
+            return ScoringPolicy.Received.unreadable(
+                    s.trainer(), "fetch:bad-cid", e.getMessage(), s.sequence());
+        }
+        byte[] sealed;
+        try {
+            sealed = ipfs.readAllBytes(cid, config.maxSealedBytes());
+        } catch (IOException e) {
+            String reason =
+                    String.valueOf(e.getMessage()).contains("larger than")
+                            ? "fetch:too-large"
+                            : "fetch:unavailable";
+            return ScoringPolicy.Received.unreadable(
+                    s.trainer(), reason, cid + ": " + e.getMessage(), s.sequence());
+        }
+        try {
+            SealContext context =
+                    SealContext.of(market.chainId(), market.address(), project, round, s.trainer());
+            byte[] update = SealedUpdate.open(sealed, context, sealKey, config.maxSealedBytes());
+            return new ScoringPolicy.Received(s.trainer(), update, 0, s.sequence());
+        } catch (SealException e) {
+            return ScoringPolicy.Received.unreadable(
+                    s.trainer(), "seal:" + e.reason(), e.getMessage(), s.sequence());
+        }
+    }
+
+    private static String cidText(byte[] cid) {
+        try {
+            return Cid.fromBytes(cid).toString();
+        } catch (RuntimeException e) {
+            return MarketClient.hex(cid);
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package io.cohort.node.round;
+
+import io.cohort.contracts.generated.Market;
+import io.cohort.node.chain.ChainException;
+import io.cohort.node.chain.Transactor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.web3j.abi.EventEncoder;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.TypeEncoder;
+import org.web3j.abi.datatypes.Address;
+import org.web3j.abi.datatypes.DynamicArray;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.abi.datatypes.generated.Uint128;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthLog;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+import org.web3j.utils.Numeric;
+
+/**
+ * What a node reads from and sends to the market: views through the generated bindings, events by
+ * {@code eth_getLogs} with the project (and round) as topics, transactions through a {@link
+ * Transactor} (one per key).
+ */
+public final class MarketClient {
+
+    /** A submission as the chain recorded it, in chain order. */
+    public record Submitted(String trainer, byte[] cid, byte[] submissionsHash, long sequence) {}
+
+    /** A settled round. */
+    public record Settled(long round, byte[] creditsRoot, byte[] modelCid, byte[] reportCid) {}
+
+    /** A project's terms, schedule and committee as the chain has them. */
+    public record Project(
+            BigInteger id,
+            BigInteger rewardPerRound,
+            BigInteger trainerStake,
+            BigInteger evaluatorBond,
+            int rounds,
+            long start,
+            long submitPeriod,
+            long evalPeriod,
+            List<String> evaluators,
+            List<byte[]> evaluatorKeys,
+            int quorum,
+            byte[] modelSpecCid,
+            byte[] initialModelCid) {}
+
+    private final Web3j web3j;
+    private final String market;
+    private final long chainId;
+    private final Market view;
+
+    public MarketClient(Web3j web3j, String market, long chainId) {
+        this.web3j = web3j;
+        this.market = market;
+        this.chainId = chainId;
+        this.view =
+                Market.load(
+                        market,
+                        web3j,
+                        new ReadonlyTransactionManager(web3j, market),
+                        new DefaultGasProvider());
+    }
+
+    public String address() {
+        return market;
+    }
+
+    public long chainId() {
+        return chainId;
+    }
+
+    public Web3j web3j() {
+        return web3j;
+    }
+
+    /** The project's terms; fails if it does not exist. */
+    public Project project(BigInteger id) throws IOException {
+        try {
+            var terms = view.projectTerms(id).send();
+            var schedule = view.schedule(id).send();
+            var committee = view.committee(id).send();
+            var cids = view.modelCids(id).send();
+            return new Project(
+                    id,
+                    terms.component3(),
+                    terms.component4(),
+                    terms.component5(),
+                    schedule.component4().intValueExact(),
+                    schedule.component1().longValueExact(),
+                    schedule.component2().longValueExact(),
+                    schedule.component3().longValueExact(),
+                    committee.component1(),
+                    committee.component2(),
+                    committee.component3().intValueExact(),
+                    cids.component1(),
+                    cids.component2());
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(
+                    "cannot read project " + id + " from " + market + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code opensAt, submitDeadline, settleDeadline} of a round (seconds). */
+    public long[] deadlines(BigInteger project, long round) throws IOException {
+        var d = call(() -> view.deadlines(project, BigInteger.valueOf(round)).send());
+        return new long[] {
+            d.component1().longValueExact(),
+            d.component2().longValueExact(),
+            d.component3().longValueExact()
+        };
+    }
+
+    public boolean hasSubmitted(BigInteger project, long round, String trainer) throws IOException {
+        return call(() -> view.hasSubmitted(project, BigInteger.valueOf(round), trainer).send());
+    }
+
+    /** The result hash {@code evaluator} posted for the round, or empty. */
+    public boolean hasPosted(BigInteger project, long round, String evaluator) throws IOException {
+        byte[] h =
+                call(() -> view.postedResult(project, BigInteger.valueOf(round), evaluator).send());
+        return !java.util.Arrays.equals(h, new byte[32]);
+    }
+
+    /** The round's rolling submissions hash now. */
+    public byte[] submissionsHash(BigInteger project, long round) throws IOException {
+        return call(() -> view.roundState(project, BigInteger.valueOf(round)).send()).component2();
+    }
+
+    /** Credits the trainer has claimed so far. */
+    public BigInteger claimed(BigInteger project, String trainer) throws IOException {
+        return call(() -> view.trainer(project, trainer).send()).component3();
+    }
+
+    /** The latest block's timestamp. */
+    public long now() throws IOException {
+        return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                .send()
+                .getBlock()
+                .getTimestamp()
+                .longValueExact();
+    }
+
+    /** Registered trainers in registration order (their index). */
+    public List<String> trainers(BigInteger project) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Log log : logs(Market.TRAINERREGISTERED_EVENT, project, null)) {
+            out.add(Market.getTrainerRegisteredEventFromLog(log).trainer);
+        }
+        return out;
+    }
+
+    /** The round's submissions in chain order. */
+    public List<Submitted> submissions(BigInteger project, long round) throws IOException {
+        List<Submitted> out = new ArrayList<>();
+        for (Log log : logs(Market.UPDATESUBMITTED_EVENT, project, round)) {
+            var e = Market.getUpdateSubmittedEventFromLog(log);
+            long sequence =
+                    log.getBlockNumber().longValueExact() * 1_000_000L
+                            + log.getLogIndex().longValueExact();
+            out.add(new Submitted(e.trainer, e.cid, e.submissionsHash, sequence));
+        }
+        return out;
+    }
+
+    /** The settled rounds of a project, by round. */
+    public List<Settled> settled(BigInteger project) throws IOException {
+        List<Settled> out = new ArrayList<>();
+        for (Log log : logs(Market.ROUNDSETTLED_EVENT, project, null)) {
+            var e = Market.getRoundSettledEventFromLog(log);
+            out.add(new Settled(e.round.longValueExact(), e.creditsRoot, e.modelCid, e.reportCid));
+        }
+        out.sort(Comparator.comparingLong(Settled::round));
+        return out;
+    }
+
+    /** The latest round before {@code round} that settled, if any. */
+    public Optional<Settled> lastSettledBefore(BigInteger project, long round) throws IOException {
+        Settled last = null;
+        for (Settled s : settled(project)) {
+            if (s.round() < round) {
+                last = s;
+            }
+        }
+        return Optional.ofNullable(last);
+    }
+
+    private List<Log> logs(org.web3j.abi.datatypes.Event event, BigInteger project, Long round)
+            throws IOException {
+        EthFilter filter =
+                new EthFilter(
+                        DefaultBlockParameterName.EARLIEST,
+                        DefaultBlockParameterName.LATEST,
+                        market);
+        filter.addSingleTopic(EventEncoder.encode(event));
+        filter.addSingleTopic(topic(project));
+        if (round != null) {
+            filter.addSingleTopic(topic(BigInteger.valueOf(round)));
+        }
+        EthLog result = web3j.ethGetLogs(filter).send();
+        if (result.hasError()) {
+            throw new IOException(
+                    "eth_getLogs on " + market + ": " + result.getError().getMessage());
+        }
+        List<Log> logs = new ArrayList<>();
+        for (EthLog.LogResult<?> r : result.getLogs()) {
+            logs.add((Log) r.get());
+        }
+        return logs;
+    }
+
+    private static String topic(BigInteger value) {
+        return "0x" + TypeEncoder.encode(new Uint256(value));
+    }
+
+    private interface Read<T> {
+        T get() throws Exception;
+    }
+
+    private <T> T call(Read<T> read) throws IOException {
+        try {
+            return read.get();
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(market + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    private static String encode(String name, Type<?>... args) {
+        return FunctionEncoder.encode(new Function(name, List.of(args), List.of()));
+    }
+
+    public Transactor.Sent register(Transactor key, BigInteger project, BigInteger stake)
+            throws ChainException {
+        return key.send(
+                "register(project " + project + ")",
+                market,
+                encode("register", new Uint256(project)),
+                stake);
+    }
+
+    public Transactor.Sent bond(Transactor key, BigInteger project, BigInteger bond)
+            throws ChainException {
+        return key.send(
+                "bondEvaluator(project " + project + ")",
+                market,
+                encode("bondEvaluator", new Uint256(project)),
+                bond);
+    }
+
+    public Transactor.Sent submit(Transactor key, BigInteger project, long round, byte[] cid)
+            throws ChainException {
+        return key.send(
+                "submit(project " + project + ", round " + round + ")",
+                market,
+                encode("submit", new Uint256(project), new Uint256(round), new DynamicBytes(cid)),
+                BigInteger.ZERO);
+    }
+
+    public Transactor.Sent postResult(
+            Transactor key, BigInteger project, long round, Market.Result result)
+            throws ChainException {
+        return key.send(
+                "postResult(project " + project + ", round " + round + ")",
+                market,
+                encode("postResult", new Uint256(project), new Uint256(round), result),
+                BigInteger.ZERO);
+    }
+
+    public Transactor.Sent claim(
+            Transactor key,
+            BigInteger project,
+            String trainer,
+            BigInteger credit,
+            BigInteger slash,
+            List<byte[]> proof)
+            throws ChainException {
+        List<Bytes32> p = proof.stream().map(Bytes32::new).toList();
+        return key.send(
+                "claim(project " + project + ", " + trainer + ")",
+                market,
+                encode(
+                        "claim",
+                        new Uint256(project),
+                        new Address(trainer),
+                        new Uint128(credit),
+                        new Uint128(slash),
+                        new DynamicArray<>(Bytes32.class, p)),
+                BigInteger.ZERO);
+    }
+
+    static String hex(byte[] bytes) {
+        return Numeric.toHexString(bytes);
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

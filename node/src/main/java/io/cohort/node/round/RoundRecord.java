@@ -1,0 +1,100 @@
+package io.cohort.node.round;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.contracts.CreditTree;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What an evaluator publishes as a round's report (the {@code reportCid} of its result): the
+ * scoring policy's audit report, every submission with its CID and flag, the cumulative credits and
+ * slashes the posted Merkle root is built from (trainers build their proofs from it), and the CIDs
+ * of the new model. Deterministic JSON (fixed key order, no clock): honest evaluators publish the
+ * same bytes, hence the same CID and result hash.
+ */
+public final class RoundRecord {
+
+    /** The format name written as {@code format}. */
+    public static final String FORMAT = "cohort-round/1";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private RoundRecord() {}
+
+    /** One submission as judged. */
+    public record Entry(String trainer, String cid, String flag, int scoreBps) {}
+
+    static byte[] write(
+            BigInteger project,
+            long round,
+            String modelCid,
+            String onnxCid,
+            List<Entry> submissions,
+            List<CreditTree.Leaf> credits,
+            String creditsRoot,
+            byte[] policyReport)
+            throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("project", project.toString());
+        root.put("round", round);
+        root.put("model-cid", modelCid);
+        root.put("onnx-cid", onnxCid);
+        ArrayNode subs = root.putArray("submissions");
+        for (Entry e : submissions) {
+            ObjectNode s = subs.addObject();
+            s.put("trainer", e.trainer());
+            s.put("cid", e.cid());
+            s.put("score-bps", e.scoreBps());
+            if (e.flag() != null) {
+                s.put("flag", e.flag());
+            }
+        }
+        ArrayNode leaves = root.putArray("credits");
+        for (CreditTree.Leaf leaf : credits) {
+            ObjectNode l = leaves.addObject();
+            l.put("trainer", leaf.trainer());
+            l.put("credit", leaf.credit().toString());
+            l.put("slash", leaf.slash().toString());
+        }
+        root.put("credits-root", creditsRoot);
+        root.set("policy-report", JSON.readTree(policyReport));
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+    }
+
+    /** The cumulative leaves of a published record. */
+    public static List<CreditTree.Leaf> credits(byte[] record) throws IOException {
+        JsonNode root = JSON.readTree(record);
+        if (!FORMAT.equals(root.path("format").asText())) {
+            throw new IOException("not a " + FORMAT + " record: format " + root.path("format"));
+        }
+        List<CreditTree.Leaf> out = new ArrayList<>();
+        for (JsonNode l : root.path("credits")) {
+            out.add(
+                    new CreditTree.Leaf(
+                            l.path("trainer").asText(),
+                            new BigInteger(l.path("credit").asText()),
+                            new BigInteger(l.path("slash").asText())));
+        }
+        return out;
+    }
+
+    /** The submissions of a published record, in chain order. */
+    public static List<Entry> submissions(byte[] record) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (JsonNode s : JSON.readTree(record).path("submissions")) {
+            out.add(
+                    new Entry(
+                            s.path("trainer").asText(),
+                            s.path("cid").asText(),
+                            s.has("flag") ? s.path("flag").asText() : null,
+                            s.path("score-bps").asInt()));
+        }
+        return out;
+    }
+}

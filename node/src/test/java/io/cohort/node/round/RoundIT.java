@@ -1,0 +1,269 @@
+package io.cohort.node.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.ipfs.kubo.KuboNode;
+import io.cohort.learning.aggregate.CohortPolicy;
+import io.cohort.learning.codec.Compression;
+import io.cohort.learning.data.IdxLoader;
+import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.model.DjlModel;
+import io.cohort.learning.model.Evaluation;
+import io.cohort.learning.model.LayerSpec;
+import io.cohort.learning.model.ModelSpec;
+import io.cohort.learning.model.ModelWeights;
+import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.node.chain.Transactor;
+import io.cohort.node.seal.X25519KeyPair;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.crypto.Credentials;
+
+/**
+ * Two rounds of a project on a real Anvil and a real Kubo, the trainer and evaluator round logic in
+ * this process: three honest trainers, one that submits a copy of another's CID, one that submits
+ * garbage. (The nodes as separate processes, with faults, are issue 6's next step.)
+ */
+class RoundIT {
+
+    private static final ModelSpec MLP =
+            new ModelSpec(
+                    "mnist-mlp",
+                    new int[] {1, 28, 28},
+                    10,
+                    7,
+                    List.of(
+                            LayerSpec.flatten(),
+                            LayerSpec.dense(32),
+                            LayerSpec.relu(),
+                            LayerSpec.dense(10)));
+    private static final BigInteger REWARD = DevKit.ether("1");
+    private static final BigInteger STAKE = DevKit.ether("0.1");
+
+    private static DevChain chain;
+    private static KuboNode kubo;
+    private static KuboClient ipfs;
+
+    @TempDir Path dir;
+    private final List<String> log = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        chain = DevChain.start();
+        kubo = KuboNode.start();
+        ipfs = KuboClient.connect(kubo.apiUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (ipfs != null) {
+            ipfs.close();
+        }
+        if (kubo != null) {
+            kubo.close();
+        }
+        if (chain != null) {
+            chain.close();
+        }
+    }
+
+    private Transactor transactor(Credentials key) {
+        return new Transactor(
+                chain.web3j(),
+                key,
+                DevChain.CHAIN_ID,
+                new Transactor.Options(
+                        20,
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(30),
+                        25,
+                        Duration.ofMillis(20)),
+                log::add);
+    }
+
+    private static Credentials funded() throws Exception {
+        return DevKit.fundedAccount(chain, DevKit.ether("10"));
+    }
+
+    @Test
+    void twoRoundsSettleCreditTheHonestFlagTheCopierAndTheGarbageAndPayClaims() throws Exception {
+        // given: a market, a project of 2 rounds with one evaluator, data for everyone
+        Credentials owner = funded();
+        Market market =
+                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+        MarketClient client =
+                new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID);
+        X25519KeyPair sealKey = X25519KeyPair.generate(new SecureRandom());
+        Credentials evaluatorKey = funded();
+        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
+        float[] initial;
+        Cid initialCid;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            initial = m.parameters();
+            initialCid = ipfs.add(ModelWeights.write(m.layout(), initial, Map.of()));
+        }
+        long start = chain.latestTimestamp() + 100;
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                REWARD,
+                                STAKE,
+                                DevKit.ether("0.5"),
+                                DevKit.ether("0.2"),
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(600),
+                                BigInteger.TWO,
+                                BigInteger.TEN,
+                                BigInteger.ONE,
+                                List.of(evaluatorKey.getAddress()),
+                                List.of(sealKey.publicKey()),
+                                specCid.toBytes(),
+                                initialCid.toBytes()),
+                        DevKit.ether("2"))
+                .send();
+        BigInteger project = BigInteger.ONE;
+
+        IdxLoader.Split mnist = IdxLoader.mnist(IdxLoader.dataDir());
+        LabeledData train = mnist.train();
+        LabeledData validation = mnist.test().slice(0, 500);
+        TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
+        List<TrainerNode> honest = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Credentials key = funded();
+            Transactor t = transactor(key);
+            client.register(t, project, STAKE);
+            int from = i * 600;
+            honest.add(
+                    new TrainerNode(
+                            client,
+                            ipfs,
+                            t,
+                            train.slice(from, from + 600),
+                            new TrainerNode.Config(
+                                    dir.resolve("trainer" + i), local, Compression.dense()),
+                            log::add));
+        }
+        Transactor copier = transactor(funded());
+        Transactor garbage = transactor(funded());
+        client.register(copier, project, STAKE);
+        client.register(garbage, project, STAKE);
+        Transactor evaluatorTx = transactor(evaluatorKey);
+        client.bond(evaluatorTx, project, DevKit.ether("0.5"));
+        ScoringPolicy policy =
+                new ScoringPolicy(
+                        MLP, train.slice(2000, 2500), validation, local, new CohortPolicy());
+        EvaluatorNode evaluator =
+                new EvaluatorNode(
+                        client,
+                        ipfs,
+                        evaluatorTx,
+                        sealKey,
+                        policy,
+                        new EvaluatorNode.Config(dir.resolve("evaluator"), 16 << 20),
+                        log::add);
+
+        int before;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            m.setParameters(initial);
+            Evaluation e = m.evaluate(validation, 500);
+            before = e.correct();
+        }
+        int[] correct = new int[2];
+        for (long round = 0; round < 2; round++) {
+            long[] d = client.deadlines(project, round);
+            // when: before the round opens nothing happens; then every trainer submits
+            assertThat(honest.get(0).round(project, round))
+                    .isEqualTo(TrainerNode.Result.NOT_OPEN_YET);
+            chain.mineAt(d[0]);
+            for (TrainerNode t : honest) {
+                assertThat(t.round(project, round)).isEqualTo(TrainerNode.Result.SUBMITTED);
+            }
+            // a second run of the same round is a no-op: no double submission
+            assertThat(honest.get(1).round(project, round))
+                    .isEqualTo(TrainerNode.Result.ALREADY_SUBMITTED);
+            byte[] aliceCid = client.submissions(project, round).get(0).cid();
+            client.submit(copier, project, round, aliceCid);
+            byte[] junk = new byte[5000];
+            new Random(round).nextBytes(junk);
+            client.submit(garbage, project, round, ipfs.add(junk).toBytes());
+            assertThat(evaluator.round(project, round))
+                    .isEqualTo(EvaluatorNode.Result.SUBMISSIONS_OPEN);
+
+            // then: after the deadline the evaluator judges, publishes and posts; quorum 1 settles
+            chain.mineAt(d[1]);
+            assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+            assertThat(evaluator.round(project, round))
+                    .isEqualTo(EvaluatorNode.Result.ALREADY_POSTED);
+            List<MarketClient.Settled> settled = client.settled(project);
+            assertThat(settled).hasSize((int) round + 1);
+            byte[] record =
+                    ipfs.readAllBytes(Cid.fromBytes(settled.get((int) round).reportCid()), 1 << 24);
+            List<RoundRecord.Entry> entries = RoundRecord.submissions(record);
+            assertThat(entries).hasSize(5);
+            assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
+            assertThat(entries.get(4).flag()).isEqualTo("seal:bad-magic");
+            assertThat(entries.subList(0, 3).stream().mapToInt(RoundRecord.Entry::scoreBps).sum())
+                    .isEqualTo(10_000);
+            assertThat(entries.subList(0, 3)).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
+            String json = new String(record, StandardCharsets.UTF_8);
+            correct[(int) round] =
+                    Integer.parseInt(
+                            json.replaceAll("(?s).*\"validation-correct\" : (\\d+).*", "$1"));
+        }
+        // accuracy rises over the initial model and from round to round
+        assertThat(correct[0]).isGreaterThan(before);
+        assertThat(correct[1]).isGreaterThan(correct[0]);
+
+        // credits: each honest trainer's two rounds, the copier and the garbage slashed twice
+        byte[] last =
+                ipfs.readAllBytes(
+                        Cid.fromBytes(client.settled(project).get(1).reportCid()), 1 << 24);
+        var leaves = RoundRecord.credits(last);
+        BigInteger total =
+                leaves.stream().map(l -> l.credit()).reduce(BigInteger.ZERO, BigInteger::add);
+        assertThat(total).isLessThanOrEqualTo(REWARD.multiply(BigInteger.TWO));
+        assertThat(total).isGreaterThan(REWARD.multiply(BigInteger.TWO).subtract(BigInteger.TEN));
+        for (Transactor bad : List.of(copier, garbage)) {
+            var leaf =
+                    leaves.stream()
+                            .filter(l -> l.trainer().equalsIgnoreCase(bad.address()))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(leaf.credit()).isZero();
+            assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
+        }
+        // claims pay exactly the leaf, once
+        for (TrainerNode t : honest) {
+            var leaf =
+                    leaves.stream()
+                            .filter(l -> l.trainer().equalsIgnoreCase(t.address()))
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(leaf.credit()).isPositive();
+            assertThat(t.claim(project)).isEqualTo(leaf.credit());
+            assertThat(client.claimed(project, t.address())).isEqualTo(leaf.credit());
+            assertThat(t.claim(project)).isZero();
+        }
+        assertThat(IntStream.of(correct).min().orElseThrow()).isPositive();
+    }
+}
