@@ -35,12 +35,16 @@ public interface ContentStore extends AutoCloseable {
     /** The file's bytes as a stream, verified block by block as they are read. */
     InputStream read(Cid cid) throws IOException;
 
-    /** Reads a whole file into memory (for small content: models of a few MB, reports). */
+    /**
+     * Reads a whole file into memory (for small content: models of a few MB, reports).
+     *
+     * @throws ContentTooLargeException if it holds more than {@code maxBytes}
+     */
     default byte[] readAllBytes(Cid cid, int maxBytes) throws IOException {
         try (InputStream in = read(cid)) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
-                throw new IpfsException(cid + " is larger than " + maxBytes + " bytes");
+                throw new ContentTooLargeException(cid, maxBytes);
             }
             return bytes;
         }

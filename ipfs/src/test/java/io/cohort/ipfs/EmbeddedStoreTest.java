@@ -42,6 +42,18 @@ class EmbeddedStoreTest {
     }
 
     @Test
+    void readingWholeContentOverTheLimitIsContentTooLarge() throws IOException {
+        byte[] content = random(1000, 4);
+        try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+            Cid cid = store.add(content);
+            assertThat(store.readAllBytes(cid, 1000)).isEqualTo(content);
+            assertThatThrownBy(() -> store.readAllBytes(cid, 999))
+                    .isInstanceOf(ContentTooLargeException.class)
+                    .hasMessage(cid + " is larger than 999 bytes");
+        }
+    }
+
+    @Test
     void aCorruptedBlockOnDiskIsDetectedOnRead() throws IOException {
         byte[] content = random(2 * FileImporter.CHUNK_SIZE, 2);
         try (EmbeddedStore store = EmbeddedStore.open(dir)) {

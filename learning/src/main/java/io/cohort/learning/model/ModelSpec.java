@@ -69,6 +69,20 @@ public record ModelSpec(
         }
     }
 
+    /** The small MLP of the fast tests: flatten, dense 32, ReLU, dense 10, for 1×28×28 images. */
+    public static ModelSpec mnistMlp(long seed) {
+        return new ModelSpec(
+                "mnist-mlp",
+                new int[] {1, 28, 28},
+                10,
+                seed,
+                List.of(
+                        LayerSpec.flatten(),
+                        LayerSpec.dense(32),
+                        LayerSpec.relu(),
+                        LayerSpec.dense(10)));
+    }
+
     /** The CNN of the benchmarks: 2 conv + 2 dense, for 1×28×28 images. */
     public static ModelSpec mnistCnn(long seed) {
         return new ModelSpec(

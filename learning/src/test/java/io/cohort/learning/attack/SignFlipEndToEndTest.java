@@ -9,7 +9,6 @@ import io.cohort.learning.aggregate.Submission;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.Partitioner;
-import io.cohort.learning.model.LayerSpec;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.sim.Simulation;
@@ -60,17 +59,7 @@ class SignFlipEndToEndTest {
         for (int[] p : Partitioner.iid(train, 5, 1)) {
             clients.add(train.subset(p));
         }
-        ModelSpec mlp =
-                new ModelSpec(
-                        "mnist-mlp",
-                        new int[] {1, 28, 28},
-                        10,
-                        5,
-                        List.of(
-                                LayerSpec.flatten(),
-                                LayerSpec.dense(32),
-                                LayerSpec.relu(),
-                                LayerSpec.dense(10)));
+        ModelSpec mlp = ModelSpec.mnistMlp(5);
         TrainConfig local = TrainConfig.sgd(2, 10, 0.05f, 2);
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(table, true, StandardCharsets.UTF_8);

@@ -6,7 +6,6 @@ import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.Partitioner;
 import io.cohort.learning.model.DjlModel;
-import io.cohort.learning.model.LayerSpec;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
 import java.io.IOException;
@@ -16,17 +15,7 @@ import java.util.List;
 /** Small real inputs for policy tests: MNIST digits, a small MLP, honestly trained updates. */
 final class PolicyFixtures {
 
-    static final ModelSpec MLP =
-            new ModelSpec(
-                    "mnist-mlp",
-                    new int[] {1, 28, 28},
-                    10,
-                    7,
-                    List.of(
-                            LayerSpec.flatten(),
-                            LayerSpec.dense(32),
-                            LayerSpec.relu(),
-                            LayerSpec.dense(10)));
+    static final ModelSpec MLP = ModelSpec.mnistMlp(7);
 
     static final TrainConfig LOCAL = TrainConfig.sgd(1, 16, 0.05f, 3);
 
