@@ -4,6 +4,7 @@ import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.ContentTooLargeException;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.OnnxExport;
@@ -107,7 +108,7 @@ public final class EvaluatorNode {
                 return Result.MISSED;
             }
             MarketClient.Project p = market.project(project);
-            GlobalModel g = GlobalModel.load(market, ipfs, project, round);
+            GlobalModel g = GlobalModel.load(market, ipfs, p, round);
             List<MarketClient.Submitted> submitted = market.submissions(project, round);
             byte[] chainHash = market.submissionsHash(project, round);
             byte[] lastHash =
@@ -236,13 +237,12 @@ public final class EvaluatorNode {
         byte[] sealed;
         try {
             sealed = ipfs.readAllBytes(cid, config.maxSealedBytes());
-        } catch (IOException e) {
-            String reason =
-                    String.valueOf(e.getMessage()).contains("larger than")
-                            ? "fetch:too-large"
-                            : "fetch:unavailable";
+        } catch (ContentTooLargeException e) {
             return ScoringPolicy.Received.unreadable(
-                    s.trainer(), reason, cid + ": " + e.getMessage(), s.sequence());
+                    s.trainer(), "fetch:too-large", e.getMessage(), s.sequence());
+        } catch (IOException e) {
+            return ScoringPolicy.Received.unreadable(
+                    s.trainer(), "fetch:unavailable", cid + ": " + e.getMessage(), s.sequence());
         }
         try {
             SealContext context =

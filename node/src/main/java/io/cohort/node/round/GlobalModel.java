@@ -6,7 +6,6 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.ModelWeights;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -17,11 +16,10 @@ import java.nio.charset.StandardCharsets;
  * @param spec the project's model spec
  * @param parameters {@code G_r}, flat
  * @param cid where {@code G_r} came from
- * @param settledRounds how many rounds before r settled (its report holds the credits so far)
- * @param previousReport the report of the latest settled round, or null
+ * @param previousReport the record of the latest round before r that settled (it holds the credits
+ *     so far), or null
  */
-public record GlobalModel(
-        ModelSpec spec, float[] parameters, Cid cid, int settledRounds, Cid previousReport) {
+public record GlobalModel(ModelSpec spec, float[] parameters, Cid cid, Cid previousReport) {
 
     /** Largest model spec read (JSON). */
     static final int MAX_SPEC_BYTES = 1 << 20;
@@ -29,26 +27,18 @@ public record GlobalModel(
     /** Largest model file read (safetensors). */
     static final int MAX_MODEL_BYTES = 256 << 20;
 
-    /** Loads {@code G_round} of {@code project}. */
+    /** Loads {@code G_round} of the project {@code p} (as {@link MarketClient#project} read it). */
     public static GlobalModel load(
-            MarketClient market, ContentStore ipfs, BigInteger project, long round)
+            MarketClient market, ContentStore ipfs, MarketClient.Project p, long round)
             throws IOException {
-        MarketClient.Project p = market.project(project);
         ModelSpec spec =
                 ModelSpec.parse(
                         new String(
                                 ipfs.readAllBytes(Cid.fromBytes(p.modelSpecCid()), MAX_SPEC_BYTES),
                                 StandardCharsets.UTF_8));
-        var settled = market.settled(project).stream().filter(s -> s.round() < round).toList();
-        Cid model;
-        Cid report = null;
-        if (settled.isEmpty()) {
-            model = Cid.fromBytes(p.initialModelCid());
-        } else {
-            var last = settled.get(settled.size() - 1);
-            model = Cid.fromBytes(last.modelCid());
-            report = Cid.fromBytes(last.reportCid());
-        }
+        var last = market.lastSettledBefore(p.id(), round);
+        Cid model = Cid.fromBytes(last.isPresent() ? last.get().modelCid() : p.initialModelCid());
+        Cid report = last.isPresent() ? Cid.fromBytes(last.get().reportCid()) : null;
         float[] weights;
         try (DjlModel m = DjlModel.create(spec)) {
             weights = ModelWeights.read(ipfs.readAllBytes(model, MAX_MODEL_BYTES), m.layout());
@@ -56,6 +46,6 @@ public record GlobalModel(
             throw new IOException(
                     "the global model " + model + " does not fit the spec: " + e.getMessage(), e);
         }
-        return new GlobalModel(spec, weights, model, settled.size(), report);
+        return new GlobalModel(spec, weights, model, report);
     }
 }

@@ -4,7 +4,6 @@ import io.cohort.contracts.generated.Market;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -82,10 +81,6 @@ public final class MarketClient {
 
     public long chainId() {
         return chainId;
-    }
-
-    public Web3j web3j() {
-        return web3j;
     }
 
     /** The project's terms; fails if it does not exist. */
@@ -310,9 +305,5 @@ public final class MarketClient {
 
     static String hex(byte[] bytes) {
         return Numeric.toHexString(bytes);
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

@@ -8,6 +8,7 @@ import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.Journal;
@@ -18,11 +19,9 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -100,10 +99,11 @@ public final class TrainerNode {
                         "round " + round + ": the submission window closed; rejoining the next");
                 return Result.MISSED;
             }
+            Optional<String> added = journal.find(round, "added");
             Cid cid =
-                    journal.find(round, "added").isPresent()
-                            ? Cid.parse(journal.find(round, "added").get())
-                            : sealAndAdd(project, round, journal);
+                    added.isPresent()
+                            ? Cid.parse(added.get())
+                            : sealAndAdd(market.project(project), round, journal);
             // the chain may have our submission from before a crash, with the journal behind
             if (market.hasSubmitted(project, round, address())) {
                 journal.record(round, "submitted", "on-chain");
@@ -116,17 +116,18 @@ public final class TrainerNode {
         }
     }
 
-    private Cid sealAndAdd(BigInteger project, long round, Journal journal) throws IOException {
+    private Cid sealAndAdd(MarketClient.Project p, long round, Journal journal) throws IOException {
+        BigInteger project = p.id();
         Path file = config.dataDir().resolve("trainer-" + project + "-round-" + round + ".update");
         byte[] encoded;
         if (journal.done(round, "trained") && Files.exists(file)) {
             encoded = Files.readAllBytes(file);
-            if (!sha256(encoded).equals(journal.find(round, "trained").get())) {
+            if (!ScoringPolicy.sha256(encoded).equals(journal.find(round, "trained").get())) {
                 throw new IOException(
                         file + " does not match the journal's hash; delete both to retrain");
             }
         } else {
-            GlobalModel g = GlobalModel.load(market, ipfs, project, round);
+            GlobalModel g = GlobalModel.load(market, ipfs, p, round);
             progress.accept(
                     "round " + round + ": training on " + data.size() + " samples from " + g.cid());
             float[] update;
@@ -142,9 +143,8 @@ public final class TrainerNode {
             Files.write(tmp, encoded);
             Files.move(
                     tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            journal.record(round, "trained", sha256(encoded));
+            journal.record(round, "trained", ScoringPolicy.sha256(encoded));
         }
-        MarketClient.Project p = market.project(project);
         SealContext context =
                 SealContext.of(market.chainId(), market.address(), project, round, address());
         byte[] sealed = SealedUpdate.seal(encoded, context, p.evaluatorKeys(), random);
@@ -196,13 +196,5 @@ public final class TrainerNode {
             journal.record(last.round(), "claimed", mine.credit().toString());
         }
         return mine.credit().subtract(claimed);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.cohort.node.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
@@ -14,7 +15,6 @@ import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
-import io.cohort.learning.model.LayerSpec;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.TrainConfig;
@@ -45,17 +45,7 @@ import org.web3j.crypto.Credentials;
  */
 class RoundIT {
 
-    private static final ModelSpec MLP =
-            new ModelSpec(
-                    "mnist-mlp",
-                    new int[] {1, 28, 28},
-                    10,
-                    7,
-                    List.of(
-                            LayerSpec.flatten(),
-                            LayerSpec.dense(32),
-                            LayerSpec.relu(),
-                            LayerSpec.dense(10)));
+    private static final ModelSpec MLP = ModelSpec.mnistMlp(7);
     private static final BigInteger REWARD = DevKit.ether("1");
     private static final BigInteger STAKE = DevKit.ether("0.1");
 
@@ -243,22 +233,15 @@ class RoundIT {
                 leaves.stream().map(l -> l.credit()).reduce(BigInteger.ZERO, BigInteger::add);
         assertThat(total).isLessThanOrEqualTo(REWARD.multiply(BigInteger.TWO));
         assertThat(total).isGreaterThan(REWARD.multiply(BigInteger.TWO).subtract(BigInteger.TEN));
+        CreditTree credits = CreditTree.of(leaves);
         for (Transactor bad : List.of(copier, garbage)) {
-            var leaf =
-                    leaves.stream()
-                            .filter(l -> l.trainer().equalsIgnoreCase(bad.address()))
-                            .findFirst()
-                            .orElseThrow();
+            var leaf = credits.leaf(bad.address());
             assertThat(leaf.credit()).isZero();
             assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
         }
         // claims pay exactly the leaf, once
         for (TrainerNode t : honest) {
-            var leaf =
-                    leaves.stream()
-                            .filter(l -> l.trainer().equalsIgnoreCase(t.address()))
-                            .findFirst()
-                            .orElseThrow();
+            var leaf = credits.leaf(t.address());
             assertThat(leaf.credit()).isPositive();
             assertThat(t.claim(project)).isEqualTo(leaf.credit());
             assertThat(client.claimed(project, t.address())).isEqualTo(leaf.credit());
