@@ -79,6 +79,28 @@ public final class ErrorFeedback {
         return encoded.bytes();
     }
 
+    /**
+     * Feedback that carries on from a residual kept earlier (a restarted trainer reads it back from
+     * its data directory).
+     *
+     * @throws IllegalArgumentException if a value is not finite
+     */
+    public static ErrorFeedback resume(float[] residual) {
+        ErrorFeedback feedback = new ErrorFeedback(residual.length);
+        for (int i = 0; i < residual.length; i++) {
+            if (!Float.isFinite(residual[i])) {
+                throw new IllegalArgumentException(
+                        "residual value "
+                                + i
+                                + " is "
+                                + residual[i]
+                                + "; only finite values carry");
+            }
+            feedback.residual[i] = residual[i];
+        }
+        return feedback;
+    }
+
     /** The residual that the next {@link #encode} adds (a copy). */
     public float[] residual() {
         return residual.clone();

@@ -216,8 +216,14 @@ public final class DjlModel implements AutoCloseable {
      * parameters.
      */
     public float[] updateFrom(float[] global, LabeledData data, TrainConfig config) {
+        return updateFrom(global, data, config, TrainingListener.NONE);
+    }
+
+    /** {@link #updateFrom(float[], LabeledData, TrainConfig)}, reporting every batch. */
+    public float[] updateFrom(
+            float[] global, LabeledData data, TrainConfig config, TrainingListener listener) {
         setParameters(global);
-        train(data, config, TrainingListener.NONE, () -> false);
+        train(data, config, listener, () -> false);
         float[] update = parameters();
         for (int i = 0; i < update.length; i++) {
             update[i] -= global[i];

@@ -113,6 +113,31 @@ class UpdateErrorFeedbackTest {
     }
 
     @Test
+    void aResumedFeedbackEncodesExactlyAsTheOneItWasSavedFrom() {
+        // a restarted trainer reads its residual back from disk and must carry on bit for bit
+        float[] update = gaussian(N, 4);
+        Compression compression = Compression.topK8Bit(0.02);
+        ErrorFeedback running = new ErrorFeedback(N);
+        running.encode(update, compression);
+
+        ErrorFeedback resumed = ErrorFeedback.resume(running.residual());
+
+        assertThat(resumed.encode(update, compression))
+                .isEqualTo(running.encode(update, compression));
+        assertThat(resumed.residual()).isEqualTo(running.residual());
+    }
+
+    @Test
+    void aResidualWithANonFiniteValueIsRefused() {
+        float[] residual = new float[4];
+        residual[2] = Float.NaN;
+
+        assertThatThrownBy(() -> ErrorFeedback.resume(residual))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("residual value 2 is NaN");
+    }
+
+    @Test
     void losslessCompressionLeavesNoResidual() {
         float[] update = gaussian(N, 3);
         ErrorFeedback feedback = new ErrorFeedback(N);

@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  *
  * <p>The scoring policy is stateful (each trainer's record, the Sybil defence's history): one
  * instance per project, fed every round in order. An evaluator restarted mid-project needs the
- * earlier rounds replayed into it (not built yet).
+ * earlier rounds replayed into it: {@link #replay}.
  */
 public final class EvaluatorNode {
 
@@ -111,22 +111,8 @@ public final class EvaluatorNode {
             GlobalModel g = GlobalModel.load(market, ipfs, p, round);
             List<MarketClient.Submitted> submitted = market.submissions(project, round);
             byte[] chainHash = market.submissionsHash(project, round);
-            byte[] lastHash =
-                    submitted.isEmpty()
-                            ? new byte[32]
-                            : submitted.get(submitted.size() - 1).submissionsHash();
-            if (!Arrays.equals(chainHash, lastHash)) {
-                throw new IOException(
-                        "round "
-                                + round
-                                + ": the submission events do not end in the chain's submissions hash");
-            }
             progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
-            List<ScoringPolicy.Received> received = new ArrayList<>();
-            for (MarketClient.Submitted s : submitted) {
-                received.add(open(project, round, s));
-            }
-            ScoringPolicy.Outcome outcome = policy.score((int) round, g.parameters(), received);
+            ScoringPolicy.Outcome outcome = judge(project, round, g, submitted, chainHash);
 
             // cumulative credits and slashes
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
@@ -224,6 +210,75 @@ public final class EvaluatorNode {
                             + report);
             return Result.POSTED;
         }
+    }
+
+    /** Opens every submission of the round and runs the scoring policy on them. */
+    private ScoringPolicy.Outcome judge(
+            BigInteger project,
+            long round,
+            GlobalModel g,
+            List<MarketClient.Submitted> submitted,
+            byte[] chainHash)
+            throws IOException {
+        byte[] lastHash =
+                submitted.isEmpty()
+                        ? new byte[32]
+                        : submitted.get(submitted.size() - 1).submissionsHash();
+        if (!Arrays.equals(chainHash, lastHash)) {
+            throw new IOException(
+                    "round "
+                            + round
+                            + ": the submission events do not end in the chain's submissions hash");
+        }
+        List<ScoringPolicy.Received> received = new ArrayList<>();
+        for (MarketClient.Submitted s : submitted) {
+            received.add(open(project, round, s));
+        }
+        return policy.score((int) round, g.parameters(), received);
+    }
+
+    /**
+     * Feeds the scoring policy the rounds before {@code round} that this evaluator posted, in
+     * order, so that a restarted evaluator's stateful policy (each trainer's record, the Sybil
+     * defence's history) is the one it had before the restart. Nothing is published or sent.
+     * Returns the number of rounds replayed.
+     */
+    public int replay(BigInteger project, long round) throws IOException {
+        MarketClient.Project p = market.project(project);
+        int replayed = 0;
+        for (long r = 0; r < Math.min(round, p.rounds()); r++) {
+            if (!market.hasPosted(project, r, address())) {
+                continue;
+            }
+            GlobalModel g = GlobalModel.load(market, ipfs, p, r);
+            judge(
+                    project,
+                    r,
+                    g,
+                    market.submissions(project, r),
+                    market.submissionsHash(project, r));
+            replayed++;
+        }
+        if (replayed > 0) {
+            progress.accept("replayed " + replayed + " earlier round(s) into the scoring policy");
+        }
+        return replayed;
+    }
+
+    /**
+     * After the project ended, takes back this evaluator's bond (less any penalty). Returns false
+     * if the project has not ended, true once nothing is left to take.
+     */
+    public boolean finish(BigInteger project) throws IOException, ChainException {
+        if (!market.ended(project)) {
+            return false;
+        }
+        BigInteger bond = market.evaluatorInfo(project, address()).bond();
+        if (bond.signum() > 0) {
+            market.withdrawBond(key, project);
+            progress.accept("bond withdrawn: " + bond + " wei");
+        }
+        return true;
     }
 
     private ScoringPolicy.Received open(BigInteger project, long round, MarketClient.Submitted s) {

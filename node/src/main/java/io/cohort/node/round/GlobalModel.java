@@ -27,15 +27,19 @@ public record GlobalModel(ModelSpec spec, float[] parameters, Cid cid, Cid previ
     /** Largest model file read (safetensors). */
     static final int MAX_MODEL_BYTES = 256 << 20;
 
+    /** The project's model spec, read from IPFS by the CID on the chain. */
+    public static ModelSpec spec(ContentStore ipfs, MarketClient.Project p) throws IOException {
+        return ModelSpec.parse(
+                new String(
+                        ipfs.readAllBytes(Cid.fromBytes(p.modelSpecCid()), MAX_SPEC_BYTES),
+                        StandardCharsets.UTF_8));
+    }
+
     /** Loads {@code G_round} of the project {@code p} (as {@link MarketClient#project} read it). */
     public static GlobalModel load(
             MarketClient market, ContentStore ipfs, MarketClient.Project p, long round)
             throws IOException {
-        ModelSpec spec =
-                ModelSpec.parse(
-                        new String(
-                                ipfs.readAllBytes(Cid.fromBytes(p.modelSpecCid()), MAX_SPEC_BYTES),
-                                StandardCharsets.UTF_8));
+        ModelSpec spec = spec(ipfs, p);
         var last = market.lastSettledBefore(p.id(), round);
         Cid model = Cid.fromBytes(last.isPresent() ? last.get().modelCid() : p.initialModelCid());
         Cid report = last.isPresent() ? Cid.fromBytes(last.get().reportCid()) : null;

@@ -143,6 +143,34 @@ public final class MarketClient {
         return call(() -> view.trainer(project, trainer).send()).component3();
     }
 
+    /** A trainer's standing in a project. */
+    public record TrainerInfo(
+            boolean registered, int index, BigInteger claimed, boolean stakeWithdrawn) {}
+
+    public TrainerInfo trainerInfo(BigInteger project, String trainer) throws IOException {
+        var t = call(() -> view.trainer(project, trainer).send());
+        return new TrainerInfo(
+                t.component1(), t.component2().intValueExact(), t.component3(), t.component4());
+    }
+
+    /** An evaluator's seat: a committee member, bonded, and the bond it still has there. */
+    public record EvaluatorInfo(boolean member, boolean bonded, BigInteger bond) {}
+
+    public EvaluatorInfo evaluatorInfo(BigInteger project, String evaluator) throws IOException {
+        var e = call(() -> view.evaluator(project, evaluator).send());
+        return new EvaluatorInfo(e.component1(), e.component2(), e.component3());
+    }
+
+    /** Whether the project is over: past its last round, or its last round settled. */
+    public boolean ended(BigInteger project) throws IOException {
+        return call(() -> view.ended(project).send());
+    }
+
+    /** The account's balance in wei at the latest block. */
+    public BigInteger balance(String account) throws IOException {
+        return web3j.ethGetBalance(account, DefaultBlockParameterName.LATEST).send().getBalance();
+    }
+
     /** The latest block's timestamp. */
     public long now() throws IOException {
         return web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
@@ -300,6 +328,36 @@ public final class MarketClient {
                         new Uint128(credit),
                         new Uint128(slash),
                         new DynamicArray<>(Bytes32.class, p)),
+                BigInteger.ZERO);
+    }
+
+    public Transactor.Sent withdrawStake(
+            Transactor key,
+            BigInteger project,
+            String trainer,
+            BigInteger credit,
+            BigInteger slash,
+            List<byte[]> proof)
+            throws ChainException {
+        List<Bytes32> p = proof.stream().map(Bytes32::new).toList();
+        return key.send(
+                "withdrawStake(project " + project + ", " + trainer + ")",
+                market,
+                encode(
+                        "withdrawStake",
+                        new Uint256(project),
+                        new Address(trainer),
+                        new Uint128(credit),
+                        new Uint128(slash),
+                        new DynamicArray<>(Bytes32.class, p)),
+                BigInteger.ZERO);
+    }
+
+    public Transactor.Sent withdrawBond(Transactor key, BigInteger project) throws ChainException {
+        return key.send(
+                "withdrawBond(project " + project + ")",
+                market,
+                encode("withdrawBond", new Uint256(project)),
                 BigInteger.ZERO);
     }
 

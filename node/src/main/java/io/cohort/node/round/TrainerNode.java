@@ -4,10 +4,11 @@ import io.cohort.contracts.CreditTree;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.learning.codec.Compression;
-import io.cohort.learning.codec.UpdateCodec;
+import io.cohort.learning.codec.ErrorFeedback;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.model.TrainingListener;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
@@ -16,10 +17,13 @@ import io.cohort.node.seal.SealContext;
 import io.cohort.node.seal.SealedUpdate;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -136,13 +140,13 @@ public final class TrainerNode {
                         model.updateFrom(
                                 g.parameters(),
                                 data,
-                                config.training().withSeed(config.training().seed() + round));
+                                config.training().withSeed(config.training().seed() + round),
+                                new ProgressBar(round));
             }
-            encoded = UpdateCodec.encode(update, config.compression());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, encoded);
-            Files.move(
-                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            ErrorFeedback feedback = residualBefore(project, round, journal, update.length);
+            encoded = feedback.encode(update, config.compression());
+            writeAtomically(residualFile(project, round), floats(feedback.residual()));
+            writeAtomically(file, encoded);
             journal.record(round, "trained", ScoringPolicy.sha256(encoded));
         }
         SealContext context =
@@ -162,39 +166,150 @@ public final class TrainerNode {
     }
 
     /**
-     * Claims what the latest settled round credits this trainer beyond what it claimed, with a
-     * proof built from that round's record. Returns the amount claimed (0 if nothing is due).
+     * The error feedback a round starts from: the residual kept after the latest earlier round
+     * whose update was submitted (an update trained but never submitted delivered nothing, so its
+     * residual is not carried), or zero.
      */
-    public BigInteger claim(BigInteger project) throws IOException, ChainException {
+    private ErrorFeedback residualBefore(BigInteger project, long round, Journal journal, int n)
+            throws IOException {
+        for (long r = round - 1; r >= 0; r--) {
+            Path f = residualFile(project, r);
+            if (journal.done(r, "submitted") && Files.exists(f)) {
+                byte[] bytes = Files.readAllBytes(f);
+                if (bytes.length != 4L * n) {
+                    throw new IOException(
+                            f
+                                    + " holds "
+                                    + bytes.length
+                                    + " bytes, not the model's "
+                                    + n
+                                    + " floats");
+                }
+                float[] residual = new float[n];
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(residual);
+                return ErrorFeedback.resume(residual);
+            }
+        }
+        return new ErrorFeedback(n);
+    }
+
+    private Path residualFile(BigInteger project, long round) {
+        return config.dataDir().resolve("trainer-" + project + "-round-" + round + ".residual");
+    }
+
+    private static byte[] floats(float[] values) {
+        ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b.array();
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Training progress as a text bar, one line per tenth of the batches. */
+    private final class ProgressBar implements TrainingListener {
+        private final long round;
+        private int shown = -1;
+
+        ProgressBar(long round) {
+            this.round = round;
+        }
+
+        @Override
+        public void onBatch(int epoch, int batch, int batches, float loss) {
+            int tenths = batch * 10 / batches;
+            if (tenths == shown && batch != batches) {
+                return;
+            }
+            shown = tenths;
+            progress.accept(
+                    String.format(
+                            "round %d: training epoch %d [%-10s] %3d%% loss %.4f",
+                            round, epoch + 1, "#".repeat(tenths), batch * 100 / batches, loss));
+        }
+    }
+
+    /** This trainer's leaf in the latest settled round's credits tree, with that tree. */
+    private record Standing(long round, CreditTree tree, CreditTree.Leaf leaf) {}
+
+    private Optional<Standing> standing(BigInteger project) throws IOException {
         var settled = market.settled(project);
         if (settled.isEmpty()) {
-            return BigInteger.ZERO;
+            return Optional.empty();
         }
         var last = settled.get(settled.size() - 1);
         byte[] record =
                 ipfs.readAllBytes(Cid.fromBytes(last.reportCid()), GlobalModel.MAX_MODEL_BYTES);
         List<CreditTree.Leaf> leaves = RoundRecord.credits(record);
         CreditTree tree = CreditTree.of(leaves);
-        if (!java.util.Arrays.equals(tree.root(), last.creditsRoot())) {
+        if (!Arrays.equals(tree.root(), last.creditsRoot())) {
             throw new IOException(
                     "round " + last.round() + "'s record does not build the settled credits root");
         }
-        CreditTree.Leaf mine =
-                leaves.stream()
-                        .filter(l -> l.trainer().equalsIgnoreCase(address()))
-                        .findFirst()
-                        .orElse(null);
-        if (mine == null) {
+        return leaves.stream()
+                .filter(l -> l.trainer().equalsIgnoreCase(address()))
+                .findFirst()
+                .map(l -> new Standing(last.round(), tree, l));
+    }
+
+    /**
+     * Claims what the latest settled round credits this trainer beyond what it claimed, with a
+     * proof built from that round's record. Returns the amount claimed (0 if nothing is due).
+     */
+    public BigInteger claim(BigInteger project) throws IOException, ChainException {
+        Optional<Standing> s = standing(project);
+        if (s.isEmpty()) {
             return BigInteger.ZERO;
         }
+        CreditTree.Leaf mine = s.get().leaf();
         BigInteger claimed = market.claimed(project, address());
         if (mine.credit().compareTo(claimed) <= 0) {
             return BigInteger.ZERO;
         }
-        market.claim(key, project, address(), mine.credit(), mine.slash(), tree.proof(address()));
+        market.claim(
+                key,
+                project,
+                address(),
+                mine.credit(),
+                mine.slash(),
+                s.get().tree().proof(address()));
         try (Journal journal = journal(project)) {
-            journal.record(last.round(), "claimed", mine.credit().toString());
+            journal.record(s.get().round(), "claimed", mine.credit().toString());
         }
+        progress.accept(
+                "claimed "
+                        + mine.credit().subtract(claimed)
+                        + " wei (cumulative credit "
+                        + mine.credit()
+                        + " after round "
+                        + s.get().round()
+                        + ")");
         return mine.credit().subtract(claimed);
+    }
+
+    /**
+     * After the project ended: claims what is still due, then takes back the stake less the slashes
+     * of the final credits tree. Returns false if the project has not ended, true once the stake is
+     * back (or was taken back before).
+     */
+    public boolean finish(BigInteger project) throws IOException, ChainException {
+        if (!market.ended(project)) {
+            return false;
+        }
+        claim(project);
+        MarketClient.TrainerInfo me = market.trainerInfo(project, address());
+        if (!me.registered() || me.stakeWithdrawn()) {
+            return true;
+        }
+        Optional<Standing> s = standing(project);
+        BigInteger credit = s.map(x -> x.leaf().credit()).orElse(BigInteger.ZERO);
+        BigInteger slash = s.map(x -> x.leaf().slash()).orElse(BigInteger.ZERO);
+        List<byte[]> proof = s.isPresent() ? s.get().tree().proof(address()) : List.of();
+        market.withdrawStake(key, project, address(), credit, slash, proof);
+        progress.accept("stake withdrawn (slashed " + slash + " wei)");
+        return true;
     }
 }

@@ -1,6 +1,10 @@
 package io.cohort.node.seal;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 
 /**
@@ -33,6 +37,26 @@ public final class X25519KeyPair {
                             + (privateKey == null ? "null" : privateKey.length + " bytes"));
         }
         return new X25519KeyPair(new X25519PrivateKeyParameters(privateKey, 0));
+    }
+
+    /**
+     * The node's seal key, derived from its account's secp256k1 private key with HKDF-SHA256 (salt
+     * {@code cohort/seal-key/1}), so the keystore alone restores it: one secret to keep, and the
+     * public half is a pure function of it that {@code keys show} prints for the project owner.
+     */
+    public static X25519KeyPair derivedFrom(byte[] accountPrivateKey) {
+        if (accountPrivateKey == null || accountPrivateKey.length != 32) {
+            throw new IllegalArgumentException("an account private key is 32 bytes");
+        }
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(
+                new HKDFParameters(
+                        accountPrivateKey,
+                        "cohort/seal-key/1".getBytes(StandardCharsets.US_ASCII),
+                        "x25519".getBytes(StandardCharsets.US_ASCII)));
+        byte[] key = new byte[KEY_LENGTH];
+        hkdf.generateBytes(key, 0, key.length);
+        return fromPrivateKey(key);
     }
 
     /** The raw public key, for the project's committee list. */

@@ -1,0 +1,728 @@
+package io.cohort.node.app;
+
+import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.learning.aggregate.CohortPolicy;
+import io.cohort.learning.codec.Compression;
+import io.cohort.learning.data.IdxLoader;
+import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.node.chain.ChainException;
+import io.cohort.node.chain.Transactor;
+import io.cohort.node.round.EvaluatorNode;
+import io.cohort.node.round.GlobalModel;
+import io.cohort.node.round.MarketClient;
+import io.cohort.node.round.TrainerNode;
+import io.cohort.node.seal.X25519KeyPair;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+import org.web3j.crypto.exception.CipherException;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Keys;
+import org.web3j.crypto.Wallet;
+import org.web3j.crypto.WalletFile;
+import org.web3j.crypto.WalletUtils;
+import org.web3j.protocol.ObjectMapperFactory;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Convert;
+import org.web3j.utils.Numeric;
+
+/** The node's commands (docs/node.md, "The command line"). */
+final class Commands {
+
+    /** A command that could not do its work; the message is the one line the CLI prints. */
+    static final class Failure extends Exception {
+        Failure(String message) {
+            super(message);
+        }
+
+        Failure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    enum Role {
+        TRAINER,
+        EVALUATOR
+    }
+
+    private static final Logger LOG = Logger.getLogger("io.cohort.node");
+
+    private final NodeConfig config;
+    private final NodeState state;
+    private final MeterRegistry metrics;
+    private final PrintStream out;
+
+    Commands(NodeConfig config, NodeState state, MeterRegistry metrics, PrintStream out) {
+        this.config = config;
+        this.state = state;
+        this.metrics = metrics;
+        this.out = out;
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    int keysNew() throws Failure, IOException {
+        try {
+            return writeKeystore(Keys.createEcKeyPair());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new Failure("cannot create a key: " + e.getMessage(), e);
+        }
+    }
+
+    int keysImport(Args args) throws Failure, IOException, Args.UsageException {
+        Path file =
+                Path.of(
+                        args.one("private-key-file")
+                                .orElseThrow(
+                                        () ->
+                                                new Args.UsageException(
+                                                        "keys import needs --private-key-file F")));
+        String hex;
+        try {
+            hex = Files.readString(file, StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            throw new Failure("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String digits = Numeric.cleanHexPrefix(hex);
+        if (!digits.matches("[0-9a-fA-F]{64}")) {
+            throw new Failure(file + " does not hold a private key: 64 hex digits expected");
+        }
+        BigInteger key = new BigInteger(digits, 16);
+        if (key.signum() == 0
+                || key.compareTo(
+                                new BigInteger(
+                                        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+                                        16))
+                        >= 0) {
+            throw new Failure(file + " does not hold a valid secp256k1 private key");
+        }
+        return writeKeystore(ECKeyPair.create(key));
+    }
+
+    private int writeKeystore(ECKeyPair pair) throws Failure, IOException {
+        Path path = config.keystore().path();
+        String password = password();
+        WalletFile wallet;
+        try {
+            wallet = Wallet.createStandard(password, pair);
+        } catch (CipherException e) {
+            throw new Failure("cannot encrypt the key: " + e.getMessage(), e);
+        }
+        byte[] json = ObjectMapperFactory.getObjectMapper().writeValueAsBytes(wallet);
+        Path parent = path.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        try {
+            Files.write(path, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            throw new Failure(path + " exists; refusing to overwrite a keystore");
+        }
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the platform's defaults stay
+        }
+        out.println("keystore " + path);
+        printKey(Credentials.create(pair));
+        return 0;
+    }
+
+    int keysShow() throws Failure {
+        printKey(credentials());
+        return 0;
+    }
+
+    private void printKey(Credentials c) {
+        out.println("address " + c.getAddress());
+        out.println(
+                "seal-key "
+                        + Numeric.toHexString(
+                                X25519KeyPair.derivedFrom(privateKey(c)).publicKey()));
+    }
+
+    private static byte[] privateKey(Credentials c) {
+        return Numeric.toBytesPadded(c.getEcKeyPair().getPrivateKey(), 32);
+    }
+
+    private String password() throws Failure {
+        NodeConfig.Keystore k = config.keystore();
+        if (k.passwordFile().isPresent()) {
+            Path f = k.passwordFile().get();
+            try {
+                List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+                if (lines.isEmpty() || lines.get(0).isEmpty()) {
+                    throw new Failure("the keystore password file " + f + " is empty");
+                }
+                return lines.get(0);
+            } catch (IOException e) {
+                throw new Failure("cannot read the keystore password file " + f, e);
+            }
+        }
+        String value = System.getenv(k.passwordEnv());
+        if (value == null || value.isEmpty()) {
+            throw new Failure(
+                    "no keystore password: set "
+                            + k.passwordEnv()
+                            + " or cohort.keystore.password-file");
+        }
+        return value;
+    }
+
+    private Credentials credentials() throws Failure {
+        Path path = config.keystore().path();
+        if (!Files.isRegularFile(path)) {
+            throw new Failure(
+                    "no keystore at "
+                            + path
+                            + ": create one with 'keys new' or set cohort.keystore.path");
+        }
+        String password = password();
+        try {
+            return WalletUtils.loadCredentials(password, path.toFile());
+        } catch (CipherException e) {
+            throw new Failure("cannot open the keystore " + path + ": wrong password?", e);
+        } catch (IOException e) {
+            throw new Failure("cannot read the keystore " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    /** The chain, the market, IPFS and the account, opened for one command. */
+    private final class Connection implements AutoCloseable {
+        final Web3j web3j;
+        final MarketClient market;
+        final ContentStore ipfs;
+        final Credentials credentials;
+        final Transactor key;
+
+        Connection() throws Failure {
+            this.credentials = credentials();
+            String address =
+                    config.market()
+                            .orElseThrow(
+                                    () ->
+                                            new Failure(
+                                                    "no market contract: set cohort.market (COHORT_MARKET)"));
+            if (!address.matches("0x[0-9a-fA-F]{40}")) {
+                throw new Failure("cohort.market is not an address: " + address);
+            }
+            this.web3j = Web3j.build(new HttpService(config.rpcUrl()));
+            long chainId;
+            try {
+                chainId = web3j.ethChainId().send().getChainId().longValueExact();
+            } catch (IOException | RuntimeException e) {
+                web3j.shutdown();
+                throw new Failure("cannot reach the chain at " + config.rpcUrl() + ": " + e, e);
+            }
+            if (chainId != config.chainId()) {
+                web3j.shutdown();
+                throw new Failure(
+                        config.rpcUrl()
+                                + " is chain "
+                                + chainId
+                                + ", the configuration says "
+                                + config.chainId());
+            }
+            this.market = new MarketClient(web3j, address, chainId);
+            this.ipfs = openIpfs();
+            NodeConfig.Gas gas = config.gas();
+            this.key =
+                    new Transactor(
+                            web3j,
+                            credentials,
+                            chainId,
+                            new Transactor.Options(
+                                    gas.marginPercent(),
+                                    gas.receiptTimeout(),
+                                    gas.bumpAfter(),
+                                    gas.bumpPercent(),
+                                    gas.receiptPoll()),
+                            LOG::info);
+        }
+
+        String address() {
+            return key.address();
+        }
+
+        boolean chainReachable() {
+            try {
+                web3j.ethBlockNumber().send();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        boolean ipfsReachable() {
+            if (ipfs instanceof KuboClient kubo) {
+                try {
+                    kubo.version();
+                    return true;
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public void close() {
+            try {
+                ipfs.close();
+            } catch (Exception e) {
+                LOG.debug("closing IPFS", e);
+            }
+            web3j.shutdown();
+        }
+    }
+
+    private ContentStore openIpfs() throws Failure {
+        String url = config.ipfsUrl();
+        try {
+            if (url.startsWith("embedded:")) {
+                return EmbeddedStore.open(Path.of(url.substring("embedded:".length())));
+            }
+            return KuboClient.connect(URI.create(url));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Failure("cannot open IPFS at " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<BigInteger> projects(Args args, boolean required) throws Args.UsageException {
+        Set<BigInteger> ids = new LinkedHashSet<>();
+        List<String> given = new ArrayList<>(config.projects().orElse(List.of()));
+        given.addAll(args.all("project"));
+        for (String p : given) {
+            try {
+                BigInteger id = new BigInteger(p.strip());
+                if (id.signum() <= 0) {
+                    throw new NumberFormatException();
+                }
+                ids.add(id);
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("'" + p + "' is not a project id (1, 2, ...)");
+            }
+        }
+        if (required && ids.isEmpty()) {
+            throw new Args.UsageException("no project: pass --project P or set cohort.projects");
+        }
+        return List.copyOf(ids);
+    }
+
+    // ------------------------------------------------------------------ status, withdraw
+
+    int status(Args args) throws Failure, IOException, Args.UsageException {
+        try (Connection c = new Connection()) {
+            List<BigInteger> ids = projects(args, false);
+            if (ids.isEmpty()) {
+                out.println("no project given (--project P)");
+            }
+            long now = c.market.now();
+            for (BigInteger id : ids) {
+                MarketClient.Project p = c.market.project(id);
+                long round = roundAt(p, now);
+                int settled = c.market.settled(id).size();
+                String when =
+                        c.market.ended(id)
+                                ? "ended"
+                                : now < p.start()
+                                        ? "starts at " + Instant.ofEpochSecond(p.start())
+                                        : "round " + round + " of " + p.rounds();
+                out.println(
+                        "project "
+                                + id
+                                + ": "
+                                + when
+                                + ", "
+                                + settled
+                                + " settled, reward "
+                                + eth(p.rewardPerRound())
+                                + " per round, stake "
+                                + eth(p.trainerStake()));
+                MarketClient.TrainerInfo t = c.market.trainerInfo(id, c.address());
+                MarketClient.EvaluatorInfo e = c.market.evaluatorInfo(id, c.address());
+                if (t.registered()) {
+                    out.println(
+                            "  trainer: claimed "
+                                    + eth(t.claimed())
+                                    + ", stake "
+                                    + (t.stakeWithdrawn() ? "withdrawn" : "held"));
+                }
+                if (e.member()) {
+                    out.println(
+                            "  evaluator: "
+                                    + (e.bonded() ? "bonded " + eth(e.bond()) : "not bonded"));
+                }
+                if (!t.registered() && !e.member()) {
+                    out.println("  this account takes no part");
+                }
+            }
+            out.println("account " + c.address() + ": " + eth(c.market.balance(c.address())));
+        }
+        return 0;
+    }
+
+    int withdraw(Args args) throws Failure, IOException, ChainException, Args.UsageException {
+        List<BigInteger> ids = projects(args, true);
+        try (Connection c = new Connection()) {
+            for (BigInteger id : ids) {
+                if (!c.market.ended(id)) {
+                    throw new Failure("project " + id + " has not ended yet; nothing to withdraw");
+                }
+                boolean any = false;
+                if (c.market.trainerInfo(id, c.address()).registered()) {
+                    trainer(c, null).finish(id);
+                    any = true;
+                }
+                if (c.market.evaluatorInfo(id, c.address()).member()) {
+                    new EvaluatorNode(
+                                    c.market,
+                                    c.ipfs,
+                                    c.key,
+                                    null,
+                                    null,
+                                    evaluatorConfig(),
+                                    out::println)
+                            .finish(id);
+                    any = true;
+                }
+                if (!any) {
+                    throw new Failure(
+                            c.address()
+                                    + " is neither a trainer nor an evaluator of project "
+                                    + id);
+                }
+                out.println("project " + id + ": nothing left to withdraw");
+            }
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ run
+
+    int run(Role role, Args args) throws Failure, IOException, Args.UsageException {
+        List<BigInteger> ids = projects(args, true);
+        try (Connection c = new Connection()) {
+            state.started(role.name().toLowerCase(), c.address(), c.market.address());
+            LOG.infof(
+                    "%s %s on %s, market %s, projects %s",
+                    role.name().toLowerCase(),
+                    c.address(),
+                    config.rpcUrl(),
+                    c.market.address(),
+                    ids);
+            Loop loop = new Loop(role, c);
+            Set<BigInteger> pending = new LinkedHashSet<>(ids);
+            while (!pending.isEmpty()) {
+                for (Iterator<BigInteger> it = pending.iterator(); it.hasNext(); ) {
+                    BigInteger id = it.next();
+                    try {
+                        if (loop.tick(id)) {
+                            it.remove();
+                            state.project(
+                                    id.toString(),
+                                    loop.round(id),
+                                    loop.rounds(id),
+                                    "done",
+                                    null,
+                                    true);
+                            LOG.infof("project %s: done", id);
+                        }
+                    } catch (IOException | ChainException | RuntimeException e) {
+                        metrics.counter("cohort.node.errors", "role", role.name().toLowerCase())
+                                .increment();
+                        state.project(
+                                id.toString(),
+                                loop.round(id),
+                                loop.rounds(id),
+                                null,
+                                e.getMessage(),
+                                false);
+                        LOG.warnf(
+                                "project %s: %s (retrying in %s)",
+                                id, e.getMessage(), config.pollInterval());
+                    }
+                }
+                state.tick(c.chainReachable(), c.ipfsReachable());
+                if (!pending.isEmpty()) {
+                    try {
+                        Thread.sleep(config.pollInterval().toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            state.stopped();
+            return 0;
+        }
+    }
+
+    /** One role's per-project work, done a step per tick. */
+    private final class Loop {
+        private final Role role;
+        private final Connection c;
+        private final Map<BigInteger, MarketClient.Project> terms = new HashMap<>();
+        private final Map<BigInteger, Long> rounds = new HashMap<>();
+        private final Map<BigInteger, Integer> settledSeen = new HashMap<>();
+        private final Map<BigInteger, EvaluatorNode> evaluators = new HashMap<>();
+        private final Set<BigInteger> replayed = new HashSet<>();
+        private TrainerNode trainer;
+        private final AtomicLong submitted;
+        private final AtomicLong posted;
+
+        Loop(Role role, Connection c) {
+            this.role = role;
+            this.c = c;
+            String r = role.name().toLowerCase();
+            this.submitted =
+                    metrics.gauge(
+                            "cohort.node.submitted",
+                            List.of(io.micrometer.core.instrument.Tag.of("role", r)),
+                            new AtomicLong());
+            this.posted =
+                    metrics.gauge(
+                            "cohort.node.posted",
+                            List.of(io.micrometer.core.instrument.Tag.of("role", r)),
+                            new AtomicLong());
+        }
+
+        long round(BigInteger id) {
+            return rounds.getOrDefault(id, 0L);
+        }
+
+        int rounds(BigInteger id) {
+            MarketClient.Project p = terms.get(id);
+            return p == null ? 0 : p.rounds();
+        }
+
+        boolean tick(BigInteger id) throws IOException, ChainException, Failure {
+            MarketClient.Project p = terms.get(id);
+            if (p == null) {
+                p = c.market.project(id);
+                terms.put(id, p);
+            }
+            long now = c.market.now();
+            long round = roundAt(p, now);
+            rounds.put(id, round);
+            return role == Role.TRAINER ? trainerTick(id, p, round) : evaluatorTick(id, p, round);
+        }
+
+        private Consumer<String> progress(BigInteger id) {
+            return line -> {
+                LOG.infof("project %s: %s", id, line);
+                state.project(id.toString(), round(id), rounds(id), line, null, false);
+            };
+        }
+
+        private boolean trainerTick(BigInteger id, MarketClient.Project p, long round)
+                throws IOException, ChainException, Failure {
+            if (trainer == null) {
+                trainer = trainer(c, this::progressAny);
+            }
+            if (!c.market.trainerInfo(id, c.address()).registered()) {
+                if (c.market.ended(id)) {
+                    progress(id).accept("ended before this trainer registered");
+                    return true;
+                }
+                c.market.register(c.key, id, p.trainerStake());
+                progress(id).accept("registered, staked " + eth(p.trainerStake()));
+            }
+            current = id;
+            if (trainer.finish(id)) {
+                return true;
+            }
+            if (round < p.rounds()) {
+                TrainerNode.Result r = trainer.round(id, round);
+                if (r == TrainerNode.Result.SUBMITTED) {
+                    submitted.incrementAndGet();
+                }
+            }
+            int settled = c.market.settled(id).size();
+            if (settled != settledSeen.getOrDefault(id, 0)) {
+                trainer.claim(id);
+                settledSeen.put(id, settled);
+            }
+            return false;
+        }
+
+        private BigInteger current;
+
+        private void progressAny(String line) {
+            if (current != null) {
+                progress(current).accept(line);
+            } else {
+                LOG.info(line);
+            }
+        }
+
+        private boolean evaluatorTick(BigInteger id, MarketClient.Project p, long round)
+                throws IOException, ChainException, Failure {
+            MarketClient.EvaluatorInfo seat = c.market.evaluatorInfo(id, c.address());
+            if (!seat.member()) {
+                throw new Failure(
+                        c.address() + " is not on project " + id + "'s evaluator committee");
+            }
+            EvaluatorNode node = evaluators.get(id);
+            if (node == null) {
+                node = evaluator(c, p, progress(id));
+                evaluators.put(id, node);
+            }
+            if (!seat.bonded()) {
+                if (c.market.ended(id)) {
+                    progress(id).accept("ended before this evaluator bonded");
+                    return true;
+                }
+                c.market.bond(c.key, id, p.evaluatorBond());
+                progress(id).accept("bonded " + eth(p.evaluatorBond()));
+            }
+            if (node.finish(id)) {
+                return true;
+            }
+            if (replayed.add(id)) {
+                node.replay(id, round);
+            }
+            if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
+                posted.incrementAndGet();
+            }
+            return false;
+        }
+    }
+
+    private TrainerNode trainer(Connection c, Consumer<String> progress) throws Failure {
+        LabeledData data = progress == null ? null : slice(config.trainer().data(), true);
+        NodeConfig.Training t = config.training();
+        return new TrainerNode(
+                c.market,
+                c.ipfs,
+                c.key,
+                data,
+                new TrainerNode.Config(
+                        config.dataDir(),
+                        TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed()),
+                        compression(config.trainer().compression())),
+                progress == null ? out::println : progress);
+    }
+
+    private EvaluatorNode evaluator(Connection c, MarketClient.Project p, Consumer<String> progress)
+            throws Failure, IOException {
+        NodeConfig.Training t = config.training();
+        TrainConfig training =
+                TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
+        ScoringPolicy policy =
+                new ScoringPolicy(
+                        GlobalModel.spec(c.ipfs, p),
+                        slice(config.evaluator().root(), true),
+                        slice(config.evaluator().validation(), false),
+                        training,
+                        new CohortPolicy());
+        return new EvaluatorNode(
+                c.market,
+                c.ipfs,
+                c.key,
+                X25519KeyPair.derivedFrom(privateKey(c.credentials)),
+                policy,
+                evaluatorConfig(),
+                progress);
+    }
+
+    private EvaluatorNode.Config evaluatorConfig() {
+        return new EvaluatorNode.Config(config.dataDir(), config.evaluator().maxSealedBytes());
+    }
+
+    private static LabeledData slice(NodeConfig.Slice s, boolean train) throws Failure {
+        Path dir = s.dir().orElseGet(IdxLoader::dataDir);
+        IdxLoader.Split split;
+        try {
+            split =
+                    switch (s.dataset()) {
+                        case "mnist" -> IdxLoader.mnist(dir);
+                        case "fashion-mnist" -> IdxLoader.fashionMnist(dir);
+                        default ->
+                                throw new Failure(
+                                        "unknown dataset '"
+                                                + s.dataset()
+                                                + "' (mnist, fashion-mnist)");
+                    };
+        } catch (IOException e) {
+            throw new Failure(
+                    "cannot read " + s.dataset() + " under " + dir + ": " + e.getMessage(), e);
+        }
+        LabeledData all = train ? split.train() : split.test();
+        if (s.from() < 0 || s.to() <= s.from() || s.to() > all.size()) {
+            throw new Failure(
+                    "the slice ["
+                            + s.from()
+                            + ", "
+                            + s.to()
+                            + ") does not fit the "
+                            + all.size()
+                            + " samples of "
+                            + s.dataset()
+                            + (train ? " train" : " test"));
+        }
+        return all.slice(s.from(), s.to());
+    }
+
+    /** {@code dense}, {@code dense-8bit}, {@code top-k:F}, {@code top-k-8bit:F}. */
+    static Compression compression(String text) throws Failure {
+        try {
+            if (text.equals("dense")) {
+                return Compression.dense();
+            }
+            if (text.equals("dense-8bit")) {
+                return Compression.dense8Bit();
+            }
+            if (text.startsWith("top-k:")) {
+                return Compression.topK(Double.parseDouble(text.substring(6)));
+            }
+            if (text.startsWith("top-k-8bit:")) {
+                return Compression.topK8Bit(Double.parseDouble(text.substring(11)));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Failure("cohort.trainer.compression '" + text + "': " + e.getMessage(), e);
+        }
+        throw new Failure(
+                "cohort.trainer.compression '"
+                        + text
+                        + "' is none of dense, dense-8bit, top-k:F, top-k-8bit:F");
+    }
+
+    static long roundAt(MarketClient.Project p, long now) {
+        return now < p.start() ? 0 : (now - p.start()) / (p.submitPeriod() + p.evalPeriod());
+    }
+
+    static String eth(BigInteger wei) {
+        return Convert.fromWei(new BigDecimal(wei), Convert.Unit.ETHER)
+                        .stripTrailingZeros()
+                        .toPlainString()
+                + " ETH";
+    }
+}

@@ -1,0 +1,53 @@
+package io.cohort.node.app;
+
+import io.cohort.node.chain.ChainException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.QuarkusApplication;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.PrintStream;
+
+/**
+ * Runs one command line: parses it, runs the command, and turns every failure into one line on
+ * stderr and an exit status (2 for a command line that cannot run, 1 for a command that failed).
+ */
+public class NodeCommand implements QuarkusApplication {
+
+    @Inject NodeConfig config;
+    @Inject NodeState state;
+    @Inject MeterRegistry metrics;
+
+    @Override
+    public int run(String... argv) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        try {
+            Args args = Args.parse(argv);
+            Commands commands = new Commands(config, state, metrics, out);
+            return switch (args.command()) {
+                case "help" -> {
+                    out.print(Args.USAGE);
+                    yield 0;
+                }
+                case "keys new" -> commands.keysNew();
+                case "keys import" -> commands.keysImport(args);
+                case "keys show" -> commands.keysShow();
+                case "status" -> commands.status(args);
+                case "withdraw" -> commands.withdraw(args);
+                case "trainer run" -> commands.run(Commands.Role.TRAINER, args);
+                case "evaluator run" -> commands.run(Commands.Role.EVALUATOR, args);
+                default -> throw new Args.UsageException("unknown command " + args.command());
+            };
+        } catch (Args.UsageException e) {
+            err.println(
+                    "cohort-node: " + e.getMessage() + " (cohort-node --help lists the commands)");
+            return 2;
+        } catch (Commands.Failure | IOException | ChainException e) {
+            err.println("cohort-node: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("cohort-node: unexpected " + e);
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.cohort.node.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The node's configuration: {@code application.properties}, overridden by the environment ({@code
+ * COHORT_RPC_URL}, {@code COHORT_KEYSTORE_PATH}, ...) and by {@code -D} system properties. Every
+ * key is listed with its default in docs/node.md.
+ */
+@ConfigMapping(prefix = "cohort")
+public interface NodeConfig {
+
+    /** The chain's JSON-RPC endpoint. */
+    @WithDefault("http://127.0.0.1:8545")
+    String rpcUrl();
+
+    /** The chain id transactions are signed for (EIP-155); checked against the endpoint's. */
+    @WithDefault("31337")
+    long chainId();
+
+    /** The market contract's address. */
+    Optional<String> market();
+
+    Keystore keystore();
+
+    /** Kubo's RPC API. */
+    @WithDefault("http://127.0.0.1:5001")
+    String ipfsUrl();
+
+    /** The journal, trained updates, residuals. */
+    @WithDefault("cohort-data")
+    Path dataDir();
+
+    /** The projects to work on; {@code --project} on the command line adds to them. */
+    Optional<List<String>> projects();
+
+    /** How often the run loop reads the chain. */
+    @WithDefault("PT2S")
+    Duration pollInterval();
+
+    Gas gas();
+
+    Training training();
+
+    Trainer trainer();
+
+    Evaluator evaluator();
+
+    /** The account: a web3j (Ethereum V3) wallet file and where its password comes from. */
+    interface Keystore {
+        /** The wallet file. */
+        @WithDefault("cohort-key.json")
+        Path path();
+
+        /** The environment variable holding the password (read unless a password file is set). */
+        @WithDefault("COHORT_KEYSTORE_PASSWORD")
+        String passwordEnv();
+
+        /** A file whose first line is the password. */
+        Optional<Path> passwordFile();
+    }
+
+    /** The chain client's discipline (docs/node.md, "The chain client"). */
+    interface Gas {
+        /** Added to eth_estimateGas, in percent. */
+        @WithDefault("20")
+        int marginPercent();
+
+        /** A transaction not mined by then is re-sent with higher fees. */
+        @WithDefault("PT30S")
+        Duration bumpAfter();
+
+        /** How much higher, in percent (at least 10). */
+        @WithDefault("25")
+        int bumpPercent();
+
+        /** How long to wait for a receipt. */
+        @WithDefault("PT120S")
+        Duration receiptTimeout();
+
+        /** How often to ask for it. */
+        @WithDefault("PT0.2S")
+        Duration receiptPoll();
+    }
+
+    /** Local training: the trainer's, and the evaluator's reference update. */
+    interface Training {
+        @WithDefault("1")
+        int epochs();
+
+        @WithDefault("16")
+        int batchSize();
+
+        @WithDefault("0.05")
+        float learningRate();
+
+        @WithDefault("1")
+        long seed();
+    }
+
+    /** A slice of a dataset in IDX files. */
+    interface Slice {
+        /** {@code mnist} or {@code fashion-mnist}. */
+        @WithDefault("mnist")
+        String dataset();
+
+        /** The directory holding the IDX files (default: the project's data/ directory). */
+        Optional<Path> dir();
+
+        /** The first sample of the slice. */
+        @WithDefault("0")
+        int from();
+
+        /** One past the last. */
+        @WithDefault("600")
+        int to();
+    }
+
+    interface Trainer {
+        /** The trainer's private data: a slice of the dataset's training split. */
+        Slice data();
+
+        /**
+         * How updates are encoded: {@code dense}, {@code dense-8bit}, {@code top-k:F} or {@code
+         * top-k-8bit:F} with F the kept fraction; lossy encodings carry their error to the next
+         * round (error feedback).
+         */
+        @WithDefault("dense")
+        String compression();
+    }
+
+    interface Evaluator {
+        /** The root data of the reference update: a slice of the training split. */
+        Slice root();
+
+        /** The validation data: a slice of the test split. */
+        Slice validation();
+
+        /** The largest sealed update fetched; larger is flagged fetch:too-large. */
+        @WithDefault("16777216")
+        int maxSealedBytes();
+    }
+}
