@@ -40,13 +40,13 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
-import org.web3j.crypto.exception.CipherException;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Wallet;
 import org.web3j.crypto.WalletFile;
 import org.web3j.crypto.WalletUtils;
+import org.web3j.crypto.exception.CipherException;
 import org.web3j.protocol.ObjectMapperFactory;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
@@ -606,8 +606,9 @@ final class Commands {
             if (node.finish(id)) {
                 return true;
             }
-            if (replayed.add(id)) {
-                node.replay(id, round);
+            if (!replayed.contains(id)) {
+                node.replay(id, round); // a failure (IPFS away) is retried at the next tick
+                replayed.add(id);
             }
             if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
                 posted.incrementAndGet();
@@ -625,10 +626,23 @@ final class Commands {
                 c.key,
                 data,
                 new TrainerNode.Config(
-                        config.dataDir(),
+                        config.stateDir(),
                         TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed()),
-                        compression(config.trainer().compression())),
+                        compression(config.trainer().compression()),
+                        this::afterStep),
                 progress == null ? out::println : progress);
+    }
+
+    private void afterStep(long round, String step) {
+        List<String> pauseAfter = config.fault().pauseAfter().orElse(List.of());
+        if (pauseAfter.contains(step)) {
+            LOG.infof("round %d: pausing after %s (cohort.fault.pause-after)", round, step);
+            try {
+                Thread.sleep(config.fault().pause().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private EvaluatorNode evaluator(Connection c, MarketClient.Project p, Consumer<String> progress)
@@ -654,11 +668,16 @@ final class Commands {
     }
 
     private EvaluatorNode.Config evaluatorConfig() {
-        return new EvaluatorNode.Config(config.dataDir(), config.evaluator().maxSealedBytes());
+        return new EvaluatorNode.Config(config.stateDir(), config.evaluator().maxSealedBytes());
     }
 
-    private static LabeledData slice(NodeConfig.Slice s, boolean train) throws Failure {
-        Path dir = s.dir().orElseGet(IdxLoader::dataDir);
+    private LabeledData slice(NodeConfig.Slice s, boolean train) throws Failure {
+        Path dir;
+        try {
+            dir = config.data().dir().orElseGet(IdxLoader::dataDir);
+        } catch (IllegalStateException e) {
+            throw new Failure(e.getMessage() + "; set cohort.data.dir", e);
+        }
         IdxLoader.Split split;
         try {
             split =

@@ -32,9 +32,21 @@ public interface NodeConfig {
     @WithDefault("http://127.0.0.1:5001")
     String ipfsUrl();
 
-    /** The journal, trained updates, residuals. */
-    @WithDefault("cohort-data")
-    Path dataDir();
+    /** The node's own files: the journal, trained updates, residuals. */
+    @WithDefault("cohort-state")
+    Path stateDir();
+
+    Data data();
+
+    /** Where datasets live. */
+    interface Data {
+        /**
+         * The folder holding {@code mnist/} and {@code fashion-mnist/} (IDX files, as ./setup
+         * writes them); by default the project's {@code data/} folder found from the working
+         * directory.
+         */
+        Optional<Path> dir();
+    }
 
     /** The projects to work on; {@code --project} on the command line adds to them. */
     Optional<List<String>> projects();
@@ -50,6 +62,21 @@ public interface NodeConfig {
     Trainer trainer();
 
     Evaluator evaluator();
+
+    Fault fault();
+
+    /**
+     * Fault injection, for the crash tests: after journaling one of these trainer steps ({@code
+     * trained}, {@code added}, {@code submitted}, {@code claimed}) the node logs {@code pausing
+     * after <step>} and sleeps, so a test can kill it exactly between two steps. Empty in
+     * production.
+     */
+    interface Fault {
+        Optional<List<String>> pauseAfter();
+
+        @WithDefault("PT10S")
+        Duration pause();
+    }
 
     /** The account: a web3j (Ethereum V3) wallet file and where its password comes from. */
     interface Keystore {
@@ -108,9 +135,6 @@ public interface NodeConfig {
         /** {@code mnist} or {@code fashion-mnist}. */
         @WithDefault("mnist")
         String dataset();
-
-        /** The directory holding the IDX files (default: the project's data/ directory). */
-        Optional<Path> dir();
 
         /** The first sample of the slice. */
         @WithDefault("0")

@@ -26,6 +26,7 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -52,8 +53,24 @@ public final class TrainerNode {
      * @param dataDir the node's directory (journal, trained updates)
      * @param training local training
      * @param compression the update's encoding
+     * @param afterStep called with the round and the step's name each time a step is journaled
+     *     (fault-injection tests pause the node there to kill it between two steps)
      */
-    public record Config(Path dataDir, TrainConfig training, Compression compression) {}
+    public record Config(
+            Path dataDir,
+            TrainConfig training,
+            Compression compression,
+            BiConsumer<Long, String> afterStep) {
+
+        public Config(Path dataDir, TrainConfig training, Compression compression) {
+            this(dataDir, training, compression, (round, step) -> {});
+        }
+    }
+
+    private void record(Journal journal, long round, String step, String value) throws IOException {
+        journal.record(round, step, value);
+        config.afterStep().accept(round, step);
+    }
 
     private final MarketClient market;
     private final ContentStore ipfs;
@@ -110,11 +127,11 @@ public final class TrainerNode {
                             : sealAndAdd(market.project(project), round, journal);
             // the chain may have our submission from before a crash, with the journal behind
             if (market.hasSubmitted(project, round, address())) {
-                journal.record(round, "submitted", "on-chain");
+                record(journal, round, "submitted", "on-chain");
                 return Result.ALREADY_SUBMITTED;
             }
             Transactor.Sent sent = market.submit(key, project, round, cid.toBytes());
-            journal.record(round, "submitted", sent.receipt().getTransactionHash());
+            record(journal, round, "submitted", sent.receipt().getTransactionHash());
             progress.accept("round " + round + ": submitted " + cid);
             return Result.SUBMITTED;
         }
@@ -147,13 +164,13 @@ public final class TrainerNode {
             encoded = feedback.encode(update, config.compression());
             writeAtomically(residualFile(project, round), floats(feedback.residual()));
             writeAtomically(file, encoded);
-            journal.record(round, "trained", ScoringPolicy.sha256(encoded));
+            record(journal, round, "trained", ScoringPolicy.sha256(encoded));
         }
         SealContext context =
                 SealContext.of(market.chainId(), market.address(), project, round, address());
         byte[] sealed = SealedUpdate.seal(encoded, context, p.evaluatorKeys(), random);
         Cid cid = ipfs.add(sealed);
-        journal.record(round, "added", cid.toString());
+        record(journal, round, "added", cid.toString());
         progress.accept(
                 "round "
                         + round
@@ -277,7 +294,7 @@ public final class TrainerNode {
                 mine.slash(),
                 s.get().tree().proof(address()));
         try (Journal journal = journal(project)) {
-            journal.record(s.get().round(), "claimed", mine.credit().toString());
+            record(journal, s.get().round(), "claimed", mine.credit().toString());
         }
         progress.accept(
                 "claimed "

@@ -1,0 +1,558 @@
+package io.cohort.node.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.ipfs.kubo.KuboNode;
+import io.cohort.learning.codec.Compression;
+import io.cohort.learning.codec.UpdateCodec;
+import io.cohort.learning.data.IdxLoader;
+import io.cohort.learning.model.DjlModel;
+import io.cohort.learning.model.Evaluation;
+import io.cohort.learning.model.ModelSpec;
+import io.cohort.learning.model.ModelWeights;
+import io.cohort.node.chain.Transactor;
+import io.cohort.node.round.MarketClient;
+import io.cohort.node.round.RoundRecord;
+import io.cohort.node.seal.SealContext;
+import io.cohort.node.seal.SealedUpdate;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.core.DefaultBlockParameterNumber;
+import org.web3j.protocol.core.methods.response.EthBlock;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.utils.Numeric;
+
+/**
+ * The node as separate processes ({@code java -jar quarkus-run.jar}) on a real Anvil and a real
+ * Kubo: one evaluator and three trainers over four rounds of an MNIST MLP, with the faults of issue
+ * 6 along the way — a trainer SIGKILLed after training, after the IPFS add, after submitting and
+ * before claiming, each time restarted; the evaluator SIGKILLed before it posts (the round voids,
+ * the next settles after its restart); Kubo restarted mid-round — and a fourth trainer, driven by
+ * this test, that submits NaNs, a wrong-shape update and an oversize blob.
+ *
+ * <p>The test owns the clock: it mines the block that opens a round and the one that closes it.
+ */
+class NodeProcessIT {
+
+    private static final ModelSpec MLP = ModelSpec.mnistMlp(7);
+    private static final BigInteger REWARD = DevKit.ether("1");
+    private static final BigInteger STAKE = DevKit.ether("0.1");
+    private static final BigInteger BOND = DevKit.ether("0.5");
+    private static final BigInteger FUNDS = DevKit.ether("10");
+    private static final int ROUNDS = 4;
+    private static final int MAX_SEALED = 2 << 20;
+    private static final Duration WAIT = Duration.ofSeconds(240);
+
+    private static DevChain chain;
+    private static KuboNode kubo;
+    private static KuboClient ipfs;
+
+    private final List<NodeProcess> nodes = new ArrayList<>();
+    private Path dir;
+
+    @BeforeAll
+    static void start() {
+        chain = DevChain.start();
+        kubo = KuboNode.start();
+        ipfs = KuboClient.connect(kubo.apiUrl());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (ipfs != null) {
+            ipfs.close();
+        }
+        if (kubo != null) {
+            kubo.close();
+        }
+        if (chain != null) {
+            chain.close();
+        }
+    }
+
+    @AfterEach
+    void stopNodes() throws Exception {
+        for (NodeProcess n : nodes) {
+            n.close();
+        }
+    }
+
+    /** Where the node logs stay after the run, for whoever reads a failure. */
+    private static Path logDir() throws Exception {
+        Path d = Path.of("target", "node-process-it");
+        Files.createDirectories(d);
+        return Files.createTempDirectory(d, "run");
+    }
+
+    private Map<String, String> props(String name, String market) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("cohort.rpc-url", chain.rpcUrl());
+        p.put("cohort.market", market);
+        p.put("cohort.ipfs-url", kubo.apiUrl().toString());
+        p.put("cohort.keystore.path", dir.resolve(name + "/key.json").toString());
+        p.put("cohort.state-dir", dir.resolve(name + "/state").toString());
+        p.put("cohort.poll-interval", "PT0.3S");
+        p.put("cohort.gas.receipt-poll", "PT0.05S");
+        p.put("cohort.training.seed", "3");
+        p.put("cohort.evaluator.max-sealed-bytes", Integer.toString(MAX_SEALED));
+        p.put("cohort.evaluator.root.from", "2000");
+        p.put("cohort.evaluator.root.to", "2500");
+        return p;
+    }
+
+    /** Runs {@code keys new} for a node and returns its address and seal key. */
+    private String[] newKey(String name) throws Exception {
+        Files.createDirectories(dir.resolve(name));
+        NodeProcess.Result r =
+                NodeProcess.cli(dir, props(name, "0x" + "0".repeat(40)), "keys", "new");
+        assertThat(r.exit()).as(r.out()).isZero();
+        String address = r.out().replaceAll("(?s).*address (0x[0-9a-f]{40}).*", "$1");
+        String sealKey = r.out().replaceAll("(?s).*seal-key (0x[0-9a-f]{64}).*", "$1");
+        chain.setBalance(address, FUNDS);
+        return new String[] {address, sealKey};
+    }
+
+    private NodeProcess node(String name, String market, String... args) throws Exception {
+        NodeProcess n = NodeProcess.start(name, dir, props(name, market), args);
+        nodes.add(n);
+        return n;
+    }
+
+    @Test
+    void fourRoundsAsSeparateProcessesThroughCrashesAndBadInputSettleAndReconcileToTheWei()
+            throws Exception {
+        dir = logDir();
+        // given: keys made by the CLI, a market, a 4-round project whose committee is the evaluator
+        String[] evaluator = newKey("evaluator");
+        String[][] trainers = {newKey("trainer0"), newKey("trainer1"), newKey("trainer2")};
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
+        Market market =
+                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+        String address = market.getContractAddress();
+        MarketClient client = new MarketClient(chain.web3j(), address, DevChain.CHAIN_ID);
+        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
+        float[] initial;
+        int parameters;
+        Cid initialCid;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            initial = m.parameters();
+            parameters = initial.length;
+            initialCid = ipfs.add(ModelWeights.write(m.layout(), initial, Map.of()));
+        }
+        long start = chain.latestTimestamp() + 100;
+        BigInteger budget = REWARD.multiply(BigInteger.valueOf(ROUNDS));
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                REWARD,
+                                STAKE,
+                                BOND,
+                                DevKit.ether("0.2"),
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(ROUNDS),
+                                BigInteger.TEN,
+                                BigInteger.ONE,
+                                List.of(evaluator[0]),
+                                List.of(Numeric.hexStringToByteArray(evaluator[1])),
+                                specCid.toBytes(),
+                                initialCid.toBytes()),
+                        budget)
+                .send();
+        BigInteger project = BigInteger.ONE;
+        BigInteger marketBefore = client.balance(address);
+
+        // the nodes: each trainer a 600-digit slice of its own
+        NodeProcess eval = node("evaluator", address, "evaluator", "run", "--project", "1");
+        List<NodeProcess> t = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String name = "trainer" + i;
+            Map<String, String> p = props(name, address);
+            p.put("cohort.trainer.data.from", Integer.toString(i * 600));
+            p.put("cohort.trainer.data.to", Integer.toString(i * 600 + 600));
+            if (i == 0) { // paused after each step so that the kills land exactly there
+                p.put("cohort.fault.pause-after", "trained,added,submitted");
+                p.put("cohort.fault.pause", "PT3S");
+            }
+            NodeProcess n = NodeProcess.start(name, dir, p, "trainer", "run", "--project", "1");
+            nodes.add(n);
+            t.add(n);
+        }
+        // the cheater is this test: it registers like anyone
+        Credentials cheaterKey = DevKit.fundedAccount(chain, FUNDS);
+        Transactor cheater =
+                new Transactor(
+                        chain.web3j(),
+                        cheaterKey,
+                        DevChain.CHAIN_ID,
+                        Transactor.Options.defaults(),
+                        line -> {});
+        for (String[] tr : trainers) {
+            awaitTrue(() -> client.trainerInfo(project, tr[0]).registered(), "registered");
+        }
+        client.register(cheater, project, STAKE);
+        awaitTrue(() -> client.evaluatorInfo(project, evaluator[0]).bonded(), "bonded");
+
+        // the HTTP face while they run
+        NodeProcess t0 = t.get(0);
+        awaitTrue(() -> t0.get("/q/health/ready").statusCode() == 200, "ready");
+        assertThat(t0.get("/status").body())
+                .contains("\"role\":\"trainer\"")
+                .contains(trainers[0][0]);
+        assertThat(t0.get("/q/health/live").statusCode()).isEqualTo(200);
+        assertThat(t0.get("/q/health/live").body()).contains("run-loop").contains("UP");
+        assertThat(t0.get("/q/metrics").body()).contains("cohort_node_submitted");
+
+        // round 0: trainer 0 killed after training; the cheater sends NaNs
+        chain.mineAt(client.deadlines(project, 0)[0]);
+        t0.awaitLine("round 0: training epoch 1 \\[#{10}\\] 100%", WAIT);
+        t0.awaitLine("round 0: pausing after trained", WAIT);
+        t0.kill();
+        t0.restart();
+        submitSealed(client, cheater, project, 0, nan(parameters));
+        awaitSubmissions(client, project, 0, 4);
+        chain.mineAt(client.deadlines(project, 0)[1]);
+        awaitSettled(client, project, 0);
+
+        // round 1: the evaluator is killed before it posts; trainer 0 killed after the IPFS add
+        eval.kill();
+        chain.mineAt(client.deadlines(project, 1)[0]);
+        t0.awaitLine("round 1: pausing after added", WAIT);
+        t0.kill();
+        t0.restart();
+        awaitSubmissions(client, project, 1, 3);
+        chain.mineAt(client.deadlines(project, 1)[1]);
+        chain.mineAt(client.deadlines(project, 1)[2]); // the settlement deadline passes: void
+        assertThat(client.hasPosted(project, 1, evaluator[0])).isFalse();
+        eval.restart();
+
+        // round 2: trainer 0 killed after submitting; Kubo restarted before the evaluator fetches;
+        // the cheater sends an update of the wrong shape
+        t0.awaitLine("round 2: pausing after submitted", WAIT);
+        t0.kill();
+        t0.restart();
+        submitSealed(client, cheater, project, 2, new float[parameters - 10]);
+        awaitSubmissions(client, project, 2, 4);
+        kubo.stop();
+        kubo.restart();
+        chain.mineAt(client.deadlines(project, 2)[1]);
+        awaitSettled(client, project, 2);
+        eval.awaitLine("replayed 1 earlier round", WAIT);
+
+        // round 3: trainer 0 killed after submitting and kept down until the round settled (before
+        // claiming); the cheater's blob is larger than the evaluator fetches
+        chain.mineAt(client.deadlines(project, 3)[0]);
+        t0.awaitLine("round 3: pausing after submitted", WAIT);
+        t0.kill();
+        byte[] blob = new byte[MAX_SEALED + 1024];
+        new Random(3).nextBytes(blob);
+        client.submit(cheater, project, 3, ipfs.add(blob).toBytes());
+        awaitSubmissions(client, project, 3, 4);
+        chain.mineAt(client.deadlines(project, 3)[1]);
+        awaitSettled(client, project, 3);
+        t0.restart();
+
+        // then: every node finishes the project (claims, takes back its stake or bond) and exits 0
+        for (NodeProcess n : nodes) {
+            assertThat(n.awaitExit(WAIT)).as(n.tail(30)).isZero();
+        }
+
+        // no double submission: one submit transaction per trainer per round that opened for it
+        Map<String, List<TransactionReceipt>> txs = transactions(address);
+        for (String[] tr : trainers) {
+            long submits =
+                    txs.get(tr[0]).stream()
+                            .filter(r -> inputOf(r).startsWith(selector("submit")))
+                            .count();
+            assertThat(submits).as(tr[0]).isEqualTo(ROUNDS);
+        }
+
+        // each restart picked up after the step it was killed at: nothing trained, added or
+        // submitted twice (the journal and the chain said it was done)
+        for (int r = 0; r < ROUNDS; r++) {
+            assertThat(t0.count("round " + r + ": training on ")).as("round %d", r).isEqualTo(1);
+            for (String step : List.of("trained", "added", "submitted")) {
+                assertThat(t0.count("round " + r + ": pausing after " + step + " "))
+                        .as("round %d, %s", r, step)
+                        .isEqualTo(1);
+            }
+        }
+        assertThat(t0.count("---- restarted")).isEqualTo(4);
+
+        // the records: accuracy rises; the cheater flagged with its reason each time
+        List<MarketClient.Settled> settled = client.settled(project);
+        assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(0L, 2L, 3L);
+        Map<Long, byte[]> records = new HashMap<>();
+        for (MarketClient.Settled s : settled) {
+            records.put(s.round(), ipfs.readAllBytes(Cid.fromBytes(s.reportCid()), 1 << 24));
+        }
+        int before;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            m.setParameters(initial);
+            Evaluation e =
+                    m.evaluate(IdxLoader.mnist(IdxLoader.dataDir()).test().slice(0, 600), 600);
+            before = e.correct();
+        }
+        int[] correct = new int[ROUNDS];
+        for (long r : records.keySet()) {
+            correct[(int) r] = correct(records.get(r));
+        }
+        assertThat(correct[0]).isGreaterThan(before);
+        assertThat(correct[3]).isGreaterThan(correct[0]);
+        String cheat = cheaterKey.getAddress().toLowerCase();
+        assertThat(flagOf(records.get(0L), cheat)).isEqualTo("non-finite");
+        assertThat(flagOf(records.get(2L), cheat)).startsWith("malformed:");
+        assertThat(flagOf(records.get(3L), cheat)).isEqualTo("fetch:too-large");
+
+        // credits are what the records' scores imply, and every trainer claimed exactly that
+        List<CreditTree.Leaf> leaves = RoundRecord.credits(records.get(3L));
+        CreditTree tree = CreditTree.of(leaves);
+        BigInteger claimedTotal = BigInteger.ZERO;
+        for (String[] tr : trainers) {
+            BigInteger expected = BigInteger.ZERO;
+            for (byte[] record : records.values()) {
+                for (RoundRecord.Entry e : RoundRecord.submissions(record)) {
+                    if (e.trainer().equalsIgnoreCase(tr[0])) {
+                        assertThat(e.flag()).isNull();
+                        expected =
+                                expected.add(
+                                        REWARD.multiply(BigInteger.valueOf(e.scoreBps()))
+                                                .divide(BigInteger.valueOf(10_000)));
+                    }
+                }
+            }
+            assertThat(tree.leaf(tr[0]).credit()).isEqualTo(expected).isPositive();
+            assertThat(tree.leaf(tr[0]).slash()).isZero();
+            assertThat(client.claimed(project, tr[0])).isEqualTo(expected);
+            assertThat(client.trainerInfo(project, tr[0]).stakeWithdrawn()).isTrue();
+            claimedTotal = claimedTotal.add(expected);
+        }
+        // the cheater: two flags that show intent slash a quarter of the stake each; fetch:* does
+        // not
+        assertThat(tree.leaf(cheat).credit()).isZero();
+        assertThat(tree.leaf(cheat).slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
+
+        // balances to the wei: funds - gas + credits for a trainer (its stake came back whole),
+        // funds - gas for the evaluator (its bond came back whole)
+        for (String[] tr : trainers) {
+            assertThat(client.balance(tr[0]))
+                    .as(tr[0])
+                    .isEqualTo(
+                            FUNDS.subtract(fees(txs.get(tr[0])))
+                                    .add(client.claimed(project, tr[0])));
+        }
+        assertThat(client.balance(evaluator[0]))
+                .isEqualTo(FUNDS.subtract(fees(txs.get(evaluator[0]))));
+        // the market holds the budget less what was claimed, plus the cheater's stake
+        assertThat(client.balance(address))
+                .isEqualTo(marketBefore.subtract(claimedTotal).add(STAKE));
+
+        // gas per trainer per round, for BENCHMARKS.md
+        StringBuilder gas = new StringBuilder("account,role,transactions,gas\n");
+        for (var e : txs.entrySet()) {
+            long used = e.getValue().stream().mapToLong(r -> r.getGasUsed().longValueExact()).sum();
+            String role =
+                    e.getKey().equals(evaluator[0])
+                            ? "evaluator"
+                            : e.getKey().equals(cheat)
+                                    ? "test-cheater"
+                                    : e.getKey().equalsIgnoreCase(owner.getAddress())
+                                            ? "owner"
+                                            : "trainer";
+            gas.append(e.getKey())
+                    .append(',')
+                    .append(role)
+                    .append(',')
+                    .append(e.getValue().size())
+                    .append(',')
+                    .append(used)
+                    .append('\n');
+        }
+        Files.writeString(dir.resolve("gas.csv"), gas);
+    }
+
+    // ---------------------------------------------------------------- the cheater's updates
+
+    private static float[] nan(int n) {
+        float[] u = new float[n];
+        u[0] = 1234.5f;
+        return u;
+    }
+
+    /** Seals an update as an honest trainer would; an update starting 1234.5 gets a NaN there. */
+    private static void submitSealed(
+            MarketClient client, Transactor who, BigInteger project, long round, float[] update)
+            throws Exception {
+        byte[] encoded = UpdateCodec.encode(update, Compression.dense());
+        if (update[0] == 1234.5f) {
+            byte[] pattern =
+                    ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(1234.5f).array();
+            int at = indexOf(encoded, pattern);
+            ByteBuffer.wrap(encoded).order(ByteOrder.LITTLE_ENDIAN).putFloat(at, Float.NaN);
+            CRC32C crc = new CRC32C();
+            crc.update(encoded, 0, encoded.length - 4);
+            ByteBuffer.wrap(encoded)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(encoded.length - 4, (int) crc.getValue());
+        }
+        MarketClient.Project p = client.project(project);
+        byte[] sealed =
+                SealedUpdate.seal(
+                        encoded,
+                        SealContext.of(
+                                client.chainId(), client.address(), project, round, who.address()),
+                        p.evaluatorKeys(),
+                        new SecureRandom());
+        client.submit(who, project, round, ipfs.add(sealed).toBytes());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("pattern not found");
+    }
+
+    // ---------------------------------------------------------------- reading back
+
+    private static int correct(byte[] record) {
+        String json = new String(record, StandardCharsets.UTF_8);
+        return Integer.parseInt(json.replaceAll("(?s).*\"validation-correct\" : (\\d+).*", "$1"));
+    }
+
+    private static String flagOf(byte[] record, String trainer) throws Exception {
+        return RoundRecord.submissions(record).stream()
+                .filter(e -> e.trainer().equalsIgnoreCase(trainer))
+                .findFirst()
+                .orElseThrow()
+                .flag();
+    }
+
+    /** Every transaction to or from the accounts, by sender (lower case), with its receipt. */
+    private static Map<String, List<TransactionReceipt>> transactions(String market)
+            throws Exception {
+        Map<String, List<TransactionReceipt>> out = new HashMap<>();
+        long latest = chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        for (long b = 0; b <= latest; b++) {
+            EthBlock.Block block =
+                    chain.web3j()
+                            .ethGetBlockByNumber(
+                                    new DefaultBlockParameterNumber(BigInteger.valueOf(b)), true)
+                            .send()
+                            .getBlock();
+            for (EthBlock.TransactionResult<?> r : block.getTransactions()) {
+                var tx = (EthBlock.TransactionObject) r.get();
+                TransactionReceipt receipt =
+                        chain.web3j()
+                                .ethGetTransactionReceipt(tx.getHash())
+                                .send()
+                                .getTransactionReceipt()
+                                .orElseThrow();
+                out.computeIfAbsent(tx.getFrom().toLowerCase(), k -> new ArrayList<>())
+                        .add(receipt);
+                INPUTS.put(tx.getHash(), tx.getInput());
+            }
+        }
+        return out;
+    }
+
+    private static final Map<String, String> INPUTS = new HashMap<>();
+
+    private static String inputOf(TransactionReceipt r) {
+        return INPUTS.get(r.getTransactionHash());
+    }
+
+    private static String selector(String name) {
+        return org.web3j.abi.FunctionEncoder.encode(
+                        new org.web3j.abi.datatypes.Function(
+                                name,
+                                List.of(
+                                        new org.web3j.abi.datatypes.generated.Uint256(0),
+                                        new org.web3j.abi.datatypes.generated.Uint256(0),
+                                        new org.web3j.abi.datatypes.DynamicBytes(new byte[1])),
+                                List.of()))
+                .substring(0, 10);
+    }
+
+    private static BigInteger fees(List<TransactionReceipt> receipts) {
+        BigInteger total = BigInteger.ZERO;
+        for (TransactionReceipt r : receipts) {
+            total =
+                    total.add(
+                            r.getGasUsed()
+                                    .multiply(Numeric.decodeQuantity(r.getEffectiveGasPrice())));
+        }
+        return total;
+    }
+
+    // ---------------------------------------------------------------- waiting on the chain
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private void awaitTrue(Check check, String what) throws Exception {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!check.ok()) {
+            for (NodeProcess n : nodes) {
+                if (!n.alive() && n.count("cohort-node: ") > 0) {
+                    throw new AssertionError(n.log() + " failed:\n" + n.tail(30));
+                }
+            }
+            if (System.nanoTime() > end) {
+                StringBuilder logs = new StringBuilder();
+                for (NodeProcess n : nodes) {
+                    logs.append("\n== ").append(n.log()).append('\n').append(n.tail(15));
+                }
+                throw new AssertionError("timed out waiting until " + what + logs);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private void awaitSubmissions(MarketClient client, BigInteger project, long round, int n)
+            throws Exception {
+        awaitTrue(
+                () -> client.submissions(project, round).size() >= n,
+                n + " submissions in round " + round);
+        assertThat(client.submissions(project, round)).hasSize(n);
+    }
+
+    private void awaitSettled(MarketClient client, BigInteger project, long round)
+            throws Exception {
+        awaitTrue(
+                () -> client.settled(project).stream().anyMatch(s -> s.round() == round),
+                "round " + round + " settled");
+    }
+}
