@@ -667,8 +667,18 @@ final class Commands {
                 progress);
     }
 
-    private EvaluatorNode.Config evaluatorConfig() {
-        return new EvaluatorNode.Config(config.stateDir(), config.evaluator().maxSealedBytes());
+    private EvaluatorNode.Config evaluatorConfig() throws Failure {
+        String behaviour = config.evaluator().behaviour();
+        if (!behaviour.equals("honest") && !behaviour.equals("favour-first")) {
+            throw new Failure(
+                    "cohort.evaluator.behaviour '"
+                            + behaviour
+                            + "' is neither honest nor favour-first");
+        }
+        return new EvaluatorNode.Config(
+                config.stateDir(),
+                config.evaluator().maxSealedBytes(),
+                behaviour.equals("favour-first"));
     }
 
     private LabeledData slice(NodeConfig.Slice s, boolean train) throws Failure {

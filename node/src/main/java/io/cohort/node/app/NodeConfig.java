@@ -168,5 +168,12 @@ public interface NodeConfig {
         /** The largest sealed update fetched; larger is flagged fetch:too-large. */
         @WithDefault("16777216")
         int maxSealedBytes();
+
+        /**
+         * {@code honest}, or {@code favour-first}: a dishonest evaluator that posts the whole
+         * round's score to its first submitter (for committee tests and demos; it gets penalised).
+         */
+        @WithDefault("honest")
+        String behaviour();
     }
 }

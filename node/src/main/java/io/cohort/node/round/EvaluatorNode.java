@@ -57,8 +57,15 @@ public final class EvaluatorNode {
      * @param dataDir the node's directory (journal)
      * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
      *     fetch:too-large}
+     * @param favourFirst a dishonest evaluator, for committee tests and demos: it posts the whole
+     *     round's score to the round's first submitter, so its result differs from the honest ones
      */
-    public record Config(Path dataDir, int maxSealedBytes) {}
+    public record Config(Path dataDir, int maxSealedBytes, boolean favourFirst) {
+
+        public Config(Path dataDir, int maxSealedBytes) {
+            this(dataDir, maxSealedBytes, false);
+        }
+    }
 
     /** Flags that do not slash: not paid, but an honest trainer can cause them. */
     static final Set<String> NOT_SLASHED = Set.of("free-rider");
@@ -136,7 +143,10 @@ public final class EvaluatorNode {
             List<RoundRecord.Entry> entries = new ArrayList<>();
             for (MarketClient.Submitted s : submitted) {
                 String t = s.trainer().toLowerCase();
-                int bps = outcome.score(s.trainer());
+                int bps =
+                        !config.favourFirst()
+                                ? outcome.score(s.trainer())
+                                : s == submitted.get(0) ? 10_000 : 0;
                 BigInteger[] total = totals.get(t);
                 total[0] =
                         total[0].add(

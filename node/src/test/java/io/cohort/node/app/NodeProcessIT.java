@@ -62,6 +62,7 @@ class NodeProcessIT {
     private static final BigInteger REWARD = DevKit.ether("1");
     private static final BigInteger STAKE = DevKit.ether("0.1");
     private static final BigInteger BOND = DevKit.ether("0.5");
+    private static final BigInteger PENALTY = DevKit.ether("0.2");
     private static final BigInteger FUNDS = DevKit.ether("10");
     private static final int ROUNDS = 4;
     private static final int MAX_SEALED = 2 << 20;
@@ -150,40 +151,10 @@ class NodeProcessIT {
         String[] evaluator = newKey("evaluator");
         String[][] trainers = {newKey("trainer0"), newKey("trainer1"), newKey("trainer2")};
         Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
-        Market market =
-                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
-        String address = market.getContractAddress();
+        String address = createProject(owner, List.<String[]>of(evaluator), ROUNDS, 1);
         MarketClient client = new MarketClient(chain.web3j(), address, DevChain.CHAIN_ID);
-        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
-        float[] initial;
-        int parameters;
-        Cid initialCid;
-        try (DjlModel m = DjlModel.create(MLP)) {
-            initial = m.parameters();
-            parameters = initial.length;
-            initialCid = ipfs.add(ModelWeights.write(m.layout(), initial, Map.of()));
-        }
-        long start = chain.latestTimestamp() + 100;
-        BigInteger budget = REWARD.multiply(BigInteger.valueOf(ROUNDS));
-        market.createProject(
-                        new Market.ProjectParams(
-                                DevKit.ETH,
-                                REWARD,
-                                STAKE,
-                                BOND,
-                                DevKit.ether("0.2"),
-                                BigInteger.valueOf(start),
-                                BigInteger.valueOf(600),
-                                BigInteger.valueOf(600),
-                                BigInteger.valueOf(ROUNDS),
-                                BigInteger.TEN,
-                                BigInteger.ONE,
-                                List.of(evaluator[0]),
-                                List.of(Numeric.hexStringToByteArray(evaluator[1])),
-                                specCid.toBytes(),
-                                initialCid.toBytes()),
-                        budget)
-                .send();
+        float[] initial = initial();
+        int parameters = initial.length;
         BigInteger project = BigInteger.ONE;
         BigInteger marketBefore = client.balance(address);
 
@@ -394,6 +365,118 @@ class NodeProcessIT {
                     .append('\n');
         }
         Files.writeString(dir.resolve("gas.csv"), gas);
+    }
+
+    @Test
+    void aTwoOfThreeCommitteeSettlesTheHonestResultAndPenalisesTheEvaluatorThatCheats()
+            throws Exception {
+        dir = logDir();
+        // given: a one-round project with a committee of three, quorum two; one cheats
+        String[] honest0 = newKey("honest0");
+        String[] honest1 = newKey("honest1");
+        String[] cheat = newKey("cheat");
+        String[][] trainers = {newKey("trainer0"), newKey("trainer1")};
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
+        String address = createProject(owner, List.of(honest0, honest1, cheat), 1, 2);
+        MarketClient client = new MarketClient(chain.web3j(), address, DevChain.CHAIN_ID);
+        BigInteger project = BigInteger.ONE;
+
+        node("honest0", address, "evaluator", "run", "--project", "1");
+        Map<String, String> cheating = props("cheat", address);
+        cheating.put("cohort.evaluator.behaviour", "favour-first");
+        nodes.add(NodeProcess.start("cheat", dir, cheating, "evaluator", "run", "--project", "1"));
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> p = props("trainer" + i, address);
+            p.put("cohort.trainer.data.from", Integer.toString(3000 + i * 600));
+            p.put("cohort.trainer.data.to", Integer.toString(3600 + i * 600));
+            nodes.add(NodeProcess.start("trainer" + i, dir, p, "trainer", "run", "--project", "1"));
+        }
+        for (String[] e : List.of(honest0, cheat)) {
+            awaitTrue(() -> client.evaluatorInfo(project, e[0]).bonded(), "bonded");
+        }
+        for (String[] tr : trainers) {
+            awaitTrue(() -> client.trainerInfo(project, tr[0]).registered(), "registered");
+        }
+
+        // when: the round runs; the honest evaluator and the cheater post one vote each, then the
+        // second honest evaluator starts and posts
+        chain.mineAt(client.deadlines(project, 0)[0]);
+        awaitSubmissions(client, project, 0, 2);
+        chain.mineAt(client.deadlines(project, 0)[1]);
+        awaitTrue(
+                () ->
+                        client.hasPosted(project, 0, honest0[0])
+                                && client.hasPosted(project, 0, cheat[0]),
+                "two different votes");
+        assertThat(client.settled(project)).isEmpty();
+        node("honest1", address, "evaluator", "run", "--project", "1");
+        awaitSettled(client, project, 0);
+
+        // then: every node finishes; the settled record is the honest one
+        for (NodeProcess n : nodes) {
+            assertThat(n.awaitExit(WAIT)).as(n.tail(30)).isZero();
+        }
+        byte[] record =
+                ipfs.readAllBytes(
+                        Cid.fromBytes(client.settled(project).get(0).reportCid()), 1 << 24);
+        List<RoundRecord.Entry> entries = RoundRecord.submissions(record);
+        assertThat(entries).hasSize(2).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
+        assertThat(entries.stream().mapToInt(RoundRecord.Entry::scoreBps).sum()).isEqualTo(10_000);
+
+        // the cheater lost the penalty from its bond; the honest got theirs back whole
+        Map<String, List<TransactionReceipt>> txs = transactions(address);
+        for (String[] e : List.of(honest0, honest1)) {
+            assertThat(client.balance(e[0])).isEqualTo(FUNDS.subtract(fees(txs.get(e[0]))));
+        }
+        assertThat(client.balance(cheat[0]))
+                .isEqualTo(FUNDS.subtract(fees(txs.get(cheat[0]))).subtract(PENALTY));
+        for (String[] tr : trainers) {
+            assertThat(client.balance(tr[0]))
+                    .isEqualTo(
+                            FUNDS.subtract(fees(txs.get(tr[0])))
+                                    .add(client.claimed(project, tr[0])));
+        }
+    }
+
+    private static float[] initial() {
+        try (DjlModel m = DjlModel.create(MLP)) {
+            return m.parameters();
+        }
+    }
+
+    /** Deploys a market and creates project 1 there: the MLP, 600-second windows, ETH. */
+    private static String createProject(
+            Credentials owner, List<String[]> committee, int rounds, int quorum) throws Exception {
+        Market market =
+                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
+        Cid initialCid;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            initialCid = ipfs.add(ModelWeights.write(m.layout(), m.parameters(), Map.of()));
+        }
+        long start = chain.latestTimestamp() + 100;
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                REWARD,
+                                STAKE,
+                                BOND,
+                                PENALTY,
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(rounds),
+                                BigInteger.TEN,
+                                BigInteger.valueOf(quorum),
+                                committee.stream().map(e -> e[0]).toList(),
+                                committee.stream()
+                                        .map(e -> Numeric.hexStringToByteArray(e[1]))
+                                        .toList(),
+                                specCid.toBytes(),
+                                initialCid.toBytes()),
+                        REWARD.multiply(BigInteger.valueOf(rounds)))
+                .send();
+        return market.getContractAddress();
     }
 
     // ---------------------------------------------------------------- the cheater's updates
