@@ -54,7 +54,8 @@ public final class TrainerNode {
      * @param training local training
      * @param compression the update's encoding
      * @param afterStep called with the round and the step's name each time a step is journaled
-     *     (fault-injection tests pause the node there to kill it between two steps)
+     *     (fault-injection tests pause the node there to kill it between two steps), and with
+     *     {@code loaded} once {@code G_r} is loaded and training starts (benchmarks time it)
      */
     public record Config(
             Path dataDir,
@@ -149,6 +150,7 @@ public final class TrainerNode {
             }
         } else {
             GlobalModel g = GlobalModel.load(market, ipfs, p, round);
+            config.afterStep().accept(round, "loaded"); // not journaled: a milestone for timing
             progress.accept(
                     "round " + round + ": training on " + data.size() + " samples from " + g.cid());
             float[] update;
