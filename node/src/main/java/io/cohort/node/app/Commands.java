@@ -17,6 +17,7 @@ import io.cohort.node.round.MarketClient;
 import io.cohort.node.round.TrainerNode;
 import io.cohort.node.seal.X25519KeyPair;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -495,6 +496,7 @@ final class Commands {
         private final Map<BigInteger, EvaluatorNode> evaluators = new HashMap<>();
         private final Set<BigInteger> replayed = new HashSet<>();
         private TrainerNode trainer;
+        private BigInteger current; // the project the trainer works on now, for its progress lines
         private final AtomicLong submitted;
         private final AtomicLong posted;
 
@@ -504,14 +506,10 @@ final class Commands {
             String r = role.name().toLowerCase();
             this.submitted =
                     metrics.gauge(
-                            "cohort.node.submitted",
-                            List.of(io.micrometer.core.instrument.Tag.of("role", r)),
-                            new AtomicLong());
+                            "cohort.node.submitted", List.of(Tag.of("role", r)), new AtomicLong());
             this.posted =
                     metrics.gauge(
-                            "cohort.node.posted",
-                            List.of(io.micrometer.core.instrument.Tag.of("role", r)),
-                            new AtomicLong());
+                            "cohort.node.posted", List.of(Tag.of("role", r)), new AtomicLong());
         }
 
         long round(BigInteger id) {
@@ -573,8 +571,6 @@ final class Commands {
             return false;
         }
 
-        private BigInteger current;
-
         private void progressAny(String line) {
             if (current != null) {
                 progress(current).accept(line);
@@ -607,7 +603,9 @@ final class Commands {
                 return true;
             }
             if (!replayed.contains(id)) {
-                node.replay(id, round); // a failure (IPFS away) is retried at the next tick
+                // every round it posted, the current one too (a restart after posting it); a
+                // failure (IPFS away) is retried at the next tick
+                node.replay(id, round + 1);
                 replayed.add(id);
             }
             if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
