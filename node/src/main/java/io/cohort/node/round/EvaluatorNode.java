@@ -119,7 +119,9 @@ public final class EvaluatorNode {
             List<MarketClient.Submitted> submitted = market.submissions(project, round);
             byte[] chainHash = market.submissionsHash(project, round);
             progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
-            ScoringPolicy.Outcome outcome = judge(project, round, g, submitted, chainHash);
+            Map<String, String> contentKeys = new LinkedHashMap<>();
+            ScoringPolicy.Outcome outcome =
+                    judge(project, round, g, submitted, chainHash, contentKeys);
 
             // cumulative credits and slashes
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
@@ -156,7 +158,8 @@ public final class EvaluatorNode {
                 if (flag != null && !NOT_SLASHED.contains(flag) && !flag.startsWith("fetch:")) {
                     total[1] = total[1].add(stake.divide(BigInteger.valueOf(4))).min(stake);
                 }
-                entries.add(new RoundRecord.Entry(t, cidText(s.cid()), flag, bps));
+                entries.add(
+                        new RoundRecord.Entry(t, cidText(s.cid()), flag, bps, contentKeys.get(t)));
             }
             List<CreditTree.Leaf> leaves = new ArrayList<>();
             BigInteger credited = BigInteger.ZERO;
@@ -228,7 +231,8 @@ public final class EvaluatorNode {
             long round,
             GlobalModel g,
             List<MarketClient.Submitted> submitted,
-            byte[] chainHash)
+            byte[] chainHash,
+            Map<String, String> contentKeys)
             throws IOException {
         byte[] lastHash =
                 submitted.isEmpty()
@@ -242,7 +246,7 @@ public final class EvaluatorNode {
         }
         List<ScoringPolicy.Received> received = new ArrayList<>();
         for (MarketClient.Submitted s : submitted) {
-            received.add(open(project, round, s));
+            received.add(open(project, round, s, contentKeys));
         }
         return policy.score((int) round, g.parameters(), received);
     }
@@ -266,7 +270,8 @@ public final class EvaluatorNode {
                     r,
                     g,
                     market.submissions(project, r),
-                    market.submissionsHash(project, r));
+                    market.submissionsHash(project, r),
+                    new LinkedHashMap<>());
             replayed++;
         }
         if (replayed > 0) {
@@ -291,7 +296,12 @@ public final class EvaluatorNode {
         return true;
     }
 
-    private ScoringPolicy.Received open(BigInteger project, long round, MarketClient.Submitted s) {
+    /** Fetches and opens one submission; its content key goes into {@code contentKeys}. */
+    private ScoringPolicy.Received open(
+            BigInteger project,
+            long round,
+            MarketClient.Submitted s,
+            Map<String, String> contentKeys) {
         Cid cid;
         try {
             cid = Cid.fromBytes(s.cid());
@@ -313,6 +323,11 @@ public final class EvaluatorNode {
             SealContext context =
                     SealContext.of(market.chainId(), market.address(), project, round, s.trainer());
             byte[] update = SealedUpdate.open(sealed, context, sealKey, config.maxSealedBytes());
+            contentKeys.put(
+                    s.trainer().toLowerCase(),
+                    MarketClient.hex(
+                            SealedUpdate.contentKey(
+                                    sealed, context, sealKey, config.maxSealedBytes())));
             return new ScoringPolicy.Received(s.trainer(), update, 0, s.sequence());
         } catch (SealException e) {
             return ScoringPolicy.Received.unreadable(

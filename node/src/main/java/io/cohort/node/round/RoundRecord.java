@@ -26,8 +26,13 @@ public final class RoundRecord {
 
     private RoundRecord() {}
 
-    /** One submission as judged. */
-    public record Entry(String trainer, String cid, String flag, int scoreBps) {}
+    /**
+     * One submission as judged.
+     *
+     * @param contentKey the sealed update's AES content key (hex), released for audit; null when
+     *     the update could not be opened
+     */
+    public record Entry(String trainer, String cid, String flag, int scoreBps, String contentKey) {}
 
     static byte[] write(
             BigInteger project,
@@ -53,6 +58,9 @@ public final class RoundRecord {
             s.put("score-bps", e.scoreBps());
             if (e.flag() != null) {
                 s.put("flag", e.flag());
+            }
+            if (e.contentKey() != null) {
+                s.put("content-key", e.contentKey());
             }
         }
         ArrayNode leaves = root.putArray("credits");
@@ -93,7 +101,8 @@ public final class RoundRecord {
                             s.path("trainer").asText(),
                             s.path("cid").asText(),
                             s.has("flag") ? s.path("flag").asText() : null,
-                            s.path("score-bps").asInt()));
+                            s.path("score-bps").asInt(),
+                            s.has("content-key") ? s.path("content-key").asText() : null));
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.cohort.node.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
@@ -10,6 +11,7 @@ import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.ipfs.kubo.KuboNode;
 import io.cohort.learning.codec.Compression;
+import io.cohort.learning.codec.MalformedUpdateException;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.model.DjlModel;
@@ -323,6 +325,34 @@ class NodeProcessIT {
             assertThat(client.trainerInfo(project, tr[0]).stakeWithdrawn()).isTrue();
             claimedTotal = claimedTotal.add(expected);
         }
+        // audit: the records release every opened update's content key; with it anyone opens the
+        // sealed update and decodes it (the honest ones to the model's length, the NaN one refused)
+        for (var rec : records.entrySet()) {
+            for (RoundRecord.Entry e : RoundRecord.submissions(rec.getValue())) {
+                if (e.flag() != null && e.flag().startsWith("fetch:")) {
+                    assertThat(e.contentKey()).isNull();
+                    continue;
+                }
+                byte[] update =
+                        SealedUpdate.openWithContentKey(
+                                ipfs.readAllBytes(Cid.parse(e.cid()), MAX_SEALED),
+                                SealContext.of(
+                                        DevChain.CHAIN_ID,
+                                        address,
+                                        project,
+                                        rec.getKey(),
+                                        e.trainer()),
+                                Numeric.hexStringToByteArray(e.contentKey()),
+                                MAX_SEALED);
+                if (e.flag() == null) {
+                    assertThat(UpdateCodec.decode(update, parameters)).hasSize(parameters);
+                } else {
+                    assertThatThrownBy(() -> UpdateCodec.decode(update, parameters))
+                            .isInstanceOf(MalformedUpdateException.class);
+                }
+            }
+        }
+
         // the cheater: two flags that show intent slash a quarter of the stake each; fetch:* does
         // not
         assertThat(tree.leaf(cheat).credit()).isZero();
