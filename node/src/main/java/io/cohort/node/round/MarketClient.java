@@ -309,6 +309,7 @@ public final class MarketClient {
                 BigInteger.ZERO);
     }
 
+    /** Claims the credit of a leaf of the settled tree beyond what was claimed. */
     public Transactor.Sent claim(
             Transactor key,
             BigInteger project,
@@ -317,21 +318,27 @@ public final class MarketClient {
             BigInteger slash,
             List<byte[]> proof)
             throws ChainException {
-        List<Bytes32> p = proof.stream().map(Bytes32::new).toList();
-        return key.send(
-                "claim(project " + project + ", " + trainer + ")",
-                market,
-                encode(
-                        "claim",
-                        new Uint256(project),
-                        new Address(trainer),
-                        new Uint128(credit),
-                        new Uint128(slash),
-                        new DynamicArray<>(Bytes32.class, p)),
-                BigInteger.ZERO);
+        return withLeaf("claim", key, project, trainer, credit, slash, proof);
     }
 
+    /** After the end: the stake back less the leaf's slash (no leaf: zeros and no proof). */
     public Transactor.Sent withdrawStake(
+            Transactor key,
+            BigInteger project,
+            String trainer,
+            BigInteger credit,
+            BigInteger slash,
+            List<byte[]> proof)
+            throws ChainException {
+        return withLeaf("withdrawStake", key, project, trainer, credit, slash, proof);
+    }
+
+    /**
+     * The market's two calls that prove a leaf: {@code name(project, trainer, credit, slash,
+     * proof)}.
+     */
+    private Transactor.Sent withLeaf(
+            String name,
             Transactor key,
             BigInteger project,
             String trainer,
@@ -341,10 +348,10 @@ public final class MarketClient {
             throws ChainException {
         List<Bytes32> p = proof.stream().map(Bytes32::new).toList();
         return key.send(
-                "withdrawStake(project " + project + ", " + trainer + ")",
+                name + "(project " + project + ", " + trainer + ")",
                 market,
                 encode(
-                        "withdrawStake",
+                        name,
                         new Uint256(project),
                         new Address(trainer),
                         new Uint128(credit),

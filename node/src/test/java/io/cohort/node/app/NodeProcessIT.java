@@ -373,6 +373,25 @@ class NodeProcessIT {
         assertThat(client.balance(address))
                 .isEqualTo(marketBefore.subtract(claimedTotal).add(STAKE));
 
+        // the short commands against the finished project
+        NodeProcess.Result status =
+                NodeProcess.cli(dir, props("trainer0", address), "status", "--project", "1");
+        assertThat(status.exit()).as(status.out()).isZero();
+        assertThat(status.out())
+                .contains("project 1: ended, 3 settled")
+                .contains(
+                        "trainer: claimed "
+                                + Commands.eth(client.claimed(project, trainers[0][0]))
+                                + ", stake withdrawn");
+        NodeProcess.Result again =
+                NodeProcess.cli(dir, props("trainer0", address), "withdraw", "--project", "1");
+        assertThat(again.exit()).as(again.out()).isZero();
+        assertThat(again.out()).contains("project 1: nothing left to withdraw");
+        assertThat(client.balance(trainers[0][0]))
+                .isEqualTo(
+                        FUNDS.subtract(fees(transactions(address).get(trainers[0][0])))
+                                .add(client.claimed(project, trainers[0][0])));
+
         // gas per trainer per round, for BENCHMARKS.md
         StringBuilder gas = new StringBuilder("account,role,transactions,gas\n");
         for (var e : txs.entrySet()) {
@@ -424,6 +443,11 @@ class NodeProcessIT {
         for (String[] e : List.of(honest0, cheat)) {
             awaitTrue(() -> client.evaluatorInfo(project, e[0]).bonded(), "bonded");
         }
+        NodeProcess.Result early =
+                NodeProcess.cli(dir, props("honest1", address), "withdraw", "--project", "1");
+        assertThat(early.exit()).isEqualTo(1);
+        assertThat(early.out().strip())
+                .endsWith("cohort-node: project 1 has not ended yet; nothing to withdraw");
         for (String[] tr : trainers) {
             awaitTrue(() -> client.trainerInfo(project, tr[0]).registered(), "registered");
         }
