@@ -18,12 +18,14 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.ModelWeights;
+import io.cohort.node.chain.TcpProxy;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.round.MarketClient;
 import io.cohort.node.round.RoundRecord;
 import io.cohort.node.seal.SealContext;
 import io.cohort.node.seal.SealedUpdate;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -97,10 +99,15 @@ class NodeProcessIT {
         }
     }
 
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
     @AfterEach
     void stopNodes() throws Exception {
         for (NodeProcess n : nodes) {
             n.close();
+        }
+        for (AutoCloseable c : closing) {
+            c.close();
         }
     }
 
@@ -161,6 +168,8 @@ class NodeProcessIT {
         BigInteger marketBefore = client.balance(address);
 
         // the nodes: each trainer a 600-digit slice of its own
+        TcpProxy relay = new TcpProxy(URI.create(chain.rpcUrl()).getPort());
+        closing.add(relay);
         NodeProcess eval = node("evaluator", address, "evaluator", "run", "--project", "1");
         List<NodeProcess> t = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -168,6 +177,9 @@ class NodeProcessIT {
             Map<String, String> p = props(name, address);
             p.put("cohort.trainer.data.from", Integer.toString(i * 600));
             p.put("cohort.trainer.data.to", Integer.toString(i * 600 + 600));
+            if (i == 1) { // the chain through a relay the test cuts for 10 s
+                p.put("cohort.rpc-url", "http://127.0.0.1:" + relay.port());
+            }
             if (i == 0) { // paused after each step so that the kills land exactly there
                 p.put("cohort.fault.pause-after", "trained,added,submitted");
                 p.put("cohort.fault.pause", "PT3S");
@@ -239,7 +251,12 @@ class NodeProcessIT {
 
         // round 3: trainer 0 killed after submitting and kept down until the round settled (before
         // claiming); the cheater's blob is larger than the evaluator fetches
+        // and trainer 1's RPC endpoint is down for the first 10 s of it
+        relay.down();
         chain.mineAt(client.deadlines(project, 3)[0]);
+        Thread.sleep(10_000);
+        assertThat(client.hasSubmitted(project, 3, trainers[1][0])).isFalse();
+        relay.up();
         t0.awaitLine("round 3: pausing after submitted", WAIT);
         t0.kill();
         byte[] blob = new byte[MAX_SEALED + 1024];
@@ -276,6 +293,7 @@ class NodeProcessIT {
             }
         }
         assertThat(t0.count("---- restarted")).isEqualTo(4);
+        assertThat(t.get(1).count("WARN .*project 1: .*retrying in")).isPositive();
 
         // the records: accuracy rises; the cheater flagged with its reason each time
         List<MarketClient.Settled> settled = client.settled(project);

@@ -14,21 +14,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A loopback TCP relay in front of a real endpoint that a test can take down (refusing and cutting
  * every connection) and bring back on the same port: a real network outage, not a fake RPC.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final int targetPort;
     private final int port;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
 
-    TcpProxy(int targetPort) throws IOException {
+    public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         ServerSocket s = bind(0);
         this.port = s.getLocalPort();
         serve(s);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -89,7 +89,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Refuses new connections and cuts the open ones. */
-    synchronized void down() {
+    public synchronized void down() {
         closeQuietly(server);
         for (Socket s : open) {
             closeQuietly(s);
@@ -98,7 +98,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Listens again on the same port. */
-    synchronized void up() throws IOException {
+    public synchronized void up() throws IOException {
         serve(bind(port));
     }
 
