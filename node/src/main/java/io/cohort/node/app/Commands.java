@@ -14,6 +14,7 @@ import io.cohort.node.chain.Transactor;
 import io.cohort.node.round.EvaluatorNode;
 import io.cohort.node.round.GlobalModel;
 import io.cohort.node.round.MarketClient;
+import io.cohort.node.round.Standing;
 import io.cohort.node.round.TrainerNode;
 import io.cohort.node.seal.X25519KeyPair;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -440,6 +441,10 @@ final class Commands {
                     c.market.address(),
                     ids);
             Loop loop = new Loop(role, c);
+            if (role == Role.EVALUATOR) {
+                state.serveProofs(
+                        (project, trainer) -> Standing.latest(c.market, c.ipfs, project, trainer));
+            }
             Set<BigInteger> pending = new LinkedHashSet<>(ids);
             while (!pending.isEmpty()) {
                 for (Iterator<BigInteger> it = pending.iterator(); it.hasNext(); ) {

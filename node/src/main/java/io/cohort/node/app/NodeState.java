@@ -1,9 +1,13 @@
 package io.cohort.node.app;
 
+import io.cohort.node.round.Standing;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -34,6 +38,13 @@ public class NodeState {
             boolean ipfsReachable,
             List<ProjectStatus> projects) {}
 
+    /** Where {@code GET /proofs} gets a trainer's standing; set while an evaluator runs. */
+    @FunctionalInterface
+    public interface ProofSource {
+        Optional<Standing> standing(BigInteger project, String trainer) throws IOException;
+    }
+
+    private volatile ProofSource proofs;
     private String role = "none";
     private String address;
     private String market;
@@ -52,6 +63,16 @@ public class NodeState {
 
     synchronized void stopped() {
         running = false;
+        proofs = null;
+    }
+
+    void serveProofs(ProofSource source) {
+        this.proofs = source;
+    }
+
+    /** Empty while this node is not running as an evaluator. */
+    Optional<ProofSource> proofs() {
+        return Optional.ofNullable(proofs);
     }
 
     synchronized void tick(boolean chain, boolean ipfs) {

@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -251,27 +250,8 @@ public final class TrainerNode {
         }
     }
 
-    /** This trainer's leaf in the latest settled round's credits tree, with that tree. */
-    private record Standing(long round, CreditTree tree, CreditTree.Leaf leaf) {}
-
     private Optional<Standing> standing(BigInteger project) throws IOException {
-        var settled = market.settled(project);
-        if (settled.isEmpty()) {
-            return Optional.empty();
-        }
-        var last = settled.get(settled.size() - 1);
-        byte[] record =
-                ipfs.readAllBytes(Cid.fromBytes(last.reportCid()), GlobalModel.MAX_MODEL_BYTES);
-        List<CreditTree.Leaf> leaves = RoundRecord.credits(record);
-        CreditTree tree = CreditTree.of(leaves);
-        if (!Arrays.equals(tree.root(), last.creditsRoot())) {
-            throw new IOException(
-                    "round " + last.round() + "'s record does not build the settled credits root");
-        }
-        return leaves.stream()
-                .filter(l -> l.trainer().equalsIgnoreCase(address()))
-                .findFirst()
-                .map(l -> new Standing(last.round(), tree, l));
+        return Standing.latest(market, ipfs, project, address());
     }
 
     /**

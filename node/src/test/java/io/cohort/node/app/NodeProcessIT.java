@@ -3,6 +3,8 @@ package io.cohort.node.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
@@ -223,6 +225,29 @@ class NodeProcessIT {
         awaitSubmissions(client, project, 0, 4);
         chain.mineAt(client.deadlines(project, 0)[1]);
         awaitSettled(client, project, 0);
+
+        // the evaluator serves Merkle proofs that verify against the settled root
+        var proofAnswer = eval.get("/proofs/1/" + trainers[2][0]);
+        assertThat(proofAnswer.statusCode()).as(proofAnswer.body()).isEqualTo(200);
+        JsonNode proof = new ObjectMapper().readTree(proofAnswer.body());
+        assertThat(proof.path("round").asLong()).isZero();
+        List<byte[]> path = new ArrayList<>();
+        proof.path("proof").forEach(h -> path.add(Numeric.hexStringToByteArray(h.asText())));
+        assertThat(
+                        CreditTree.verify(
+                                client.settled(project).get(0).creditsRoot(),
+                                new CreditTree.Leaf(
+                                        trainers[2][0],
+                                        new BigInteger(proof.path("credit").asText()),
+                                        new BigInteger(proof.path("slash").asText())),
+                                path))
+                .isTrue();
+        var unknown = eval.get("/proofs/1/0x" + "ab".repeat(20));
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(eval.get("/proofs/1/nobody").statusCode()).isEqualTo(400);
+        assertThat(t.get(2).get("/proofs/1/" + trainers[2][0]).statusCode()).isEqualTo(503);
 
         // round 1: the evaluator is killed before it posts; trainer 0 killed after the IPFS add
         eval.kill();
