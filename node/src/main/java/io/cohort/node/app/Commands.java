@@ -265,7 +265,8 @@ final class Commands {
                                     gas.receiptTimeout(),
                                     gas.bumpAfter(),
                                     gas.bumpPercent(),
-                                    gas.receiptPoll()),
+                                    gas.receiptPoll(),
+                                    gas.maxLimit()),
                             LOG::info);
         }
 

@@ -113,6 +113,10 @@ public interface NodeConfig {
         /** How often to ask for it. */
         @WithDefault("PT0.2S")
         Duration receiptPoll();
+
+        /** The largest gas limit the node signs; a call that needs more is refused unsent. */
+        @WithDefault("10000000")
+        long maxLimit();
     }
 
     /** Local training: the trainer's, and the evaluator's reference update. */

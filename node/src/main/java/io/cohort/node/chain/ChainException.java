@@ -18,7 +18,9 @@ public final class ChainException extends Exception {
         /** No receipt before the timeout, after every fee bump; the transaction may still land. */
         TIMEOUT,
         /** The node refused the transaction or could not be reached until the timeout. */
-        REFUSED
+        REFUSED,
+        /** The gas limit it needs is above the configured cap; nothing was sent, no nonce used. */
+        GAS_CAP
     }
 
     private final Kind kind;

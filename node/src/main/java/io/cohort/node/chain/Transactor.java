@@ -43,13 +43,29 @@ public final class Transactor {
      * @param bumpPercent the fee increase of each re-send, at least 10 (what nodes require to
      *     replace)
      * @param poll how often the receipt is asked for
+     * @param maxGas the largest gas limit this key signs (estimate plus margin); a call that needs
+     *     more is refused before anything is sent ({@link ChainException.Kind#GAS_CAP})
      */
     public record Options(
             int gasMarginPercent,
             Duration receiptTimeout,
             Duration bumpAfter,
             int bumpPercent,
-            Duration poll) {
+            Duration poll,
+            long maxGas) {
+
+        /** Options with a gas cap of {@link #DEFAULT_MAX_GAS}. */
+        public Options(
+                int gasMarginPercent,
+                Duration receiptTimeout,
+                Duration bumpAfter,
+                int bumpPercent,
+                Duration poll) {
+            this(gasMarginPercent, receiptTimeout, bumpAfter, bumpPercent, poll, DEFAULT_MAX_GAS);
+        }
+
+        /** 10 million: four times what posting a result of a full committee costs. */
+        public static final long DEFAULT_MAX_GAS = 10_000_000;
 
         /**
          * 20 % gas margin, 120 s timeout, re-send after 30 s with +25 % fees, poll every 200 ms.
@@ -64,6 +80,10 @@ public final class Transactor {
         }
 
         public Options {
+            if (maxGas < 21_000) {
+                throw new IllegalArgumentException(
+                        "the gas cap must be at least 21000 (a plain transfer), got " + maxGas);
+            }
             if (gasMarginPercent < 0 || bumpPercent < 10) {
                 throw new IllegalArgumentException(
                         "gas margin must be >= 0 and fee bump >= 10 %, got "
@@ -115,6 +135,19 @@ public final class Transactor {
             throws ChainException {
         long deadline = System.nanoTime() + options.receiptTimeout().toNanos();
         BigInteger gasLimit = estimate(what, to, data, value, deadline);
+        if (gasLimit.compareTo(BigInteger.valueOf(options.maxGas())) > 0) {
+            throw new ChainException(
+                    ChainException.Kind.GAS_CAP,
+                    what
+                            + ": needs a gas limit of "
+                            + gasLimit
+                            + " (estimate + "
+                            + options.gasMarginPercent()
+                            + " %), above the cap of "
+                            + options.maxGas()
+                            + "; nothing was sent",
+                    null);
+        }
         BigInteger nonce = nonce(what, deadline);
         BigInteger[] fees = fees(what, deadline); // priority, max
         List<String> hashes = new ArrayList<>();

@@ -155,6 +155,38 @@ class TransactorIT {
     }
 
     @Test
+    void aCallAboveTheGasCapIsRefusedBeforeSendingAndSpendsNoNonce() throws Exception {
+        Credentials key = account();
+        Transactor t =
+                transactor(
+                        web3j,
+                        key,
+                        new Transactor.Options(
+                                20,
+                                Duration.ofSeconds(60),
+                                Duration.ofSeconds(30),
+                                25,
+                                Duration.ofMillis(50),
+                                1_000_000));
+        BigInteger before = nonceOf(key.getAddress());
+        // deploying the market needs a few million gas
+        String deploy = "0x" + Market.BINARY;
+        ChainException e =
+                org.assertj.core.api.Assertions.catchThrowableOfType(
+                        ChainException.class,
+                        () -> t.send("deploy", null, deploy, BigInteger.ZERO));
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(ChainException.Kind.GAS_CAP);
+        assertThat(e.getMessage())
+                .startsWith("deploy: needs a gas limit of ")
+                .contains("above the cap of 1000000");
+        assertThat(nonceOf(key.getAddress())).isEqualTo(before);
+        // within the cap it sends, at the nonce the refused call did not use
+        assertThat(t.send("transfer", account().getAddress(), "0x", BigInteger.ONE).nonce())
+                .isEqualTo(before);
+    }
+
+    @Test
     void aCallThatWouldRevertNamesTheMarketErrorAndSpendsNoNonce() throws Exception {
         Credentials key = account();
         Market market = Market.deploy(web3j, DevKit.tx(web3j, key), DevKit.gas()).send();
