@@ -1,8 +1,6 @@
 /**
- * The people-facing surface of Cohort: a Quarkus REST API and web dashboard for project owners and
- * auditors, built on the contract's events and the reports stored on IPFS.
- *
- * <p>Nothing is built yet: the module is an empty shell in the Maven build (not yet a Quarkus
- * application), filled by later issues.
+ * The people-facing surface of Cohort: a Quarkus REST API for project owners, trainers and
+ * auditors, served from an index of the market contract's events ({@code index}) and the round
+ * records stored on IPFS ({@code api}). See docs/marketplace.md.
  */
 package io.cohort.marketplace;

@@ -1,0 +1,183 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.marketplace.index.Indexer;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** The read side of projects, served from the index (no chain scan per request). */
+@Path("/projects")
+@Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+@Tag(name = "projects")
+public class ProjectsResource {
+
+    static final Set<String> STATUSES = Set.of("scheduled", "running", "ended", "cancelled");
+
+    @Inject Indexer indexer;
+    @Inject Records records;
+
+    /** A page of projects. */
+    public record Page(List<ProjectView> items, int page, int size, int total) {}
+
+    /** One submission as the round's record judged it. */
+    public record Judged(String trainer, String cid, int scoreBps, String flag) {}
+
+    /** A settled round's record, in brief. */
+    public record RecordView(
+            String cid,
+            String modelCid,
+            String onnxCid,
+            String creditsRoot,
+            Integer validationCorrect,
+            Integer validationSamples,
+            List<Judged> submissions) {}
+
+    /** A round with what its record says. */
+    public record RoundDetail(ProjectView.RoundView round, RecordView record) {}
+
+    @GET
+    @Operation(summary = "Projects, newest first, filtered by status, a page at a time")
+    public Page list(
+            @QueryParam("status") String status,
+            @QueryParam("page") @DefaultValue("0") int page,
+            @QueryParam("size") @DefaultValue("20") int size) {
+        if (status != null && !STATUSES.contains(status)) {
+            throw Problem.badRequest(
+                    "status must be one of " + STATUSES + ", got '" + status + "'");
+        }
+        if (page < 0 || size < 1 || size > 100) {
+            throw Problem.badRequest("page must be >= 0 and size in [1, 100]");
+        }
+        List<ProjectView> all =
+                new ArrayList<>(
+                        indexer.index().read(ix -> ix.projects(indexer.now())).stream()
+                                .filter(p -> status == null || p.status().equals(status))
+                                .toList());
+        java.util.Collections.reverse(all);
+        int from = (int) Math.min((long) page * size, all.size());
+        int to = Math.min(from + size, all.size());
+        return new Page(List.copyOf(all.subList(from, to)), page, size, all.size());
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "A project: terms, status, committee, bonds, latest model")
+    public ProjectView project(@PathParam("id") String id) {
+        BigInteger project = id(id);
+        return indexer.index()
+                .read(ix -> ix.project(project, indexer.now()))
+                .orElseThrow(() -> Problem.notFound("no project " + id));
+    }
+
+    @GET
+    @Path("/{id}/rounds")
+    @Operation(
+            summary =
+                    "The project's rounds so far: status, deadlines, submissions, posts, settlement")
+    public List<ProjectView.RoundView> rounds(@PathParam("id") String id) {
+        project(id);
+        return indexer.index().read(ix -> ProjectView.rounds(ix, id(id), indexer.now()));
+    }
+
+    @GET
+    @Path("/{id}/rounds/{round}")
+    @Operation(summary = "One round, with scores, flags and accuracy from its record once settled")
+    public RoundDetail round(@PathParam("id") String id, @PathParam("round") String round) {
+        project(id);
+        long r;
+        try {
+            r = Long.parseLong(round);
+        } catch (NumberFormatException e) {
+            throw Problem.badRequest("'" + round + "' is not a round number");
+        }
+        ProjectView.RoundView view =
+                indexer.index()
+                        .read(ix -> ProjectView.round(ix, id(id), r, indexer.now()))
+                        .orElseThrow(
+                                () -> Problem.notFound("project " + id + " has no round " + round));
+        RecordView record = view.settled() == null ? null : recordView(view.settled().reportCid());
+        return new RoundDetail(view, record);
+    }
+
+    @GET
+    @Path("/{id}/model")
+    @Produces({"application/octet-stream", Problem.MEDIA_TYPE})
+    @Operation(summary = "The latest settled round's global model as ONNX")
+    public Response model(@PathParam("id") String id) {
+        project(id);
+        List<ProjectView.RoundView> rounds =
+                indexer.index().read(ix -> ProjectView.rounds(ix, id(id), indexer.now()));
+        ProjectView.RoundView last = null;
+        for (ProjectView.RoundView v : rounds) {
+            if (v.settled() != null) {
+                last = v;
+            }
+        }
+        if (last == null) {
+            throw Problem.notFound("project " + id + " has no settled round, so no ONNX model yet");
+        }
+        String onnx = records.record(last.settled().reportCid()).path("onnx-cid").asText(null);
+        if (onnx == null) {
+            throw new Problem(
+                    502, "Bad record", "round " + last.round() + "'s record names no ONNX model");
+        }
+        return Response.ok(records.bytes(onnx, Records.MAX_MODEL_BYTES), "application/octet-stream")
+                .header(
+                        "Content-Disposition",
+                        "attachment; filename=\"project-"
+                                + id
+                                + "-round-"
+                                + last.round()
+                                + ".onnx\"")
+                .build();
+    }
+
+    RecordView recordView(String cid) {
+        JsonNode r = records.record(cid);
+        List<Judged> judged = new ArrayList<>();
+        for (JsonNode s : r.path("submissions")) {
+            judged.add(
+                    new Judged(
+                            s.path("trainer").asText(),
+                            s.path("cid").asText(),
+                            s.path("score-bps").asInt(),
+                            s.has("flag") ? s.path("flag").asText() : null));
+        }
+        JsonNode correct = r.findValue("validation-correct");
+        JsonNode samples = r.findValue("validation-samples");
+        return new RecordView(
+                cid,
+                r.path("model-cid").asText(null),
+                r.path("onnx-cid").asText(null),
+                r.path("credits-root").asText(null),
+                correct == null ? null : correct.asInt(),
+                samples == null ? null : samples.asInt(),
+                judged);
+    }
+
+    static BigInteger id(String id) {
+        try {
+            BigInteger v = new BigInteger(id);
+            if (v.signum() > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw Problem.badRequest("'" + id + "' is not a project id (1, 2, ...)");
+    }
+}

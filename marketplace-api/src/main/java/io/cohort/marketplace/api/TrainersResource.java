@@ -1,0 +1,86 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.marketplace.index.Indexer;
+import io.cohort.marketplace.index.MarketIndex;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** A trainer across projects: registrations, submissions, credits, claims, slashes. */
+@Path("/trainers")
+@Produces({MediaType.APPLICATION_JSON, Problem.MEDIA_TYPE})
+@Tag(name = "trainers")
+public class TrainersResource {
+
+    @Inject Indexer indexer;
+    @Inject Records records;
+
+    /**
+     * One project of the trainer.
+     *
+     * @param credit cumulative credit after the latest settled round (from its record)
+     * @param slash cumulative slash after it
+     */
+    public record Participation(
+            String project,
+            int index,
+            int submissions,
+            BigInteger stake,
+            BigInteger credit,
+            BigInteger slash,
+            BigInteger claimed,
+            boolean stakeWithdrawn,
+            BigInteger stakeReturned) {}
+
+    public record TrainerView(String address, List<Participation> projects) {}
+
+    @GET
+    @Path("/{address}")
+    @Operation(summary = "A trainer's projects, credits, claims and slashes")
+    public TrainerView trainer(@PathParam("address") String address) {
+        if (!address.matches("0x[0-9a-fA-F]{40}")) {
+            throw Problem.badRequest("'" + address + "' is not an address (0x and 40 hex digits)");
+        }
+        List<ProjectView.TrainerProject> mine =
+                indexer.index().read(ix -> ProjectView.trainer(ix, address));
+        if (mine.isEmpty()) {
+            throw Problem.notFound(address + " has not registered in any project");
+        }
+        List<Participation> out = new ArrayList<>();
+        for (ProjectView.TrainerProject tp : mine) {
+            BigInteger credit = BigInteger.ZERO;
+            BigInteger slash = BigInteger.ZERO;
+            if (tp.latestReportCid() != null) {
+                for (JsonNode l : records.record(tp.latestReportCid()).path("credits")) {
+                    if (l.path("trainer").asText().equalsIgnoreCase(address)) {
+                        credit = new BigInteger(l.path("credit").asText("0"));
+                        slash = new BigInteger(l.path("slash").asText("0"));
+                    }
+                }
+            }
+            MarketIndex.TrainerStanding s = tp.standing();
+            out.add(
+                    new Participation(
+                            tp.project(),
+                            s.index(),
+                            tp.submissions(),
+                            s.stake(),
+                            credit,
+                            slash,
+                            s.claimed(),
+                            s.stakeWithdrawn(),
+                            s.stakeReturned()));
+        }
+        return new TrainerView(address.toLowerCase(), out);
+    }
+}

@@ -1,0 +1,132 @@
+package io.cohort.marketplace.index;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.utils.Numeric;
+
+/**
+ * The indexer's persistent state, in its folder: {@code events.jsonl}, every market log indexed so
+ * far (one JSON object per line, forced to disk before the cursor moves), and {@code cursor}, the
+ * next block to read ({@code next-block <n>}, replaced atomically). A restarted indexer replays the
+ * log into memory and goes on from the cursor, without reading the chain from the start. A crash
+ * between the two writes makes the next range come again: the index skips logs it already has.
+ */
+final class EventLog implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path events;
+    private final Path cursor;
+    private final FileChannel out;
+
+    private EventLog(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        this.events = dir.resolve("events.jsonl");
+        this.cursor = dir.resolve("cursor");
+        this.out =
+                FileChannel.open(
+                        events,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND);
+    }
+
+    static EventLog open(Path dir) throws IOException {
+        return new EventLog(dir);
+    }
+
+    /** The logs written so far, in order; a torn last line (a crash mid-write) is left out. */
+    List<Log> read() throws IOException {
+        List<Log> logs = new ArrayList<>();
+        byte[] all = Files.readAllBytes(events);
+        String text = new String(all, StandardCharsets.UTF_8);
+        int complete = text.lastIndexOf('\n') + 1;
+        int lineNo = 0;
+        for (String line : text.substring(0, complete).split("\n")) {
+            lineNo++;
+            if (line.isEmpty()) {
+                continue;
+            }
+            try {
+                JsonNode n = JSON.readTree(line);
+                Log log = new Log();
+                log.setBlockNumber(
+                        Numeric.toHexStringWithPrefix(
+                                java.math.BigInteger.valueOf(n.path("block").asLong())));
+                log.setLogIndex(
+                        Numeric.toHexStringWithPrefix(
+                                java.math.BigInteger.valueOf(n.path("index").asLong())));
+                log.setTransactionHash(n.path("tx").asText());
+                log.setData(n.path("data").asText());
+                List<String> topics = new ArrayList<>();
+                n.path("topics").forEach(t -> topics.add(t.asText()));
+                log.setTopics(topics);
+                logs.add(log);
+            } catch (IOException e) {
+                throw new IOException(events + " line " + lineNo + " is not an indexed log", e);
+            }
+        }
+        if (complete < all.length) {
+            out.truncate(complete); // drop the torn line so the next append starts clean
+        }
+        return logs;
+    }
+
+    /** Appends logs and forces them to disk. */
+    void append(List<Log> logs) throws IOException {
+        if (logs.isEmpty()) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (Log log : logs) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("block", log.getBlockNumber().longValueExact());
+            n.put("index", log.getLogIndex().longValueExact());
+            n.put("tx", log.getTransactionHash());
+            n.putPOJO("topics", log.getTopics());
+            n.put("data", log.getData());
+            b.append(JSON.writeValueAsString(n)).append('\n');
+        }
+        ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+            out.write(buf);
+        }
+        out.force(false);
+    }
+
+    /** The next block to read, or {@code start} if there is no cursor yet. */
+    long cursor(long start) throws IOException {
+        if (!Files.exists(cursor)) {
+            return start;
+        }
+        String text = Files.readString(cursor, StandardCharsets.US_ASCII).strip();
+        if (!text.matches("next-block \\d{1,18}")) {
+            throw new IOException(cursor + " is not a cursor: '" + text + "'");
+        }
+        return Long.parseLong(text.substring("next-block ".length()));
+    }
+
+    void moveCursor(long next) throws IOException {
+        Path tmp = cursor.resolveSibling("cursor.tmp");
+        Files.writeString(tmp, "next-block " + next + "\n", StandardCharsets.US_ASCII);
+        Files.move(
+                tmp, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}

@@ -1,0 +1,188 @@
+package io.cohort.marketplace.index;
+
+import io.cohort.contracts.generated.Market;
+import io.cohort.marketplace.MarketplaceConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.DefaultBlockParameterNumber;
+import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthLog;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+
+/**
+ * Follows the market's events from the configured start block into the {@link MarketIndex}, range
+ * by range ({@code eth_getLogs}, at most {@code max-range} blocks, {@code confirmations} behind the
+ * head), persisting every log and the cursor ({@link EventLog}) before applying it, so a restart
+ * replays the file and goes on where it stopped. Errors (RPC down) are logged and retried.
+ */
+@ApplicationScoped
+public class Indexer {
+
+    private static final Logger LOG = Logger.getLogger(Indexer.class);
+
+    @Inject MarketplaceConfig config;
+
+    private final MarketIndex index = new MarketIndex();
+    private Web3j web3j;
+    private Market view;
+    private EventLog log;
+    private volatile long next;
+    private volatile long head = -1;
+    private volatile long headTime;
+    private volatile String lastError;
+    private volatile boolean stopping;
+    private Thread thread;
+
+    void start(@Observes StartupEvent ev) throws IOException {
+        String market = config.market();
+        web3j = Web3j.build(new HttpService(config.rpcUrl()));
+        view =
+                Market.load(
+                        market,
+                        web3j,
+                        new ReadonlyTransactionManager(web3j, market),
+                        new DefaultGasProvider());
+        log = EventLog.open(config.index().dir());
+        List<Log> stored = log.read();
+        for (Log l : stored) {
+            index.apply(l, this::terms);
+        }
+        next = log.cursor(config.index().startBlock());
+        LOG.infof(
+                "indexing market %s from block %d (%d events replayed from %s)",
+                market, next, stored.size(), config.index().dir());
+        thread = new Thread(this::loop, "market-indexer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent ev) throws IOException {
+        stopping = true;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        if (log != null) {
+            log.close();
+        }
+        if (web3j != null) {
+            web3j.shutdown();
+        }
+    }
+
+    private MarketIndex.Terms terms(BigInteger project) throws IOException {
+        try {
+            var terms = view.projectTerms(project).send();
+            var schedule = view.schedule(project).send();
+            var committee = view.committee(project).send();
+            return new MarketIndex.Terms(
+                    terms.component4(),
+                    terms.component5(),
+                    schedule.component1().longValueExact(),
+                    schedule.component2().longValueExact(),
+                    schedule.component3().longValueExact(),
+                    terms.component7().intValueExact(),
+                    committee.component3().intValueExact(),
+                    committee.component1().stream().map(String::toLowerCase).toList());
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(
+                    "cannot read project " + project + "'s terms: " + e.getMessage(), e);
+        }
+    }
+
+    private void loop() {
+        while (!stopping) {
+            try {
+                boolean more = step();
+                lastError = null;
+                if (!more) {
+                    Thread.sleep(config.index().poll().toMillis());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                lastError = e.getMessage();
+                LOG.warnf("indexer: %s (retrying)", e.getMessage());
+                try {
+                    Thread.sleep(config.index().poll().toMillis());
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Reads one range; true if the head is further still. */
+    boolean step() throws IOException {
+        var latest =
+                web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                        .send()
+                        .getBlock();
+        long top = latest.getNumber().longValueExact() - config.index().confirmations();
+        head = latest.getNumber().longValueExact();
+        headTime = latest.getTimestamp().longValueExact();
+        if (top < next) {
+            return false;
+        }
+        long to = Math.min(top, next + config.index().maxRange() - 1);
+        EthFilter filter =
+                new EthFilter(
+                        new DefaultBlockParameterNumber(BigInteger.valueOf(next)),
+                        new DefaultBlockParameterNumber(BigInteger.valueOf(to)),
+                        config.market());
+        EthLog result = web3j.ethGetLogs(filter).send();
+        if (result.hasError()) {
+            throw new IOException(
+                    "eth_getLogs " + next + ".." + to + ": " + result.getError().getMessage());
+        }
+        List<Log> logs = new ArrayList<>();
+        for (EthLog.LogResult<?> r : result.getLogs()) {
+            logs.add((Log) r.get());
+        }
+        log.append(logs);
+        log.moveCursor(to + 1);
+        for (Log l : logs) {
+            index.apply(l, this::terms);
+        }
+        next = to + 1;
+        return to < top;
+    }
+
+    public MarketIndex index() {
+        return index;
+    }
+
+    /** The chain's time as of the latest block seen (statuses are computed at it). */
+    public long now() {
+        return headTime;
+    }
+
+    /** The next block to index. */
+    public long next() {
+        return next;
+    }
+
+    /** The chain's head as last seen, or -1. */
+    public long head() {
+        return head;
+    }
+
+    /** The last error, null once a step succeeded. */
+    public String lastError() {
+        return lastError;
+    }
+}

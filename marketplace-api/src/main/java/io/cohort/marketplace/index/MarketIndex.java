@@ -1,0 +1,305 @@
+package io.cohort.marketplace.index;
+
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.web3j.abi.EventEncoder;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.utils.Numeric;
+
+/**
+ * What the market's events say, in memory: projects, their trainers, evaluators and rounds,
+ * submissions, posts, settlements, claims and withdrawals. Built only by {@link #apply} (so a
+ * replay of the event log rebuilds it exactly) plus each project's immutable terms, read once when
+ * it is created. Thread-safe: the indexer writes, HTTP threads read copies.
+ */
+public final class MarketIndex {
+
+    /** A project's immutable terms, read from the chain's views when the project is indexed. */
+    public record Terms(
+            BigInteger trainerStake,
+            BigInteger evaluatorBond,
+            long start,
+            long submitPeriod,
+            long evalPeriod,
+            int maxTrainers,
+            int quorum,
+            List<String> committee) {}
+
+    /** Reads a project's terms; the indexer asks the chain. */
+    @FunctionalInterface
+    public interface TermsSource {
+        Terms terms(BigInteger project) throws java.io.IOException;
+    }
+
+    public record Submission(String trainer, String cid, long block) {}
+
+    public record Post(String evaluator, String resultHash, String reportCid, boolean penalized) {}
+
+    public record Settlement(
+            String resultHash,
+            String creditsRoot,
+            BigInteger totalCredited,
+            BigInteger totalSlashed,
+            String modelCid,
+            String reportCid,
+            long block) {}
+
+    public record TrainerStanding(
+            String trainer,
+            int index,
+            BigInteger stake,
+            BigInteger claimed,
+            boolean stakeWithdrawn,
+            BigInteger stakeReturned,
+            BigInteger stakeSlashed) {}
+
+    static final class Round {
+        final List<Submission> submissions = new ArrayList<>();
+        final Map<String, Post> posts = new LinkedHashMap<>();
+        Settlement settled;
+    }
+
+    static final class Project {
+        BigInteger id;
+        String owner;
+        String token;
+        BigInteger budget;
+        BigInteger rewardPerRound;
+        int rounds;
+        Integer cancelledFrom;
+        String modelSpecCid;
+        String initialModelCid;
+        long createdBlock;
+        Terms terms;
+        final Map<String, TrainerStanding> trainers = new LinkedHashMap<>();
+        final Map<String, BigInteger> bonds = new LinkedHashMap<>();
+        final TreeMap<Long, Round> roundData = new TreeMap<>();
+        BigInteger refunded = BigInteger.ZERO;
+    }
+
+    private static final Map<String, String> KINDS = new HashMap<>();
+
+    static {
+        KINDS.put(EventEncoder.encode(Market.PROJECTCREATED_EVENT), "ProjectCreated");
+        KINDS.put(EventEncoder.encode(Market.PROJECTCANCELLED_EVENT), "ProjectCancelled");
+        KINDS.put(EventEncoder.encode(Market.TRAINERREGISTERED_EVENT), "TrainerRegistered");
+        KINDS.put(EventEncoder.encode(Market.EVALUATORBONDED_EVENT), "EvaluatorBonded");
+        KINDS.put(EventEncoder.encode(Market.UPDATESUBMITTED_EVENT), "UpdateSubmitted");
+        KINDS.put(EventEncoder.encode(Market.RESULTPOSTED_EVENT), "ResultPosted");
+        KINDS.put(EventEncoder.encode(Market.ROUNDSETTLED_EVENT), "RoundSettled");
+        KINDS.put(EventEncoder.encode(Market.EVALUATORPENALIZED_EVENT), "EvaluatorPenalized");
+        KINDS.put(EventEncoder.encode(Market.CREDITSCLAIMED_EVENT), "CreditsClaimed");
+        KINDS.put(EventEncoder.encode(Market.STAKEWITHDRAWN_EVENT), "StakeWithdrawn");
+        KINDS.put(EventEncoder.encode(Market.REFUNDWITHDRAWN_EVENT), "RefundWithdrawn");
+        KINDS.put(EventEncoder.encode(Market.BONDWITHDRAWN_EVENT), "BondWithdrawn");
+    }
+
+    private final TreeMap<BigInteger, Project> projects = new TreeMap<>();
+    private long lastBlock = -1;
+    private long lastIndex = -1;
+    private long events;
+
+    /** Applies one log; a log at or before the last applied position is skipped (replays). */
+    public synchronized void apply(Log log, TermsSource terms) throws java.io.IOException {
+        long block = log.getBlockNumber().longValueExact();
+        long index = log.getLogIndex().longValueExact();
+        if (block < lastBlock || (block == lastBlock && index <= lastIndex)) {
+            return;
+        }
+        String kind = log.getTopics().isEmpty() ? null : KINDS.get(log.getTopics().get(0));
+        if (kind != null) {
+            applyKnown(kind, log, block, terms);
+            events++;
+        }
+        lastBlock = block;
+        lastIndex = index;
+    }
+
+    private void applyKnown(String kind, Log log, long block, TermsSource termsSource)
+            throws java.io.IOException {
+        switch (kind) {
+            case "ProjectCreated" -> {
+                var e = Market.getProjectCreatedEventFromLog(log);
+                Project p = new Project();
+                p.id = e.projectId;
+                p.owner = e.owner.toLowerCase();
+                p.token = e.token.toLowerCase();
+                p.budget = e.budget;
+                p.rewardPerRound = e.rewardPerRound;
+                p.rounds = e.rounds.intValueExact();
+                p.modelSpecCid = cid(e.modelSpecCid);
+                p.initialModelCid = cid(e.initialModelCid);
+                p.createdBlock = block;
+                p.terms = termsSource.terms(e.projectId);
+                projects.put(p.id, p);
+            }
+            case "ProjectCancelled" -> {
+                var e = Market.getProjectCancelledEventFromLog(log);
+                project(e.projectId).cancelledFrom = e.rounds.intValueExact();
+            }
+            case "TrainerRegistered" -> {
+                var e = Market.getTrainerRegisteredEventFromLog(log);
+                String t = e.trainer.toLowerCase();
+                project(e.projectId)
+                        .trainers
+                        .put(
+                                t,
+                                new TrainerStanding(
+                                        t,
+                                        e.index.intValueExact(),
+                                        e.stake,
+                                        BigInteger.ZERO,
+                                        false,
+                                        BigInteger.ZERO,
+                                        BigInteger.ZERO));
+            }
+            case "EvaluatorBonded" -> {
+                var e = Market.getEvaluatorBondedEventFromLog(log);
+                project(e.projectId).bonds.put(e.evaluator.toLowerCase(), e.bond);
+            }
+            case "UpdateSubmitted" -> {
+                var e = Market.getUpdateSubmittedEventFromLog(log);
+                round(e.projectId, e.round)
+                        .submissions
+                        .add(new Submission(e.trainer.toLowerCase(), cid(e.cid), block));
+            }
+            case "ResultPosted" -> {
+                var e = Market.getResultPostedEventFromLog(log);
+                String ev = e.evaluator.toLowerCase();
+                round(e.projectId, e.round)
+                        .posts
+                        .put(
+                                ev,
+                                new Post(
+                                        ev,
+                                        Numeric.toHexString(e.resultHash),
+                                        cid(e.result.reportCid),
+                                        false));
+            }
+            case "RoundSettled" -> {
+                var e = Market.getRoundSettledEventFromLog(log);
+                round(e.projectId, e.round).settled =
+                        new Settlement(
+                                Numeric.toHexString(e.resultHash),
+                                Numeric.toHexString(e.creditsRoot),
+                                e.totalCredited,
+                                e.totalSlashed,
+                                cid(e.modelCid),
+                                cid(e.reportCid),
+                                block);
+            }
+            case "EvaluatorPenalized" -> {
+                var e = Market.getEvaluatorPenalizedEventFromLog(log);
+                Round r = round(e.projectId, e.round);
+                String ev = e.evaluator.toLowerCase();
+                Post p = r.posts.get(ev);
+                if (p != null) {
+                    r.posts.put(ev, new Post(p.evaluator(), p.resultHash(), p.reportCid(), true));
+                }
+                project(e.projectId).bonds.merge(ev, e.amount.negate(), BigInteger::add);
+            }
+            case "CreditsClaimed" -> {
+                var e = Market.getCreditsClaimedEventFromLog(log);
+                Project p = project(e.projectId);
+                String t = e.trainer.toLowerCase();
+                TrainerStanding s = p.trainers.get(t);
+                if (s != null) {
+                    p.trainers.put(
+                            t,
+                            new TrainerStanding(
+                                    t,
+                                    s.index(),
+                                    s.stake(),
+                                    e.totalClaimed,
+                                    s.stakeWithdrawn(),
+                                    s.stakeReturned(),
+                                    s.stakeSlashed()));
+                }
+            }
+            case "StakeWithdrawn" -> {
+                var e = Market.getStakeWithdrawnEventFromLog(log);
+                Project p = project(e.projectId);
+                String t = e.trainer.toLowerCase();
+                TrainerStanding s = p.trainers.get(t);
+                if (s != null) {
+                    p.trainers.put(
+                            t,
+                            new TrainerStanding(
+                                    t,
+                                    s.index(),
+                                    s.stake(),
+                                    s.claimed(),
+                                    true,
+                                    e.returned,
+                                    e.slashed));
+                }
+            }
+            case "RefundWithdrawn" -> {
+                var e = Market.getRefundWithdrawnEventFromLog(log);
+                Project p = project(e.projectId);
+                p.refunded = p.refunded.add(e.amount);
+            }
+            case "BondWithdrawn" -> {
+                var e = Market.getBondWithdrawnEventFromLog(log);
+                project(e.projectId).bonds.put(e.evaluator.toLowerCase(), BigInteger.ZERO);
+            }
+            default -> throw new IllegalStateException(kind);
+        }
+    }
+
+    private Project project(BigInteger id) {
+        Project p = projects.get(id);
+        if (p == null) {
+            throw new IllegalStateException("an event of project " + id + " before its creation");
+        }
+        return p;
+    }
+
+    private Round round(BigInteger project, BigInteger round) {
+        return project(project).roundData.computeIfAbsent(round.longValueExact(), r -> new Round());
+    }
+
+    static String cid(byte[] bytes) {
+        try {
+            return Cid.fromBytes(bytes).toString();
+        } catch (RuntimeException e) {
+            return Numeric.toHexString(bytes);
+        }
+    }
+
+    /** Logs applied (known events). */
+    public synchronized long events() {
+        return events;
+    }
+
+    /** Runs {@code read} on the index under its lock: views are built inside, copied out. */
+    public synchronized <T> T read(java.util.function.Function<MarketIndex, T> read) {
+        return read.apply(this);
+    }
+
+    // ---------------------------------------------------------------- reads (under the lock)
+
+    List<Project> all() {
+        return List.copyOf(projects.values());
+    }
+
+    Optional<Project> get(BigInteger id) {
+        return Optional.ofNullable(projects.get(id));
+    }
+
+    public Optional<ProjectView> project(BigInteger id, long now) {
+        return get(id).map(p -> ProjectView.of(p, now));
+    }
+
+    public List<ProjectView> projects(long now) {
+        return all().stream().map(p -> ProjectView.of(p, now)).toList();
+    }
+}

@@ -1,0 +1,54 @@
+package io.cohort.marketplace;
+
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.kubo.KuboNode;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.nio.file.Files;
+import java.util.Map;
+import org.web3j.crypto.Credentials;
+
+/**
+ * A real Anvil and a real Kubo for the marketplace's tests, started before the application, with a
+ * market deployed; the application is pointed at them by configuration.
+ */
+public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
+
+    static DevChain chain;
+    static KuboNode kubo;
+    static String market;
+    static Credentials deployer;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            chain = DevChain.start();
+            kubo = KuboNode.start();
+            deployer = DevKit.fundedAccount(chain, DevKit.ether("100"));
+            market =
+                    Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), deployer), DevKit.gas())
+                            .send()
+                            .getContractAddress();
+            return Map.of(
+                    "cohort.rpc-url", chain.rpcUrl(),
+                    "cohort.market", market,
+                    "cohort.ipfs-url", kubo.apiUrl().toString(),
+                    "cohort.index.dir", Files.createTempDirectory("marketplace-index").toString(),
+                    "cohort.index.poll", "PT0.1S");
+        } catch (Exception e) {
+            stop();
+            throw new IllegalStateException("cannot start Anvil and Kubo for the tests", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (kubo != null) {
+            kubo.close();
+        }
+        if (chain != null) {
+            chain.close();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.cohort.marketplace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.kubo.KuboClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+
+/**
+ * The read API on a real Anvil and a real Kubo: projects made and played on the chain by this test
+ * (with a round record on IPFS of the shape evaluators publish) are read back through the index.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ChainAndIpfs.class, restrictToAnnotatedClass = true)
+class ReadApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final BigInteger REWARD = DevKit.ether("1");
+    private static final BigInteger STAKE = DevKit.ether("0.1");
+
+    @TestHTTPResource("/")
+    URI base;
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(
+                HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode await(String path, Predicate<JsonNode> ready) throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            HttpResponse<String> r = get(path);
+            if (r.statusCode() == 200) {
+                JsonNode n = JSON.readTree(r.body());
+                if (ready.test(n)) {
+                    return n;
+                }
+            }
+            if (System.nanoTime() > end) {
+                throw new AssertionError(
+                        path
+                                + " never became ready; last answer "
+                                + r.statusCode()
+                                + " "
+                                + r.body());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String detail)
+            throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        JsonNode p = JSON.readTree(r.body());
+        assertThat(p.path("status").asInt()).isEqualTo(status);
+        assertThat(p.path("detail").asText()).contains(detail);
+    }
+
+    private static Market as(Credentials who) {
+        return Market.load(
+                ChainAndIpfs.market,
+                ChainAndIpfs.chain.web3j(),
+                DevKit.tx(ChainAndIpfs.chain.web3j(), who),
+                DevKit.gas());
+    }
+
+    private static Market.ProjectParams params(
+            long start, int rounds, String evaluator, byte[] spec, byte[] model) {
+        return new Market.ProjectParams(
+                DevKit.ETH,
+                REWARD,
+                STAKE,
+                DevKit.ether("0.5"),
+                DevKit.ether("0.2"),
+                BigInteger.valueOf(start),
+                BigInteger.valueOf(600),
+                BigInteger.valueOf(600),
+                BigInteger.valueOf(rounds),
+                BigInteger.TEN,
+                BigInteger.ONE,
+                List.of(evaluator),
+                List.of(new byte[32]),
+                spec,
+                model);
+    }
+
+    @Test
+    void projectsRoundsTrainersAndModelsReadBackFromTheIndexWithProblemsForBadRequests()
+            throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Web3j web3j = chain.web3j();
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            // given: project 1 of two rounds, played through round 0; project 2 scheduled later
+            Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
+            Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Credentials bob = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            byte[] spec = ipfs.add("{\"spec\":1}".getBytes(StandardCharsets.UTF_8)).toBytes();
+            byte[] initial = ipfs.add(new byte[] {1, 2, 3}).toBytes();
+            long start = chain.latestTimestamp() + 100;
+            as(owner)
+                    .createProject(
+                            params(start, 2, evaluator.getAddress(), spec, initial),
+                            REWARD.multiply(BigInteger.TWO))
+                    .send();
+            as(owner)
+                    .createProject(
+                            params(start + 100_000, 3, evaluator.getAddress(), spec, initial),
+                            REWARD.multiply(BigInteger.valueOf(3)))
+                    .send();
+            BigInteger one = BigInteger.ONE;
+            as(alice).register(one, STAKE).send();
+            as(bob).register(one, STAKE).send();
+            as(evaluator).bondEvaluator(one, DevKit.ether("0.5")).send();
+            chain.mineAt(start);
+            byte[] junk = new byte[100];
+            new Random(1).nextBytes(junk);
+            String aliceCid = ipfs.add(junk).toString();
+            junk[0]++;
+            String bobCid = ipfs.add(junk).toString();
+            as(alice).submit(one, BigInteger.ZERO, Cid.parse(aliceCid).toBytes()).send();
+            as(bob).submit(one, BigInteger.ZERO, Cid.parse(bobCid).toBytes()).send();
+            chain.mineAt(start + 600);
+
+            // the evaluator's record: alice 70 %, bob flagged
+            BigInteger aliceCredit =
+                    REWARD.multiply(BigInteger.valueOf(7000)).divide(BigInteger.valueOf(10_000));
+            List<CreditTree.Leaf> leaves =
+                    List.of(
+                            new CreditTree.Leaf(alice.getAddress(), aliceCredit, BigInteger.ZERO),
+                            new CreditTree.Leaf(
+                                    bob.getAddress(),
+                                    BigInteger.ZERO,
+                                    STAKE.divide(BigInteger.valueOf(4))));
+            CreditTree tree = CreditTree.of(leaves);
+            byte[] onnx =
+                    "not really onnx, but bytes the API must serve as they are"
+                            .getBytes(StandardCharsets.UTF_8);
+            String onnxCid = ipfs.add(onnx).toString();
+            String modelCid = ipfs.add(new byte[] {4, 5, 6}).toString();
+            ObjectNode record = JSON.createObjectNode();
+            record.put("format", "cohort-round/1")
+                    .put("project", "1")
+                    .put("round", 0)
+                    .put("model-cid", modelCid)
+                    .put("onnx-cid", onnxCid);
+            var subs = record.putArray("submissions");
+            subs.addObject()
+                    .put("trainer", alice.getAddress())
+                    .put("cid", aliceCid)
+                    .put("score-bps", 10_000 - 3000);
+            subs.addObject()
+                    .put("trainer", bob.getAddress())
+                    .put("cid", bobCid)
+                    .put("score-bps", 0)
+                    .put("flag", "non-finite");
+            var credits = record.putArray("credits");
+            for (CreditTree.Leaf l : leaves) {
+                credits.addObject()
+                        .put("trainer", l.trainer())
+                        .put("credit", l.credit().toString())
+                        .put("slash", l.slash().toString());
+            }
+            record.put("credits-root", tree.rootHex());
+            record.putObject("policy-report")
+                    .put("validation-correct", 412)
+                    .put("validation-samples", 500);
+            Cid report = ipfs.add(JSON.writeValueAsBytes(record));
+            byte[] submissionsHash = as(owner).roundState(one, BigInteger.ZERO).send().component2();
+            as(evaluator)
+                    .postResult(
+                            one,
+                            BigInteger.ZERO,
+                            new Market.Result(
+                                    tree.root(),
+                                    aliceCredit,
+                                    STAKE.divide(BigInteger.valueOf(4)),
+                                    BigInteger.TWO,
+                                    submissionsHash,
+                                    Cid.parse(modelCid).toBytes(),
+                                    report.toBytes()))
+                    .send();
+            as(alice)
+                    .claim(
+                            one,
+                            alice.getAddress(),
+                            aliceCredit,
+                            BigInteger.ZERO,
+                            tree.proof(alice.getAddress()))
+                    .send();
+
+            // when the index has caught up
+            JsonNode trainer =
+                    await(
+                            "/trainers/" + alice.getAddress(),
+                            n ->
+                                    n.path("projects")
+                                            .path(0)
+                                            .path("claimed")
+                                            .asText()
+                                            .equals(aliceCredit.toString()));
+
+            // then: the list, newest first, filters and pages
+            JsonNode page = JSON.readTree(get("/projects").body());
+            assertThat(page.path("total").asInt()).isEqualTo(2);
+            assertThat(page.path("items").path(0).path("id").asText()).isEqualTo("2");
+            assertThat(page.path("items").path(1).path("status").asText()).isEqualTo("running");
+            JsonNode scheduled = JSON.readTree(get("/projects?status=scheduled").body());
+            assertThat(scheduled.path("total").asInt()).isEqualTo(1);
+            assertThat(scheduled.path("items").path(0).path("id").asText()).isEqualTo("2");
+            JsonNode second = JSON.readTree(get("/projects?size=1&page=1").body());
+            assertThat(second.path("items").path(0).path("id").asText()).isEqualTo("1");
+            assertProblem(get("/projects?status=paused"), 400, "status must be one of");
+            assertProblem(get("/projects?size=0"), 400, "size in [1, 100]");
+
+            // a project
+            JsonNode p1 = JSON.readTree(get("/projects/1").body());
+            assertThat(p1.path("owner").asText()).isEqualTo(owner.getAddress());
+            assertThat(p1.path("rewardPerRound").asText()).isEqualTo(REWARD.toString());
+            assertThat(p1.path("trainers").asInt()).isEqualTo(2);
+            assertThat(p1.path("settledRounds").asInt()).isEqualTo(1);
+            assertThat(p1.path("currentRound").asLong()).isZero();
+            assertThat(p1.path("latestModelCid").asText()).isEqualTo(modelCid);
+            assertThat(p1.path("committee").path(0).asText()).isEqualTo(evaluator.getAddress());
+            assertProblem(get("/projects/99"), 404, "no project 99");
+            assertProblem(get("/projects/abc"), 400, "not a project id");
+
+            // its rounds and a round with its record
+            JsonNode rounds = JSON.readTree(get("/projects/1/rounds").body());
+            assertThat(rounds.path(0).path("status").asText()).isEqualTo("settled");
+            assertThat(rounds.path(0).path("submissions")).hasSize(2);
+            JsonNode r0 = JSON.readTree(get("/projects/1/rounds/0").body());
+            assertThat(r0.path("round").path("settled").path("creditsRoot").asText())
+                    .isEqualTo(tree.rootHex());
+            assertThat(r0.path("record").path("validationCorrect").asInt()).isEqualTo(412);
+            assertThat(r0.path("record").path("submissions").path(1).path("flag").asText())
+                    .isEqualTo("non-finite");
+            assertThat(r0.path("record").path("submissions").path(0).path("scoreBps").asInt())
+                    .isEqualTo(7000);
+            assertThat(JSON.readTree(get("/projects/1/rounds/1").body()).path("record").isNull())
+                    .isTrue();
+            assertProblem(get("/projects/1/rounds/2"), 404, "has no round 2");
+            assertProblem(get("/projects/1/rounds/x"), 400, "not a round number");
+
+            // a trainer
+            assertThat(trainer.path("projects").path(0).path("credit").asText())
+                    .isEqualTo(aliceCredit.toString());
+            JsonNode bobView = JSON.readTree(get("/trainers/" + bob.getAddress()).body());
+            assertThat(bobView.path("projects").path(0).path("slash").asText())
+                    .isEqualTo(STAKE.divide(BigInteger.valueOf(4)).toString());
+            assertThat(bobView.path("projects").path(0).path("submissions").asInt()).isEqualTo(1);
+            assertProblem(get("/trainers/0x" + "12".repeat(20)), 404, "has not registered");
+            assertProblem(get("/trainers/alice"), 400, "not an address");
+
+            // the model, as ONNX bytes from IPFS; none before a round settled
+            HttpResponse<byte[]> model =
+                    HTTP.send(
+                            HttpRequest.newBuilder(base.resolve("/projects/1/model")).build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(model.statusCode()).isEqualTo(200);
+            assertThat(model.body()).isEqualTo(onnx);
+            assertProblem(get("/projects/2/model"), 404, "no settled round");
+
+            // OpenAPI and health
+            assertThat(get("/q/openapi").body()).contains("/projects/{id}/rounds/{round}");
+            assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
+            assertProblem(get("/nothing-here"), 404, "");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.cohort.marketplace.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.utils.Numeric;
+
+class EventLogTest {
+
+    @TempDir Path dir;
+
+    private static Log log(long block, long index, String data) {
+        Log l = new Log();
+        l.setBlockNumber(Numeric.toHexStringWithPrefix(BigInteger.valueOf(block)));
+        l.setLogIndex(Numeric.toHexStringWithPrefix(BigInteger.valueOf(index)));
+        l.setTransactionHash("0x" + "ab".repeat(32));
+        l.setTopics(List.of("0x" + "01".repeat(32), "0x" + "02".repeat(32)));
+        l.setData(data);
+        return l;
+    }
+
+    @Test
+    void logsAndTheCursorSurviveAReopen() throws IOException {
+        try (EventLog log = EventLog.open(dir)) {
+            assertThat(log.cursor(7)).isEqualTo(7);
+            log.append(List.of(log(3, 0, "0x00"), log(3, 1, "0x0102")));
+            log.moveCursor(4);
+        }
+        try (EventLog log = EventLog.open(dir)) {
+            List<Log> back = log.read();
+            assertThat(back).hasSize(2);
+            assertThat(back.get(1).getLogIndex()).isEqualTo(BigInteger.ONE);
+            assertThat(back.get(1).getData()).isEqualTo("0x0102");
+            assertThat(back.get(1).getTopics()).hasSize(2);
+            assertThat(log.cursor(0)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aTornLastLineIsDroppedAndTheNextAppendStartsClean() throws IOException {
+        try (EventLog log = EventLog.open(dir)) {
+            log.append(List.of(log(1, 0, "0x00")));
+        }
+        Files.writeString(
+                dir.resolve("events.jsonl"), "{\"block\":2,\"ind", StandardOpenOption.APPEND);
+        try (EventLog log = EventLog.open(dir)) {
+            assertThat(log.read()).hasSize(1);
+            log.append(List.of(log(2, 0, "0x01")));
+        }
+        try (EventLog log = EventLog.open(dir)) {
+            assertThat(log.read())
+                    .extracting(l -> l.getBlockNumber().longValue())
+                    .containsExactly(1L, 2L);
+        }
+    }
+
+    @Test
+    void aDamagedLogOrCursorIsRefusedWithItsPlace() throws IOException {
+        Files.writeString(
+                dir.resolve("events.jsonl"), "{\"block\":1}\nnot json\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("cursor"), "next block?\n");
+        try (EventLog log = EventLog.open(dir)) {
+            assertThatThrownBy(log::read).hasMessageContaining("line 2 is not an indexed log");
+            assertThatThrownBy(() -> log.cursor(0)).hasMessageContaining("is not a cursor");
+        }
+    }
+}
