@@ -20,7 +20,40 @@ public interface MarketplaceConfig {
     @WithDefault("http://127.0.0.1:5001")
     String ipfsUrl();
 
+    /** The chain id sign-in messages and transactions are for. */
+    @WithDefault("31337")
+    long chainId();
+
     Index index();
+
+    Auth auth();
+
+    Operator operator();
+
+    /** Sign-in with Ethereum. */
+    interface Auth {
+        /** The domain sign-in messages must name (the host clients reach this API at). */
+        @WithDefault("localhost")
+        String domain();
+
+        /** How long a token lasts. */
+        @WithDefault("PT15M")
+        Duration tokenTtl();
+
+        /** Addresses allowed to launch projects; empty lets anyone who signs in. */
+        java.util.Optional<java.util.List<String>> owners();
+    }
+
+    /** The key that creates and funds projects on-chain for signed-in owners. */
+    interface Operator {
+        /** A web3j wallet file; without it, POST /projects answers 503. */
+        java.util.Optional<Path> keystore();
+
+        @WithDefault("COHORT_OPERATOR_PASSWORD")
+        String passwordEnv();
+
+        java.util.Optional<Path> passwordFile();
+    }
 
     interface Index {
         /** Where the event log and the cursor live. */

@@ -8,6 +8,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.file.Files;
 import java.util.Map;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Wallet;
+import org.web3j.protocol.ObjectMapperFactory;
 
 /**
  * A real Anvil and a real Kubo for the marketplace's tests, started before the application, with a
@@ -19,6 +21,7 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
     static KuboNode kubo;
     static String market;
     static Credentials deployer;
+    static Credentials operator;
 
     @Override
     public Map<String, String> start() {
@@ -30,12 +33,22 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
                     Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), deployer), DevKit.gas())
                             .send()
                             .getContractAddress();
+            // the operator's keystore, funded, with its password in a file
+            operator = DevKit.fundedAccount(chain, DevKit.ether("100"));
+            var dir = Files.createTempDirectory("marketplace-operator");
+            var wallet = Wallet.createLight("operator password", operator.getEcKeyPair());
+            var keystore = dir.resolve("operator.json");
+            ObjectMapperFactory.getObjectMapper().writeValue(keystore.toFile(), wallet);
+            var password = Files.writeString(dir.resolve("password"), "operator password\n");
             return Map.of(
                     "cohort.rpc-url", chain.rpcUrl(),
                     "cohort.market", market,
                     "cohort.ipfs-url", kubo.apiUrl().toString(),
                     "cohort.index.dir", Files.createTempDirectory("marketplace-index").toString(),
-                    "cohort.index.poll", "PT0.1S");
+                    "cohort.index.poll", "PT0.1S",
+                    "cohort.operator.keystore", keystore.toString(),
+                    "cohort.operator.password-file", password.toString(),
+                    "cohort.auth.token-ttl", "PT5S");
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start Anvil and Kubo for the tests", e);

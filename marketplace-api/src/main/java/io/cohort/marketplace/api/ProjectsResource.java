@@ -1,11 +1,15 @@
 package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.marketplace.auth.Auth;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.ProjectView;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -29,6 +33,8 @@ public class ProjectsResource {
 
     @Inject Indexer indexer;
     @Inject Records records;
+    @Inject Auth auth;
+    @Inject Launcher launcher;
 
     /** A page of projects. */
     public record Page(List<ProjectView> items, int page, int size, int total) {}
@@ -71,6 +77,22 @@ public class ProjectsResource {
         int from = (int) Math.min((long) page * size, all.size());
         int to = Math.min(from + size, all.size());
         return new Page(List.copyOf(all.subList(from, to)), page, size, all.size());
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary =
+                    "Launch a project: pin its files to IPFS, create and fund it on-chain (sign-in required)")
+    public Response launch(
+            @HeaderParam("Authorization") String authorization, Launcher.LaunchRequest request) {
+        Auth.Session who = auth.require(authorization);
+        Launcher.Launched l = launcher.launch(request, who.address());
+        return Response.status(201)
+                .location(java.net.URI.create("/projects/" + l.project()))
+                .entity(l)
+                .type(MediaType.APPLICATION_JSON)
+                .build();
     }
 
     @GET

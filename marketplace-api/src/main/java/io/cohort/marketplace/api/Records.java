@@ -66,6 +66,11 @@ public class Records {
         }
     }
 
+    /** The content store itself, for pinning what owners upload. */
+    public ContentStore store() {
+        return ipfs;
+    }
+
     /** The record at {@code cid}; a {@link Problem} (502) if IPFS cannot give it. */
     public JsonNode record(String cid) {
         synchronized (cache) {

@@ -1,0 +1,392 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.MarketErrors;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.marketplace.MarketplaceConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.generated.Uint256;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.WalletUtils;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthEstimateGas;
+import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+
+/**
+ * {@code POST /projects}: checks a launch request, pins what it uploads to IPFS, and creates and
+ * funds the project on-chain from the operator's key (the on-chain owner; the signed-in owner is
+ * recorded as who asked). One launch at a time, so the operator's nonces stay in order.
+ */
+@ApplicationScoped
+public class Launcher {
+
+    static final int MAX_SPEC_BYTES = 1 << 20;
+    static final int MAX_UPLOAD_BYTES = 48 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A committee member: its account and its X25519 seal key (hex, 32 bytes). */
+    public record Member(String address, String sealKey) {}
+
+    /**
+     * What an owner asks for. Amounts in wei as decimal strings; {@code start} in seconds since the
+     * epoch or {@code startsIn} seconds from now; uploads as base64 or a CID already in IPFS.
+     */
+    public record LaunchRequest(
+            JsonNode modelSpec,
+            String modelSpecCid,
+            String initialWeights,
+            String initialWeightsCid,
+            String validationData,
+            String validationDataCid,
+            List<Member> committee,
+            Integer quorum,
+            String token,
+            String rewardPerRound,
+            String trainerStake,
+            String evaluatorBond,
+            String evaluatorPenalty,
+            Long start,
+            Long startsIn,
+            Long submitPeriod,
+            Long evalPeriod,
+            Integer rounds,
+            Integer maxTrainers) {}
+
+    /** What a launch did. */
+    public record Launched(
+            String project,
+            String transactionHash,
+            String owner,
+            String requestedBy,
+            String budget,
+            String modelSpecCid,
+            String initialWeightsCid,
+            String validationDataCid) {}
+
+    @Inject MarketplaceConfig config;
+    @Inject Records records;
+
+    private Web3j web3j;
+    private Credentials operator;
+
+    private synchronized Credentials operator() {
+        if (operator != null) {
+            return operator;
+        }
+        MarketplaceConfig.Operator o = config.operator();
+        if (o.keystore().isEmpty()) {
+            throw new Problem(
+                    503,
+                    "No operator key",
+                    "this marketplace has no operator key to fund projects; set cohort.operator.keystore");
+        }
+        String password;
+        try {
+            password =
+                    o.passwordFile().isPresent()
+                            ? Files.readAllLines(o.passwordFile().get()).get(0)
+                            : System.getenv(o.passwordEnv());
+            if (password == null) {
+                throw new Problem(
+                        503,
+                        "No operator key",
+                        "set " + o.passwordEnv() + " or cohort.operator.password-file");
+            }
+            operator = WalletUtils.loadCredentials(password, o.keystore().get().toFile());
+        } catch (IOException
+                | org.web3j.crypto.exception.CipherException
+                | IndexOutOfBoundsException e) {
+            throw new Problem(
+                    503,
+                    "No operator key",
+                    "cannot open " + o.keystore().get() + ": " + e.getMessage());
+        }
+        web3j = Web3j.build(new HttpService(config.rpcUrl()));
+        return operator;
+    }
+
+    void close(@Observes ShutdownEvent ev) {
+        if (web3j != null) {
+            web3j.shutdown();
+        }
+    }
+
+    /** Checks, pins, creates and funds. */
+    public synchronized Launched launch(LaunchRequest q, String requestedBy) {
+        List<String> bad = new ArrayList<>();
+        if (q == null) {
+            throw Problem.badRequest(
+                    "the body must be a launch request (see the OpenAPI document)");
+        }
+        if (q.modelSpec() == null && q.modelSpecCid() == null) {
+            bad.add("modelSpec or modelSpecCid is required");
+        }
+        if (q.initialWeights() == null && q.initialWeightsCid() == null) {
+            bad.add("initialWeights (base64 safetensors) or initialWeightsCid is required");
+        }
+        if (q.token() != null && !q.token().equals("0x" + "0".repeat(40))) {
+            bad.add("token: only ETH budgets (no token) are supported by this API so far");
+        }
+        BigInteger reward = amount(q.rewardPerRound(), "rewardPerRound", true, bad);
+        BigInteger stake = amount(q.trainerStake(), "trainerStake", false, bad);
+        BigInteger bond = amount(q.evaluatorBond(), "evaluatorBond", false, bad);
+        BigInteger penalty = amount(q.evaluatorPenalty(), "evaluatorPenalty", false, bad);
+        int rounds = bounded(q.rounds(), "rounds", 1, 10_000, bad);
+        int maxTrainers = bounded(q.maxTrainers(), "maxTrainers", 1, 4096, bad);
+        long submitPeriod = bounded(q.submitPeriod(), "submitPeriod", 1, 365L * 86400, bad);
+        long evalPeriod = bounded(q.evalPeriod(), "evalPeriod", 1, 365L * 86400, bad);
+        List<Member> committee = q.committee() == null ? List.of() : q.committee();
+        if (committee.isEmpty() || committee.size() > 32) {
+            bad.add("committee must have 1 to 32 members");
+        }
+        for (int i = 0; i < committee.size(); i++) {
+            Member m = committee.get(i);
+            if (m == null || m.address() == null || !m.address().matches("0x[0-9a-fA-F]{40}")) {
+                bad.add("committee[" + i + "].address must be 0x and 40 hex digits");
+            }
+            if (m == null || m.sealKey() == null || !m.sealKey().matches("0x[0-9a-fA-F]{64}")) {
+                bad.add("committee[" + i + "].sealKey must be 0x and 64 hex digits");
+            }
+        }
+        int quorum = bounded(q.quorum(), "quorum", 1, Math.max(1, committee.size()), bad);
+        long start;
+        if (q.start() != null) {
+            start = q.start();
+        } else if (q.startsIn() != null && q.startsIn() >= 0) {
+            start = Instant.now().getEpochSecond() + q.startsIn();
+        } else {
+            bad.add(
+                    "start (seconds since the epoch) or startsIn (seconds from now, >= 0) is required");
+            start = 0;
+        }
+        checkSize(q.initialWeights(), "initialWeights", bad);
+        checkSize(q.validationData(), "validationData", bad);
+        if (!bad.isEmpty()) {
+            throw Problem.badRequest(String.join("; ", bad));
+        }
+        Credentials key = operator();
+
+        // pin what was uploaded
+        Cid spec =
+                pin(
+                        q.modelSpecCid(),
+                        q.modelSpec() == null ? null : specBytes(q.modelSpec()),
+                        "modelSpec");
+        Cid weights = pin(q.initialWeightsCid(), decode(q.initialWeights()), "initialWeights");
+        Cid validation =
+                q.validationData() == null && q.validationDataCid() == null
+                        ? null
+                        : pin(q.validationDataCid(), decode(q.validationData()), "validationData");
+
+        BigInteger budget = reward.multiply(BigInteger.valueOf(rounds));
+        Market.ProjectParams params =
+                new Market.ProjectParams(
+                        "0x" + "0".repeat(40),
+                        reward,
+                        stake,
+                        bond,
+                        penalty,
+                        BigInteger.valueOf(start),
+                        BigInteger.valueOf(submitPeriod),
+                        BigInteger.valueOf(evalPeriod),
+                        BigInteger.valueOf(rounds),
+                        BigInteger.valueOf(maxTrainers),
+                        BigInteger.valueOf(quorum),
+                        committee.stream().map(Member::address).toList(),
+                        committee.stream()
+                                .map(m -> HexFormat.of().parseHex(m.sealKey().substring(2)))
+                                .toList(),
+                        spec.toBytes(),
+                        weights.toBytes());
+        String data =
+                FunctionEncoder.encode(
+                        new Function(
+                                "createProject",
+                                List.of(params),
+                                List.of(new TypeReference<Uint256>() {})));
+        TransactionReceipt receipt = send(key, data, budget);
+        var created = Market.getProjectCreatedEvents(receipt);
+        if (created.isEmpty()) {
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    "the transaction " + receipt.getTransactionHash() + " created no project");
+        }
+        return new Launched(
+                created.get(0).projectId.toString(),
+                receipt.getTransactionHash(),
+                key.getAddress(),
+                requestedBy,
+                budget.toString(),
+                spec.toString(),
+                weights.toString(),
+                validation == null ? null : validation.toString());
+    }
+
+    private TransactionReceipt send(Credentials key, String data, BigInteger value) {
+        String market = config.market();
+        try {
+            EthEstimateGas estimate =
+                    web3j.ethEstimateGas(
+                                    new Transaction(
+                                            key.getAddress(),
+                                            null,
+                                            null,
+                                            null,
+                                            market,
+                                            value,
+                                            data))
+                            .send();
+            if (estimate.hasError()) {
+                String revert = estimate.getError().getData();
+                String reason =
+                        MarketErrors.describe(revert == null ? null : revert.replace("\"", ""))
+                                .orElse(estimate.getError().getMessage());
+                throw new Problem(
+                        422,
+                        "Rejected by the market contract",
+                        "createProject would revert: " + reason);
+            }
+            BigInteger gasLimit =
+                    estimate.getAmountUsed()
+                            .multiply(BigInteger.valueOf(12))
+                            .divide(BigInteger.TEN);
+            BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
+            RawTransactionManager tx =
+                    new RawTransactionManager(
+                            web3j,
+                            key,
+                            config.chainId(),
+                            new PollingTransactionReceiptProcessor(web3j, 100, 1200));
+            EthSendTransaction sent = tx.sendTransaction(gasPrice, gasLimit, market, data, value);
+            if (sent.hasError()) {
+                throw new Problem(
+                        502,
+                        "Chain error",
+                        "createProject was refused: " + sent.getError().getMessage());
+            }
+            TransactionReceipt receipt =
+                    new PollingTransactionReceiptProcessor(web3j, 100, 1200)
+                            .waitForTransactionReceipt(sent.getTransactionHash());
+            if (!receipt.isStatusOK()) {
+                throw new Problem(
+                        502,
+                        "Chain error",
+                        "createProject " + receipt.getTransactionHash() + " reverted");
+            }
+            return receipt;
+        } catch (IOException | org.web3j.protocol.exceptions.TransactionException e) {
+            throw new Problem(502, "Chain unavailable", "createProject: " + e.getMessage());
+        }
+    }
+
+    private Cid pin(String cid, byte[] bytes, String what) {
+        ContentStore ipfs = records.store();
+        try {
+            Cid c;
+            if (bytes != null) {
+                c = ipfs.add(bytes);
+            } else {
+                try {
+                    c = Cid.parse(cid);
+                } catch (IllegalArgumentException e) {
+                    throw Problem.badRequest(what + "Cid is not a CID: " + e.getMessage());
+                }
+            }
+            ipfs.pin(c);
+            return c;
+        } catch (IOException e) {
+            throw new Problem(
+                    502, "IPFS unavailable", "cannot add or pin " + what + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] specBytes(JsonNode spec) {
+        try {
+            byte[] b = JSON.writeValueAsBytes(spec);
+            if (b.length > MAX_SPEC_BYTES) {
+                throw Problem.badRequest(
+                        "modelSpec is " + b.length + " bytes, more than " + MAX_SPEC_BYTES);
+            }
+            return b;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw Problem.badRequest("modelSpec: " + e.getMessage());
+        }
+    }
+
+    private static byte[] decode(String base64) {
+        if (base64 == null) {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest("not base64: " + e.getMessage());
+        }
+    }
+
+    private static void checkSize(String base64, String what, List<String> bad) {
+        if (base64 != null && (long) base64.length() * 3 / 4 > MAX_UPLOAD_BYTES) {
+            bad.add(what + " is larger than " + MAX_UPLOAD_BYTES + " bytes");
+        }
+    }
+
+    private static BigInteger amount(String wei, String what, boolean positive, List<String> bad) {
+        if (wei == null) {
+            bad.add(what + " (wei, a decimal string) is required");
+            return BigInteger.ZERO;
+        }
+        try {
+            BigInteger v = new BigInteger(wei);
+            if (v.signum() < 0 || (positive && v.signum() == 0) || v.bitLength() > 128) {
+                bad.add(
+                        what
+                                + " must be "
+                                + (positive ? "positive" : "non-negative")
+                                + " and fit 128 bits");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            bad.add(what + " is not a decimal number of wei: '" + wei + "'");
+            return BigInteger.ZERO;
+        }
+    }
+
+    private static int bounded(Integer v, String what, int min, int max, List<String> bad) {
+        return (int) bounded(v == null ? null : v.longValue(), what, min, max, bad);
+    }
+
+    private static long bounded(Long v, String what, long min, long max, List<String> bad) {
+        if (v == null) {
+            bad.add(what + " is required");
+            return min;
+        }
+        if (v < min || v > max) {
+            bad.add(what + " must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+}

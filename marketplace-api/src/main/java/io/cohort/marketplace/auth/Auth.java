@@ -1,0 +1,158 @@
+package io.cohort.marketplace.auth;
+
+import io.cohort.marketplace.MarketplaceConfig;
+import io.cohort.marketplace.api.Problem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.web3j.crypto.Keys;
+import org.web3j.crypto.Sign;
+
+/**
+ * Sign-in with an Ethereum signature (EIP-4361 message, EIP-191 personal signature) and the
+ * short-lived bearer tokens that authenticate writes. Nonces are single-use and expire after five
+ * minutes; tokens after {@code cohort.auth.token-ttl}. Both live in memory: a restart signs
+ * everyone out.
+ */
+@ApplicationScoped
+public class Auth {
+
+    static final Duration NONCE_TTL = Duration.ofMinutes(5);
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
+    /** A signed-in owner. */
+    public record Session(String address, Instant expiresAt) {}
+
+    /** What a sign-in returns. */
+    public record Token(String token, String address, Instant expiresAt) {}
+
+    @Inject MarketplaceConfig config;
+
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Instant> nonces = new ConcurrentHashMap<>();
+    private final Map<String, Session> tokens = new ConcurrentHashMap<>();
+
+    /** A fresh nonce for a sign-in message. */
+    public String nonce() {
+        purge();
+        byte[] b = new byte[12];
+        random.nextBytes(b);
+        String n = HexFormat.of().formatHex(b);
+        nonces.put(n, Instant.now().plus(NONCE_TTL));
+        return n;
+    }
+
+    /**
+     * Verifies a signed sign-in message and opens a session; a {@link Problem} if anything is off.
+     */
+    public Token login(String message, String signature) {
+        SiweMessage m;
+        try {
+            m = SiweMessage.parse(message);
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest("not an EIP-4361 message: " + e.getMessage());
+        }
+        MarketplaceConfig.Auth a = config.auth();
+        if (!m.domain().equals(a.domain())) {
+            throw unauthorized("the message is for " + m.domain() + ", this is " + a.domain());
+        }
+        if (m.chainId() != config.chainId()) {
+            throw unauthorized(
+                    "the message is for chain " + m.chainId() + ", this is " + config.chainId());
+        }
+        Instant now = Instant.now();
+        if (m.issuedAt().isAfter(now.plus(CLOCK_SKEW))
+                || m.issuedAt().isBefore(now.minus(NONCE_TTL).minus(CLOCK_SKEW))) {
+            throw unauthorized("Issued At " + m.issuedAt() + " is not recent");
+        }
+        if (m.expirationTime() != null && !m.expirationTime().isAfter(now)) {
+            throw unauthorized("the message expired at " + m.expirationTime());
+        }
+        if (m.notBefore() != null && m.notBefore().isAfter(now)) {
+            throw unauthorized("the message is not valid before " + m.notBefore());
+        }
+        String signer = signer(message, signature);
+        if (!signer.equalsIgnoreCase(m.address())) {
+            throw unauthorized("the signature is by " + signer + ", not by " + m.address());
+        }
+        Instant nonceExpiry = nonces.remove(m.nonce());
+        if (nonceExpiry == null || nonceExpiry.isBefore(now)) {
+            throw unauthorized("unknown, used or expired nonce; ask GET /auth/nonce for a new one");
+        }
+        List<String> owners = a.owners().orElse(List.of());
+        String address = m.address().toLowerCase();
+        if (!owners.isEmpty() && owners.stream().noneMatch(o -> o.equalsIgnoreCase(address))) {
+            throw new Problem(403, "Forbidden", address + " may not launch projects here");
+        }
+        byte[] t = new byte[32];
+        random.nextBytes(t);
+        String token = HexFormat.of().formatHex(t);
+        Instant expires = now.plus(a.tokenTtl());
+        tokens.put(token, new Session(address, expires));
+        return new Token(token, address, expires);
+    }
+
+    /** The session of an {@code Authorization: Bearer} header; 401 otherwise. */
+    public Session require(String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            throw unauthorized(
+                    "sign in (GET /auth/nonce, POST /auth/login) and send Authorization: Bearer <token>");
+        }
+        Session s = tokens.get(authorization.substring(7).strip());
+        if (s == null) {
+            throw unauthorized("unknown token; sign in again");
+        }
+        if (!s.expiresAt().isAfter(Instant.now())) {
+            tokens.remove(authorization.substring(7).strip());
+            throw unauthorized("the token expired at " + s.expiresAt() + "; sign in again");
+        }
+        return s;
+    }
+
+    /** The address whose key made an EIP-191 signature of {@code message}. */
+    static String signer(String message, String signature) {
+        if (signature == null || !signature.matches("0x[0-9a-fA-F]{130}")) {
+            throw Problem.badRequest("the signature must be 65 bytes as 0x and 130 hex digits");
+        }
+        byte[] sig = HexFormat.of().parseHex(signature.substring(2));
+        byte v = sig[64];
+        if (v < 27) {
+            v += 27;
+        }
+        byte[] r = java.util.Arrays.copyOfRange(sig, 0, 32);
+        byte[] s = java.util.Arrays.copyOfRange(sig, 32, 64);
+        try {
+            BigInteger key =
+                    Sign.signedPrefixedMessageToKey(
+                            message.getBytes(StandardCharsets.UTF_8),
+                            new Sign.SignatureData(v, r, s));
+            return "0x" + Keys.getAddress(key);
+        } catch (java.security.SignatureException | RuntimeException e) {
+            throw unauthorized("the signature does not recover a key: " + e.getMessage());
+        }
+    }
+
+    private static Problem unauthorized(String detail) {
+        return new Problem(401, "Unauthorized", detail);
+    }
+
+    private void purge() {
+        Instant now = Instant.now();
+        for (Iterator<Map.Entry<String, Instant>> it = nonces.entrySet().iterator();
+                it.hasNext(); ) {
+            if (it.next().getValue().isBefore(now)) {
+                it.remove();
+            }
+        }
+        tokens.values().removeIf(s -> !s.expiresAt().isAfter(now));
+    }
+}

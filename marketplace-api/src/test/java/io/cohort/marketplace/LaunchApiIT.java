@@ -1,0 +1,252 @@
+package io.cohort.marketplace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.kubo.KuboClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Sign;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+
+/**
+ * Sign-in with Ethereum and {@code POST /projects} on a real Anvil and a real Kubo: an owner signs
+ * in, launches a project (its files pinned to IPFS, the project created and funded on-chain), and
+ * every way to get it wrong answers problem+json.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = ChainAndIpfs.class, restrictToAnnotatedClass = true)
+class LaunchApiIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TestHTTPResource("/")
+    URI base;
+
+    private HttpResponse<String> send(String method, String path, String token, String body)
+            throws Exception {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(
+                method,
+                body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String... details)
+            throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("content-type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        JsonNode p = JSON.readTree(r.body());
+        assertThat(p.path("status").asInt()).isEqualTo(status);
+        for (String d : details) {
+            assertThat(p.path("detail").asText()).contains(d);
+        }
+    }
+
+    private String message(String address, String nonce, String domain, Instant issued) {
+        return domain
+                + " wants you to sign in with your Ethereum account:\n"
+                + address
+                + "\n\n"
+                + "Launch Cohort projects.\n\n"
+                + "URI: http://"
+                + domain
+                + "/\n"
+                + "Version: 1\n"
+                + "Chain ID: 31337\n"
+                + "Nonce: "
+                + nonce
+                + "\n"
+                + "Issued At: "
+                + issued;
+    }
+
+    private static String sign(String message, Credentials key) {
+        Sign.SignatureData s =
+                Sign.signPrefixedMessage(
+                        message.getBytes(StandardCharsets.UTF_8), key.getEcKeyPair());
+        byte[] out = new byte[65];
+        System.arraycopy(s.getR(), 0, out, 0, 32);
+        System.arraycopy(s.getS(), 0, out, 32, 32);
+        out[64] = s.getV()[0];
+        return "0x" + HexFormat.of().formatHex(out);
+    }
+
+    private String nonce() throws Exception {
+        return JSON.readTree(send("GET", "/auth/nonce", null, null).body()).path("nonce").asText();
+    }
+
+    private HttpResponse<String> login(String message, String signature) throws Exception {
+        ObjectNode b = JSON.createObjectNode().put("message", message).put("signature", signature);
+        return send("POST", "/auth/login", null, JSON.writeValueAsString(b));
+    }
+
+    private ObjectNode launchBody(String evaluator) {
+        ObjectNode b = JSON.createObjectNode();
+        b.putObject("modelSpec").put("name", "mlp").put("seed", 7);
+        b.put("initialWeights", Base64.getEncoder().encodeToString(new byte[] {9, 8, 7, 6}));
+        b.put(
+                "validationData",
+                Base64.getEncoder()
+                        .encodeToString("validation digits".getBytes(StandardCharsets.UTF_8)));
+        b.putArray("committee")
+                .addObject()
+                .put("address", evaluator)
+                .put("sealKey", "0x" + "11".repeat(32));
+        b.put("quorum", 1)
+                .put("rewardPerRound", DevKit.ether("1").toString())
+                .put("trainerStake", DevKit.ether("0.1").toString())
+                .put("evaluatorBond", DevKit.ether("0.5").toString())
+                .put("evaluatorPenalty", DevKit.ether("0.2").toString())
+                .put("startsIn", 3600)
+                .put("submitPeriod", 600)
+                .put("evalPeriod", 600)
+                .put("rounds", 3)
+                .put("maxTrainers", 10);
+        return b;
+    }
+
+    @Test
+    void anOwnerSignsInAndLaunchesAFundedProjectAndEveryMistakeIsAProblem() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        Credentials other = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+
+        // no token, a made-up token
+        assertProblem(send("POST", "/projects", null, body), 401, "sign in");
+        assertProblem(send("POST", "/projects", "f00d", body), 401, "unknown token");
+
+        // a wrong signer, another domain, an old message, garbage: no token
+        String n1 = nonce();
+        String m1 = message(owner.getAddress(), n1, "localhost", Instant.now());
+        assertProblem(login(m1, sign(m1, other)), 401, "the signature is by " + other.getAddress());
+        String m2 = message(owner.getAddress(), nonce(), "evil.example", Instant.now());
+        assertProblem(login(m2, sign(m2, owner)), 401, "is for evil.example");
+        String m3 =
+                message(
+                        owner.getAddress(),
+                        nonce(),
+                        "localhost",
+                        Instant.now().minus(Duration.ofHours(1)));
+        assertProblem(login(m3, sign(m3, owner)), 401, "is not recent");
+        assertProblem(login("hello", "0x00"), 400, "not an EIP-4361 message");
+        assertProblem(login(m1, "0x1234"), 400, "65 bytes");
+
+        // signing in
+        HttpResponse<String> ok = login(m1, sign(m1, owner));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        String token = JSON.readTree(ok.body()).path("token").asText();
+        assertThat(JSON.readTree(ok.body()).path("address").asText()).isEqualTo(owner.getAddress());
+        assertProblem(login(m1, sign(m1, owner)), 401, "used or expired nonce");
+
+        // bad requests, checked before anything is pinned or sent
+        ObjectNode bad = launchBody(evaluator);
+        bad.remove("rewardPerRound");
+        bad.withArray("committee").addObject().put("address", "0x12").put("sealKey", "0xzz");
+        bad.put("rounds", 0);
+        assertProblem(
+                send("POST", "/projects", token, JSON.writeValueAsString(bad)),
+                400,
+                "rewardPerRound (wei, a decimal string) is required",
+                "committee[1].address",
+                "committee[1].sealKey",
+                "rounds must be in [1, 10000]");
+        // what only the contract knows: quorum 1 of 2 is no majority
+        ObjectNode noMajority = launchBody(evaluator);
+        noMajority
+                .withArray("committee")
+                .addObject()
+                .put("address", owner.getAddress())
+                .put("sealKey", "0x" + "22".repeat(32));
+        assertProblem(
+                send("POST", "/projects", token, JSON.writeValueAsString(noMajority)),
+                422,
+                "InvalidCommittee");
+
+        // when: the launch
+        HttpResponse<String> launched = send("POST", "/projects", token, body);
+
+        // then: 201, created and funded on-chain by the operator, files pinned
+        assertThat(launched.statusCode()).as(launched.body()).isEqualTo(201);
+        JsonNode l = JSON.readTree(launched.body());
+        assertThat(l.path("project").asText()).isEqualTo("1");
+        assertThat(l.path("requestedBy").asText()).isEqualTo(owner.getAddress());
+        assertThat(l.path("owner").asText()).isEqualTo(ChainAndIpfs.operator.getAddress());
+        assertThat(launched.headers().firstValue("location"))
+                .hasValueSatisfying(v -> assertThat(v).endsWith("/projects/1"));
+        Market market =
+                Market.load(
+                        ChainAndIpfs.market,
+                        chain.web3j(),
+                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
+                        new DefaultGasProvider());
+        var terms = market.projectTerms(BigInteger.ONE).send();
+        assertThat(terms.component1()).isEqualTo(ChainAndIpfs.operator.getAddress());
+        assertThat(terms.component3()).isEqualTo(DevKit.ether("1"));
+        assertThat(
+                        chain.web3j()
+                                .ethGetBalance(
+                                        ChainAndIpfs.market,
+                                        org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+                                .send()
+                                .getBalance())
+                .isEqualTo(DevKit.ether("3"));
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            Cid spec = Cid.parse(l.path("modelSpecCid").asText());
+            assertThat(ipfs.isPinned(spec)).isTrue();
+            assertThat(JSON.readTree(ipfs.readAllBytes(spec, 1 << 20)).path("name").asText())
+                    .isEqualTo("mlp");
+            Cid validation = Cid.parse(l.path("validationDataCid").asText());
+            assertThat(ipfs.isPinned(validation)).isTrue();
+            assertThat(new String(ipfs.readAllBytes(validation, 1 << 20), StandardCharsets.UTF_8))
+                    .isEqualTo("validation digits");
+            assertThat(ipfs.readAllBytes(Cid.parse(l.path("initialWeightsCid").asText()), 16))
+                    .containsExactly(9, 8, 7, 6);
+        }
+
+        // the read side indexes it
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        HttpResponse<String> read;
+        do {
+            read = send("GET", "/projects/1", null, null);
+            Thread.sleep(100);
+        } while (read.statusCode() != 200 && System.nanoTime() < end);
+        assertThat(JSON.readTree(read.body()).path("status").asText()).isEqualTo("scheduled");
+
+        // a token expires (cohort.auth.token-ttl is 5 s in this test)
+        Thread.sleep(5_500);
+        assertProblem(send("POST", "/projects", token, body), 401, "expired");
+    }
+}
