@@ -35,6 +35,7 @@ public class ProjectsResource {
     @Inject Records records;
     @Inject Auth auth;
     @Inject Launcher launcher;
+    @Inject Auditor auditor;
 
     /** A page of projects. */
     public record Page(List<ProjectView> items, int page, int size, int total) {}
@@ -133,6 +134,24 @@ public class ProjectsResource {
                                 () -> Problem.notFound("project " + id + " has no round " + round));
         RecordView record = view.settled() == null ? null : recordView(view.settled().reportCid());
         return new RoundDetail(view, record);
+    }
+
+    @GET
+    @Path("/{id}/audit")
+    @Operation(
+            summary =
+                    "Replay the chain's events against the round records: per round, whether credits, root and result hash agree")
+    public Auditor.Audit audit(
+            @PathParam("id") String id,
+            @QueryParam("recompute") @DefaultValue("false") boolean recompute) {
+        BigInteger project = id(id);
+        if (recompute) {
+            throw new Problem(
+                    501,
+                    "Not implemented",
+                    "recompute=true (rerunning the scoring policy on the released updates) is not built yet; the audit without it checks every record against the chain");
+        }
+        return auditor.audit(project);
     }
 
     @GET

@@ -39,7 +39,15 @@ public final class MarketIndex {
         Terms terms(BigInteger project) throws java.io.IOException;
     }
 
-    public record Submission(String trainer, String cid, long block) {}
+    /**
+     * A submission as the chain recorded it.
+     *
+     * @param cid the CID as text (hex if it is not a CID)
+     * @param cidHex the CID's bytes as the chain has them
+     * @param submissionsHash the round's rolling hash after it
+     */
+    public record Submission(
+            String trainer, String cid, long block, String cidHex, String submissionsHash) {}
 
     public record Post(String evaluator, String resultHash, String reportCid, boolean penalized) {}
 
@@ -169,7 +177,13 @@ public final class MarketIndex {
                 var e = Market.getUpdateSubmittedEventFromLog(log);
                 round(e.projectId, e.round)
                         .submissions
-                        .add(new Submission(e.trainer.toLowerCase(), cid(e.cid), block));
+                        .add(
+                                new Submission(
+                                        e.trainer.toLowerCase(),
+                                        cid(e.cid),
+                                        block,
+                                        Numeric.toHexString(e.cid),
+                                        Numeric.toHexString(e.submissionsHash)));
             }
             case "ResultPosted" -> {
                 var e = Market.getResultPostedEventFromLog(log);
@@ -297,6 +311,11 @@ public final class MarketIndex {
 
     public Optional<ProjectView> project(BigInteger id, long now) {
         return get(id).map(p -> ProjectView.of(p, now));
+    }
+
+    /** The project's trainers in registration order; empty for an unknown project. */
+    public List<TrainerStanding> trainers(BigInteger id) {
+        return get(id).map(p -> List.copyOf(p.trainers.values())).orElse(List.of());
     }
 
     public List<ProjectView> projects(long now) {

@@ -1,0 +1,332 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.generated.Market;
+import io.cohort.ipfs.Cid;
+import io.cohort.marketplace.MarketplaceConfig;
+import io.cohort.marketplace.index.Indexer;
+import io.cohort.marketplace.index.MarketIndex;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.datatypes.Address;
+import org.web3j.abi.datatypes.DynamicBytes;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.crypto.Hash;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+import org.web3j.utils.Numeric;
+
+/**
+ * {@code GET /projects/{id}/audit}: replays what the chain recorded (from the index) against the
+ * round records on IPFS, round by round, and says where they disagree. For each settled round: the
+ * record is the project's and the round's; it judged exactly the chain's submissions, in order, and
+ * the chain's rolling submissions hash recomputes from the events; every trainer's cumulative
+ * credit is the previous one plus {@code reward · bps / 10,000} of its score, and its slash the
+ * previous one plus a quarter stake per flag that shows intent (docs/node.md), at most the stake;
+ * the record's credits build the root the chain settled; and the result rebuilt from the record
+ * hashes (by the contract's own {@code resultHash}) to what settled. For the project: no trainer
+ * claimed more than its latest credit, and every stake came back less exactly its slash.
+ */
+@ApplicationScoped
+public class Auditor {
+
+    /** Flags that do not slash (docs/node.md, "Evaluator"). */
+    static final Set<String> NOT_SLASHED = Set.of("free-rider");
+
+    public record RoundAudit(
+            long round,
+            String reportCid,
+            boolean recordReadable,
+            boolean submissionsMatch,
+            boolean creditsMatchScores,
+            boolean rootMatches,
+            boolean resultHashMatches,
+            List<String> problems) {}
+
+    public record Audit(
+            String project,
+            String verdict,
+            int settledRounds,
+            boolean claimsWithinCredits,
+            boolean stakesReturnedLessSlashes,
+            List<RoundAudit> rounds,
+            List<String> problems) {}
+
+    @Inject Indexer indexer;
+    @Inject Records records;
+    @Inject MarketplaceConfig config;
+
+    private Market view;
+
+    private synchronized Market view() {
+        if (view == null) {
+            Web3j web3j = Web3j.build(new HttpService(config.rpcUrl()));
+            view =
+                    Market.load(
+                            config.market(),
+                            web3j,
+                            new ReadonlyTransactionManager(web3j, config.market()),
+                            new DefaultGasProvider());
+        }
+        return view;
+    }
+
+    public Audit audit(BigInteger id) {
+        long now = indexer.now();
+        ProjectView p =
+                indexer.index()
+                        .read(ix -> ix.project(id, now))
+                        .orElseThrow(() -> Problem.notFound("no project " + id));
+        List<ProjectView.RoundView> rounds =
+                indexer.index().read(ix -> ProjectView.rounds(ix, id, now));
+        List<MarketIndex.TrainerStanding> trainers = indexer.index().read(ix -> ix.trainers(id));
+        List<RoundAudit> out = new ArrayList<>();
+        Map<String, BigInteger[]> previous = new HashMap<>();
+        Map<String, BigInteger[]> latest = new HashMap<>();
+        for (ProjectView.RoundView r : rounds) {
+            if (r.settled() == null) {
+                continue;
+            }
+            RoundAudit a = auditRound(p, r, previous);
+            out.add(a);
+            if (a.recordReadable()) {
+                latest = leaves(records.record(r.settled().reportCid()));
+                previous = latest;
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        boolean claims = true;
+        boolean stakes = true;
+        for (MarketIndex.TrainerStanding t : trainers) {
+            BigInteger[] leaf =
+                    latest.getOrDefault(
+                            t.trainer(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            if (t.claimed().compareTo(leaf[0]) > 0) {
+                claims = false;
+                problems.add(
+                        t.trainer()
+                                + " claimed "
+                                + t.claimed()
+                                + ", more than its credit "
+                                + leaf[0]);
+            }
+            if (t.stakeWithdrawn()) {
+                BigInteger slashed = leaf[1].min(t.stake());
+                if (!t.stakeReturned().equals(t.stake().subtract(slashed))) {
+                    stakes = false;
+                    problems.add(
+                            t.trainer()
+                                    + " got "
+                                    + t.stakeReturned()
+                                    + " of its stake back, not "
+                                    + t.stake().subtract(slashed));
+                }
+            }
+        }
+        boolean clean = claims && stakes && out.stream().allMatch(a -> a.problems().isEmpty());
+        return new Audit(
+                id.toString(),
+                clean ? "clean" : "mismatch",
+                out.size(),
+                claims,
+                stakes,
+                out,
+                problems);
+    }
+
+    private RoundAudit auditRound(
+            ProjectView p, ProjectView.RoundView r, Map<String, BigInteger[]> previous) {
+        List<String> problems = new ArrayList<>();
+        String reportCid = r.settled().reportCid();
+        JsonNode record;
+        try {
+            record = records.record(reportCid);
+        } catch (Problem e) {
+            problems.add("the record cannot be read: " + e.getMessage());
+            return new RoundAudit(
+                    r.round(), reportCid, false, false, false, false, false, problems);
+        }
+        if (!"cohort-round/1".equals(record.path("format").asText())
+                || !p.id().equals(record.path("project").asText())
+                || record.path("round").asLong(-1) != r.round()) {
+            problems.add(
+                    "the record is not project "
+                            + p.id()
+                            + "'s round "
+                            + r.round()
+                            + " in cohort-round/1");
+        }
+
+        // the judged submissions are the chain's, and the rolling hash recomputes
+        boolean subs = true;
+        JsonNode judged = record.path("submissions");
+        if (judged.size() != r.submissions().size()) {
+            subs = false;
+            problems.add(
+                    "the record judged "
+                            + judged.size()
+                            + " submissions, the chain has "
+                            + r.submissions().size());
+        }
+        byte[] h = new byte[32];
+        for (int i = 0; i < r.submissions().size(); i++) {
+            MarketIndex.Submission s = r.submissions().get(i);
+            h =
+                    Hash.sha3(
+                            Numeric.hexStringToByteArray(
+                                    FunctionEncoder.encodeConstructor(
+                                            List.of(
+                                                    new Bytes32(h),
+                                                    new Address(s.trainer()),
+                                                    new DynamicBytes(
+                                                            Numeric.hexStringToByteArray(
+                                                                    s.cidHex()))))));
+            if (!Numeric.toHexString(h).equals(s.submissionsHash())) {
+                subs = false;
+                problems.add("submission " + i + "'s rolling hash does not recompute");
+            }
+            if (i < judged.size()
+                    && (!judged.get(i).path("trainer").asText().equalsIgnoreCase(s.trainer())
+                            || !judged.get(i).path("cid").asText().equals(s.cid()))) {
+                subs = false;
+                problems.add(
+                        "the record's submission "
+                                + i
+                                + " is not the chain's ("
+                                + s.trainer()
+                                + ", "
+                                + s.cid()
+                                + ")");
+            }
+        }
+
+        // credits and slashes follow from the scores and flags
+        Map<String, BigInteger[]> leaves = leaves(record);
+        Map<String, BigInteger[]> expected = new LinkedHashMap<>();
+        previous.forEach((k, v) -> expected.put(k, v.clone()));
+        BigInteger reward = p.rewardPerRound();
+        BigInteger stake = p.trainerStake();
+        for (JsonNode e : judged) {
+            String t = e.path("trainer").asText().toLowerCase();
+            BigInteger[] x =
+                    expected.computeIfAbsent(
+                            t, k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            x[0] =
+                    x[0].add(
+                            reward.multiply(BigInteger.valueOf(e.path("score-bps").asLong()))
+                                    .divide(BigInteger.valueOf(10_000)));
+            String flag = e.has("flag") ? e.path("flag").asText() : null;
+            if (flag != null && !NOT_SLASHED.contains(flag) && !flag.startsWith("fetch:")) {
+                x[1] = x[1].add(stake.divide(BigInteger.valueOf(4))).min(stake);
+            }
+        }
+        boolean credits = true;
+        for (var l : leaves.entrySet()) {
+            BigInteger[] want =
+                    expected.getOrDefault(
+                            l.getKey(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            if (!want[0].equals(l.getValue()[0]) || !want[1].equals(l.getValue()[1])) {
+                credits = false;
+                problems.add(
+                        l.getKey()
+                                + ": the record credits "
+                                + l.getValue()[0]
+                                + " and slashes "
+                                + l.getValue()[1]
+                                + ", its scores and flags imply "
+                                + want[0]
+                                + " and "
+                                + want[1]);
+            }
+        }
+        for (String t : expected.keySet()) {
+            if (!leaves.containsKey(t)) {
+                credits = false;
+                problems.add(t + " has credit or slash but no leaf in the record");
+            }
+        }
+
+        // the record's credits build the settled root, and the result hashes to what settled
+        List<CreditTree.Leaf> treeLeaves = new ArrayList<>();
+        BigInteger credited = BigInteger.ZERO;
+        BigInteger slashed = BigInteger.ZERO;
+        for (JsonNode l : record.path("credits")) {
+            CreditTree.Leaf leaf =
+                    new CreditTree.Leaf(
+                            l.path("trainer").asText(),
+                            new BigInteger(l.path("credit").asText("0")),
+                            new BigInteger(l.path("slash").asText("0")));
+            treeLeaves.add(leaf);
+            credited = credited.add(leaf.credit());
+            slashed = slashed.add(leaf.slash());
+        }
+        boolean root;
+        byte[] rootBytes;
+        try {
+            rootBytes = CreditTree.of(treeLeaves).root();
+            root = Numeric.toHexString(rootBytes).equals(r.settled().creditsRoot());
+        } catch (RuntimeException e) {
+            rootBytes = new byte[32];
+            root = false;
+        }
+        if (!root) {
+            problems.add(
+                    "the record's credits do not build the settled root "
+                            + r.settled().creditsRoot());
+        }
+        boolean result;
+        try {
+            byte[] submissionsHash =
+                    r.submissions().isEmpty()
+                            ? new byte[32]
+                            : Numeric.hexStringToByteArray(
+                                    r.submissions()
+                                            .get(r.submissions().size() - 1)
+                                            .submissionsHash());
+            Market.Result rebuilt =
+                    new Market.Result(
+                            rootBytes,
+                            credited,
+                            slashed,
+                            BigInteger.valueOf(treeLeaves.size()),
+                            submissionsHash,
+                            Cid.parse(record.path("model-cid").asText()).toBytes(),
+                            Cid.parse(reportCid).toBytes());
+            byte[] hash = view().resultHash(rebuilt).send();
+            result = Numeric.toHexString(hash).equals(r.settled().resultHash());
+        } catch (Exception e) {
+            result = false;
+        }
+        if (!result) {
+            problems.add(
+                    "the result rebuilt from the record does not hash to the settled "
+                            + r.settled().resultHash());
+        }
+        return new RoundAudit(r.round(), reportCid, true, subs, credits, root, result, problems);
+    }
+
+    private static Map<String, BigInteger[]> leaves(JsonNode record) {
+        Map<String, BigInteger[]> out = new LinkedHashMap<>();
+        for (JsonNode l : record.path("credits")) {
+            out.put(
+                    l.path("trainer").asText().toLowerCase(),
+                    new BigInteger[] {
+                        new BigInteger(l.path("credit").asText("0")),
+                        new BigInteger(l.path("slash").asText("0"))
+                    });
+        }
+        return out;
+    }
+}
