@@ -62,6 +62,17 @@ public final class MarketErrors {
     }
 
     /**
+     * Why a JSON-RPC call (an {@code eth_estimateGas}, an {@code eth_call}) reverted: the market
+     * error its data encodes, or else the node's message. web3j keeps the JSON text of {@code
+     * data}, so a hex string arrives with its quotes; they are dropped here.
+     */
+    public static String reason(org.web3j.protocol.core.Response.Error error) {
+        String revert = error.getData();
+        return describe(revert == null ? null : revert.replace("\"", ""))
+                .orElse(error.getMessage());
+    }
+
+    /**
      * The market error {@code revertData} encodes, with its arguments, or empty if it is not one
      * (or its arguments are cut short).
      */

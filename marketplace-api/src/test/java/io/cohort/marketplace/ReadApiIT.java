@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevKit;
-import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -18,14 +16,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.Web3j;
 
 /**
  * The read API on a real Anvil and a real Kubo: projects made and played on the chain by this test
@@ -37,8 +32,8 @@ class ReadApiIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final BigInteger REWARD = DevKit.ether("1");
-    private static final BigInteger STAKE = DevKit.ether("0.1");
+    private static final BigInteger REWARD = Play.REWARD;
+    private static final BigInteger STAKE = Play.STAKE;
 
     @TestHTTPResource("/")
     URI base;
@@ -81,73 +76,24 @@ class ReadApiIT {
         assertThat(p.path("detail").asText()).contains(detail);
     }
 
-    private static Market as(Credentials who) {
-        return Market.load(
-                ChainAndIpfs.market,
-                ChainAndIpfs.chain.web3j(),
-                DevKit.tx(ChainAndIpfs.chain.web3j(), who),
-                DevKit.gas());
-    }
-
-    private static Market.ProjectParams params(
-            long start, int rounds, String evaluator, byte[] spec, byte[] model) {
-        return new Market.ProjectParams(
-                DevKit.ETH,
-                REWARD,
-                STAKE,
-                DevKit.ether("0.5"),
-                DevKit.ether("0.2"),
-                BigInteger.valueOf(start),
-                BigInteger.valueOf(600),
-                BigInteger.valueOf(600),
-                BigInteger.valueOf(rounds),
-                BigInteger.TEN,
-                BigInteger.ONE,
-                List.of(evaluator),
-                List.of(new byte[32]),
-                spec,
-                model);
-    }
-
     @Test
     void projectsRoundsTrainersAndModelsReadBackFromTheIndexWithProblemsForBadRequests()
             throws Exception {
         var chain = ChainAndIpfs.chain;
-        Web3j web3j = chain.web3j();
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
             // given: project 1 of two rounds, played through round 0; project 2 scheduled later
             Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
             Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
             Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
             Credentials bob = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            byte[] spec = ipfs.add("{\"spec\":1}".getBytes(StandardCharsets.UTF_8)).toBytes();
-            byte[] initial = ipfs.add(new byte[] {1, 2, 3}).toBytes();
             long start = chain.latestTimestamp() + 100;
-            as(owner)
-                    .createProject(
-                            params(start, 2, evaluator.getAddress(), spec, initial),
-                            REWARD.multiply(BigInteger.TWO))
-                    .send();
-            as(owner)
-                    .createProject(
-                            params(start + 100_000, 3, evaluator.getAddress(), spec, initial),
-                            REWARD.multiply(BigInteger.valueOf(3)))
-                    .send();
-            BigInteger one = BigInteger.ONE;
-            as(alice).register(one, STAKE).send();
-            as(bob).register(one, STAKE).send();
-            as(evaluator).bondEvaluator(one, DevKit.ether("0.5")).send();
-            chain.mineAt(start);
-            byte[] junk = new byte[100];
-            new Random(1).nextBytes(junk);
-            String aliceCid = ipfs.add(junk).toString();
-            junk[0]++;
-            String bobCid = ipfs.add(junk).toString();
-            as(alice).submit(one, BigInteger.ZERO, Cid.parse(aliceCid).toBytes()).send();
-            as(bob).submit(one, BigInteger.ZERO, Cid.parse(bobCid).toBytes()).send();
-            chain.mineAt(start + 600);
+            BigInteger one = Play.create(owner, start, 2, evaluator, ipfs);
+            Play.create(owner, start + 100_000, 3, evaluator, ipfs);
+            Play.as(alice).register(one, STAKE).send();
+            Play.as(bob).register(one, STAKE).send();
+            Play.as(evaluator).bondEvaluator(one, DevKit.ether("0.5")).send();
 
-            // the evaluator's record: alice 70 %, bob flagged
+            // round 0 as the evaluator records it: alice 70 %, bob flagged
             BigInteger aliceCredit =
                     REWARD.multiply(BigInteger.valueOf(7000)).divide(BigInteger.valueOf(10_000));
             List<CreditTree.Leaf> leaves =
@@ -158,54 +104,22 @@ class ReadApiIT {
                                     BigInteger.ZERO,
                                     STAKE.divide(BigInteger.valueOf(4))));
             CreditTree tree = CreditTree.of(leaves);
-            byte[] onnx =
-                    "not really onnx, but bytes the API must serve as they are"
-                            .getBytes(StandardCharsets.UTF_8);
-            String onnxCid = ipfs.add(onnx).toString();
-            String modelCid = ipfs.add(new byte[] {4, 5, 6}).toString();
-            ObjectNode record = JSON.createObjectNode();
-            record.put("format", "cohort-round/1")
-                    .put("project", "1")
-                    .put("round", 0)
-                    .put("model-cid", modelCid)
-                    .put("onnx-cid", onnxCid);
-            var subs = record.putArray("submissions");
-            subs.addObject()
-                    .put("trainer", alice.getAddress())
-                    .put("cid", aliceCid)
-                    .put("score-bps", 10_000 - 3000);
-            subs.addObject()
-                    .put("trainer", bob.getAddress())
-                    .put("cid", bobCid)
-                    .put("score-bps", 0)
-                    .put("flag", "non-finite");
-            var credits = record.putArray("credits");
-            for (CreditTree.Leaf l : leaves) {
-                credits.addObject()
-                        .put("trainer", l.trainer())
-                        .put("credit", l.credit().toString())
-                        .put("slash", l.slash().toString());
-            }
-            record.put("credits-root", tree.rootHex());
-            record.putObject("policy-report")
-                    .put("validation-correct", 412)
-                    .put("validation-samples", 500);
-            Cid report = ipfs.add(JSON.writeValueAsBytes(record));
-            byte[] submissionsHash = as(owner).roundState(one, BigInteger.ZERO).send().component2();
-            as(evaluator)
-                    .postResult(
+            Cid report =
+                    Play.round(
                             one,
-                            BigInteger.ZERO,
-                            new Market.Result(
-                                    tree.root(),
-                                    aliceCredit,
-                                    STAKE.divide(BigInteger.valueOf(4)),
-                                    BigInteger.TWO,
-                                    submissionsHash,
-                                    Cid.parse(modelCid).toBytes(),
-                                    report.toBytes()))
-                    .send();
-            as(alice)
+                            0,
+                            start,
+                            List.of(
+                                    new Play.Judged(alice, 7000, null),
+                                    new Play.Judged(bob, 0, "non-finite")),
+                            leaves,
+                            evaluator,
+                            ipfs);
+            JsonNode published = JSON.readTree(ipfs.readAllBytes(report, 1 << 20));
+            String modelCid = published.path("model-cid").asText();
+            byte[] onnx =
+                    ipfs.readAllBytes(Cid.parse(published.path("onnx-cid").asText()), 1 << 20);
+            Play.as(alice)
                     .claim(
                             one,
                             alice.getAddress(),
@@ -257,7 +171,7 @@ class ReadApiIT {
             JsonNode r0 = JSON.readTree(get("/projects/1/rounds/0").body());
             assertThat(r0.path("round").path("settled").path("creditsRoot").asText())
                     .isEqualTo(tree.rootHex());
-            assertThat(r0.path("record").path("validationCorrect").asInt()).isEqualTo(412);
+            assertThat(r0.path("record").path("validationCorrect").asInt()).isEqualTo(400);
             assertThat(r0.path("record").path("submissions").path(1).path("flag").asText())
                     .isEqualTo("non-finite");
             assertThat(r0.path("record").path("submissions").path(0).path("scoreBps").asInt())

@@ -261,14 +261,10 @@ public class Launcher {
                                             data))
                             .send();
             if (estimate.hasError()) {
-                String revert = estimate.getError().getData();
-                String reason =
-                        MarketErrors.describe(revert == null ? null : revert.replace("\"", ""))
-                                .orElse(estimate.getError().getMessage());
                 throw new Problem(
                         422,
                         "Rejected by the market contract",
-                        "createProject would revert: " + reason);
+                        "createProject would revert: " + MarketErrors.reason(estimate.getError()));
             }
             BigInteger gasLimit =
                     estimate.getAmountUsed()

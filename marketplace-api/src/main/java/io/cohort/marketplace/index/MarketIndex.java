@@ -222,39 +222,33 @@ public final class MarketIndex {
             }
             case "CreditsClaimed" -> {
                 var e = Market.getCreditsClaimedEventFromLog(log);
-                Project p = project(e.projectId);
-                String t = e.trainer.toLowerCase();
-                TrainerStanding s = p.trainers.get(t);
-                if (s != null) {
-                    p.trainers.put(
-                            t,
-                            new TrainerStanding(
-                                    t,
-                                    s.index(),
-                                    s.stake(),
-                                    e.totalClaimed,
-                                    s.stakeWithdrawn(),
-                                    s.stakeReturned(),
-                                    s.stakeSlashed()));
-                }
+                standing(
+                        e.projectId,
+                        e.trainer,
+                        s ->
+                                new TrainerStanding(
+                                        s.trainer(),
+                                        s.index(),
+                                        s.stake(),
+                                        e.totalClaimed,
+                                        s.stakeWithdrawn(),
+                                        s.stakeReturned(),
+                                        s.stakeSlashed()));
             }
             case "StakeWithdrawn" -> {
                 var e = Market.getStakeWithdrawnEventFromLog(log);
-                Project p = project(e.projectId);
-                String t = e.trainer.toLowerCase();
-                TrainerStanding s = p.trainers.get(t);
-                if (s != null) {
-                    p.trainers.put(
-                            t,
-                            new TrainerStanding(
-                                    t,
-                                    s.index(),
-                                    s.stake(),
-                                    s.claimed(),
-                                    true,
-                                    e.returned,
-                                    e.slashed));
-                }
+                standing(
+                        e.projectId,
+                        e.trainer,
+                        s ->
+                                new TrainerStanding(
+                                        s.trainer(),
+                                        s.index(),
+                                        s.stake(),
+                                        s.claimed(),
+                                        true,
+                                        e.returned,
+                                        e.slashed));
             }
             case "RefundWithdrawn" -> {
                 var e = Market.getRefundWithdrawnEventFromLog(log);
@@ -275,6 +269,15 @@ public final class MarketIndex {
             throw new IllegalStateException("an event of project " + id + " before its creation");
         }
         return p;
+    }
+
+    private void standing(
+            BigInteger project,
+            String trainer,
+            java.util.function.UnaryOperator<TrainerStanding> change) {
+        project(project)
+                .trainers
+                .computeIfPresent(trainer.toLowerCase(), (k, s) -> change.apply(s));
     }
 
     private Round round(BigInteger project, BigInteger round) {

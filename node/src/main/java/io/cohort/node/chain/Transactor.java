@@ -226,13 +226,10 @@ public final class Transactor {
         Transaction call = new Transaction(key.getAddress(), null, null, null, to, value, data);
         EthEstimateGas estimate = rpc(what, () -> web3j.ethEstimateGas(call).send(), deadline);
         if (estimate.hasError()) {
-            // web3j keeps the JSON text of "data": a hex string arrives with its quotes
-            String revert = estimate.getError().getData();
-            String reason =
-                    MarketErrors.describe(revert == null ? null : revert.replace("\"", ""))
-                            .orElse(estimate.getError().getMessage());
             throw new ChainException(
-                    ChainException.Kind.WOULD_REVERT, what + ": would revert: " + reason, null);
+                    ChainException.Kind.WOULD_REVERT,
+                    what + ": would revert: " + MarketErrors.reason(estimate.getError()),
+                    null);
         }
         BigInteger gas = estimate.getAmountUsed();
         return gas.add(
