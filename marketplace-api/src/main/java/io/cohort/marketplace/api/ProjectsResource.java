@@ -51,7 +51,11 @@ public class ProjectsResource {
             String creditsRoot,
             Integer validationCorrect,
             Integer validationSamples,
-            List<Judged> submissions) {}
+            List<Judged> submissions,
+            List<Credit> credits) {}
+
+    /** A trainer's cumulative credit and slash after the round (wei). */
+    public record Credit(String trainer, String credit, String slash) {}
 
     /** A round with what its record says. */
     public record RoundDetail(ProjectView.RoundView round, RecordView record) {}
@@ -198,6 +202,14 @@ public class ProjectsResource {
                             s.path("score-bps").asInt(),
                             s.has("flag") ? s.path("flag").asText() : null));
         }
+        List<Credit> credits = new ArrayList<>();
+        for (JsonNode l : r.path("credits")) {
+            credits.add(
+                    new Credit(
+                            l.path("trainer").asText(),
+                            l.path("credit").asText(),
+                            l.path("slash").asText()));
+        }
         JsonNode correct = r.findValue("validation-correct");
         JsonNode samples = r.findValue("validation-samples");
         return new RecordView(
@@ -207,7 +219,8 @@ public class ProjectsResource {
                 r.path("credits-root").asText(null),
                 correct == null ? null : correct.asInt(),
                 samples == null ? null : samples.asInt(),
-                judged);
+                judged,
+                credits);
     }
 
     static BigInteger id(String id) {

@@ -1,0 +1,119 @@
+// The Cohort dashboard: plain JavaScript over the marketplace's own JSON API, charts by Chart.js
+// (served by this application from the pinned npm package; nothing is fetched from elsewhere).
+'use strict';
+
+const view = document.getElementById('view');
+window.cohortCharts = { ready: false };
+
+function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function eth(wei) {
+  const w = BigInt(wei || '0');
+  const whole = w / 10n ** 18n;
+  const frac = (w % 10n ** 18n).toString().padStart(18, '0').slice(0, 4).replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : `${whole}`;
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await r.json();
+  if (!r.ok) {
+    throw new Error(body.detail || `${r.status} on ${path}`);
+  }
+  return body;
+}
+
+function cid(c) {
+  return c ? `<span class="cid" title="ipfs://${esc(c)}">${esc(c)}</span>` : '—';
+}
+
+async function projects() {
+  const page = await api('/projects?size=100');
+  const rows = page.items.map(p => `<tr>
+      <td><a href="#/projects/${esc(p.id)}">${esc(p.id)}</a></td>
+      <td><span class="status">${esc(p.status)}</span></td>
+      <td>${p.settledRounds} / ${p.rounds}</td><td>${p.trainers}</td>
+      <td>${eth(p.rewardPerRound)} ETH</td><td>${eth(p.budget)} ETH</td></tr>`).join('');
+  view.innerHTML = `<h1>Projects (${page.total})</h1>
+    <table id="projects"><thead><tr><th>id</th><th>status</th><th>settled rounds</th><th>trainers</th>
+    <th>reward per round</th><th>budget</th></tr></thead><tbody>${rows}</tbody></table>`;
+  window.cohortCharts.ready = true;
+}
+
+async function project(id) {
+  const p = await api(`/projects/${id}`);
+  const rounds = await api(`/projects/${id}/rounds`);
+  const settled = rounds.filter(r => r.settled);
+  const details = await Promise.all(settled.map(r => api(`/projects/${id}/rounds/${r.round}`)));
+  const accuracy = details.map(d => d.record && d.record.validationSamples
+    ? 100 * d.record.validationCorrect / d.record.validationSamples : null);
+  const last = details.length ? details[details.length - 1].record : null;
+  const credits = last ? last.credits : [];
+  const flags = [];
+  details.forEach(d => (d.record ? d.record.submissions : []).forEach(s => {
+    if (s.flag) flags.push({ round: d.round.round, trainer: s.trainer, flag: s.flag, cid: s.cid });
+  }));
+  view.innerHTML = `<h1>Project ${esc(p.id)} <span class="status">${esc(p.status)}</span></h1>
+    <p>${p.settledRounds} of ${p.rounds} rounds settled · ${p.trainers} trainers ·
+       reward ${eth(p.rewardPerRound)} ETH per round · stake ${eth(p.trainerStake)} ETH ·
+       committee of ${p.committee.length}, quorum ${p.quorum} ·
+       <a href="#/projects/${esc(p.id)}/audit">audit</a> · <a href="/projects/${esc(p.id)}/model">model (ONNX)</a></p>
+    <p>Latest model ${cid(p.latestModelCid)}</p>
+    <div class="charts">
+      <div class="card"><h2>Validation accuracy per round</h2><canvas id="accuracy"></canvas></div>
+      <div class="card"><h2>Rewards per trainer (ETH)</h2><canvas id="rewards"></canvas></div>
+    </div>
+    <h2>Flags</h2>
+    <table id="flags"><thead><tr><th>round</th><th>trainer</th><th>reason</th><th>update</th></tr></thead>
+    <tbody>${flags.map(f => `<tr><td>${f.round}</td><td class="cid">${esc(f.trainer)}</td>
+      <td>${esc(f.flag)}</td><td>${cid(f.cid)}</td></tr>`).join('')}</tbody></table>
+    <h2>Rounds</h2>
+    <table id="rounds"><thead><tr><th>round</th><th>status</th><th>submissions</th><th>record</th><th>model</th></tr></thead>
+    <tbody>${rounds.map(r => `<tr><td>${r.round}</td><td>${esc(r.status)}</td><td>${r.submissions.length}</td>
+      <td>${cid(r.settled && r.settled.reportCid)}</td><td>${cid(r.settled && r.settled.modelCid)}</td></tr>`).join('')}</tbody></table>`;
+  window.cohortCharts.accuracy = new Chart(document.getElementById('accuracy'), {
+    type: 'line',
+    data: { labels: details.map(d => `round ${d.round.round}`),
+            datasets: [{ label: 'accuracy %', data: accuracy, borderColor: '#2f6fde', tension: 0.2 }] },
+    options: { animation: false, scales: { y: { min: 0, max: 100 } } }
+  });
+  window.cohortCharts.rewards = new Chart(document.getElementById('rewards'), {
+    type: 'bar',
+    data: { labels: credits.map(c => c.trainer.slice(0, 8) + '…'),
+            datasets: [{ label: 'credited (ETH)', data: credits.map(c => Number(eth(c.credit))), backgroundColor: '#17a673' }] },
+    options: { animation: false }
+  });
+  window.cohortCharts.ready = true;
+}
+
+async function audit(id) {
+  const a = await api(`/projects/${id}/audit`);
+  const mark = b => b ? '<span class="ok">yes</span>' : '<span class="bad">no</span>';
+  view.innerHTML = `<h1>Audit of project ${esc(id)}: <span id="verdict" class="${a.verdict === 'clean' ? 'ok' : 'bad'}">${esc(a.verdict)}</span></h1>
+    <p>${a.settledRounds} settled rounds checked against their records ·
+       claims within credits ${mark(a.claimsWithinCredits)} · stakes returned less slashes ${mark(a.stakesReturnedLessSlashes)}</p>
+    <table id="audit"><thead><tr><th>round</th><th>submissions</th><th>credits = scores</th><th>root</th><th>result hash</th><th>problems</th></tr></thead>
+    <tbody>${a.rounds.map(r => `<tr><td>${r.round}</td><td>${mark(r.submissionsMatch)}</td><td>${mark(r.creditsMatchScores)}</td>
+      <td>${mark(r.rootMatches)}</td><td>${mark(r.resultHashMatches)}</td><td>${r.problems.map(esc).join('<br>')}</td></tr>`).join('')}</tbody></table>
+    <p><a href="#/projects/${esc(id)}">back to the project</a></p>`;
+  window.cohortCharts.ready = true;
+}
+
+async function route() {
+  window.cohortCharts = { ready: false };
+  const m = location.hash.match(/^#\/projects\/(\d+)(\/audit)?$/);
+  try {
+    if (m && m[2]) await audit(m[1]);
+    else if (m) await project(m[1]);
+    else await projects();
+  } catch (e) {
+    view.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    window.cohortCharts.ready = true;
+    window.cohortCharts.error = e.message;
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
