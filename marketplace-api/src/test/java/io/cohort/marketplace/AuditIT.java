@@ -172,7 +172,7 @@ class AuditIT {
 
             // errors
             assertThat(get("/projects/" + honest + "/audit?recompute=true").statusCode())
-                    .isEqualTo(501);
+                    .isEqualTo(400);
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);
         }
     }

@@ -150,10 +150,11 @@ public class ProjectsResource {
             @QueryParam("recompute") @DefaultValue("false") boolean recompute) {
         BigInteger project = id(id);
         if (recompute) {
-            throw new Problem(
-                    501,
-                    "Not implemented",
-                    "recompute=true (rerunning the scoring policy on the released updates) is not built yet; the audit without it checks every record against the chain");
+            throw Problem.badRequest(
+                    "recompute=true is not available: the scoring policy's reference update is"
+                            + " trained on each evaluator's own root data, which is not published, so"
+                            + " no one else can rerun it bit for bit; the audit without it checks every"
+                            + " record against the chain");
         }
         return auditor.audit(project);
     }
