@@ -54,6 +54,14 @@ public final class DevChain implements AutoCloseable {
 
     /** Starts Anvil with automine on a free loopback port and waits until it answers. */
     public static DevChain start() {
+        return start(0);
+    }
+
+    /**
+     * Starts Anvil mining a block every {@code blockTimeSeconds} (0: a block per transaction), so
+     * that the chain's clock moves on its own, as a live chain's does (the demo runs on it).
+     */
+    public static DevChain start(int blockTimeSeconds) {
         Path anvil = locateAnvil();
         IOException last = null;
         // A free port can be taken between probing and binding: try a few.
@@ -73,6 +81,9 @@ public final class DevChain implements AutoCloseable {
                                 Long.toString(CHAIN_ID),
                                 "--accounts",
                                 "1"));
+                if (blockTimeSeconds > 0) {
+                    command.addAll(List.of("--block-time", Integer.toString(blockTimeSeconds)));
+                }
                 Process process =
                         new ProcessBuilder(command)
                                 .redirectErrorStream(true)

@@ -133,7 +133,7 @@ final class Play {
         record.put("credits-root", tree.rootHex());
         record.putObject("policy-report")
                 .put("validation-correct", 400 + round)
-                .put("validation-samples", 500);
+                .put("validation-total", 500);
         Cid report = ipfs.add(JSON.writeValueAsBytes(record));
         byte[] submissionsHash =
                 as(evaluator).roundState(project, BigInteger.valueOf(round)).send().component2();

@@ -212,7 +212,7 @@ public class ProjectsResource {
                             l.path("slash").asText()));
         }
         JsonNode correct = r.findValue("validation-correct");
-        JsonNode samples = r.findValue("validation-samples");
+        JsonNode samples = r.findValue("validation-total");
         return new RecordView(
                 cid,
                 r.path("model-cid").asText(null),

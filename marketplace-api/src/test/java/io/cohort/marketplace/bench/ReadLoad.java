@@ -348,7 +348,7 @@ public final class ReadLoad {
                 rec.put("credits-root", tree.rootHex());
                 rec.putObject("policy-report")
                         .put("validation-correct", 300 + r)
-                        .put("validation-samples", 500);
+                        .put("validation-total", 500);
                 Cid report = ipfs.add(JSON.writeValueAsBytes(rec));
                 BigInteger id = BigInteger.valueOf(p);
                 byte[] hash =

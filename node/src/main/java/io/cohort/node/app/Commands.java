@@ -4,9 +4,15 @@ import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.CohortPolicy;
+import io.cohort.learning.attack.Behaviour;
+import io.cohort.learning.attack.FreeRider;
+import io.cohort.learning.attack.GaussianNoise;
+import io.cohort.learning.attack.Honest;
+import io.cohort.learning.attack.SignFlip;
 import io.cohort.learning.codec.Compression;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.data.Partitioner;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
@@ -633,7 +639,8 @@ final class Commands {
                         config.stateDir(),
                         TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed()),
                         compression(config.trainer().compression()),
-                        this::afterStep),
+                        this::afterStep,
+                        behaviour(config.trainer().behaviour())),
                 progress == null ? out::println : progress);
     }
 
@@ -721,7 +728,48 @@ final class Commands {
                             + s.dataset()
                             + (train ? " train" : " test"));
         }
-        return all.slice(s.from(), s.to());
+        LabeledData slice = all.slice(s.from(), s.to());
+        switch (s.partition()) {
+            case "all" -> {
+                return slice;
+            }
+            case "dirichlet" -> {
+                if (s.parts() < 1 || s.part() < 0 || s.part() >= s.parts() || !(s.alpha() > 0)) {
+                    throw new Failure(
+                            "a dirichlet partition needs parts >= 1, 0 <= part < parts and alpha > 0");
+                }
+                try {
+                    return slice.subset(
+                            Partitioner.dirichlet(slice, s.parts(), s.alpha(), s.partitionSeed())
+                                    .get(s.part()));
+                } catch (IllegalArgumentException e) {
+                    throw new Failure("cannot partition " + s.dataset() + ": " + e.getMessage(), e);
+                }
+            }
+            default ->
+                    throw new Failure(
+                            "partition '" + s.partition() + "' is neither all nor dirichlet");
+        }
+    }
+
+    /** {@code honest}, {@code sign-flip[:SCALE]}, {@code free-rider}, {@code noise[:SIGMA]}. */
+    static Behaviour behaviour(String text) throws Failure {
+        String[] p = text.split(":", 2);
+        try {
+            return switch (p[0]) {
+                case "honest" -> new Honest();
+                case "sign-flip" -> new SignFlip(p.length > 1 ? Double.parseDouble(p[1]) : 4.0);
+                case "free-rider" -> FreeRider.plain();
+                case "noise" -> new GaussianNoise(p.length > 1 ? Double.parseDouble(p[1]) : 0.1);
+                default ->
+                        throw new Failure(
+                                "cohort.trainer.behaviour '"
+                                        + text
+                                        + "' is none of honest, sign-flip[:SCALE], free-rider, noise[:SIGMA]");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new Failure("cohort.trainer.behaviour '" + text + "': " + e.getMessage(), e);
+        }
     }
 
     /** {@code dense}, {@code dense-8bit}, {@code top-k:F}, {@code top-k-8bit:F}. */

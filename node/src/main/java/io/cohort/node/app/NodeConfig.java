@@ -147,6 +147,26 @@ public interface NodeConfig {
         /** One past the last. */
         @WithDefault("600")
         int to();
+
+        /**
+         * {@code all} (the whole slice), or {@code dirichlet}: the slice split among {@code parts}
+         * trainers with label proportions drawn from Dirichlet({@code alpha}), this trainer taking
+         * part {@code part} (the same seed gives every trainer the same split).
+         */
+        @WithDefault("all")
+        String partition();
+
+        @WithDefault("0.5")
+        double alpha();
+
+        @WithDefault("1")
+        int parts();
+
+        @WithDefault("0")
+        int part();
+
+        @WithDefault("1")
+        long partitionSeed();
     }
 
     interface Trainer {
@@ -160,6 +180,15 @@ public interface NodeConfig {
          */
         @WithDefault("dense")
         String compression();
+
+        /**
+         * {@code honest}; or, for demos and for testing evaluators, an attack: {@code
+         * sign-flip[:SCALE]} (submits −SCALE × its update, 4 by default), {@code free-rider}
+         * (trains nothing, submits zeros), {@code noise[:SIGMA]} (Gaussian noise instead of an
+         * update).
+         */
+        @WithDefault("honest")
+        String behaviour();
     }
 
     interface Evaluator {

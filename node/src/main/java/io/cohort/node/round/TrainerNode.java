@@ -3,6 +3,9 @@ package io.cohort.node.round;
 import io.cohort.contracts.CreditTree;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.learning.attack.Behaviour;
+import io.cohort.learning.attack.Honest;
+import io.cohort.learning.attack.RoundView;
 import io.cohort.learning.codec.Compression;
 import io.cohort.learning.codec.ErrorFeedback;
 import io.cohort.learning.data.LabeledData;
@@ -25,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -55,15 +59,27 @@ public final class TrainerNode {
      * @param afterStep called with the round and the step's name each time a step is journaled
      *     (fault-injection tests pause the node there to kill it between two steps), and with
      *     {@code loaded} once {@code G_r} is loaded and training starts (benchmarks time it)
+     * @param behaviour what the trainer submits given its honestly trained update: {@link Honest}
+     *     for a real trainer; an attack of {@code io.cohort.learning.attack} (sign flip, free
+     *     riding, ...) for demos and tests of the evaluators. It sees only its own update.
      */
     public record Config(
             Path dataDir,
             TrainConfig training,
             Compression compression,
-            BiConsumer<Long, String> afterStep) {
+            BiConsumer<Long, String> afterStep,
+            Behaviour behaviour) {
 
         public Config(Path dataDir, TrainConfig training, Compression compression) {
             this(dataDir, training, compression, (round, step) -> {});
+        }
+
+        public Config(
+                Path dataDir,
+                TrainConfig training,
+                Compression compression,
+                BiConsumer<Long, String> afterStep) {
+            this(dataDir, training, compression, afterStep, new Honest());
         }
     }
 
@@ -152,15 +168,32 @@ public final class TrainerNode {
             config.afterStep().accept(round, "loaded"); // not journaled: a milestone for timing
             progress.accept(
                     "round " + round + ": training on " + data.size() + " samples from " + g.cid());
-            float[] update;
+            Behaviour behaviour = config.behaviour();
+            float[] trained;
             try (DjlModel model = DjlModel.create(g.spec())) {
-                update =
-                        model.updateFrom(
-                                g.parameters(),
-                                data,
-                                config.training().withSeed(config.training().seed() + round),
-                                new ProgressBar(round));
+                if (behaviour.trains()) {
+                    SplittableRandom poison =
+                            new SplittableRandom(config.training().seed() * 31 + round);
+                    trained =
+                            model.updateFrom(
+                                    g.parameters(),
+                                    behaviour.trainingData(data, (int) round + 1, poison),
+                                    config.training().withSeed(config.training().seed() + round),
+                                    new ProgressBar(round));
+                } else {
+                    trained = new float[g.parameters().length];
+                }
             }
+            float[] update =
+                    behaviour.submit(
+                            trained,
+                            new RoundView(
+                                    (int) round + 1,
+                                    0,
+                                    g.parameters(),
+                                    List.of(trained),
+                                    List.of(behaviour),
+                                    config.training().seed()));
             ErrorFeedback feedback = residualBefore(project, round, journal, update.length);
             encoded = feedback.encode(update, config.compression());
             writeAtomically(residualFile(project, round), floats(feedback.residual()));

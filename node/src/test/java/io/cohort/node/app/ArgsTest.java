@@ -72,4 +72,17 @@ class ArgsTest {
                 .isInstanceOf(Commands.Failure.class)
                 .hasMessageContaining("none of dense");
     }
+
+    @Test
+    void behaviourNamesMapToTheAttackSimulators() throws Exception {
+        assertThat(Commands.behaviour("honest").name()).isEqualTo("honest");
+        assertThat(Commands.behaviour("sign-flip:10").name()).contains("10");
+        assertThat(Commands.behaviour("free-rider").trains()).isFalse();
+        assertThatThrownBy(() -> Commands.behaviour("sign-flip:x"))
+                .isInstanceOf(Commands.Failure.class)
+                .hasMessageContaining("sign-flip:x");
+        assertThatThrownBy(() -> Commands.behaviour("sneaky"))
+                .isInstanceOf(Commands.Failure.class)
+                .hasMessageContaining("none of honest");
+    }
 }
