@@ -70,23 +70,18 @@ public final class Demo {
         }
 
         static Options parse(String... args) {
-            Options o = defaults();
+            Options d = defaults();
+            int rounds = d.rounds,
+                    honest = d.honest,
+                    poisoners = d.poisoners,
+                    freeRiders = d.freeRiders;
+            int samples = d.samples, submitSeconds = d.submitSeconds, evalSeconds = d.evalSeconds;
+            String dataset = d.dataset, rpcUrl = d.rpcUrl, ipfsUrl = d.ipfsUrl;
+            boolean keep = d.keep;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--keep")) {
-                    o =
-                            new Options(
-                                    o.rounds,
-                                    o.honest,
-                                    o.poisoners,
-                                    o.freeRiders,
-                                    o.dataset,
-                                    o.samples,
-                                    o.rpcUrl,
-                                    o.ipfsUrl,
-                                    true,
-                                    o.submitSeconds,
-                                    o.evalSeconds);
+                    keep = true;
                     continue;
                 }
                 if (i + 1 >= args.length) {
@@ -94,149 +89,40 @@ public final class Demo {
                             a + " needs a value (or is not an option; see --help)");
                 }
                 String v = args[++i];
-                o =
-                        switch (a) {
-                            case "--rounds" ->
-                                    new Options(
-                                            positive(a, v),
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--trainers" ->
-                                    new Options(
-                                            o.rounds,
-                                            positive(a, v),
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--poisoners" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            count(a, v),
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--free-riders" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            count(a, v),
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--dataset" -> {
-                                if (!v.equals("mnist") && !v.equals("fashion-mnist")) {
-                                    throw new IllegalArgumentException(
-                                            "--dataset is mnist or fashion-mnist, got " + v);
-                                }
-                                yield new Options(
-                                        o.rounds,
-                                        o.honest,
-                                        o.poisoners,
-                                        o.freeRiders,
-                                        v,
-                                        o.samples,
-                                        o.rpcUrl,
-                                        o.ipfsUrl,
-                                        o.keep,
-                                        o.submitSeconds,
-                                        o.evalSeconds);
-                            }
-                            case "--samples" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            positive(a, v),
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--rpc-url" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            v,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--ipfs-url" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            v,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            o.evalSeconds);
-                            case "--submit-seconds" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            positive(a, v),
-                                            o.evalSeconds);
-                            case "--eval-seconds" ->
-                                    new Options(
-                                            o.rounds,
-                                            o.honest,
-                                            o.poisoners,
-                                            o.freeRiders,
-                                            o.dataset,
-                                            o.samples,
-                                            o.rpcUrl,
-                                            o.ipfsUrl,
-                                            o.keep,
-                                            o.submitSeconds,
-                                            positive(a, v));
-                            default ->
-                                    throw new IllegalArgumentException(
-                                            "unknown option " + a + " (see --help)");
-                        };
+                switch (a) {
+                    case "--rounds" -> rounds = positive(a, v);
+                    case "--trainers" -> honest = positive(a, v);
+                    case "--poisoners" -> poisoners = count(a, v);
+                    case "--free-riders" -> freeRiders = count(a, v);
+                    case "--samples" -> samples = positive(a, v);
+                    case "--submit-seconds" -> submitSeconds = positive(a, v);
+                    case "--eval-seconds" -> evalSeconds = positive(a, v);
+                    case "--rpc-url" -> rpcUrl = v;
+                    case "--ipfs-url" -> ipfsUrl = v;
+                    case "--dataset" -> {
+                        if (!v.equals("mnist") && !v.equals("fashion-mnist")) {
+                            throw new IllegalArgumentException(
+                                    "--dataset is mnist or fashion-mnist, got " + v);
+                        }
+                        dataset = v;
+                    }
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "unknown option " + a + " (see --help)");
+                }
             }
-            return o;
+            return new Options(
+                    rounds,
+                    honest,
+                    poisoners,
+                    freeRiders,
+                    dataset,
+                    samples,
+                    rpcUrl,
+                    ipfsUrl,
+                    keep,
+                    submitSeconds,
+                    evalSeconds);
         }
 
         private static int positive(String name, String v) {
