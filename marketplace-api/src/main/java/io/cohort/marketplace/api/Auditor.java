@@ -1,6 +1,7 @@
 package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicBytes;
@@ -34,16 +34,13 @@ import org.web3j.utils.Numeric;
  * record is the project's and the round's; it judged exactly the chain's submissions, in order, and
  * the chain's rolling submissions hash recomputes from the events; every trainer's cumulative
  * credit is the previous one plus {@code reward · bps / 10,000} of its score, and its slash the
- * previous one plus a quarter stake per flag that shows intent (docs/node.md), at most the stake;
- * the record's credits build the root the chain settled; and the result rebuilt from the record
- * hashes (by the contract's own {@code resultHash}) to what settled. For the project: no trainer
- * claimed more than its latest credit, and every stake came back less exactly its slash.
+ * previous one plus a quarter stake per flag that shows intent, at most the stake ({@link
+ * CreditRule}); the record's credits build the root the chain settled; and the result rebuilt from
+ * the record hashes (by the contract's own {@code resultHash}) to what settled. For the project: no
+ * trainer claimed more than its latest credit, and every stake came back less exactly its slash.
  */
 @ApplicationScoped
 public class Auditor {
-
-    /** Flags that do not slash (docs/node.md, "Evaluator"). */
-    static final Set<String> NOT_SLASHED = Set.of("free-rider");
 
     public record RoundAudit(
             long round,
@@ -223,13 +220,9 @@ public class Auditor {
             BigInteger[] x =
                     expected.computeIfAbsent(
                             t, k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
-            x[0] =
-                    x[0].add(
-                            reward.multiply(BigInteger.valueOf(e.path("score-bps").asLong()))
-                                    .divide(BigInteger.valueOf(10_000)));
-            String flag = e.has("flag") ? e.path("flag").asText() : null;
-            if (flag != null && !NOT_SLASHED.contains(flag) && !flag.startsWith("fetch:")) {
-                x[1] = x[1].add(stake.divide(BigInteger.valueOf(4))).min(stake);
+            x[0] = x[0].add(CreditRule.credit(reward, e.path("score-bps").asLong()));
+            if (CreditRule.slashes(e.has("flag") ? e.path("flag").asText() : null)) {
+                x[1] = CreditRule.slashAgain(x[1], stake);
             }
         }
         boolean credits = true;
@@ -259,16 +252,10 @@ public class Auditor {
         }
 
         // the record's credits build the settled root, and the result hashes to what settled
-        List<CreditTree.Leaf> treeLeaves = new ArrayList<>();
+        List<CreditTree.Leaf> treeLeaves = Records.credits(record);
         BigInteger credited = BigInteger.ZERO;
         BigInteger slashed = BigInteger.ZERO;
-        for (JsonNode l : record.path("credits")) {
-            CreditTree.Leaf leaf =
-                    new CreditTree.Leaf(
-                            l.path("trainer").asText(),
-                            new BigInteger(l.path("credit").asText("0")),
-                            new BigInteger(l.path("slash").asText("0")));
-            treeLeaves.add(leaf);
+        for (CreditTree.Leaf leaf : treeLeaves) {
             credited = credited.add(leaf.credit());
             slashed = slashed.add(leaf.slash());
         }
@@ -319,13 +306,8 @@ public class Auditor {
 
     private static Map<String, BigInteger[]> leaves(JsonNode record) {
         Map<String, BigInteger[]> out = new LinkedHashMap<>();
-        for (JsonNode l : record.path("credits")) {
-            out.put(
-                    l.path("trainer").asText().toLowerCase(),
-                    new BigInteger[] {
-                        new BigInteger(l.path("credit").asText("0")),
-                        new BigInteger(l.path("slash").asText("0"))
-                    });
+        for (CreditTree.Leaf l : Records.credits(record)) {
+            out.put(l.trainer().toLowerCase(), new BigInteger[] {l.credit(), l.slash()});
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.CreditTree;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
@@ -13,9 +14,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,6 +96,19 @@ public class Records {
             cache.put(cid, node);
         }
         return node;
+    }
+
+    /** The cumulative credits tree leaves a {@code cohort-round/1} record holds, in its order. */
+    public static List<CreditTree.Leaf> credits(JsonNode record) {
+        List<CreditTree.Leaf> out = new ArrayList<>();
+        for (JsonNode l : record.path("credits")) {
+            out.add(
+                    new CreditTree.Leaf(
+                            l.path("trainer").asText(),
+                            new BigInteger(l.path("credit").asText("0")),
+                            new BigInteger(l.path("slash").asText("0"))));
+        }
+        return out;
     }
 
     /** The bytes at {@code cid}, at most {@code max}. */

@@ -1,6 +1,6 @@
 package io.cohort.marketplace.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.contracts.CreditTree;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.MarketIndex;
 import io.cohort.marketplace.index.ProjectView;
@@ -61,10 +61,10 @@ public class TrainersResource {
             BigInteger credit = BigInteger.ZERO;
             BigInteger slash = BigInteger.ZERO;
             if (tp.latestReportCid() != null) {
-                for (JsonNode l : records.record(tp.latestReportCid()).path("credits")) {
-                    if (l.path("trainer").asText().equalsIgnoreCase(address)) {
-                        credit = new BigInteger(l.path("credit").asText("0"));
-                        slash = new BigInteger(l.path("slash").asText("0"));
+                for (CreditTree.Leaf l : Records.credits(records.record(tp.latestReportCid()))) {
+                    if (l.trainer().equalsIgnoreCase(address)) {
+                        credit = l.credit();
+                        slash = l.slash();
                     }
                 }
             }

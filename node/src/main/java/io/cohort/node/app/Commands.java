@@ -629,7 +629,6 @@ final class Commands {
 
     private TrainerNode trainer(Connection c, Consumer<String> progress) throws Failure {
         LabeledData data = progress == null ? null : slice(config.trainer().data(), true);
-        NodeConfig.Training t = config.training();
         return new TrainerNode(
                 c.market,
                 c.ipfs,
@@ -637,11 +636,17 @@ final class Commands {
                 data,
                 new TrainerNode.Config(
                         config.stateDir(),
-                        TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed()),
+                        training(),
                         compression(config.trainer().compression()),
                         this::afterStep,
                         behaviour(config.trainer().behaviour())),
                 progress == null ? out::println : progress);
+    }
+
+    /** Local training as configured: the trainer's, and the evaluator's reference update. */
+    private TrainConfig training() {
+        NodeConfig.Training t = config.training();
+        return TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
     }
 
     private void afterStep(long round, String step) {
@@ -658,15 +663,12 @@ final class Commands {
 
     private EvaluatorNode evaluator(Connection c, MarketClient.Project p, Consumer<String> progress)
             throws Failure, IOException {
-        NodeConfig.Training t = config.training();
-        TrainConfig training =
-                TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
         ScoringPolicy policy =
                 new ScoringPolicy(
                         GlobalModel.spec(c.ipfs, p),
                         slice(config.evaluator().root(), true),
                         slice(config.evaluator().validation(), false),
-                        training,
+                        training(),
                         new CohortPolicy());
         return new EvaluatorNode(
                 c.market,

@@ -1,5 +1,6 @@
 package io.cohort.node.round;
 
+import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
@@ -24,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -66,9 +66,6 @@ public final class EvaluatorNode {
             this(dataDir, maxSealedBytes, false);
         }
     }
-
-    /** Flags that do not slash: not paid, but an honest trainer can cause them. */
-    static final Set<String> NOT_SLASHED = Set.of("free-rider");
 
     private final MarketClient market;
     private final ContentStore ipfs;
@@ -150,13 +147,10 @@ public final class EvaluatorNode {
                                 ? outcome.score(s.trainer())
                                 : s == submitted.get(0) ? 10_000 : 0;
                 BigInteger[] total = totals.get(t);
-                total[0] =
-                        total[0].add(
-                                reward.multiply(BigInteger.valueOf(bps))
-                                        .divide(BigInteger.valueOf(10_000)));
+                total[0] = total[0].add(CreditRule.credit(reward, bps));
                 String flag = flagOf.get(t);
-                if (flag != null && !NOT_SLASHED.contains(flag) && !flag.startsWith("fetch:")) {
-                    total[1] = total[1].add(stake.divide(BigInteger.valueOf(4))).min(stake);
+                if (CreditRule.slashes(flag)) {
+                    total[1] = CreditRule.slashAgain(total[1], stake);
                 }
                 entries.add(
                         new RoundRecord.Entry(t, cidText(s.cid()), flag, bps, contentKeys.get(t)));
