@@ -8,7 +8,6 @@ import io.cohort.contracts.DevKit;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.ipfs.kubo.KuboNode;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,22 +32,18 @@ class RestartIT {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static Process start(Path index, int port, String market, Path log) throws Exception {
-        return new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"),
-                        "-Xmx512m",
-                        "-Dcohort.rpc-url=" + ChainAndIpfs.chain.rpcUrl(),
-                        "-Dcohort.market=" + market,
-                        "-Dcohort.ipfs-url=" + ChainAndIpfs.kubo.apiUrl(),
-                        "-Dcohort.index.dir=" + index,
-                        "-Dcohort.index.poll=PT0.2S",
-                        "-Dcohort.index.max-range=3",
-                        "-Dquarkus.http.port=" + port,
-                        "-jar",
-                        Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+    private static PackagedApp start(Path index, String market, Path log) throws Exception {
+        return PackagedApp.start(
+                Path.of("target/quarkus-app/quarkus-run.jar"),
+                log,
+                "-Xmx512m",
+                List.of(
+                        "cohort.rpc-url=" + ChainAndIpfs.chain.rpcUrl(),
+                        "cohort.market=" + market,
+                        "cohort.ipfs-url=" + ChainAndIpfs.kubo.apiUrl(),
+                        "cohort.index.dir=" + index,
+                        "cohort.index.poll=PT0.2S",
+                        "cohort.index.max-range=3"));
     }
 
     private static JsonNode await(String url, Predicate<JsonNode> ok) throws Exception {
@@ -76,7 +71,7 @@ class RestartIT {
     void aRestartReplaysTheLogAndCatchesUpWithoutDuplicates() throws Exception {
         ChainAndIpfs.chain = DevChain.start();
         ChainAndIpfs.kubo = KuboNode.start();
-        Process app = null;
+        PackagedApp app = null;
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
             var chain = ChainAndIpfs.chain;
             Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
@@ -94,19 +89,11 @@ class RestartIT {
                     .send();
 
             Path index = Files.createTempDirectory("restart-index");
-            Path log =
-                    Files.createDirectories(Path.of("target", "restart-it"))
-                            .resolve("marketplace.log");
-            Files.deleteIfExists(log);
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            String api = "http://127.0.0.1:" + port;
-            app = start(index, port, market, log);
-            await(api + "/projects/1", n -> n.path("trainers").asInt() == 1);
-            app.destroy(); // SIGTERM
-            assertThat(app.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Path logs = Files.createDirectories(Path.of("target", "restart-it"));
+            app = start(index, market, logs.resolve("marketplace.log"));
+            await(app.base + "/projects/1", n -> n.path("trainers").asInt() == 1);
+            app.process.destroy(); // SIGTERM
+            assertThat(app.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             long storedBefore = Files.readAllLines(index.resolve("events.jsonl")).size();
             assertThat(storedBefore).isPositive();
 
@@ -116,9 +103,10 @@ class RestartIT {
                     .send();
             Play.create(owner, start + 50_000, 3, evaluator, ipfs);
 
-            app = start(index, port, market, log);
-            await(api + "/projects/2", n -> n.path("rounds").asInt() == 3);
-            await(api + "/projects/1", n -> n.path("trainers").asInt() == 2);
+            Path log = logs.resolve("marketplace-restarted.log");
+            app = start(index, market, log);
+            await(app.base + "/projects/2", n -> n.path("rounds").asInt() == 3);
+            await(app.base + "/projects/1", n -> n.path("trainers").asInt() == 2);
 
             String text = Files.readString(log);
             assertThat(text).contains("(" + storedBefore + " events replayed from " + index + ")");
@@ -133,9 +121,9 @@ class RestartIT {
             assertThat(lines.size()).isGreaterThan((int) storedBefore);
         } finally {
             if (app != null) {
-                app.destroy();
-                app.waitFor(30, TimeUnit.SECONDS);
-                app.destroyForcibly();
+                app.process.destroy();
+                app.process.waitFor(30, TimeUnit.SECONDS);
+                app.process.destroyForcibly();
             }
             ChainAndIpfs.kubo.close();
             ChainAndIpfs.chain.close();

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Sign;
 import org.web3j.crypto.Wallet;
@@ -290,11 +291,11 @@ public final class Demo {
         out.println("demo: market deployed at " + market);
         Credentials operator = funder.fund(DevKit.ether("1000"));
         Path operatorKey = keystore(work, "operator", operator);
-        int port = freePort();
+        Path marketplaceLog = work.resolve("marketplace.log");
         Process marketplace =
                 start(
                         processes,
-                        work.resolve("marketplace.log"),
+                        marketplaceLog,
                         List.of(
                                 "java",
                                 "-Xmx512m",
@@ -305,11 +306,11 @@ public final class Demo {
                                 "-Dcohort.index.poll=PT0.5S",
                                 "-Dcohort.operator.keystore=" + operatorKey,
                                 "-Dcohort.operator.password-file=" + password(work),
-                                "-Dquarkus.http.port=" + port,
+                                "-Dquarkus.http.port=0",
                                 "-jar",
                                 marketJar.toString()),
                         Map.of());
-        String api = "http://127.0.0.1:" + port;
+        String api = listening(marketplace, marketplaceLog);
         HttpClient http = HttpClient.newHttpClient();
         await(
                 () -> status(http, api + "/q/health/ready") == 200,
@@ -680,7 +681,7 @@ public final class Demo {
                                 "-Dcohort.data.dir=" + root.resolve("data"),
                                 "-Dcohort.poll-interval=PT1S",
                                 "-Dcohort.training.batch-size=32",
-                                "-Dquarkus.http.port=" + freePort()));
+                                "-Dquarkus.http.port=0"));
         extra.forEach((k, v) -> c.add("-D" + k + "=" + v));
         c.addAll(List.of("-jar", jar.toString()));
         c.addAll(command);
@@ -826,10 +827,31 @@ public final class Demo {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /**
+     * Where the marketplace listens, from its log: it binds port 0 itself and logs the port, so no
+     * other process can take it between choosing and binding.
+     */
+    private static String listening(Process marketplace, Path log) throws Exception {
+        Pattern line = Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
+        String[] found = new String[1];
+        await(
+                () -> {
+                    if (!marketplace.isAlive()) {
+                        throw new IOException(
+                                "the marketplace stopped (exit "
+                                        + marketplace.exitValue()
+                                        + "); see "
+                                        + log);
+                    }
+                    Matcher m = line.matcher(Files.exists(log) ? Files.readString(log) : "");
+                    if (m.find()) {
+                        found[0] = m.group(1);
+                    }
+                    return found[0] != null;
+                },
+                Duration.ofSeconds(60),
+                "the marketplace to listen");
+        return found[0];
     }
 
     static String eth(BigInteger wei) {

@@ -37,14 +37,16 @@ public final class KuboNode implements AutoCloseable {
 
     private final Path binary;
     private final Path repo;
-    private final int apiPort;
+
+    /** 0 until the first start binds a free port; later starts bind the same one. */
+    private int apiPort;
+
     private final Path log;
     private Process daemon;
 
-    private KuboNode(Path binary, Path repo, int apiPort) {
+    private KuboNode(Path binary, Path repo) {
         this.binary = binary;
         this.repo = repo;
-        this.apiPort = apiPort;
         this.log = repo.resolve("daemon.log");
     }
 
@@ -57,7 +59,7 @@ public final class KuboNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a Kubo repository folder", e);
         }
-        KuboNode node = new KuboNode(binary, repo, freePort());
+        KuboNode node = new KuboNode(binary, repo);
         try {
             node.init();
             node.startDaemon();
@@ -154,8 +156,10 @@ public final class KuboNode implements AutoCloseable {
         run(
                 List.of(binary.toString(), "init", "--profile=test", "--empty-repo"),
                 Duration.ofMinutes(1));
-        config("Addresses.API", "\"" + apiMultiaddr() + "\"");
-        config("Addresses.Gateway", "\"/ip4/127.0.0.1/tcp/" + freePort() + "\"");
+        // port 0: the daemon binds a free port itself and names it in the repository's api file,
+        // so no other process can take it between choosing and binding; no gateway at all
+        config("Addresses.API", "\"/ip4/127.0.0.1/tcp/0\"");
+        config("Addresses.Gateway", "[]");
         config("Addresses.Swarm", "[]");
         config("Bootstrap", "[]");
     }
@@ -176,7 +180,40 @@ public final class KuboNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + binary + " daemon", e);
         }
+        if (apiPort == 0) {
+            apiPort = awaitBoundPort();
+            // a restart binds the same port, so clients keep their URL
+            config("Addresses.API", "\"" + apiMultiaddr() + "\"");
+        }
         awaitApi();
+    }
+
+    /** The port the daemon bound, from the api file it writes once the API listens. */
+    private int awaitBoundPort() {
+        Path api = repo.resolve("api");
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!daemon.isAlive()) {
+                throw new IllegalStateException(
+                        "kubo daemon exited with "
+                                + daemon.exitValue()
+                                + " before it listened; "
+                                + tail());
+            }
+            try {
+                String address = Files.exists(api) ? Files.readString(api).strip() : "";
+                int slash = address.lastIndexOf('/');
+                if (address.startsWith("/ip4/127.0.0.1/tcp/") && slash > 0) {
+                    return Integer.parseInt(address.substring(slash + 1));
+                }
+            } catch (IOException | NumberFormatException notYet) {
+                // being written
+            }
+            sleep(50);
+        }
+        stop();
+        throw new IllegalStateException(
+                "kubo daemon did not name its API port in " + STARTUP_TIMEOUT + "; " + tail());
     }
 
     private void awaitApi() {

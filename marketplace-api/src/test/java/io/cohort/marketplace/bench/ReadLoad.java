@@ -9,8 +9,8 @@ import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.ipfs.kubo.KuboNode;
+import io.cohort.marketplace.PackagedApp;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,27 +62,19 @@ public final class ReadLoad {
                     PROJECTS,
                     ROUNDS,
                     (System.nanoTime() - t0) / 1e9);
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
             Path index = Files.createTempDirectory("load-index");
-            Process app =
-                    new ProcessBuilder(
-                                    ProcessHandle.current().info().command().orElse("java"),
-                                    "-Xmx1g",
-                                    "-Dcohort.rpc-url=" + chain.rpcUrl(),
-                                    "-Dcohort.market=" + market,
-                                    "-Dcohort.ipfs-url=" + kubo.apiUrl(),
-                                    "-Dcohort.index.dir=" + index,
-                                    "-Dquarkus.http.port=" + port,
-                                    "-jar",
-                                    jar.toString())
-                            .redirectErrorStream(true)
-                            .redirectOutput(index.resolve("app.log").toFile())
-                            .start();
+            PackagedApp app =
+                    PackagedApp.start(
+                            jar,
+                            index.resolve("app.log"),
+                            "-Xmx1g",
+                            List.of(
+                                    "cohort.rpc-url=" + chain.rpcUrl(),
+                                    "cohort.market=" + market,
+                                    "cohort.ipfs-url=" + kubo.apiUrl(),
+                                    "cohort.index.dir=" + index));
             try {
-                String base = "http://127.0.0.1:" + port;
+                String base = app.base;
                 HttpClient http =
                         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 long t1 = System.nanoTime();
@@ -124,9 +116,9 @@ public final class ReadLoad {
                         () -> get(base + "/q/health/live"),
                         http);
             } finally {
-                app.destroy();
-                app.waitFor(20, TimeUnit.SECONDS);
-                app.destroyForcibly();
+                app.process.destroy();
+                app.process.waitFor(20, TimeUnit.SECONDS);
+                app.process.destroyForcibly();
             }
         }
     }

@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.ECKeyPair;
@@ -86,12 +87,23 @@ final class Commands {
     private final NodeState state;
     private final MeterRegistry metrics;
     private final PrintStream out;
+    private final Supplier<String> httpAddress;
 
-    Commands(NodeConfig config, NodeState state, MeterRegistry metrics, PrintStream out) {
+    /**
+     * @param httpAddress where the HTTP face actually listens (its port differs from {@code
+     *     quarkus.http.port} when that is 0, which picks a free one); only asked by {@code run}
+     */
+    Commands(
+            NodeConfig config,
+            NodeState state,
+            MeterRegistry metrics,
+            PrintStream out,
+            Supplier<String> httpAddress) {
         this.config = config;
         this.state = state;
         this.metrics = metrics;
         this.out = out;
+        this.httpAddress = httpAddress;
     }
 
     // ------------------------------------------------------------------ keys
@@ -441,12 +453,13 @@ final class Commands {
         try (Connection c = new Connection()) {
             state.started(role.name().toLowerCase(), c.address(), c.market.address());
             LOG.infof(
-                    "%s %s on %s, market %s, projects %s",
+                    "%s %s on %s, market %s, projects %s; status on %s",
                     role.name().toLowerCase(),
                     c.address(),
                     config.rpcUrl(),
                     c.market.address(),
-                    ids);
+                    ids,
+                    httpAddress.get());
             Loop loop = new Loop(role, c);
             if (role == Role.EVALUATOR) {
                 state.serveProofs(

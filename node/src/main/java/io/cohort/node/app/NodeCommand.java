@@ -3,9 +3,12 @@ package io.cohort.node.app;
 import io.cohort.node.chain.ChainException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.value.registry.ValueRegistry;
+import io.quarkus.vertx.http.HttpServer;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.PrintStream;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Runs one command line: parses it, runs the command, and turns every failure into one line on
@@ -16,6 +19,16 @@ public class NodeCommand implements QuarkusApplication {
     @Inject NodeConfig config;
     @Inject NodeState state;
     @Inject MeterRegistry metrics;
+    @Inject ValueRegistry values;
+
+    /** Where the HTTP face listens: the configured host and the port it actually bound. */
+    private String httpAddress() {
+        String host =
+                ConfigProvider.getConfig()
+                        .getOptionalValue("quarkus.http.host", String.class)
+                        .orElse("127.0.0.1");
+        return "http://" + host + ":" + values.getOrDefault(HttpServer.HTTP_PORT, -1);
+    }
 
     @Override
     public int run(String... argv) {
@@ -23,7 +36,7 @@ public class NodeCommand implements QuarkusApplication {
         PrintStream err = System.err;
         try {
             Args args = Args.parse(argv);
-            Commands commands = new Commands(config, state, metrics, out);
+            Commands commands = new Commands(config, state, metrics, out, this::httpAddress);
             return switch (args.command()) {
                 case "help" -> {
                     out.print(Args.USAGE);

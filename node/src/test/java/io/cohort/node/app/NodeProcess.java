@@ -2,7 +2,6 @@ package io.cohort.node.app;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,18 +31,21 @@ final class NodeProcess implements AutoCloseable {
     /** What a short command printed and how it exited. */
     record Result(int exit, String out) {}
 
+    private static final Pattern LISTENING = Pattern.compile("status on http://[^:]+:(\\d+)");
+
     private final String name;
     private final List<String> command;
     private final Path log;
-    private final int port;
     private Process process;
     private int consumed;
 
-    private NodeProcess(String name, List<String> command, Path log, int port) {
+    /** Lines in the log when the current process started: its own lines come after. */
+    private int launchedAt;
+
+    private NodeProcess(String name, List<String> command, Path log) {
         this.name = name;
         this.command = command;
         this.log = log;
-        this.port = port;
     }
 
     private static List<String> command(Map<String, String> properties, String... args) {
@@ -82,22 +84,40 @@ final class NodeProcess implements AutoCloseable {
         return new Result(p.exitValue(), Files.readString(log));
     }
 
-    /** Starts a long-running command with its HTTP face on a free loopback port. */
+    /**
+     * Starts a long-running command with its HTTP face on port 0: the node binds a free port itself
+     * and logs it, so no other process can take the port between choosing it and binding it.
+     */
     static NodeProcess start(String name, Path dir, Map<String, String> properties, String... args)
             throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Map<String, String> all = new java.util.LinkedHashMap<>(properties);
-        all.put("quarkus.http.port", Integer.toString(port));
-        NodeProcess n = new NodeProcess(name, command(all, args), dir.resolve(name + ".log"), port);
+        all.put("quarkus.http.port", "0");
+        NodeProcess n = new NodeProcess(name, command(all, args), dir.resolve(name + ".log"));
         n.launch();
         return n;
     }
 
     private void launch() throws IOException {
+        launchedAt = Files.exists(log) ? lines().size() : 0;
         process = builder(command, log).start();
+    }
+
+    /** The port the running process logged, waiting for the line if it has not come yet. */
+    private int port() throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            List<String> lines = lines();
+            for (int i = launchedAt; i < lines.size(); i++) {
+                Matcher m = LISTENING.matcher(lines.get(i));
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            if (!process.isAlive() || System.nanoTime() > end) {
+                throw new AssertionError(name + " never logged its HTTP port:\n" + tail(40));
+            }
+            Thread.sleep(100);
+        }
     }
 
     void restart() throws IOException {
@@ -184,7 +204,7 @@ final class NodeProcess implements AutoCloseable {
     /** GET on the node's HTTP face: status code and body. */
     HttpResponse<String> get(String path) throws Exception {
         return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                         .timeout(Duration.ofSeconds(10))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
