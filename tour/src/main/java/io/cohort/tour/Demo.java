@@ -2,14 +2,11 @@ package io.cohort.tour;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.kubo.KuboNode;
-import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelSpec;
-import io.cohort.learning.model.ModelWeights;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -18,14 +15,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,9 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Sign;
-import org.web3j.crypto.Wallet;
-import org.web3j.protocol.ObjectMapperFactory;
 import org.web3j.utils.Convert;
 
 /**
@@ -313,7 +303,7 @@ public final class Demo {
         String api = listening(marketplace, marketplaceLog);
         HttpClient http = HttpClient.newHttpClient();
         await(
-                () -> status(http, api + "/q/health/ready") == 200,
+                () -> Launch.status(http, api + "/q/health/ready") == 200,
                 Duration.ofSeconds(60),
                 "the marketplace to be ready");
         out.println(
@@ -322,51 +312,25 @@ public final class Demo {
         // the committee: one evaluator, its seal key from the node's own CLI
         Credentials evaluator = funder.fund(DevKit.ether("10"));
         Path evaluatorKey = keystore(work, "evaluator", evaluator);
-        String sealKey = sealKeyOf(root, nodeJar, evaluatorKey, work);
+        String sealKey =
+                Launch.sealKeyOf(nodeJar, evaluatorKey, PASSWORD, work.resolve("keys-show.log"));
 
         // the owner signs in and launches the project by REST
         Credentials owner = funder.fund(DevKit.ether("1"));
-        String token = signIn(http, api, owner);
-        ModelSpec spec = ModelSpec.mnistCnn(7);
-        byte[] weights;
-        try (DjlModel m = DjlModel.create(spec)) {
-            weights = ModelWeights.write(m.layout(), m.parameters(), Map.of("round", "0"));
-        }
-        ObjectNode launch = JSON.createObjectNode();
-        launch.set("modelSpec", JSON.readTree(spec.toJson()));
-        launch.put("initialWeights", Base64.getEncoder().encodeToString(weights));
-        launch.putArray("committee")
-                .addObject()
-                .put("address", evaluator.getAddress())
-                .put("sealKey", sealKey);
-        launch.put("quorum", 1)
-                .put("rewardPerRound", DevKit.ether("1").toString())
-                .put("trainerStake", DevKit.ether("0.1").toString())
-                .put("evaluatorBond", DevKit.ether("0.5").toString())
-                .put("evaluatorPenalty", DevKit.ether("0.2").toString())
-                .put("startsIn", 30)
-                .put("submitPeriod", o.submitSeconds())
-                .put("evalPeriod", o.evalSeconds())
-                .put("rounds", o.rounds())
-                .put("maxTrainers", 64);
-        HttpResponse<String> launched =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(api + "/projects"))
-                                .header("Authorization", "Bearer " + token)
-                                .header("Content-Type", "application/json")
-                                .POST(
-                                        HttpRequest.BodyPublishers.ofString(
-                                                JSON.writeValueAsString(launch)))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        if (launched.statusCode() != 201) {
-            throw new IOException(
-                    "launching the project failed: "
-                            + launched.statusCode()
-                            + " "
-                            + launched.body());
-        }
-        JsonNode l = JSON.readTree(launched.body());
+        String token = Launch.signIn(http, api, owner, DevChain.CHAIN_ID);
+        JsonNode l =
+                Launch.launch(
+                        http,
+                        api,
+                        token,
+                        new Launch.Terms(
+                                ModelSpec.mnistCnn(7),
+                                evaluator.getAddress(),
+                                sealKey,
+                                o.rounds(),
+                                30,
+                                o.submitSeconds(),
+                                o.evalSeconds()));
         BigInteger project = new BigInteger(l.path("project").asText());
         out.printf(
                 Locale.ROOT,
@@ -557,7 +521,7 @@ public final class Demo {
             }
         }
         out.println("dashboard: " + api + "/#/projects/" + project);
-        boolean onChain = status(http, api + "/projects/" + project) == 200;
+        boolean onChain = Launch.status(http, api + "/projects/" + project) == 200;
 
         List<TrainerResult> trainers = new ArrayList<>();
         Map<String, List<String>> flags = new LinkedHashMap<>();
@@ -712,84 +676,8 @@ public final class Demo {
         return p;
     }
 
-    private static String sealKeyOf(Path root, Path nodeJar, Path keystore, Path work)
-            throws Exception {
-        Path log = work.resolve("keys-show.log");
-        ProcessBuilder b =
-                new ProcessBuilder(
-                                ProcessHandle.current().info().command().orElse("java"),
-                                "-Dcohort.keystore.path=" + keystore,
-                                "-jar",
-                                nodeJar.toString(),
-                                "keys",
-                                "show")
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile());
-        b.environment().put("COHORT_KEYSTORE_PASSWORD", PASSWORD);
-        Process p = b.start();
-        p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keys show failed: " + Files.readString(log));
-        }
-        String text = Files.readString(log);
-        String key = text.replaceAll("(?s).*seal-key (0x[0-9a-f]{64}).*", "$1");
-        if (!key.startsWith("0x") || key.length() != 66) {
-            throw new IOException("keys show printed no seal key: " + text);
-        }
-        return key;
-    }
-
-    private static String signIn(HttpClient http, String api, Credentials owner) throws Exception {
-        String nonce =
-                JSON.readTree(
-                                http.send(
-                                                HttpRequest.newBuilder(
-                                                                URI.create(api + "/auth/nonce"))
-                                                        .build(),
-                                                HttpResponse.BodyHandlers.ofString())
-                                        .body())
-                        .path("nonce")
-                        .asText();
-        String message =
-                "localhost wants you to sign in with your Ethereum account:\n"
-                        + owner.getAddress()
-                        + "\n\nLaunch a Cohort project.\n\nURI: "
-                        + api
-                        + "/\nVersion: 1\nChain ID: 31337\nNonce: "
-                        + nonce
-                        + "\nIssued At: "
-                        + Instant.now();
-        Sign.SignatureData s =
-                Sign.signPrefixedMessage(
-                        message.getBytes(StandardCharsets.UTF_8), owner.getEcKeyPair());
-        byte[] sig = new byte[65];
-        System.arraycopy(s.getR(), 0, sig, 0, 32);
-        System.arraycopy(s.getS(), 0, sig, 32, 32);
-        sig[64] = s.getV()[0];
-        ObjectNode body =
-                JSON.createObjectNode()
-                        .put("message", message)
-                        .put("signature", "0x" + HexFormat.of().formatHex(sig));
-        HttpResponse<String> r =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(api + "/auth/login"))
-                                .header("Content-Type", "application/json")
-                                .POST(
-                                        HttpRequest.BodyPublishers.ofString(
-                                                JSON.writeValueAsString(body)))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("signing in failed: " + r.body());
-        }
-        return JSON.readTree(r.body()).path("token").asText();
-    }
-
-    private static Path keystore(Path work, String name, Credentials key) throws Exception {
-        Path file = work.resolve(name + "-key.json");
-        ObjectMapperFactory.getObjectMapper()
-                .writeValue(file.toFile(), Wallet.createLight(PASSWORD, key.getEcKeyPair()));
-        return file;
+    private static Path keystore(Path work, String name, Credentials key) throws IOException {
+        return Launch.keystore(work.resolve(name + "-key.json"), PASSWORD, key);
     }
 
     private static Path password(Path work) throws IOException {
@@ -798,19 +686,6 @@ public final class Demo {
             Files.writeString(f, PASSWORD + "\n");
         }
         return f;
-    }
-
-    private static int status(HttpClient http, String url) {
-        try {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create(url))
-                                    .timeout(Duration.ofSeconds(5))
-                                    .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
     }
 
     private interface Check {

@@ -27,6 +27,12 @@ final class Funder {
 
     Credentials fund(BigInteger wei) throws Exception {
         Credentials c = Credentials.create(Keys.createEcKeyPair());
+        fund(c, wei);
+        return c;
+    }
+
+    /** Sets {@code c}'s balance to {@code wei} (Anvil's {@code anvil_setBalance}). */
+    void fund(Credentials c, BigInteger wei) throws java.io.IOException {
         VoidResponse r =
                 new Request<>(
                                 "anvil_setBalance",
@@ -40,6 +46,5 @@ final class Funder {
                     "the chain does not fund accounts (anvil_setBalance): "
                             + r.getError().getMessage());
         }
-        return c;
     }
 }
