@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
+import io.cohort.contracts.generated.MockERC20;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -244,6 +245,56 @@ class LaunchApiIT {
             Thread.sleep(100);
         } while (read.statusCode() != 200 && System.nanoTime() < end);
         assertThat(JSON.readTree(read.body()).path("status").asText()).isEqualTo("scheduled");
+
+        // an ERC-20 budget: the operator must hold it; the API approves the market and creates
+        Credentials minter = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        MockERC20 coin =
+                MockERC20.deploy(
+                                chain.web3j(),
+                                DevKit.tx(chain.web3j(), minter),
+                                DevKit.gas(),
+                                "Cohort Test Coin",
+                                "CTC")
+                        .send();
+        ObjectNode inCoin = launchBody(evaluator).put("token", coin.getContractAddress());
+        ObjectNode badToken = launchBody(evaluator).put("token", "0x12");
+        assertProblem(
+                send("POST", "/projects", token, JSON.writeValueAsString(badToken)),
+                400,
+                "token must be 0x and 40 hex digits");
+        ObjectNode notAToken = launchBody(evaluator).put("token", owner.getAddress());
+        assertProblem(
+                send("POST", "/projects", token, JSON.writeValueAsString(notAToken)),
+                422,
+                "does not answer balanceOf()");
+        assertProblem(
+                send("POST", "/projects", token, JSON.writeValueAsString(inCoin)),
+                422,
+                "holds 0 of token " + coin.getContractAddress(),
+                "is 3000000000000000000");
+        coin.mint(ChainAndIpfs.operator.getAddress(), DevKit.ether("5")).send();
+        HttpResponse<String> coinLaunch =
+                send("POST", "/projects", token, JSON.writeValueAsString(inCoin));
+        assertThat(coinLaunch.statusCode()).as(coinLaunch.body()).isEqualTo(201);
+        JsonNode c = JSON.readTree(coinLaunch.body());
+        assertThat(c.path("project").asText()).isEqualTo("2");
+        assertThat(c.path("token").asText()).isEqualTo(coin.getContractAddress());
+        assertThat(c.path("approvalTransactionHash").asText()).startsWith("0x");
+        assertThat(market.projectTerms(BigInteger.TWO).send().component2())
+                .isEqualToIgnoringCase(coin.getContractAddress());
+        assertThat(coin.balanceOf(ChainAndIpfs.market).send()).isEqualTo(DevKit.ether("3"));
+        assertThat(coin.balanceOf(ChainAndIpfs.operator.getAddress()).send())
+                .isEqualTo(DevKit.ether("2"));
+        // the ETH escrow is untouched by it; the ETH launch answered no token approval
+        assertThat(
+                        chain.web3j()
+                                .ethGetBalance(
+                                        ChainAndIpfs.market,
+                                        org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+                                .send()
+                                .getBalance())
+                .isEqualTo(DevKit.ether("3"));
+        assertThat(l.path("approvalTransactionHash").isNull()).isTrue();
 
         // a token expires (cohort.auth.token-ttl is 5 s in this test)
         Thread.sleep(5_500);

@@ -20,12 +20,16 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeReference;
+import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.Function;
+import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
@@ -46,6 +50,7 @@ public class Launcher {
     static final int MAX_UPLOAD_BYTES = 48 << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ETH = "0x" + "0".repeat(40);
 
     /** A committee member: its account and its X25519 seal key (hex, 32 bytes). */
     public record Member(String address, String sealKey) {}
@@ -81,6 +86,8 @@ public class Launcher {
             String transactionHash,
             String owner,
             String requestedBy,
+            String token,
+            String approvalTransactionHash,
             String budget,
             String modelSpecCid,
             String initialWeightsCid,
@@ -147,8 +154,9 @@ public class Launcher {
         if (q.initialWeights() == null && q.initialWeightsCid() == null) {
             bad.add("initialWeights (base64 safetensors) or initialWeightsCid is required");
         }
-        if (q.token() != null && !q.token().equals("0x" + "0".repeat(40))) {
-            bad.add("token: only ETH budgets (no token) are supported by this API so far");
+        String token = q.token() == null ? ETH : q.token();
+        if (!token.matches("0x[0-9a-fA-F]{40}")) {
+            bad.add("token must be 0x and 40 hex digits: an ERC-20 contract, or absent for ETH");
         }
         BigInteger reward = amount(q.rewardPerRound(), "rewardPerRound", true, bad);
         BigInteger stake = amount(q.trainerStake(), "trainerStake", false, bad);
@@ -202,9 +210,11 @@ public class Launcher {
                         : pin(q.validationDataCid(), decode(q.validationData()), "validationData");
 
         BigInteger budget = reward.multiply(BigInteger.valueOf(rounds));
+        boolean erc20 = !token.equalsIgnoreCase(ETH);
+        String approval = erc20 ? approve(key, token, budget) : null;
         Market.ProjectParams params =
                 new Market.ProjectParams(
-                        "0x" + "0".repeat(40),
+                        token,
                         reward,
                         stake,
                         bond,
@@ -227,7 +237,8 @@ public class Launcher {
                                 "createProject",
                                 List.of(params),
                                 List.of(new TypeReference<Uint256>() {})));
-        TransactionReceipt receipt = send(key, data, budget);
+        TransactionReceipt receipt =
+                send(key, config.market(), data, erc20 ? BigInteger.ZERO : budget, "createProject");
         var created = Market.getProjectCreatedEvents(receipt);
         if (created.isEmpty()) {
             throw new Problem(
@@ -240,31 +251,94 @@ public class Launcher {
                 receipt.getTransactionHash(),
                 key.getAddress(),
                 requestedBy,
+                token,
+                approval,
                 budget.toString(),
                 spec.toString(),
                 weights.toString(),
                 validation == null ? null : validation.toString());
     }
 
-    private TransactionReceipt send(Credentials key, String data, BigInteger value) {
-        String market = config.market();
+    /**
+     * An ERC-20 budget: the operator must hold it; the market may then take it ({@code approve} for
+     * exactly the budget unless the allowance covers it already). Returns the approval's
+     * transaction hash, or null when none was needed.
+     */
+    private String approve(Credentials key, String token, BigInteger budget) {
+        String operator = key.getAddress();
+        BigInteger balance = callUint(token, "balanceOf", new Address(operator));
+        if (balance.compareTo(budget) < 0) {
+            throw new Problem(
+                    422,
+                    "Budget not covered",
+                    "the operator "
+                            + operator
+                            + " holds "
+                            + balance
+                            + " of token "
+                            + token
+                            + "; the budget (rewardPerRound x rounds) is "
+                            + budget);
+        }
+        BigInteger allowance =
+                callUint(token, "allowance", new Address(operator), new Address(config.market()));
+        if (allowance.compareTo(budget) >= 0) {
+            return null;
+        }
+        String data =
+                FunctionEncoder.encode(
+                        new Function(
+                                "approve",
+                                List.of(new Address(config.market()), new Uint256(budget)),
+                                List.of()));
+        return send(key, token, data, BigInteger.ZERO, "approve").getTransactionHash();
+    }
+
+    /** A view of the token returning one uint256; 422 when the address answers no such thing. */
+    private BigInteger callUint(String token, String name, Address... args) {
+        Function f = new Function(name, List.of(args), List.of(new TypeReference<Uint256>() {}));
+        try {
+            var r =
+                    web3j.ethCall(
+                                    Transaction.createEthCallTransaction(
+                                            null, token, FunctionEncoder.encode(f)),
+                                    DefaultBlockParameterName.LATEST)
+                            .send();
+            List<Type> out =
+                    r.hasError() || r.getValue() == null
+                            ? List.of()
+                            : FunctionReturnDecoder.decode(r.getValue(), f.getOutputParameters());
+            if (out.isEmpty()) {
+                throw new Problem(
+                        422,
+                        "Not an ERC-20 token",
+                        "token "
+                                + token
+                                + " does not answer "
+                                + name
+                                + "(): it is no ERC-20 contract on this chain");
+            }
+            return (BigInteger) out.get(0).getValue();
+        } catch (IOException e) {
+            throw new Problem(502, "Chain unavailable", name + ": " + e.getMessage());
+        }
+    }
+
+    private TransactionReceipt send(
+            Credentials key, String to, String data, BigInteger value, String what) {
         try {
             EthEstimateGas estimate =
                     web3j.ethEstimateGas(
                                     new Transaction(
-                                            key.getAddress(),
-                                            null,
-                                            null,
-                                            null,
-                                            market,
-                                            value,
-                                            data))
+                                            key.getAddress(), null, null, null, to, value, data))
                             .send();
             if (estimate.hasError()) {
                 throw new Problem(
                         422,
-                        "Rejected by the market contract",
-                        "createProject would revert: " + MarketErrors.reason(estimate.getError()));
+                        to.equals(config.market())
+                                ? "Rejected by the market contract"
+                                : "Rejected by the token contract",
+                        what + " would revert: " + MarketErrors.reason(estimate.getError()));
             }
             BigInteger gasLimit =
                     estimate.getAmountUsed()
@@ -277,12 +351,10 @@ public class Launcher {
                             key,
                             config.chainId(),
                             new PollingTransactionReceiptProcessor(web3j, 100, 1200));
-            EthSendTransaction sent = tx.sendTransaction(gasPrice, gasLimit, market, data, value);
+            EthSendTransaction sent = tx.sendTransaction(gasPrice, gasLimit, to, data, value);
             if (sent.hasError()) {
                 throw new Problem(
-                        502,
-                        "Chain error",
-                        "createProject was refused: " + sent.getError().getMessage());
+                        502, "Chain error", what + " was refused: " + sent.getError().getMessage());
             }
             TransactionReceipt receipt =
                     new PollingTransactionReceiptProcessor(web3j, 100, 1200)
@@ -291,11 +363,11 @@ public class Launcher {
                 throw new Problem(
                         502,
                         "Chain error",
-                        "createProject " + receipt.getTransactionHash() + " reverted");
+                        what + " " + receipt.getTransactionHash() + " reverted");
             }
             return receipt;
         } catch (IOException | org.web3j.protocol.exceptions.TransactionException e) {
-            throw new Problem(502, "Chain unavailable", "createProject: " + e.getMessage());
+            throw new Problem(502, "Chain unavailable", what + ": " + e.getMessage());
         }
     }
 
