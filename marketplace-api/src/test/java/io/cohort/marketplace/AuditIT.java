@@ -170,9 +170,19 @@ class AuditIT {
             assertThat(r1.path("problems").toString())
                     .contains(bob.getAddress() + ": the record credits 0");
 
+            // recompute: these records name no inputs (no evaluator wrote them), so no round can
+            // be rerun, and the audit says so instead of calling them clean
+            JsonNode again =
+                    Play.JSON.readTree(get("/projects/" + honest + "/audit?recompute=true").body());
+            assertThat(again.path("verdict").asText()).isEqualTo("mismatch");
+            for (JsonNode r : again.path("rounds")) {
+                assertThat(r.path("recompute").asText()).isEqualTo("not-recomputable");
+            }
+            assertThat(again.path("rounds").path(0).path("problems").toString())
+                    .contains("recompute: round 0's record names no inputs");
+            assertThat(clean.path("rounds").path(0).path("recompute").isNull()).isTrue();
+
             // errors
-            assertThat(get("/projects/" + honest + "/audit?recompute=true").statusCode())
-                    .isEqualTo(400);
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);
         }
     }

@@ -148,6 +148,7 @@ public final class Demo {
             int settledRounds,
             List<TrainerResult> trainers,
             String auditVerdict,
+            List<String> recomputed,
             List<Long> pids) {}
 
     static final String USAGE =
@@ -506,15 +507,19 @@ public final class Demo {
                                                                 api
                                                                         + "/projects/"
                                                                         + project
-                                                                        + "/audit"))
+                                                                        + "/audit?recompute=true"))
                                                 .build(),
                                         HttpResponse.BodyHandlers.ofString())
                                 .body());
+        List<String> recomputed = new ArrayList<>();
+        audit.path("rounds").forEach(r -> recomputed.add(r.path("recompute").asText()));
         out.printf(
                 Locale.ROOT,
-                "audit: %s (%d settled rounds replayed against their records: credits, roots, result hashes, claims, stakes)%n",
+                "audit: %s (%d settled rounds replayed against their records: credits, roots, result hashes, claims, stakes;"
+                        + " each round's scoring rerun from the released updates: %s)%n",
                 audit.path("verdict").asText(),
-                audit.path("settledRounds").asInt());
+                audit.path("settledRounds").asInt(),
+                String.join(", ", recomputed));
         for (JsonNode r : audit.path("rounds")) {
             for (JsonNode p : r.path("problems")) {
                 out.println("  round " + r.path("round").asInt() + ": " + p.asText());
@@ -575,7 +580,13 @@ public final class Demo {
             }
         }
         return new Summary(
-                project, onChain, settled, trainers, audit.path("verdict").asText(), pids);
+                project,
+                onChain,
+                settled,
+                trainers,
+                audit.path("verdict").asText(),
+                recomputed,
+                pids);
     }
 
     private static JsonNode awaitRound(

@@ -498,8 +498,9 @@ class ComposeIT {
                     .as("trainer-" + i + " in " + round)
                     .isPositive();
         }
-        JsonNode audit = get(http, api + "/projects/1/audit");
+        JsonNode audit = get(http, api + "/projects/1/audit?recompute=true");
         assertThat(audit.path("verdict").asText()).as(audit.toString()).isEqualTo("clean");
+        assertThat(audit.path("rounds").path(0).path("recompute").asText()).isEqualTo("match");
 
         // both steps again, as `docker compose up` runs them on every start: nothing to do
         Path again = logs.resolve("deploy-again.log");

@@ -53,6 +53,8 @@ class DemoIT {
                 .extracting(Demo.TrainerResult::role)
                 .containsExactly("honest", "honest", "poisoner", "free-rider");
         assertThat(s.auditVerdict()).as(narration).isEqualTo("clean");
+        // every round's scoring rerun by the marketplace from what the records released
+        assertThat(s.recomputed()).as(narration).containsExactly("match", "match");
         assertThat(narration)
                 .contains("round 0 settled: validation accuracy")
                 .contains("audit: clean")

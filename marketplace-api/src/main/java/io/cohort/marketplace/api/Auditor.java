@@ -42,6 +42,10 @@ import org.web3j.utils.Numeric;
 @ApplicationScoped
 public class Auditor {
 
+    /**
+     * @param recompute with {@code ?recompute=true}: {@code match}, {@code mismatch} or {@code
+     *     not-recomputable} (its reasons among the problems); null otherwise
+     */
     public record RoundAudit(
             long round,
             String reportCid,
@@ -50,7 +54,26 @@ public class Auditor {
             boolean creditsMatchScores,
             boolean rootMatches,
             boolean resultHashMatches,
-            List<String> problems) {}
+            String recompute,
+            List<String> problems) {
+
+        RoundAudit recomputed(Recomputer.Result r) {
+            List<String> all = new ArrayList<>(problems);
+            if (!r.outcome().equals("match")) {
+                r.problems().forEach(p -> all.add("recompute: " + p));
+            }
+            return new RoundAudit(
+                    round,
+                    reportCid,
+                    recordReadable,
+                    submissionsMatch,
+                    creditsMatchScores,
+                    rootMatches,
+                    resultHashMatches,
+                    r.outcome(),
+                    all);
+        }
+    }
 
     public record Audit(
             String project,
@@ -63,6 +86,7 @@ public class Auditor {
 
     @Inject Indexer indexer;
     @Inject Records records;
+    @Inject Recomputer recomputer;
     @Inject MarketplaceConfig config;
 
     private Market view;
@@ -81,6 +105,14 @@ public class Auditor {
     }
 
     public Audit audit(BigInteger id) {
+        return audit(id, false);
+    }
+
+    /**
+     * The audit; with {@code recompute}, each settled round's scoring is also rerun ({@link
+     * Recomputer}) and a round that does not match, or cannot be rerun, is a problem.
+     */
+    public Audit audit(BigInteger id, boolean recompute) {
         long now = indexer.now();
         ProjectView p =
                 indexer.index()
@@ -101,6 +133,12 @@ public class Auditor {
             if (a.recordReadable()) {
                 latest = leaves(records.record(r.settled().reportCid()));
                 previous = latest;
+            }
+        }
+        if (recompute) {
+            List<Recomputer.Result> again = recomputer.recompute(p, rounds);
+            for (int i = 0; i < out.size(); i++) {
+                out.set(i, out.get(i).recomputed(again.get(i)));
             }
         }
         List<String> problems = new ArrayList<>();
@@ -153,7 +191,7 @@ public class Auditor {
         } catch (Problem e) {
             problems.add("the record cannot be read: " + e.getMessage());
             return new RoundAudit(
-                    r.round(), reportCid, false, false, false, false, false, problems);
+                    r.round(), reportCid, false, false, false, false, false, null, problems);
         }
         if (!"cohort-round/1".equals(record.path("format").asText())
                 || !p.id().equals(record.path("project").asText())
@@ -301,7 +339,8 @@ public class Auditor {
                     "the result rebuilt from the record does not hash to the settled "
                             + r.settled().resultHash());
         }
-        return new RoundAudit(r.round(), reportCid, true, subs, credits, root, result, problems);
+        return new RoundAudit(
+                r.round(), reportCid, true, subs, credits, root, result, null, problems);
     }
 
     private static Map<String, BigInteger[]> leaves(JsonNode record) {

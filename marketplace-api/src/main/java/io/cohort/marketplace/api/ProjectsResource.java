@@ -144,19 +144,12 @@ public class ProjectsResource {
     @Path("/{id}/audit")
     @Operation(
             summary =
-                    "Replay the chain's events against the round records: per round, whether credits, root and result hash agree")
+                    "Replay the chain's events against the round records: per round, whether credits, root and result hash agree; with recompute=true, also rerun each round's scoring from the released updates and published inputs and compare bit for bit (slow: it trains)")
     public Auditor.Audit audit(
             @PathParam("id") String id,
             @QueryParam("recompute") @DefaultValue("false") boolean recompute) {
         BigInteger project = id(id);
-        if (recompute) {
-            throw Problem.badRequest(
-                    "recompute=true is not available: the scoring policy's reference update is"
-                            + " trained on each evaluator's own root data, which is not published, so"
-                            + " no one else can rerun it bit for bit; the audit without it checks every"
-                            + " record against the chain");
-        }
-        return auditor.audit(project);
+        return auditor.audit(project, recompute);
     }
 
     @GET

@@ -1,5 +1,6 @@
 package io.cohort.node.app;
 
+import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
@@ -12,6 +13,7 @@ import io.cohort.learning.attack.SignFlip;
 import io.cohort.learning.codec.Compression;
 import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.data.LabeledDataFile;
 import io.cohort.learning.data.Partitioner;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
@@ -22,7 +24,6 @@ import io.cohort.node.round.GlobalModel;
 import io.cohort.node.round.MarketClient;
 import io.cohort.node.round.Standing;
 import io.cohort.node.round.TrainerNode;
-import io.cohort.node.seal.X25519KeyPair;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import java.io.IOException;
@@ -429,7 +430,7 @@ final class Commands {
                                     c.key,
                                     null,
                                     null,
-                                    evaluatorConfig(),
+                                    evaluatorConfig(null),
                                     out::println)
                             .finish(id);
                     any = true;
@@ -676,24 +677,33 @@ final class Commands {
 
     private EvaluatorNode evaluator(Connection c, MarketClient.Project p, Consumer<String> progress)
             throws Failure, IOException {
+        LabeledData root = slice(config.evaluator().root(), true);
+        LabeledData validation = slice(config.evaluator().validation(), false);
         ScoringPolicy policy =
                 new ScoringPolicy(
                         GlobalModel.spec(c.ipfs, p),
-                        slice(config.evaluator().root(), true),
-                        slice(config.evaluator().validation(), false),
+                        root,
+                        validation,
                         training(),
                         new CohortPolicy());
+        EvaluatorNode.Published published =
+                config.evaluator().publishInputs()
+                        ? new EvaluatorNode.Published(
+                                LabeledDataFile.write(root),
+                                LabeledDataFile.write(validation),
+                                training())
+                        : null;
         return new EvaluatorNode(
                 c.market,
                 c.ipfs,
                 c.key,
                 X25519KeyPair.derivedFrom(privateKey(c.credentials)),
                 policy,
-                evaluatorConfig(),
+                evaluatorConfig(published),
                 progress);
     }
 
-    private EvaluatorNode.Config evaluatorConfig() throws Failure {
+    private EvaluatorNode.Config evaluatorConfig(EvaluatorNode.Published published) throws Failure {
         String behaviour = config.evaluator().behaviour();
         if (!behaviour.equals("honest") && !behaviour.equals("favour-first")) {
             throw new Failure(
@@ -704,7 +714,8 @@ final class Commands {
         return new EvaluatorNode.Config(
                 config.stateDir(),
                 config.evaluator().maxSealedBytes(),
-                behaviour.equals("favour-first"));
+                behaviour.equals("favour-first"),
+                published);
     }
 
     private LabeledData slice(NodeConfig.Slice s, boolean train) throws Failure {

@@ -208,5 +208,12 @@ public interface NodeConfig {
          */
         @WithDefault("honest")
         String behaviour();
+
+        /**
+         * Whether the root and validation data go to IPFS and their CIDs into every round record,
+         * so that anyone can rerun the scoring (the marketplace's {@code ?recompute=true}).
+         */
+        @WithDefault("true")
+        boolean publishInputs();
     }
 }

@@ -3,20 +3,22 @@ package io.cohort.node.round;
 import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.generated.Market;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.contracts.seal.SealedUpdate;
+import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.ContentTooLargeException;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.OnnxExport;
+import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.policy.PolicyInputs;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.Journal;
-import io.cohort.node.seal.SealContext;
-import io.cohort.node.seal.SealException;
-import io.cohort.node.seal.SealedUpdate;
-import io.cohort.node.seal.X25519KeyPair;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -60,12 +62,21 @@ public final class EvaluatorNode {
      * @param favourFirst a dishonest evaluator, for committee tests and demos: it posts the whole
      *     round's score to the round's first submitter, so its result differs from the honest ones
      */
-    public record Config(Path dataDir, int maxSealedBytes, boolean favourFirst) {
+    public record Config(
+            Path dataDir, int maxSealedBytes, boolean favourFirst, Published published) {
 
         public Config(Path dataDir, int maxSealedBytes) {
-            this(dataDir, maxSealedBytes, false);
+            this(dataDir, maxSealedBytes, false, null);
         }
     }
+
+    /**
+     * What the evaluator publishes so that anyone can rerun its scoring ({@code ?recompute=true} of
+     * the marketplace's audit): its root and validation data as {@code cohort-data/1} files and how
+     * it trains the reference update. Added to IPFS once; their CIDs go into every record.
+     */
+    public record Published(
+            byte[] rootData, byte[] validationData, TrainConfig referenceTraining) {}
 
     private final MarketClient market;
     private final ContentStore ipfs;
@@ -74,6 +85,7 @@ public final class EvaluatorNode {
     private final ScoringPolicy policy;
     private final Config config;
     private final Consumer<String> progress;
+    private PolicyInputs inputs;
 
     public EvaluatorNode(
             MarketClient market,
@@ -190,7 +202,8 @@ public final class EvaluatorNode {
                             entries,
                             leaves,
                             tree.rootHex(),
-                            outcome.report());
+                            outcome.report(),
+                            inputs());
             Cid report = ipfs.add(record);
             journal.record(round, "published", report.toString());
             Market.Result result =
@@ -217,6 +230,22 @@ public final class EvaluatorNode {
                             + report);
             return Result.POSTED;
         }
+    }
+
+    /** The published inputs' CIDs (adding the data to IPFS the first time), or null. */
+    private PolicyInputs inputs() throws IOException {
+        Published p = config.published();
+        if (p == null) {
+            return null;
+        }
+        if (inputs == null) {
+            inputs =
+                    new PolicyInputs(
+                            ipfs.add(p.rootData()).toString(),
+                            ipfs.add(p.validationData()).toString(),
+                            p.referenceTraining());
+        }
+        return inputs;
     }
 
     /** Opens every submission of the round and runs the scoring policy on them. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
+import io.cohort.learning.policy.PolicyInputs;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -14,8 +15,10 @@ import java.util.List;
  * What an evaluator publishes as a round's report (the {@code reportCid} of its result): the
  * scoring policy's audit report, every submission with its CID and flag, the cumulative credits and
  * slashes the posted Merkle root is built from (trainers build their proofs from it), and the CIDs
- * of the new model. Deterministic JSON (fixed key order, no clock): honest evaluators publish the
- * same bytes, hence the same CID and result hash.
+ * of the new model, and (unless the evaluator turned it off) the {@code inputs} its scoring ran on:
+ * the CIDs of its root and validation data and its reference training ({@link PolicyInputs}), so
+ * that anyone can rerun it. Deterministic JSON (fixed key order, no clock): honest evaluators with
+ * the same data publish the same bytes, hence the same CID and result hash.
  */
 public final class RoundRecord {
 
@@ -42,7 +45,8 @@ public final class RoundRecord {
             List<Entry> submissions,
             List<CreditTree.Leaf> credits,
             String creditsRoot,
-            byte[] policyReport)
+            byte[] policyReport,
+            PolicyInputs inputs)
             throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
@@ -72,6 +76,9 @@ public final class RoundRecord {
         }
         root.put("credits-root", creditsRoot);
         root.set("policy-report", JSON.readTree(policyReport));
+        if (inputs != null) {
+            root.set("inputs", inputs.toJson());
+        }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }
 

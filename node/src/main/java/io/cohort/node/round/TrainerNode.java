@@ -1,6 +1,8 @@
 package io.cohort.node.round;
 
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.learning.attack.Behaviour;
@@ -16,8 +18,6 @@ import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.Journal;
-import io.cohort.node.seal.SealContext;
-import io.cohort.node.seal.SealedUpdate;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;

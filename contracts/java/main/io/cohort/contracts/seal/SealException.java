@@ -1,4 +1,4 @@
-package io.cohort.node.seal;
+package io.cohort.contracts.seal;
 
 /**
  * A sealed update that cannot be opened, with a machine-readable reason for the audit report.

@@ -1,4 +1,4 @@
-package io.cohort.node.seal;
+package io.cohort.contracts.seal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -1,4 +1,4 @@
-package io.cohort.node.seal;
+package io.cohort.contracts.seal;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.cohort.node.seal;
+package io.cohort.contracts.seal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

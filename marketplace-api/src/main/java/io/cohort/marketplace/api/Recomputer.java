@@ -1,0 +1,322 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.contracts.seal.SealedUpdate;
+import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.learning.aggregate.CohortPolicy;
+import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.data.LabeledDataFile;
+import io.cohort.learning.model.DjlModel;
+import io.cohort.learning.model.ModelSpec;
+import io.cohort.learning.model.ModelWeights;
+import io.cohort.learning.policy.PolicyInputs;
+import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.marketplace.MarketplaceConfig;
+import io.cohort.marketplace.index.MarketIndex;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ?recompute=true} of the audit: reruns the evaluators' scoring policy on every settled
+ * round, in order, from what is public after settlement (the model spec and initial weights, each
+ * round's sealed updates opened with the content keys the record released, and the root and
+ * validation data and reference training the record names as {@code inputs}), and compares the
+ * outcome with the record bit for bit: each score and flag, the next model's hash and CID, and the
+ * whole policy report. The policy is stateful (each trainer's history, the Sybil defence), so it is
+ * fed the settled rounds in order; a round that cannot be rerun makes the later ones not
+ * recomputable too.
+ *
+ * <p>What it cannot rerun is said, not guessed: a record without {@code inputs} (the evaluator kept
+ * its data private), another policy version than this build's, inputs that change between rounds. A
+ * submission the evaluator could not fetch or open is replayed as it was recorded (its flag and the
+ * report's detail), since that was no decision of the policy.
+ */
+@ApplicationScoped
+public class Recomputer {
+
+    /** One round's recomputation: {@code match}, {@code mismatch} or {@code not-recomputable}. */
+    public record Result(String outcome, List<String> problems) {}
+
+    static final int MAX_SEALED_BYTES = 64 << 20;
+    static final int MAX_DATA_BYTES = 256 << 20;
+    static final int MAX_SPEC_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject Records records;
+    @Inject MarketplaceConfig config;
+
+    /**
+     * Recomputes the settled rounds of {@code rounds} (in round order) and returns one result per
+     * settled round, in that order. One project at a time: the policy trains the reference update.
+     */
+    public synchronized List<Result> recompute(ProjectView p, List<ProjectView.RoundView> rounds) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true"); // the engine is in the application
+        }
+        List<Result> out = new ArrayList<>();
+        ScoringPolicy policy = null;
+        PolicyInputs used = null;
+        String stopped = null;
+        ModelSpec spec = null;
+        List<DjlModel.Slot> layout = null;
+        String modelCid = p.initialModelCid();
+        for (ProjectView.RoundView r : rounds) {
+            if (r.settled() == null) {
+                continue;
+            }
+            if (stopped != null) {
+                out.add(new Result("not-recomputable", List.of(stopped)));
+                continue;
+            }
+            JsonNode record;
+            try {
+                record = records.record(r.settled().reportCid());
+            } catch (Problem e) {
+                stopped = "round " + r.round() + "'s record cannot be read: " + e.getMessage();
+                out.add(new Result("not-recomputable", List.of(stopped)));
+                continue;
+            }
+            String version = record.path("policy-report").path("policy").asText();
+            if (!record.has("inputs")) {
+                stopped =
+                        "round "
+                                + r.round()
+                                + "'s record names no inputs: its evaluator did not publish its"
+                                + " root and validation data (cohort.evaluator.publish-inputs)";
+            } else if (!CohortPolicy.VERSION.equals(version)) {
+                stopped =
+                        "round "
+                                + r.round()
+                                + " was scored by policy "
+                                + version
+                                + "; this marketplace runs "
+                                + CohortPolicy.VERSION;
+            }
+            if (stopped != null) {
+                out.add(new Result("not-recomputable", List.of(stopped)));
+                continue;
+            }
+            try {
+                PolicyInputs inputs = PolicyInputs.fromJson(record.path("inputs"));
+                if (policy == null) {
+                    spec =
+                            ModelSpec.parse(
+                                    new String(
+                                            records.bytes(p.modelSpecCid(), MAX_SPEC_BYTES),
+                                            StandardCharsets.UTF_8));
+                    try (DjlModel m = DjlModel.create(spec)) {
+                        layout = m.layout();
+                    }
+                    policy =
+                            new ScoringPolicy(
+                                    spec,
+                                    data(inputs.rootData()),
+                                    data(inputs.validationData()),
+                                    inputs.referenceTraining(),
+                                    new CohortPolicy());
+                    used = inputs;
+                } else if (!inputs.equals(used)) {
+                    stopped =
+                            "round "
+                                    + r.round()
+                                    + " names other inputs than the rounds before it (a"
+                                    + " reconfigured evaluator); the policy's history is not"
+                                    + " public";
+                    out.add(new Result("not-recomputable", List.of(stopped)));
+                    continue;
+                }
+                float[] global =
+                        ModelWeights.read(records.bytes(modelCid, Records.MAX_MODEL_BYTES), layout);
+                ScoringPolicy.Outcome o =
+                        policy.score((int) r.round(), global, received(p, r, record));
+                String rebuilt =
+                        EmbeddedStore.cidOf(
+                                        new ByteArrayInputStream(
+                                                ModelWeights.write(
+                                                        layout,
+                                                        o.nextGlobal(),
+                                                        Map.of(
+                                                                "project",
+                                                                p.id(),
+                                                                "round",
+                                                                Long.toString(r.round() + 1)))))
+                                .toString();
+                List<String> problems = compare(record, o, rebuilt);
+                out.add(new Result(problems.isEmpty() ? "match" : "mismatch", problems));
+                modelCid = record.path("model-cid").asText();
+            } catch (IOException | IllegalArgumentException | Problem e) {
+                stopped = "round " + r.round() + " cannot be rerun: " + e.getMessage();
+                out.add(new Result("not-recomputable", List.of(stopped)));
+            }
+        }
+        return out;
+    }
+
+    private LabeledData data(String cid) {
+        return LabeledDataFile.read(records.bytes(cid, MAX_DATA_BYTES));
+    }
+
+    /** The round's submissions as the evaluator received them, opened with the released keys. */
+    private List<ScoringPolicy.Received> received(
+            ProjectView p, ProjectView.RoundView r, JsonNode record) {
+        JsonNode judged = record.path("submissions");
+        if (judged.size() != r.submissions().size()) {
+            throw new IllegalArgumentException(
+                    "the record judged "
+                            + judged.size()
+                            + " submissions, the chain has "
+                            + r.submissions().size());
+        }
+        List<ScoringPolicy.Received> out = new ArrayList<>();
+        for (int i = 0; i < judged.size(); i++) {
+            JsonNode e = judged.get(i);
+            MarketIndex.Submission s = r.submissions().get(i);
+            String trainer = s.trainer();
+            // chain order within a round: the block, then the position (the log order)
+            long sequence = s.block() * 1_000_000L + i;
+            String key = e.path("content-key").asText(null);
+            if (key == null) {
+                String flag = e.path("flag").asText("fetch:unavailable");
+                out.add(
+                        ScoringPolicy.Received.unreadable(
+                                trainer, flag, recordedDetail(record, trainer), sequence));
+                continue;
+            }
+            byte[] sealed = records.bytes(s.cid(), MAX_SEALED_BYTES);
+            try {
+                byte[] update =
+                        SealedUpdate.openWithContentKey(
+                                sealed,
+                                SealContext.of(
+                                        config.chainId(),
+                                        config.market(),
+                                        new BigInteger(p.id()),
+                                        r.round(),
+                                        trainer),
+                                HexFormat.of().parseHex(key.replaceFirst("^0x", "")),
+                                MAX_SEALED_BYTES);
+                out.add(new ScoringPolicy.Received(trainer, update, 0, sequence));
+            } catch (SealException ex) {
+                throw new IllegalArgumentException(
+                        "the released content key of "
+                                + trainer
+                                + " does not open its update: "
+                                + ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static String recordedDetail(JsonNode record, String trainer) {
+        for (JsonNode t : record.path("policy-report").path("trainers")) {
+            if (t.path("trainer").asText().equalsIgnoreCase(trainer)) {
+                return t.path("decode").asText(null);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Where the record and the rerun disagree: each submission's score and flag, the next model's
+     * hash and CID, and the first differing place of the policy report. Empty when they agree.
+     */
+    static List<String> compare(JsonNode record, ScoringPolicy.Outcome o, String rebuiltModelCid) {
+        List<String> problems = new ArrayList<>();
+        for (JsonNode e : record.path("submissions")) {
+            String t = e.path("trainer").asText();
+            int i = indexOf(o.trainers(), t);
+            int score = i < 0 ? 0 : o.scoresBps()[i];
+            if (score != e.path("score-bps").asInt()) {
+                problems.add(
+                        t
+                                + ": the record scores "
+                                + e.path("score-bps").asInt()
+                                + " bps, the rerun "
+                                + score);
+            }
+            String flag =
+                    o.flags().stream()
+                            .filter(f -> f.trainer().equalsIgnoreCase(t))
+                            .map(ScoringPolicy.Flag::reason)
+                            .findFirst()
+                            .orElse(null);
+            String recorded = e.has("flag") ? e.path("flag").asText() : null;
+            if (!java.util.Objects.equals(flag, recorded)) {
+                problems.add(t + ": the record flags " + recorded + ", the rerun " + flag);
+            }
+        }
+        String hash = record.path("policy-report").path("next-model-hash").asText();
+        if (!o.modelHash().equals(hash)) {
+            problems.add("the next model's hash is " + o.modelHash() + ", the record says " + hash);
+        }
+        if (!rebuiltModelCid.equals(record.path("model-cid").asText())) {
+            problems.add(
+                    "the rerun's model file is "
+                            + rebuiltModelCid
+                            + ", the record's "
+                            + record.path("model-cid").asText());
+        }
+        try {
+            String where =
+                    firstDifference("", JSON.readTree(o.report()), record.path("policy-report"));
+            if (where != null) {
+                problems.add("the policy report differs at " + where);
+            }
+        } catch (IOException e) {
+            problems.add("the rerun's report is not JSON: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    private static int indexOf(List<String> trainers, String t) {
+        for (int i = 0; i < trainers.size(); i++) {
+            if (trainers.get(i).equalsIgnoreCase(t)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The JSON pointer of the first place where {@code a} and {@code b} differ, or null. */
+    static String firstDifference(String at, JsonNode a, JsonNode b) {
+        if (a.isContainerNode() && b.isContainerNode() && a.getNodeType() == b.getNodeType()) {
+            if (a.size() != b.size()) {
+                return at.isEmpty() ? "/" : at;
+            }
+            if (a.isArray()) {
+                for (int i = 0; i < a.size(); i++) {
+                    String d = firstDifference(at + "/" + i, a.get(i), b.get(i));
+                    if (d != null) {
+                        return d;
+                    }
+                }
+                return null;
+            }
+            for (Iterator<String> it = a.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!b.has(f)) {
+                    return at + "/" + f;
+                }
+                String d = firstDifference(at + "/" + f, a.get(f), b.get(f));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        return a.equals(b) ? null : (at.isEmpty() ? "/" : at);
+    }
+}

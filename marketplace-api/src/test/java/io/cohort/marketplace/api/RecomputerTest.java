@@ -1,0 +1,88 @@
+package io.cohort.marketplace.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.learning.model.Evaluation;
+import io.cohort.learning.policy.ScoringPolicy;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The comparison of a rerun with its record, on hand-made records and outcomes. */
+class RecomputerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String REPORT =
+            "{\"policy\":\"cohort-policy/2\",\"trainers\":[{\"trainer\":\"0xa\",\"score-bps\":10000},"
+                    + "{\"trainer\":\"0xb\",\"score-bps\":0}],\"metrics\":{\"cos\":[0.5,0.25]},"
+                    + "\"next-model-hash\":\"abc\"}";
+
+    private static JsonNode record(int scoreA, String flagB, String modelCid) throws Exception {
+        String flag = flagB == null ? "" : ",\"flag\":\"" + flagB + "\"";
+        return JSON.readTree(
+                "{\"model-cid\":\""
+                        + modelCid
+                        + "\",\"submissions\":[{\"trainer\":\"0xa\",\"score-bps\":"
+                        + scoreA
+                        + "},{\"trainer\":\"0xb\",\"score-bps\":0"
+                        + flag
+                        + "}],\"policy-report\":"
+                        + REPORT
+                        + "}");
+    }
+
+    private static ScoringPolicy.Outcome outcome(String report, String hash) {
+        return new ScoringPolicy.Outcome(
+                List.of("0xa", "0xb"),
+                new int[] {10_000, 0},
+                List.of(new ScoringPolicy.Flag("0xb", "norm-out-of-bounds", "l2", 9, 3)),
+                new float[] {1, 2},
+                hash,
+                new Evaluation(10, 7, 1.5),
+                report.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aRerunThatAgreesEverywhereHasNoProblem() throws Exception {
+        assertThat(
+                        Recomputer.compare(
+                                record(10_000, "norm-out-of-bounds", "bafymodel"),
+                                outcome(REPORT, "abc"),
+                                "bafymodel"))
+                .isEmpty();
+    }
+
+    @Test
+    void everyDisagreementIsNamed() throws Exception {
+        String otherMetric = REPORT.replace("0.25", "0.2500001");
+        List<String> problems =
+                Recomputer.compare(
+                        record(9_000, null, "bafymodel"), outcome(otherMetric, "abd"), "bafyother");
+        assertThat(problems)
+                .contains(
+                        "0xa: the record scores 9000 bps, the rerun 10000",
+                        "0xb: the record flags null, the rerun norm-out-of-bounds",
+                        "the next model's hash is abd, the record says abc",
+                        "the rerun's model file is bafyother, the record's bafymodel",
+                        "the policy report differs at /metrics/cos/1");
+    }
+
+    @Test
+    void theFirstDifferenceIsAJsonPointer() throws Exception {
+        JsonNode a = JSON.readTree("{\"x\":[1,{\"y\":2}],\"z\":true}");
+        assertThat(Recomputer.firstDifference("", a, a.deepCopy())).isNull();
+        assertThat(
+                        Recomputer.firstDifference(
+                                "", a, JSON.readTree("{\"x\":[1,{\"y\":3}],\"z\":true}")))
+                .isEqualTo("/x/1/y");
+        assertThat(Recomputer.firstDifference("", a, JSON.readTree("{\"x\":[1],\"z\":true}")))
+                .isEqualTo("/x");
+        assertThat(
+                        Recomputer.firstDifference(
+                                "", a, JSON.readTree("{\"x\":[1,{\"y\":2}],\"w\":true}")))
+                .isEqualTo("/z");
+        assertThat(Recomputer.firstDifference("", a, JSON.readTree("[]"))).isEqualTo("/");
+    }
+}
