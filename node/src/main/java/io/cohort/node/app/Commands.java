@@ -385,22 +385,24 @@ final class Commands {
                                 + ", "
                                 + settled
                                 + " settled, reward "
-                                + eth(p.rewardPerRound())
+                                + amount(p, p.rewardPerRound())
                                 + " per round, stake "
-                                + eth(p.trainerStake()));
+                                + amount(p, p.trainerStake()));
                 MarketClient.TrainerInfo t = c.market.trainerInfo(id, c.address());
                 MarketClient.EvaluatorInfo e = c.market.evaluatorInfo(id, c.address());
                 if (t.registered()) {
                     out.println(
                             "  trainer: claimed "
-                                    + eth(t.claimed())
+                                    + amount(p, t.claimed())
                                     + ", stake "
                                     + (t.stakeWithdrawn() ? "withdrawn" : "held"));
                 }
                 if (e.member()) {
                     out.println(
                             "  evaluator: "
-                                    + (e.bonded() ? "bonded " + eth(e.bond()) : "not bonded"));
+                                    + (e.bonded()
+                                            ? "bonded " + amount(p, e.bond())
+                                            : "not bonded"));
                 }
                 if (!t.registered() && !e.member()) {
                     out.println("  this account takes no part");
@@ -576,8 +578,8 @@ final class Commands {
                     progress(id).accept("ended before this trainer registered");
                     return true;
                 }
-                c.market.register(c.key, id, p.trainerStake());
-                progress(id).accept("registered, staked " + eth(p.trainerStake()));
+                c.market.register(c.key, id, p.token(), p.trainerStake());
+                progress(id).accept("registered, staked " + amount(p, p.trainerStake()));
             }
             current = id;
             if (trainer.finish(id)) {
@@ -622,8 +624,8 @@ final class Commands {
                     progress(id).accept("ended before this evaluator bonded");
                     return true;
                 }
-                c.market.bond(c.key, id, p.evaluatorBond());
-                progress(id).accept("bonded " + eth(p.evaluatorBond()));
+                c.market.bond(c.key, id, p.token(), p.evaluatorBond());
+                progress(id).accept("bonded " + amount(p, p.evaluatorBond()));
             }
             if (node.finish(id)) {
                 return true;
@@ -824,6 +826,11 @@ final class Commands {
 
     static long roundAt(MarketClient.Project p, long now) {
         return now < p.start() ? 0 : (now - p.start()) / (p.submitPeriod() + p.evalPeriod());
+    }
+
+    /** An amount of the project's money: ETH, or units of its ERC-20 token. */
+    static String amount(MarketClient.Project p, BigInteger units) {
+        return p.inToken() ? units + " units of token " + p.token() : eth(units);
     }
 
     static String eth(BigInteger wei) {

@@ -11,7 +11,9 @@ import java.util.List;
 import java.util.Optional;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeEncoder;
+import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicArray;
 import org.web3j.abi.datatypes.DynamicBytes;
@@ -23,6 +25,7 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tx.ReadonlyTransactionManager;
@@ -56,7 +59,17 @@ public final class MarketClient {
             List<byte[]> evaluatorKeys,
             int quorum,
             byte[] modelSpecCid,
-            byte[] initialModelCid) {}
+            byte[] initialModelCid,
+            String token) {
+
+        /** Whether stakes, bonds and rewards are in an ERC-20 token rather than ETH. */
+        public boolean inToken() {
+            return !token.equalsIgnoreCase(ETH);
+        }
+    }
+
+    /** The token address of an ETH project. */
+    public static final String ETH = "0x" + "0".repeat(40);
 
     private final Web3j web3j;
     private final String market;
@@ -103,7 +116,8 @@ public final class MarketClient {
                     committee.component2(),
                     committee.component3().intValueExact(),
                     cids.component1(),
-                    cids.component2());
+                    cids.component2(),
+                    terms.component2());
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {
@@ -272,6 +286,7 @@ public final class MarketClient {
         return FunctionEncoder.encode(new Function(name, List.of(args), List.of()));
     }
 
+    /** Registers for an ETH project, sending the stake. */
     public Transactor.Sent register(Transactor key, BigInteger project, BigInteger stake)
             throws ChainException {
         return key.send(
@@ -281,6 +296,21 @@ public final class MarketClient {
                 stake);
     }
 
+    /**
+     * Registers for a project staking in {@code token} ({@link #ETH} for ETH): for an ERC-20 the
+     * market is first allowed to take the stake ({@link #allow}).
+     */
+    public Transactor.Sent register(
+            Transactor key, BigInteger project, String token, BigInteger stake)
+            throws ChainException, IOException {
+        if (token.equalsIgnoreCase(ETH)) {
+            return register(key, project, stake);
+        }
+        allow(key, token, stake, "stake");
+        return register(key, project, BigInteger.ZERO);
+    }
+
+    /** Bonds for an ETH project, sending the bond. */
     public Transactor.Sent bond(Transactor key, BigInteger project, BigInteger bond)
             throws ChainException {
         return key.send(
@@ -288,6 +318,67 @@ public final class MarketClient {
                 market,
                 encode("bondEvaluator", new Uint256(project)),
                 bond);
+    }
+
+    /** Bonds for a project in {@code token}, allowing the market to take it first (ERC-20). */
+    public Transactor.Sent bond(Transactor key, BigInteger project, String token, BigInteger bond)
+            throws ChainException, IOException {
+        if (token.equalsIgnoreCase(ETH)) {
+            return bond(key, project, bond);
+        }
+        allow(key, token, bond, "bond");
+        return bond(key, project, BigInteger.ZERO);
+    }
+
+    /**
+     * Makes sure the market may take {@code amount} of {@code token} from {@code key}'s account: an
+     * {@code approve} for exactly the amount unless the allowance covers it already (so a restart
+     * does not approve twice). An account that does not hold the amount is an {@link IOException}
+     * naming what it holds: nothing is sent, and the run loop retries once it is funded.
+     */
+    void allow(Transactor key, String token, BigInteger amount, String what)
+            throws ChainException, IOException {
+        BigInteger balance = tokenView(token, "balanceOf", new Address(key.address()));
+        if (balance.compareTo(amount) < 0) {
+            throw new IOException(
+                    key.address()
+                            + " holds "
+                            + balance
+                            + " of token "
+                            + token
+                            + "; the "
+                            + what
+                            + " is "
+                            + amount);
+        }
+        BigInteger allowance =
+                tokenView(token, "allowance", new Address(key.address()), new Address(market));
+        if (allowance.compareTo(amount) < 0) {
+            key.send(
+                    "approve(" + what + " of " + amount + " for the market)",
+                    token,
+                    encode("approve", new Address(market), new Uint256(amount)),
+                    BigInteger.ZERO);
+        }
+    }
+
+    /** A token's view returning one uint256. */
+    private BigInteger tokenView(String token, String name, Address... args) throws IOException {
+        Function f = new Function(name, List.of(args), List.of(new TypeReference<Uint256>() {}));
+        var r =
+                web3j.ethCall(
+                                Transaction.createEthCallTransaction(
+                                        null, token, FunctionEncoder.encode(f)),
+                                DefaultBlockParameterName.LATEST)
+                        .send();
+        List<Type> out =
+                r.hasError() || r.getValue() == null
+                        ? List.of()
+                        : FunctionReturnDecoder.decode(r.getValue(), f.getOutputParameters());
+        if (out.isEmpty()) {
+            throw new IOException(token + " answers no " + name + "(): is it an ERC-20 token?");
+        }
+        return (BigInteger) out.get(0).getValue();
     }
 
     public Transactor.Sent submit(Transactor key, BigInteger project, long round, byte[] cid)

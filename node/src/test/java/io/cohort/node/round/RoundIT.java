@@ -1,11 +1,13 @@
 package io.cohort.node.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
+import io.cohort.contracts.generated.MockERC20;
 import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
@@ -34,8 +36,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.web3j.crypto.Credentials;
 
 /**
@@ -94,16 +97,43 @@ class RoundIT {
         return DevKit.fundedAccount(chain, DevKit.ether("10"));
     }
 
-    @Test
-    void twoRoundsSettleCreditTheHonestFlagTheCopierAndTheGarbageAndPayClaims() throws Exception {
+    /** An account with ETH for gas, and with {@code coin} (when there is one) to stake. */
+    private static Credentials funded(MockERC20 coin) throws Exception {
+        Credentials c = funded();
+        if (coin != null) {
+            coin.mint(c.getAddress(), DevKit.ether("10")).send();
+        }
+        return c;
+    }
+
+    @ParameterizedTest(name = "paid in {0}")
+    @ValueSource(strings = {"ETH", "an ERC-20 token"})
+    void twoRoundsSettleCreditTheHonestFlagTheCopierAndTheGarbageAndPayClaims(String money)
+            throws Exception {
         // given: a market, a project of 2 rounds with one evaluator, data for everyone
         Credentials owner = funded();
         Market market =
                 Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
         MarketClient client =
                 new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID);
+        MockERC20 coin =
+                money.equals("ETH")
+                        ? null
+                        : MockERC20.deploy(
+                                        chain.web3j(),
+                                        DevKit.tx(chain.web3j(), owner),
+                                        DevKit.gas(),
+                                        "Test Coin",
+                                        "TC")
+                                .send();
+        String token = coin == null ? DevKit.ETH : coin.getContractAddress();
+        BigInteger budget = DevKit.ether("2");
+        if (coin != null) {
+            coin.mint(owner.getAddress(), budget).send();
+            coin.approve(market.getContractAddress(), budget).send();
+        }
         X25519KeyPair sealKey = X25519KeyPair.generate(new SecureRandom());
-        Credentials evaluatorKey = funded();
+        Credentials evaluatorKey = funded(coin);
         Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
         float[] initial;
         Cid initialCid;
@@ -114,7 +144,7 @@ class RoundIT {
         long start = chain.latestTimestamp() + 100;
         market.createProject(
                         new Market.ProjectParams(
-                                DevKit.ETH,
+                                token,
                                 REWARD,
                                 STAKE,
                                 DevKit.ether("0.5"),
@@ -129,9 +159,17 @@ class RoundIT {
                                 List.of(sealKey.publicKey()),
                                 specCid.toBytes(),
                                 initialCid.toBytes()),
-                        DevKit.ether("2"))
+                        coin == null ? budget : BigInteger.ZERO)
                 .send();
         BigInteger project = BigInteger.ONE;
+        assertThat(client.project(project).inToken()).isEqualTo(coin != null);
+        if (coin != null) {
+            // no tokens, no stake: nothing is sent, the node says why and retries later
+            Transactor broke = transactor(funded());
+            assertThatThrownBy(() -> client.register(broke, project, token, STAKE))
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("holds 0 of token " + token + "; the stake is " + STAKE);
+        }
 
         IdxLoader.Split mnist = IdxLoader.mnist(IdxLoader.dataDir());
         LabeledData train = mnist.train();
@@ -139,9 +177,9 @@ class RoundIT {
         TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
         List<TrainerNode> honest = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            Credentials key = funded();
+            Credentials key = funded(coin);
             Transactor t = transactor(key);
-            client.register(t, project, STAKE);
+            client.register(t, project, token, STAKE);
             int from = i * 600;
             honest.add(
                     new TrainerNode(
@@ -153,12 +191,28 @@ class RoundIT {
                                     dir.resolve("trainer" + i), local, Compression.dense()),
                             log::add));
         }
-        Transactor copier = transactor(funded());
-        Transactor garbage = transactor(funded());
-        client.register(copier, project, STAKE);
-        client.register(garbage, project, STAKE);
+        Transactor copier = transactor(funded(coin));
+        Transactor garbage = transactor(funded(coin));
+        client.register(copier, project, token, STAKE);
+        client.register(garbage, project, token, STAKE);
         Transactor evaluatorTx = transactor(evaluatorKey);
-        client.bond(evaluatorTx, project, DevKit.ether("0.5"));
+        client.bond(evaluatorTx, project, token, DevKit.ether("0.5"));
+        if (coin != null) {
+            // the market holds the budget, five stakes and the bond, all in the token, and no ETH
+            assertThat(coin.balanceOf(market.getContractAddress()).send())
+                    .isEqualTo(
+                            budget.add(STAKE.multiply(BigInteger.valueOf(5)))
+                                    .add(DevKit.ether("0.5")));
+            assertThat(
+                            chain.web3j()
+                                    .ethGetBalance(
+                                            market.getContractAddress(),
+                                            org.web3j.protocol.core.DefaultBlockParameterName
+                                                    .LATEST)
+                                    .send()
+                                    .getBalance())
+                    .isZero();
+        }
         ScoringPolicy policy =
                 new ScoringPolicy(
                         MLP, train.slice(2000, 2500), validation, local, new CohortPolicy());
@@ -243,9 +297,14 @@ class RoundIT {
         for (TrainerNode t : honest) {
             var leaf = credits.leaf(t.address());
             assertThat(leaf.credit()).isPositive();
+            BigInteger held = coin == null ? null : coin.balanceOf(t.address()).send();
             assertThat(t.claim(project)).isEqualTo(leaf.credit());
             assertThat(client.claimed(project, t.address())).isEqualTo(leaf.credit());
             assertThat(t.claim(project)).isZero();
+            if (coin != null) {
+                // paid in the token
+                assertThat(coin.balanceOf(t.address()).send()).isEqualTo(held.add(leaf.credit()));
+            }
         }
         assertThat(IntStream.of(correct).min().orElseThrow()).isPositive();
     }
