@@ -5,11 +5,13 @@ import java.nio.charset.StandardCharsets;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.Keys;
+import org.web3j.crypto.Sign;
 import org.web3j.protocol.Web3j;
 import org.web3j.tx.RawTransactionManager;
 import org.web3j.tx.gas.StaticGasProvider;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 import org.web3j.utils.Convert;
+import org.web3j.utils.Numeric;
 
 /**
  * Helpers for a development chain ({@link DevChain}): funded throw-away accounts, transaction
@@ -20,7 +22,7 @@ public final class DevKit {
 
     public static final BigInteger GAS_PRICE = Convert.toWei("2", Convert.Unit.GWEI).toBigInteger();
     public static final BigInteger GAS_LIMIT = BigInteger.valueOf(5_000_000);
-    public static final String ETH = "0x0000000000000000000000000000000000000000";
+    public static final String ETH = Erc20.ETH;
 
     private DevKit() {}
 
@@ -60,6 +62,21 @@ public final class DevKit {
         cid[3] = 0x20;
         System.arraycopy(digest, 0, cid, 4, 32);
         return cid;
+    }
+
+    /**
+     * {@code personal_sign} (EIP-191) of {@code message} by {@code key}: the 65-byte signature
+     * {@code r || s || v} as 0x-hex, what a wallet gives for a sign-in message (EIP-4361).
+     */
+    public static String personalSign(String message, Credentials key) {
+        Sign.SignatureData s =
+                Sign.signPrefixedMessage(
+                        message.getBytes(StandardCharsets.UTF_8), key.getEcKeyPair());
+        byte[] out = new byte[65];
+        System.arraycopy(s.getR(), 0, out, 0, 32);
+        System.arraycopy(s.getS(), 0, out, 32, 32);
+        out[64] = s.getV()[0];
+        return Numeric.toHexString(out);
     }
 
     public static byte[] bytes32(String label) {

@@ -22,10 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Sign;
 import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.DefaultGasProvider;
 
@@ -93,14 +91,7 @@ class LaunchApiIT {
     }
 
     private static String sign(String message, Credentials key) {
-        Sign.SignatureData s =
-                Sign.signPrefixedMessage(
-                        message.getBytes(StandardCharsets.UTF_8), key.getEcKeyPair());
-        byte[] out = new byte[65];
-        System.arraycopy(s.getR(), 0, out, 0, 32);
-        System.arraycopy(s.getS(), 0, out, 32, 32);
-        out[64] = s.getV()[0];
-        return "0x" + HexFormat.of().formatHex(out);
+        return DevKit.personalSign(message, key);
     }
 
     private String nonce() throws Exception {
@@ -135,6 +126,14 @@ class LaunchApiIT {
                 .put("rounds", 3)
                 .put("maxTrainers", 10);
         return b;
+    }
+
+    private static BigInteger ethOf(String address) throws Exception {
+        return ChainAndIpfs.chain
+                .web3j()
+                .ethGetBalance(address, org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+                .send()
+                .getBalance();
     }
 
     @Test
@@ -216,14 +215,7 @@ class LaunchApiIT {
         var terms = market.projectTerms(BigInteger.ONE).send();
         assertThat(terms.component1()).isEqualTo(ChainAndIpfs.operator.getAddress());
         assertThat(terms.component3()).isEqualTo(DevKit.ether("1"));
-        assertThat(
-                        chain.web3j()
-                                .ethGetBalance(
-                                        ChainAndIpfs.market,
-                                        org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
-                                .send()
-                                .getBalance())
-                .isEqualTo(DevKit.ether("3"));
+        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(DevKit.ether("3"));
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
             Cid spec = Cid.parse(l.path("modelSpecCid").asText());
             assertThat(ipfs.isPinned(spec)).isTrue();
@@ -286,14 +278,7 @@ class LaunchApiIT {
         assertThat(coin.balanceOf(ChainAndIpfs.operator.getAddress()).send())
                 .isEqualTo(DevKit.ether("2"));
         // the ETH escrow is untouched by it; the ETH launch answered no token approval
-        assertThat(
-                        chain.web3j()
-                                .ethGetBalance(
-                                        ChainAndIpfs.market,
-                                        org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
-                                .send()
-                                .getBalance())
-                .isEqualTo(DevKit.ether("3"));
+        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(DevKit.ether("3"));
         assertThat(l.path("approvalTransactionHash").isNull()).isTrue();
 
         // a token expires (cohort.auth.token-ttl is 5 s in this test)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
-import io.cohort.learning.model.ModelSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -16,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.web3j.crypto.Credentials;
@@ -246,24 +246,18 @@ public final class ComposeSteps {
             Files.deleteIfExists(log);
         }
         long chainId = Long.parseLong(get("COHORT_CHAIN_ID", Long.toString(DevChain.CHAIN_ID)));
-        String token = Launch.signIn(http, api, owner, chainId);
         JsonNode l =
-                Launch.launch(
+                Launch.asOwner(
                         http,
                         api,
-                        token,
-                        new Launch.Terms(
-                                ModelSpec.mnistCnn(7),
-                                evaluator.getAddress(),
-                                sealKey,
-                                rounds,
-                                startsIn,
-                                submit,
-                                eval));
+                        owner,
+                        chainId,
+                        Launch.Terms.cnn(
+                                evaluator.getAddress(), sealKey, rounds, startsIn, submit, eval));
         String project = l.path("project").asText();
         write(projectFile, project);
         out.printf(
-                java.util.Locale.ROOT,
+                Locale.ROOT,
                 "launch: project %s launched by %s: %d rounds of %d+%d s starting in %d s, tx %s;"
                         + " dashboard %s/projects/%s%n",
                 project,

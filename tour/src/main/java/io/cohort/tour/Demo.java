@@ -6,7 +6,6 @@ import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.kubo.KuboNode;
-import io.cohort.learning.model.ModelSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -318,14 +317,13 @@ public final class Demo {
 
         // the owner signs in and launches the project by REST
         Credentials owner = funder.fund(DevKit.ether("1"));
-        String token = Launch.signIn(http, api, owner, DevChain.CHAIN_ID);
         JsonNode l =
-                Launch.launch(
+                Launch.asOwner(
                         http,
                         api,
-                        token,
-                        new Launch.Terms(
-                                ModelSpec.mnistCnn(7),
+                        owner,
+                        DevChain.CHAIN_ID,
+                        Launch.Terms.cnn(
                                 evaluator.getAddress(),
                                 sealKey,
                                 o.rounds(),

@@ -12,17 +12,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.web3j.crypto.Credentials;
-import org.web3j.crypto.Sign;
 import org.web3j.crypto.Wallet;
 import org.web3j.protocol.ObjectMapperFactory;
 
@@ -45,7 +42,33 @@ final class Launch {
             int rounds,
             int startsIn,
             int submitSeconds,
-            int evalSeconds) {}
+            int evalSeconds) {
+
+        /** The demo's model: the CNN for 28×28 images and ten classes, seed 7. */
+        static Terms cnn(
+                String evaluator,
+                String sealKey,
+                int rounds,
+                int startsIn,
+                int submitSeconds,
+                int evalSeconds) {
+            return new Terms(
+                    ModelSpec.mnistCnn(7),
+                    evaluator,
+                    sealKey,
+                    rounds,
+                    startsIn,
+                    submitSeconds,
+                    evalSeconds);
+        }
+    }
+
+    /** Signs in as {@code owner} and launches: the API's answer. */
+    static JsonNode asOwner(
+            HttpClient http, String api, Credentials owner, long chainId, Terms terms)
+            throws IOException, InterruptedException {
+        return launch(http, api, signIn(http, api, owner, chainId), terms);
+    }
 
     /** Writes {@code key} as a web3j wallet file (light scrypt) locked by {@code password}. */
     static Path keystore(Path file, String password, Credentials key) throws IOException {
@@ -110,17 +133,10 @@ final class Launch {
                         + JSON.readTree(nonce.body()).path("nonce").asText()
                         + "\nIssued At: "
                         + Instant.now();
-        Sign.SignatureData s =
-                Sign.signPrefixedMessage(
-                        message.getBytes(StandardCharsets.UTF_8), owner.getEcKeyPair());
-        byte[] sig = new byte[65];
-        System.arraycopy(s.getR(), 0, sig, 0, 32);
-        System.arraycopy(s.getS(), 0, sig, 32, 32);
-        sig[64] = s.getV()[0];
         ObjectNode body =
                 JSON.createObjectNode()
                         .put("message", message)
-                        .put("signature", "0x" + HexFormat.of().formatHex(sig));
+                        .put("signature", DevKit.personalSign(message, owner));
         HttpResponse<String> r = post(http, api + "/auth/login", null, body);
         if (r.statusCode() != 200) {
             throw new IOException("signing in failed: " + r.body());

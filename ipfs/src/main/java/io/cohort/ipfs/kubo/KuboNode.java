@@ -188,18 +188,24 @@ public final class KuboNode implements AutoCloseable {
         awaitApi();
     }
 
+    private void requireAlive(String before) {
+        if (!daemon.isAlive()) {
+            throw new IllegalStateException(
+                    "kubo daemon exited with "
+                            + daemon.exitValue()
+                            + " before "
+                            + before
+                            + "; "
+                            + tail());
+        }
+    }
+
     /** The port the daemon bound, from the api file it writes once the API listens. */
     private int awaitBoundPort() {
         Path api = repo.resolve("api");
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!daemon.isAlive()) {
-                throw new IllegalStateException(
-                        "kubo daemon exited with "
-                                + daemon.exitValue()
-                                + " before it listened; "
-                                + tail());
-            }
+            requireAlive("it listened");
             try {
                 String address = Files.exists(api) ? Files.readString(api).strip() : "";
                 int slash = address.lastIndexOf('/');
@@ -225,13 +231,7 @@ public final class KuboNode implements AutoCloseable {
                         .build();
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!daemon.isAlive()) {
-                throw new IllegalStateException(
-                        "kubo daemon exited with "
-                                + daemon.exitValue()
-                                + " before its API answered; "
-                                + tail());
-            }
+            requireAlive("its API answered");
             try {
                 if (http.send(version, HttpResponse.BodyHandlers.discarding()).statusCode()
                         == 200) {

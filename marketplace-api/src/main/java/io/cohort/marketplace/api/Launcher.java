@@ -2,6 +2,7 @@ package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.Erc20;
 import io.cohort.contracts.MarketErrors;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
@@ -20,16 +21,12 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import org.web3j.abi.FunctionEncoder;
-import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeReference;
-import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.Function;
-import org.web3j.abi.datatypes.Type;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
@@ -50,7 +47,6 @@ public class Launcher {
     static final int MAX_UPLOAD_BYTES = 48 << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String ETH = "0x" + "0".repeat(40);
 
     /** A committee member: its account and its X25519 seal key (hex, 32 bytes). */
     public record Member(String address, String sealKey) {}
@@ -154,7 +150,7 @@ public class Launcher {
         if (q.initialWeights() == null && q.initialWeightsCid() == null) {
             bad.add("initialWeights (base64 safetensors) or initialWeightsCid is required");
         }
-        String token = q.token() == null ? ETH : q.token();
+        String token = q.token() == null ? Erc20.ETH : q.token();
         if (!token.matches("0x[0-9a-fA-F]{40}")) {
             bad.add("token must be 0x and 40 hex digits: an ERC-20 contract, or absent for ETH");
         }
@@ -210,7 +206,7 @@ public class Launcher {
                         : pin(q.validationDataCid(), decode(q.validationData()), "validationData");
 
         BigInteger budget = reward.multiply(BigInteger.valueOf(rounds));
-        boolean erc20 = !token.equalsIgnoreCase(ETH);
+        boolean erc20 = !Erc20.isEth(token);
         String approval = erc20 ? approve(key, token, budget) : null;
         Market.ProjectParams params =
                 new Market.ProjectParams(
@@ -266,7 +262,7 @@ public class Launcher {
      */
     private String approve(Credentials key, String token, BigInteger budget) {
         String operator = key.getAddress();
-        BigInteger balance = callUint(token, "balanceOf", new Address(operator));
+        BigInteger balance = token(() -> Erc20.balanceOf(web3j, token, operator));
         if (balance.compareTo(budget) < 0) {
             throw new Problem(
                     422,
@@ -281,46 +277,26 @@ public class Launcher {
                             + budget);
         }
         BigInteger allowance =
-                callUint(token, "allowance", new Address(operator), new Address(config.market()));
+                token(() -> Erc20.allowance(web3j, token, operator, config.market()));
         if (allowance.compareTo(budget) >= 0) {
             return null;
         }
-        String data =
-                FunctionEncoder.encode(
-                        new Function(
-                                "approve",
-                                List.of(new Address(config.market()), new Uint256(budget)),
-                                List.of()));
-        return send(key, token, data, BigInteger.ZERO, "approve").getTransactionHash();
+        return send(key, token, Erc20.approve(config.market(), budget), BigInteger.ZERO, "approve")
+                .getTransactionHash();
     }
 
-    /** A view of the token returning one uint256; 422 when the address answers no such thing. */
-    private BigInteger callUint(String token, String name, Address... args) {
-        Function f = new Function(name, List.of(args), List.of(new TypeReference<Uint256>() {}));
+    /** A view of the token; 422 when the address is no token, 502 when the chain is away. */
+    private interface TokenView {
+        BigInteger get() throws IOException;
+    }
+
+    private static BigInteger token(TokenView view) {
         try {
-            var r =
-                    web3j.ethCall(
-                                    Transaction.createEthCallTransaction(
-                                            null, token, FunctionEncoder.encode(f)),
-                                    DefaultBlockParameterName.LATEST)
-                            .send();
-            List<Type> out =
-                    r.hasError() || r.getValue() == null
-                            ? List.of()
-                            : FunctionReturnDecoder.decode(r.getValue(), f.getOutputParameters());
-            if (out.isEmpty()) {
-                throw new Problem(
-                        422,
-                        "Not an ERC-20 token",
-                        "token "
-                                + token
-                                + " does not answer "
-                                + name
-                                + "(): it is no ERC-20 contract on this chain");
-            }
-            return (BigInteger) out.get(0).getValue();
+            return view.get();
+        } catch (Erc20.NotATokenException e) {
+            throw new Problem(422, "Not an ERC-20 token", e.getMessage());
         } catch (IOException e) {
-            throw new Problem(502, "Chain unavailable", name + ": " + e.getMessage());
+            throw new Problem(502, "Chain unavailable", e.getMessage());
         }
     }
 

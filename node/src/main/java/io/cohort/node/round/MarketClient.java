@@ -1,5 +1,6 @@
 package io.cohort.node.round;
 
+import io.cohort.contracts.Erc20;
 import io.cohort.contracts.generated.Market;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
@@ -11,9 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
-import org.web3j.abi.FunctionReturnDecoder;
 import org.web3j.abi.TypeEncoder;
-import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicArray;
 import org.web3j.abi.datatypes.DynamicBytes;
@@ -25,7 +24,6 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
-import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tx.ReadonlyTransactionManager;
@@ -64,12 +62,9 @@ public final class MarketClient {
 
         /** Whether stakes, bonds and rewards are in an ERC-20 token rather than ETH. */
         public boolean inToken() {
-            return !token.equalsIgnoreCase(ETH);
+            return !Erc20.isEth(token);
         }
     }
-
-    /** The token address of an ETH project. */
-    public static final String ETH = "0x" + "0".repeat(40);
 
     private final Web3j web3j;
     private final String market;
@@ -297,13 +292,13 @@ public final class MarketClient {
     }
 
     /**
-     * Registers for a project staking in {@code token} ({@link #ETH} for ETH): for an ERC-20 the
-     * market is first allowed to take the stake ({@link #allow}).
+     * Registers for a project staking in {@code token} ({@link Erc20#ETH} for ETH): for an ERC-20
+     * the market is first allowed to take the stake ({@link #allow}).
      */
     public Transactor.Sent register(
             Transactor key, BigInteger project, String token, BigInteger stake)
             throws ChainException, IOException {
-        if (token.equalsIgnoreCase(ETH)) {
+        if (Erc20.isEth(token)) {
             return register(key, project, stake);
         }
         allow(key, token, stake, "stake");
@@ -323,7 +318,7 @@ public final class MarketClient {
     /** Bonds for a project in {@code token}, allowing the market to take it first (ERC-20). */
     public Transactor.Sent bond(Transactor key, BigInteger project, String token, BigInteger bond)
             throws ChainException, IOException {
-        if (token.equalsIgnoreCase(ETH)) {
+        if (Erc20.isEth(token)) {
             return bond(key, project, bond);
         }
         allow(key, token, bond, "bond");
@@ -338,7 +333,7 @@ public final class MarketClient {
      */
     void allow(Transactor key, String token, BigInteger amount, String what)
             throws ChainException, IOException {
-        BigInteger balance = tokenView(token, "balanceOf", new Address(key.address()));
+        BigInteger balance = Erc20.balanceOf(web3j, token, key.address());
         if (balance.compareTo(amount) < 0) {
             throw new IOException(
                     key.address()
@@ -351,34 +346,14 @@ public final class MarketClient {
                             + " is "
                             + amount);
         }
-        BigInteger allowance =
-                tokenView(token, "allowance", new Address(key.address()), new Address(market));
+        BigInteger allowance = Erc20.allowance(web3j, token, key.address(), market);
         if (allowance.compareTo(amount) < 0) {
             key.send(
                     "approve(" + what + " of " + amount + " for the market)",
                     token,
-                    encode("approve", new Address(market), new Uint256(amount)),
+                    Erc20.approve(market, amount),
                     BigInteger.ZERO);
         }
-    }
-
-    /** A token's view returning one uint256. */
-    private BigInteger tokenView(String token, String name, Address... args) throws IOException {
-        Function f = new Function(name, List.of(args), List.of(new TypeReference<Uint256>() {}));
-        var r =
-                web3j.ethCall(
-                                Transaction.createEthCallTransaction(
-                                        null, token, FunctionEncoder.encode(f)),
-                                DefaultBlockParameterName.LATEST)
-                        .send();
-        List<Type> out =
-                r.hasError() || r.getValue() == null
-                        ? List.of()
-                        : FunctionReturnDecoder.decode(r.getValue(), f.getOutputParameters());
-        if (out.isEmpty()) {
-            throw new IOException(token + " answers no " + name + "(): is it an ERC-20 token?");
-        }
-        return (BigInteger) out.get(0).getValue();
     }
 
     public Transactor.Sent submit(Transactor key, BigInteger project, long round, byte[] cid)
