@@ -497,6 +497,7 @@ public final class Demo {
         }
         out.println(
                 "demo: every node claimed its credits, took back its stake or bond, and exited");
+        long auditStart = System.nanoTime();
         JsonNode audit =
                 JSON.readTree(
                         http.send(
@@ -514,10 +515,11 @@ public final class Demo {
         out.printf(
                 Locale.ROOT,
                 "audit: %s (%d settled rounds replayed against their records: credits, roots, result hashes, claims, stakes;"
-                        + " each round's scoring rerun from the released updates: %s)%n",
+                        + " each round's scoring rerun from the released updates: %s; %.0f s)%n",
                 audit.path("verdict").asText(),
                 audit.path("settledRounds").asInt(),
-                String.join(", ", recomputed));
+                String.join(", ", recomputed),
+                (System.nanoTime() - auditStart) / 1e9);
         for (JsonNode r : audit.path("rounds")) {
             for (JsonNode p : r.path("problems")) {
                 out.println("  round " + r.path("round").asInt() + ": " + p.asText());
