@@ -274,8 +274,9 @@ public final class ComposeSteps {
     // ---------------------------------------------------------------- helpers
 
     private void await(BooleanSupplier ready, String what) throws Failure, InterruptedException {
+        Duration patience = patience();
         long start = System.nanoTime();
-        long end = start + patience().toNanos();
+        long end = start + patience.toNanos();
         long nextSay = start;
         while (!ready.getAsBoolean()) {
             long now = System.nanoTime();
@@ -284,7 +285,7 @@ public final class ComposeSteps {
                         "gave up waiting for "
                                 + what
                                 + " after "
-                                + patience().toSeconds()
+                                + patience.toSeconds()
                                 + " s (COHORT_WAIT_SECONDS)");
             }
             if (now >= nextSay) {

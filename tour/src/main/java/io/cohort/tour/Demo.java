@@ -498,18 +498,7 @@ public final class Demo {
         out.println(
                 "demo: every node claimed its credits, took back its stake or bond, and exited");
         long auditStart = System.nanoTime();
-        JsonNode audit =
-                JSON.readTree(
-                        http.send(
-                                        HttpRequest.newBuilder(
-                                                        URI.create(
-                                                                api
-                                                                        + "/projects/"
-                                                                        + project
-                                                                        + "/audit?recompute=true"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.ofString())
-                                .body());
+        JsonNode audit = getJson(http, api + "/projects/" + project + "/audit?recompute=true");
         List<String> recomputed = new ArrayList<>();
         audit.path("rounds").forEach(r -> recomputed.add(r.path("recompute").asText()));
         out.printf(
@@ -531,19 +520,7 @@ public final class Demo {
         List<TrainerResult> trainers = new ArrayList<>();
         Map<String, List<String>> flags = new LinkedHashMap<>();
         for (int r = 0; r < o.rounds(); r++) {
-            JsonNode round =
-                    JSON.readTree(
-                            http.send(
-                                            HttpRequest.newBuilder(
-                                                            URI.create(
-                                                                    api
-                                                                            + "/projects/"
-                                                                            + project
-                                                                            + "/rounds/"
-                                                                            + r))
-                                                    .build(),
-                                            HttpResponse.BodyHandlers.ofString())
-                                    .body());
+            JsonNode round = getJson(http, api + "/projects/" + project + "/rounds/" + r);
             for (JsonNode s : round.path("record").path("submissions")) {
                 if (s.hasNonNull("flag")) {
                     flags.computeIfAbsent(
@@ -587,6 +564,15 @@ public final class Demo {
                 audit.path("verdict").asText(),
                 recomputed,
                 pids);
+    }
+
+    /** A GET's body as JSON. */
+    private static JsonNode getJson(HttpClient http, String url) throws Exception {
+        return JSON.readTree(
+                http.send(
+                                HttpRequest.newBuilder(URI.create(url)).build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body());
     }
 
     private static JsonNode awaitRound(
