@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.DevKit;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -63,26 +62,21 @@ class AuditIT {
         }
     }
 
-    private static BigInteger pay(int bps) {
-        return Play.REWARD.multiply(BigInteger.valueOf(bps)).divide(BigInteger.valueOf(10_000));
-    }
-
     @Test
     void anHonestRecordAuditsCleanAndATamperedOneIsNamed() throws Exception {
         var chain = ChainAndIpfs.chain;
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
-            Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
-            Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials bob = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Play.Cast cast = Play.Cast.funded();
+            Credentials owner = cast.owner();
+            Credentials evaluator = cast.evaluator();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
             long start = chain.latestTimestamp() + 100;
             BigInteger honest = Play.create(owner, start, 2, evaluator, ipfs);
             long later = start + 2400; // after the honest project's two rounds
             BigInteger tampered = Play.create(owner, later, 2, evaluator, ipfs);
             for (BigInteger p : List.of(honest, tampered)) {
-                Play.as(alice).register(p, Play.STAKE).send();
-                Play.as(bob).register(p, Play.STAKE).send();
-                Play.as(evaluator).bondEvaluator(p, DevKit.ether("0.5")).send();
+                cast.join(p);
             }
             BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
             List<Play.Judged> judged =
@@ -97,7 +91,8 @@ class AuditIT {
                     start,
                     judged,
                     List.of(
-                            new CreditTree.Leaf(alice.getAddress(), pay(10_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(10_000), BigInteger.ZERO),
                             new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter)),
                     evaluator,
                     ipfs);
@@ -107,9 +102,9 @@ class AuditIT {
                     List.of(
                             new CreditTree.Leaf(
                                     alice.getAddress(),
-                                    pay(10_000).add(pay(5_000)),
+                                    Play.pay(10_000).add(Play.pay(5_000)),
                                     BigInteger.ZERO),
-                            new CreditTree.Leaf(bob.getAddress(), pay(5_000), quarter));
+                            new CreditTree.Leaf(bob.getAddress(), Play.pay(5_000), quarter));
             Play.round(honest, 1, start + 1200, half, honestCredits, evaluator, ipfs);
             // the tampered project's round 0 is honest too
             Play.round(
@@ -118,7 +113,8 @@ class AuditIT {
                     later,
                     judged,
                     List.of(
-                            new CreditTree.Leaf(alice.getAddress(), pay(10_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(10_000), BigInteger.ZERO),
                             new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter)),
                     evaluator,
                     ipfs);
@@ -128,7 +124,7 @@ class AuditIT {
                     List.of(
                             new CreditTree.Leaf(
                                     alice.getAddress(),
-                                    pay(10_000).add(pay(10_000)),
+                                    Play.pay(10_000).add(Play.pay(10_000)),
                                     BigInteger.ZERO),
                             new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter));
             Play.round(tampered, 1, later + 1200, half, inflated, evaluator, ipfs);
@@ -163,9 +159,9 @@ class AuditIT {
                     .contains(
                             alice.getAddress()
                                     + ": the record credits "
-                                    + pay(20_000)
+                                    + Play.pay(20_000)
                                     + " and slashes 0, its scores and flags imply "
-                                    + pay(15_000));
+                                    + Play.pay(15_000));
             // bob: his round-1 score was dropped, and his round-0 slash kept
             assertThat(r1.path("problems").toString())
                     .contains(bob.getAddress() + ": the record credits 0");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.DevKit;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -37,23 +36,18 @@ class DashboardIT {
     @TestHTTPResource("/")
     URI base;
 
-    private static BigInteger pay(int bps) {
-        return Play.REWARD.multiply(BigInteger.valueOf(bps)).divide(BigInteger.valueOf(10_000));
-    }
-
     @Test
     void theProjectPageDrawsOnePointPerSettledRoundAndOneBarPerTrainer() throws Exception {
         var chain = ChainAndIpfs.chain;
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
-            Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
-            Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials bob = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Play.Cast cast = Play.Cast.funded();
+            Credentials owner = cast.owner();
+            Credentials evaluator = cast.evaluator();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
             long start = chain.latestTimestamp() + 100;
             BigInteger project = Play.create(owner, start, 3, evaluator, ipfs);
-            Play.as(alice).register(project, Play.STAKE).send();
-            Play.as(bob).register(project, Play.STAKE).send();
-            Play.as(evaluator).bondEvaluator(project, DevKit.ether("0.5")).send();
+            cast.join(project);
             BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
             Play.round(
                     project,
@@ -61,8 +55,10 @@ class DashboardIT {
                     start,
                     List.of(new Play.Judged(alice, 6_000, null), new Play.Judged(bob, 4_000, null)),
                     List.of(
-                            new CreditTree.Leaf(alice.getAddress(), pay(6_000), BigInteger.ZERO),
-                            new CreditTree.Leaf(bob.getAddress(), pay(4_000), BigInteger.ZERO)),
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(6_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(
+                                    bob.getAddress(), Play.pay(4_000), BigInteger.ZERO)),
                     evaluator,
                     ipfs);
             Play.round(
@@ -73,8 +69,9 @@ class DashboardIT {
                             new Play.Judged(alice, 10_000, null),
                             new Play.Judged(bob, 0, "outlier")),
                     List.of(
-                            new CreditTree.Leaf(alice.getAddress(), pay(16_000), BigInteger.ZERO),
-                            new CreditTree.Leaf(bob.getAddress(), pay(4_000), quarter)),
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(16_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(bob.getAddress(), Play.pay(4_000), quarter)),
                     evaluator,
                     ipfs);
             awaitSettled(project, 2);

@@ -1,5 +1,6 @@
 package io.cohort.marketplace;
 
+import static io.cohort.marketplace.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,18 +59,6 @@ class LaunchApiIT {
                         ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void assertProblem(HttpResponse<String> r, int status, String... details)
-            throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-        assertThat(r.headers().firstValue("content-type"))
-                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
-        JsonNode p = JSON.readTree(r.body());
-        assertThat(p.path("status").asInt()).isEqualTo(status);
-        for (String d : details) {
-            assertThat(p.path("detail").asText()).contains(d);
-        }
     }
 
     private String message(String address, String nonce, String domain, Instant issued) {

@@ -27,7 +27,32 @@ final class Play {
     /** A judged submission: who, its score, its flag (or null). */
     record Judged(Credentials trainer, int bps, String flag) {}
 
+    /** The accounts a test plays with, each funded on the tests' Anvil. */
+    record Cast(Credentials owner, Credentials evaluator, Credentials alice, Credentials bob) {
+
+        static Cast funded() throws Exception {
+            var chain = ChainAndIpfs.chain;
+            return new Cast(
+                    DevKit.fundedAccount(chain, DevKit.ether("20")),
+                    DevKit.fundedAccount(chain, DevKit.ether("5")),
+                    DevKit.fundedAccount(chain, DevKit.ether("5")),
+                    DevKit.fundedAccount(chain, DevKit.ether("5")));
+        }
+
+        /** Alice and Bob stake {@link #STAKE} in the project and the evaluator bonds 0.5 ETH. */
+        void join(BigInteger project) throws Exception {
+            as(alice).register(project, STAKE).send();
+            as(bob).register(project, STAKE).send();
+            as(evaluator).bondEvaluator(project, DevKit.ether("0.5")).send();
+        }
+    }
+
     private Play() {}
+
+    /** What a score of {@code bps} basis points earns of one round's {@link #REWARD}. */
+    static BigInteger pay(int bps) {
+        return REWARD.multiply(BigInteger.valueOf(bps)).divide(BigInteger.valueOf(10_000));
+    }
 
     static Market as(Credentials who) {
         return Market.load(

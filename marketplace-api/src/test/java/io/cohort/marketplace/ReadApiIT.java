@@ -1,11 +1,11 @@
 package io.cohort.marketplace;
 
+import static io.cohort.marketplace.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.DevKit;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -66,32 +66,21 @@ class ReadApiIT {
         }
     }
 
-    private static void assertProblem(HttpResponse<String> r, int status, String detail)
-            throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-        assertThat(r.headers().firstValue("content-type"))
-                .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
-        JsonNode p = JSON.readTree(r.body());
-        assertThat(p.path("status").asInt()).isEqualTo(status);
-        assertThat(p.path("detail").asText()).contains(detail);
-    }
-
     @Test
     void projectsRoundsTrainersAndModelsReadBackFromTheIndexWithProblemsForBadRequests()
             throws Exception {
         var chain = ChainAndIpfs.chain;
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
             // given: project 1 of two rounds, played through round 0; project 2 scheduled later
-            Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
-            Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials bob = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Play.Cast cast = Play.Cast.funded();
+            Credentials owner = cast.owner();
+            Credentials evaluator = cast.evaluator();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
             long start = chain.latestTimestamp() + 100;
             BigInteger one = Play.create(owner, start, 2, evaluator, ipfs);
             Play.create(owner, start + 100_000, 3, evaluator, ipfs);
-            Play.as(alice).register(one, STAKE).send();
-            Play.as(bob).register(one, STAKE).send();
-            Play.as(evaluator).bondEvaluator(one, DevKit.ether("0.5")).send();
+            cast.join(one);
 
             // round 0 as the evaluator records it: alice 70 %, bob flagged
             BigInteger aliceCredit =

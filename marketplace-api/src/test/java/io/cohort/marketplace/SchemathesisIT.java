@@ -34,9 +34,10 @@ class SchemathesisIT {
     void noGeneratedRequestGetsAServerError() throws Exception {
         var chain = ChainAndIpfs.chain;
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
-            Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
-            Credentials evaluator = DevKit.fundedAccount(chain, DevKit.ether("5"));
-            Credentials alice = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            Play.Cast cast = Play.Cast.funded();
+            Credentials owner = cast.owner();
+            Credentials evaluator = cast.evaluator();
+            Credentials alice = cast.alice();
             long start = chain.latestTimestamp() + 100;
             BigInteger project = Play.create(owner, start, 2, evaluator, ipfs);
             Play.as(alice).register(project, Play.STAKE).send();

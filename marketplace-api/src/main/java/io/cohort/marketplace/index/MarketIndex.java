@@ -67,7 +67,33 @@ public final class MarketIndex {
             BigInteger claimed,
             boolean stakeWithdrawn,
             BigInteger stakeReturned,
-            BigInteger stakeSlashed) {}
+            BigInteger stakeSlashed) {
+
+        /** A newly registered trainer: nothing claimed, its stake still held. */
+        static TrainerStanding registered(String trainer, int index, BigInteger stake) {
+            return new TrainerStanding(
+                    trainer,
+                    index,
+                    stake,
+                    BigInteger.ZERO,
+                    false,
+                    BigInteger.ZERO,
+                    BigInteger.ZERO);
+        }
+
+        /**
+         * This standing after a claim that brought the trainer's total claimed to {@code total}.
+         */
+        TrainerStanding withClaimed(BigInteger total) {
+            return new TrainerStanding(
+                    trainer, index, stake, total, stakeWithdrawn, stakeReturned, stakeSlashed);
+        }
+
+        /** This standing after the stake was withdrawn: what came back and what was slashed. */
+        TrainerStanding withStakeBack(BigInteger returned, BigInteger slashed) {
+            return new TrainerStanding(trainer, index, stake, claimed, true, returned, slashed);
+        }
+    }
 
     static final class Round {
         final List<Submission> submissions = new ArrayList<>();
@@ -158,16 +184,7 @@ public final class MarketIndex {
                 String t = e.trainer.toLowerCase();
                 project(e.projectId)
                         .trainers
-                        .put(
-                                t,
-                                new TrainerStanding(
-                                        t,
-                                        e.index.intValueExact(),
-                                        e.stake,
-                                        BigInteger.ZERO,
-                                        false,
-                                        BigInteger.ZERO,
-                                        BigInteger.ZERO));
+                        .put(t, TrainerStanding.registered(t, e.index.intValueExact(), e.stake));
             }
             case "EvaluatorBonded" -> {
                 var e = Market.getEvaluatorBondedEventFromLog(log);
@@ -222,33 +239,11 @@ public final class MarketIndex {
             }
             case "CreditsClaimed" -> {
                 var e = Market.getCreditsClaimedEventFromLog(log);
-                standing(
-                        e.projectId,
-                        e.trainer,
-                        s ->
-                                new TrainerStanding(
-                                        s.trainer(),
-                                        s.index(),
-                                        s.stake(),
-                                        e.totalClaimed,
-                                        s.stakeWithdrawn(),
-                                        s.stakeReturned(),
-                                        s.stakeSlashed()));
+                standing(e.projectId, e.trainer, s -> s.withClaimed(e.totalClaimed));
             }
             case "StakeWithdrawn" -> {
                 var e = Market.getStakeWithdrawnEventFromLog(log);
-                standing(
-                        e.projectId,
-                        e.trainer,
-                        s ->
-                                new TrainerStanding(
-                                        s.trainer(),
-                                        s.index(),
-                                        s.stake(),
-                                        s.claimed(),
-                                        true,
-                                        e.returned,
-                                        e.slashed));
+                standing(e.projectId, e.trainer, s -> s.withStakeBack(e.returned, e.slashed));
             }
             case "RefundWithdrawn" -> {
                 var e = Market.getRefundWithdrawnEventFromLog(log);
