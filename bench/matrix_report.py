@@ -40,10 +40,12 @@ def summary(rows):
     }
 
 
-def fmt(s):
+def fmt(s, attack):
     text = f"{100 * s['acc']:.1f}"
-    if s["asr"] is not None:
-        text += f" · bd {100 * s['asr']:.0f}%"
+    # every run measures the triggered test images; the tables show it where it is the point: the
+    # backdoor's success, and the clean model's floor under it
+    if s["asr"] is not None and attack in ("backdoor", "none"):
+        text += f" · bd {100 * s['asr']:.1f}%"
     text += f" · {100 * s['share']:.1f}%"
     if s["flagged"]:
         text += f" · ⚑{s['flagged']}"
@@ -69,7 +71,7 @@ def main():
     shown = [r for r in ["fedavg", best, "cohort"] if r and r in rules]
 
     lines = [f"# Attack matrix: `bench/attack-matrix {path.stem.replace('attack-matrix', '')} {command}`", ""]
-    lines.append("Each cell: final accuracy % · backdoor success (backdoor only) · attackers' share of the "
+    lines.append("Each cell: final accuracy % · backdoor success (backdoor; for none, the clean model's rate on the same triggered images) · attackers' share of the "
                  "aggregation weight (their rewards) · ⚑ honest trainers ever flagged (summed over seeds); "
                  "means over seeds.")
     lines.append("")
@@ -80,7 +82,7 @@ def main():
     lines.append("| attack | fraction | " + " | ".join(shown) + " |")
     lines.append("|---|---:|" + "---|" * len(shown))
     for a, f in cases:
-        row = [fmt(stats[(a, f, r)]) if (a, f, r) in stats else "" for r in shown]
+        row = [fmt(stats[(a, f, r)], a) if (a, f, r) in stats else "" for r in shown]
         lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
     lines.append("")
     lines.append("All rules:")
@@ -88,7 +90,7 @@ def main():
     lines.append("| attack | fraction | " + " | ".join(rules) + " |")
     lines.append("|---|---:|" + "---|" * len(rules))
     for a, f in cases:
-        row = [fmt(stats[(a, f, r)]) if (a, f, r) in stats else "" for r in rules]
+        row = [fmt(stats[(a, f, r)], a) if (a, f, r) in stats else "" for r in rules]
         lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
     md = path.with_suffix(".md")
     md.write_text("\n".join(lines) + "\n")
