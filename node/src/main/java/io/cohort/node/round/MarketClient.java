@@ -7,9 +7,11 @@ import io.cohort.node.chain.Transactor;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeEncoder;
@@ -22,6 +24,7 @@ import org.web3j.abi.datatypes.generated.Bytes32;
 import org.web3j.abi.datatypes.generated.Uint128;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthLog;
@@ -67,11 +70,18 @@ public final class MarketClient {
     }
 
     private final Web3j web3j;
+    private final long rescanBlocks;
     private final String market;
     private final long chainId;
     private final Market view;
 
     public MarketClient(Web3j web3j, String market, long chainId) {
+        this(web3j, market, chainId, RESCAN_BLOCKS);
+    }
+
+    /** With another rescan depth: a test's, so that its few blocks take the incremental path. */
+    MarketClient(Web3j web3j, String market, long chainId, long rescanBlocks) {
+        this.rescanBlocks = rescanBlocks;
         this.web3j = web3j;
         this.market = market;
         this.chainId = chainId;
@@ -211,16 +221,48 @@ public final class MarketClient {
         return out;
     }
 
-    /** The settled rounds of a project, by round. */
+    /**
+     * The settled rounds of a project, by round. The run loop asks every tick, so the scan is
+     * incremental: the first call reads the project's settlements from the earliest block, each
+     * later one only the blocks since the last, plus the {@link #RESCAN_BLOCKS} below them again,
+     * so that a settlement a short reorganisation dropped or moved is dropped or moved here too.
+     */
     public List<Settled> settled(BigInteger project) throws IOException {
-        List<Settled> out = new ArrayList<>();
-        for (Log log : logs(Market.ROUNDSETTLED_EVENT, project, null)) {
-            var e = Market.getRoundSettledEventFromLog(log);
-            out.add(new Settled(e.round.longValueExact(), e.creditsRoot, e.modelCid, e.reportCid));
+        long head = call(() -> web3j.ethBlockNumber().send().getBlockNumber()).longValueExact();
+        synchronized (settledScans) {
+            SettledScan scan = settledScans.computeIfAbsent(project, p -> new SettledScan());
+            long from = Math.max(0, Math.min(scan.scannedTo + 1 - rescanBlocks, head));
+            List<Log> logs = logs(Market.ROUNDSETTLED_EVENT, project, null, from, head);
+            scan.byRound.values().removeIf(b -> b.block() >= from);
+            for (Log log : logs) {
+                var e = Market.getRoundSettledEventFromLog(log);
+                scan.byRound.put(
+                        e.round.longValueExact(),
+                        new SettledAt(
+                                new Settled(
+                                        e.round.longValueExact(),
+                                        e.creditsRoot,
+                                        e.modelCid,
+                                        e.reportCid),
+                                log.getBlockNumber().longValueExact()));
+            }
+            scan.scannedTo = Math.max(scan.scannedTo, head);
+            return scan.byRound.values().stream().map(SettledAt::settled).toList();
         }
-        out.sort(Comparator.comparingLong(Settled::round));
-        return out;
     }
+
+    /** How many blocks below the last scanned head {@link #settled} reads again, by default. */
+    static final long RESCAN_BLOCKS = 64;
+
+    private record SettledAt(Settled settled, long block) {}
+
+    /** What {@link #settled} has read of one project: its settlements by round, and how far. */
+    private static final class SettledScan {
+        long scannedTo = -1;
+        final TreeMap<Long, SettledAt> byRound = new TreeMap<>();
+    }
+
+    private final Map<BigInteger, SettledScan> settledScans = new HashMap<>();
 
     /** The latest round before {@code round} that settled, if any. */
     public Optional<Settled> lastSettledBefore(BigInteger project, long round) throws IOException {
@@ -235,11 +277,37 @@ public final class MarketClient {
 
     private List<Log> logs(org.web3j.abi.datatypes.Event event, BigInteger project, Long round)
             throws IOException {
-        EthFilter filter =
-                new EthFilter(
-                        DefaultBlockParameterName.EARLIEST,
-                        DefaultBlockParameterName.LATEST,
-                        market);
+        return logs(
+                event,
+                project,
+                round,
+                DefaultBlockParameterName.EARLIEST,
+                DefaultBlockParameterName.LATEST);
+    }
+
+    private List<Log> logs(
+            org.web3j.abi.datatypes.Event event,
+            BigInteger project,
+            Long round,
+            long fromBlock,
+            long toBlock)
+            throws IOException {
+        return logs(
+                event,
+                project,
+                round,
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(toBlock)));
+    }
+
+    private List<Log> logs(
+            org.web3j.abi.datatypes.Event event,
+            BigInteger project,
+            Long round,
+            DefaultBlockParameter fromBlock,
+            DefaultBlockParameter toBlock)
+            throws IOException {
+        EthFilter filter = new EthFilter(fromBlock, toBlock, market);
         filter.addSingleTopic(EventEncoder.encode(event));
         filter.addSingleTopic(topic(project));
         if (round != null) {
