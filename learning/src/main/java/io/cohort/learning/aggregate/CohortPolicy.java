@@ -31,8 +31,13 @@ import java.util.Map;
  *       of the weight in the attack matrix; with {@code ρ²}, see docs/scoring-policy.md). An update
  *       with {@code cₖ ≤ minCosine} gets zero trust this round ({@code zero-trust}) but is not
  *       flagged: one skewed honest trainer can point away from the reference in a round. It is
- *       rejected with reason {@code outlier}, metric {@code cosine}, when that happens in {@code
- *       persistence} consecutive rounds the trainer reached this step in.
+ *       rejected with reason {@code outlier}, metric {@code cosine-record}, when that happens in
+ *       {@code persistence} consecutive rounds the trainer reached this step in <em>and</em> the
+ *       mean of its cosines over its window (unfloored) is at most {@code −flagMargin}: clearly
+ *       against the reference lately, not merely near zero. Late in training, as the model
+ *       converges, honest updates on skewed data sit at cosines of ±0.1 around zero; in the
+ *       full-scale clean run, {@code cohort-policy/2} (no margin) flagged four honest trainers for
+ *       three such rounds in a row. The margin changes flags only, never trust or weights.
  *   <li><b>Aggregate.</b> {@code Σ tₖ · (‖g₀‖/‖uₖ‖) · uₖ / Σ tₖ}, summed in ascending-norm order in
  *       double; {@code weightₖ = tₖ / Σ t} — the trainer's share of the round's rewards. If nothing
  *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
@@ -41,18 +46,38 @@ import java.util.Map;
  * <p>Metrics: {@code policy}, {@code l2-norm}, {@code reference-norm}, {@code median-norm}, {@code
  * norm-upper-bound}, {@code free-rider-bound}, {@code sybil} (the Sybil defence's metrics, over
  * {@code sybil-indices}), {@code cosine} (NaN for submissions rejected before step 4), {@code
- * record} (ρ, NaN likewise), {@code zero-trust-streak}, {@code group-share}, {@code trust}.
+ * record} (ρ, NaN likewise), {@code mean-cosine} (the record before the floor), {@code
+ * zero-trust-streak}, {@code group-share}, {@code trust}.
  */
 public final class CohortPolicy implements Aggregator {
 
     /** The version string written into every audit report. */
-    public static final String VERSION = "cohort-policy/2";
+    public static final String VERSION = "cohort-policy/3";
+
+    /** Norms above this many times max(median norm, reference norm) are out of bounds. */
+    public static final double NORM_FACTOR = 4;
+
+    /** Norms at most this fraction of the reference norm are a free rider's. */
+    public static final double FREE_RIDER_RATIO = 0.01;
+
+    /** Cosines at most this get zero trust. */
+    public static final double MIN_COSINE = 0;
+
+    /** How many of its latest rounds a trainer's record averages. */
+    public static final int WINDOW = 5;
+
+    /** Consecutive zero-trust rounds before an update can be an {@code outlier}. */
+    public static final int PERSISTENCE = 3;
+
+    /** How far below zero the record's mean cosine must be for an {@code outlier}. */
+    public static final double FLAG_MARGIN = 0.1;
 
     private final double normFactor;
     private final double freeRiderRatio;
     private final double minCosine;
     private final int window;
     private final int persistence;
+    private final double flagMargin;
     private final SybilDefence sybil;
 
     /** Per trainer: its last {@code window} cosines, oldest first. */
@@ -63,10 +88,17 @@ public final class CohortPolicy implements Aggregator {
 
     /**
      * The defaults: norm factor 4, free-rider ratio 0.01, minimum cosine 0, a record over 5 rounds,
-     * persistence 3, Sybil defaults.
+     * persistence 3, flag margin 0.1, Sybil defaults.
      */
     public CohortPolicy() {
-        this(4, 0.01, 0, 5, 3, new SybilDefence());
+        this(
+                NORM_FACTOR,
+                FREE_RIDER_RATIO,
+                MIN_COSINE,
+                WINDOW,
+                PERSISTENCE,
+                FLAG_MARGIN,
+                new SybilDefence());
     }
 
     /**
@@ -75,6 +107,8 @@ public final class CohortPolicy implements Aggregator {
      * @param minCosine in [−1, 1)
      * @param window how many of its latest rounds a trainer's record averages, at least 1
      * @param persistence consecutive zero-trust rounds that make an {@code outlier}, at least 1
+     * @param flagMargin how far below zero the mean cosine over the window must be as well, in [0,
+     *     1]
      * @param sybil a fresh Sybil defence, owned by this policy from now on
      */
     public CohortPolicy(
@@ -83,6 +117,7 @@ public final class CohortPolicy implements Aggregator {
             double minCosine,
             int window,
             int persistence,
+            double flagMargin,
             SybilDefence sybil) {
         if (!(normFactor >= 1) || Double.isInfinite(normFactor)) {
             throw new IllegalArgumentException(
@@ -104,8 +139,13 @@ public final class CohortPolicy implements Aggregator {
             throw new IllegalArgumentException(
                     "cohort-policy: persistence must be at least 1 round, got " + persistence);
         }
+        if (!(flagMargin >= 0 && flagMargin <= 1)) {
+            throw new IllegalArgumentException(
+                    "cohort-policy: flagMargin must be in [0, 1], got " + flagMargin);
+        }
         this.window = window;
         this.persistence = persistence;
+        this.flagMargin = flagMargin;
         this.normFactor = normFactor;
         this.freeRiderRatio = freeRiderRatio;
         this.minCosine = minCosine;
@@ -188,12 +228,14 @@ public final class CohortPolicy implements Aggregator {
         // 4. direction, with the trainer's record
         double[] cosine = new double[n];
         double[] record = new double[n];
+        double[] meanCosine = new double[n];
         int[] streak = new int[n];
         double[] trust = new double[n];
         for (int k = 0; k < n; k++) {
             if (rejected[k] != null) {
                 cosine[k] = Double.NaN;
                 record[k] = Double.NaN;
+                meanCosine[k] = Double.NaN;
                 continue;
             }
             float[] u = submissions.get(k).update();
@@ -208,19 +250,22 @@ public final class CohortPolicy implements Aggregator {
             for (double c : last) {
                 sum += c;
             }
-            record[k] = Math.max(0, sum / last.size());
+            meanCosine[k] = sum / last.size();
+            record[k] = Math.max(0, meanCosine[k]);
             if (cosine[k] > minCosine) {
                 streaks.remove(trainer);
                 trust[k] = cosine[k] * record[k] * record[k] * groupShare[k];
                 continue;
             }
             streak[k] = streaks.merge(trainer, 1, Integer::sum);
-            if (streak[k] >= persistence) {
-                rejected[k] = new Rejection(k, "outlier", "cosine", cosine[k], minCosine);
+            if (streak[k] >= persistence && meanCosine[k] <= -flagMargin) {
+                rejected[k] =
+                        new Rejection(k, "outlier", "cosine-record", meanCosine[k], -flagMargin);
             }
         }
         metrics.put("cosine", cosine);
         metrics.put("record", record);
+        metrics.put("mean-cosine", meanCosine);
         metrics.put("zero-trust-streak", streak);
         metrics.put("group-share", groupShare);
         metrics.put("trust", trust);

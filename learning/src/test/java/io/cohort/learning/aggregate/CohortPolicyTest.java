@@ -35,9 +35,59 @@ class CohortPolicyTest {
         Rejection flag = third.rejections().get(0);
         assertThat(flag.index()).isEqualTo(2);
         assertThat(flag.reason()).isEqualTo("outlier");
-        assertThat(flag.metric()).isEqualTo("cosine");
+        // the mean of its three cosines, against the margin
+        assertThat(flag.metric()).isEqualTo("cosine-record");
         assertThat(flag.value()).isCloseTo(-1 / Math.sqrt(2), within(1e-12));
+        assertThat(flag.threshold()).isEqualTo(-CohortPolicy.FLAG_MARGIN);
         assertThat(third.weights()).containsExactly(0.5, 0.5, 0.0);
+    }
+
+    @Test
+    void anUpdateJustBelowZeroRoundAfterRoundGetsNothingButIsNotFlagged() {
+        // cos ≈ −0.05: where honest updates on skewed data sit once the model has converged
+        float[] nearZero = v(-0.05f, 1, 0, 0);
+        CohortPolicy policy = new CohortPolicy();
+        for (int r = 1; r <= 8; r++) {
+            Aggregation a = round(policy, r, ALONG_A, ALONG_B, nearZero);
+            assertThat(a.rejections()).as("round %d", r).isEmpty();
+            assertThat(a.weights()[2]).as("round %d", r).isZero();
+            assertThat((int[]) a.metrics().get("zero-trust-streak")).containsExactly(0, 0, r);
+            assertThat(((double[]) a.metrics().get("mean-cosine"))[2])
+                    .isCloseTo(-0.05 / Math.sqrt(1.0025), within(1e-6));
+        }
+    }
+
+    @Test
+    void theStreakFlagsOnlyOnceTheMeanOverTheWindowIsBelowTheMargin() {
+        // two rounds along (cos 1/√2), then slightly against (cos −0.2/√1.04 ≈ −0.196) from round 3
+        float[] along = v(1, 0, 0, 1);
+        float[] slightlyAgainst = v(-0.2f, 0, 0, 1);
+        double against = -0.2 / Math.sqrt(1.04);
+        double aligned = 1 / Math.sqrt(2);
+        CohortPolicy policy = new CohortPolicy();
+        for (int r = 1; r <= 7; r++) {
+            Aggregation a = round(policy, r, ALONG_A, ALONG_B, r <= 2 ? along : slightlyAgainst);
+            double mean = ((double[]) a.metrics().get("mean-cosine"))[2];
+            if (r == 5) { // a streak of 3, but the window (2 along, 3 against) is still positive
+                assertThat(mean).isCloseTo((2 * aligned + 3 * against) / 5, within(1e-6));
+            }
+            if (r == 6) { // a streak of 4; 1 along and 4 against: below zero, above the margin
+                assertThat(mean).isCloseTo((aligned + 4 * against) / 5, within(1e-6));
+            }
+            if (r < 7) {
+                assertThat(a.rejections()).as("round %d", r).isEmpty();
+            } else { // all 5 against: the mean is below −0.1
+                assertThat(mean).isCloseTo(against, within(1e-6));
+                assertThat(a.rejections())
+                        .singleElement()
+                        .satisfies(
+                                j -> {
+                                    assertThat(j.index()).isEqualTo(2);
+                                    assertThat(j.reason()).isEqualTo("outlier");
+                                    assertThat(j.value()).isCloseTo(against, within(1e-6));
+                                });
+            }
+        }
     }
 
     @Test
@@ -74,7 +124,7 @@ class CohortPolicyTest {
 
     @Test
     void theRecordForgetsRoundsOlderThanItsWindow() {
-        CohortPolicy policy = new CohortPolicy(4, 0.01, 0, 2, 3, new SybilDefence());
+        CohortPolicy policy = new CohortPolicy(4, 0.01, 0, 2, 3, 0.1, new SybilDefence());
         round(policy, 1, ALONG_A, ALONG_B, AGAINST);
         round(policy, 2, ALONG_A, ALONG_B, v(1, 0, 0, -1));
         Aggregation a = round(policy, 3, ALONG_A, ALONG_B, v(1, 0, 0, -1));
@@ -85,12 +135,19 @@ class CohortPolicyTest {
     }
 
     @Test
-    void rejectsAWindowOrPersistenceBelowOne() {
+    void rejectsAWindowOrPersistenceBelowOneAndAMarginOutsideZeroToOne() {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 0, 3, new SybilDefence()))
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 0, 3, 0.1, new SybilDefence()))
                 .withMessageContaining("window");
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 5, 0, new SybilDefence()))
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 5, 0, 0.1, new SybilDefence()))
                 .withMessageContaining("persistence");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, 0, 5, 3, -0.1, new SybilDefence()))
+                .withMessageContaining("flagMargin");
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () -> new CohortPolicy(4, 0.01, 0, 5, 3, Double.NaN, new SybilDefence()))
+                .withMessageContaining("flagMargin");
     }
 }

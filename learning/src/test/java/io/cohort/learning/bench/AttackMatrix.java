@@ -48,9 +48,11 @@ import java.util.stream.Collectors;
  *
  * <p>Arguments as {@code key=value}: {@code dataset} (fashion), {@code trainers} (20), {@code
  * rounds} (30), {@code seeds} (1,2,3), {@code fractions} (0.1,0.2,0.3), {@code attacks} (all),
- * {@code rules} (fedavg,median,trimmed-mean,multi-krum), {@code train} (training samples used, 0 =
- * all), {@code alpha} (0.5), {@code batch} (32), {@code lr} (0.02), {@code root} (samples held out
- * as the evaluator's root data, 500).
+ * {@code rules} (fedavg,median,trimmed-mean,multi-krum,cohort), {@code train} (training samples
+ * used, 0 = all), {@code alpha} (0.5), {@code batch} (32), {@code lr} (0.02), {@code root} (samples
+ * held out as the evaluator's root data, 500), and for Cohort's policy {@code window}, {@code
+ * persistence} and {@code margin} (its defaults, {@link CohortPolicy#WINDOW} and so on), {@code
+ * diag} (a file for per-round, per-client metrics).
  */
 public final class AttackMatrix {
 
@@ -308,7 +310,14 @@ public final class AttackMatrix {
             case "trimmed-mean" -> new TrimmedMean(f);
             case "multi-krum" -> new MultiKrum(f, n - f);
             case "cohort" ->
-                    new CohortPolicy(4, 0.01, 0, o.window, o.persistence, new SybilDefence());
+                    new CohortPolicy(
+                            CohortPolicy.NORM_FACTOR,
+                            CohortPolicy.FREE_RIDER_RATIO,
+                            CohortPolicy.MIN_COSINE,
+                            o.window,
+                            o.persistence,
+                            o.margin,
+                            new SybilDefence());
             default -> throw new IllegalArgumentException("unknown rule " + rule);
         };
     }
@@ -334,8 +343,9 @@ public final class AttackMatrix {
         float lr = 0.02f;
         int root = 500;
         java.nio.file.Path diag;
-        int window = 5;
-        int persistence = 3;
+        int window = CohortPolicy.WINDOW;
+        int persistence = CohortPolicy.PERSISTENCE;
+        double margin = CohortPolicy.FLAG_MARGIN;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -364,6 +374,7 @@ public final class AttackMatrix {
                     case "diag" -> o.diag = java.nio.file.Path.of(v);
                     case "window" -> o.window = Integer.parseInt(v);
                     case "persistence" -> o.persistence = Integer.parseInt(v);
+                    case "margin" -> o.margin = Double.parseDouble(v);
                     default -> throw new IllegalArgumentException("unknown argument " + k);
                 }
             }

@@ -90,7 +90,7 @@ class ScoringPolicyTest {
         assertThat(o.validation().samples()).isEqualTo(500);
         String report = new String(o.report(), StandardCharsets.UTF_8);
         assertThat(report)
-                .contains("\"policy\" : \"cohort-policy/2\"")
+                .contains("\"policy\" : \"cohort-policy/3\"")
                 .contains(o.modelHash())
                 .contains("CHECKSUM_MISMATCH")
                 .contains("sealed for trainer 0xaa, expected 0xbb");
@@ -111,7 +111,7 @@ class ScoringPolicyTest {
                 .satisfies(
                         f -> {
                             assertThat(f.reason()).isEqualTo("outlier");
-                            assertThat(f.metric()).isEqualTo("cosine");
+                            assertThat(f.metric()).isEqualTo("cosine-record");
                             assertThat(f.value()).isNegative();
                         });
     }

@@ -15,7 +15,7 @@ class RecomputerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String REPORT =
-            "{\"policy\":\"cohort-policy/2\",\"trainers\":[{\"trainer\":\"0xa\",\"score-bps\":10000},"
+            "{\"policy\":\"cohort-policy/3\",\"trainers\":[{\"trainer\":\"0xa\",\"score-bps\":10000},"
                     + "{\"trainer\":\"0xb\",\"score-bps\":0}],\"metrics\":{\"cos\":[0.5,0.25]},"
                     + "\"next-model-hash\":\"abc\"}";
 
