@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -263,6 +264,22 @@ class ComposeIT {
         throw new AssertionError("no line " + line + "; the log:\n" + Files.readString(log));
     }
 
+    /**
+     * {@code url}'s answer once {@code ready} holds of it, or the last answer after 30 s. The index
+     * reads the chain every second ({@code cohort.index.poll}), so what a transaction did shows up
+     * soon after it, not necessarily at once.
+     */
+    private static JsonNode indexed(HttpClient http, String url, Predicate<JsonNode> ready)
+            throws Exception {
+        JsonNode answer = get(http, url);
+        for (long end = System.nanoTime() + 30_000_000_000L;
+                !ready.test(answer) && System.nanoTime() < end; ) {
+            Thread.sleep(250);
+            answer = get(http, url);
+        }
+        return answer;
+    }
+
     private static JsonNode get(HttpClient http, String url) throws Exception {
         return get(http, url, Duration.ofSeconds(10));
     }
@@ -464,7 +481,8 @@ class ComposeIT {
         String launched = runToEnd(run.start("launch", shorter, launchLog), launchLog);
         assertThat(launched).contains("launch: project 1 launched by");
         assertThat(Files.readString(shared.resolve("project")).strip()).isEqualTo("1");
-        assertThat(get(http, api + "/projects/1").path("rounds").asInt()).isEqualTo(1);
+        JsonNode project = indexed(http, api + "/projects/1", p -> p.has("rounds"));
+        assertThat(project.path("rounds").asInt()).as(project.toString()).isEqualTo(1);
 
         // the nodes, each its own process, keys and project from the shared volume
         List<String> nodes = List.of("evaluator", "trainer-1", "trainer-2", "trainer-3");
@@ -482,7 +500,11 @@ class ComposeIT {
 
         // every trainer credited in the settled round, and the audit is clean
         String password = Files.readAllLines(shared.resolve("keys/password")).get(0).strip();
-        JsonNode round = get(http, api + "/projects/1/rounds/0");
+        JsonNode round =
+                indexed(
+                        http,
+                        api + "/projects/1/rounds/0",
+                        r -> r.path("round").path("status").asText().equals("settled"));
         assertThat(round.path("round").path("status").asText())
                 .as(round.toString())
                 .isEqualTo("settled");
