@@ -232,18 +232,21 @@ public final class MarketClient {
         synchronized (settledScans) {
             SettledScan scan = settledScans.computeIfAbsent(project, p -> new SettledScan());
             long from = Math.max(0, Math.min(scan.scannedTo + 1 - rescanBlocks, head));
-            List<Log> logs = logs(Market.ROUNDSETTLED_EVENT, project, null, from, head);
+            List<Log> logs =
+                    logs(
+                            Market.ROUNDSETTLED_EVENT,
+                            project,
+                            null,
+                            DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+                            DefaultBlockParameter.valueOf(BigInteger.valueOf(head)));
             scan.byRound.values().removeIf(b -> b.block() >= from);
             for (Log log : logs) {
                 var e = Market.getRoundSettledEventFromLog(log);
+                long round = e.round.longValueExact();
                 scan.byRound.put(
-                        e.round.longValueExact(),
+                        round,
                         new SettledAt(
-                                new Settled(
-                                        e.round.longValueExact(),
-                                        e.creditsRoot,
-                                        e.modelCid,
-                                        e.reportCid),
+                                new Settled(round, e.creditsRoot, e.modelCid, e.reportCid),
                                 log.getBlockNumber().longValueExact()));
             }
             scan.scannedTo = Math.max(scan.scannedTo, head);
@@ -283,21 +286,6 @@ public final class MarketClient {
                 round,
                 DefaultBlockParameterName.EARLIEST,
                 DefaultBlockParameterName.LATEST);
-    }
-
-    private List<Log> logs(
-            org.web3j.abi.datatypes.Event event,
-            BigInteger project,
-            Long round,
-            long fromBlock,
-            long toBlock)
-            throws IOException {
-        return logs(
-                event,
-                project,
-                round,
-                DefaultBlockParameter.valueOf(BigInteger.valueOf(fromBlock)),
-                DefaultBlockParameter.valueOf(BigInteger.valueOf(toBlock)));
     }
 
     private List<Log> logs(
