@@ -254,6 +254,14 @@ final class Commands {
             if (!address.matches("0x[0-9a-fA-F]{40}")) {
                 throw new Failure("cohort.market is not an address: " + address);
             }
+            MarketClient.LogRange range;
+            try {
+                range =
+                        new MarketClient.LogRange(
+                                config.logs().fromBlock(), config.logs().maxBlocks());
+            } catch (IllegalArgumentException e) {
+                throw new Failure("cohort.logs: " + e.getMessage(), e);
+            }
             this.web3j = Web3j.build(new HttpService(config.rpcUrl()));
             long chainId;
             try {
@@ -271,7 +279,7 @@ final class Commands {
                                 + ", the configuration says "
                                 + config.chainId());
             }
-            this.market = new MarketClient(web3j, address, chainId);
+            this.market = new MarketClient(web3j, address, chainId, range);
             this.ipfs = openIpfs();
             NodeConfig.Gas gas = config.gas();
             this.key =

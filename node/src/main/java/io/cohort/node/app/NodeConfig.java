@@ -26,6 +26,25 @@ public interface NodeConfig {
     /** The market contract's address. */
     Optional<String> market();
 
+    Logs logs();
+
+    /** How the node reads the market's events ({@code eth_getLogs}). */
+    interface Logs {
+        /**
+         * The first block to read: the market's deployment block. 0 reads from genesis, which on a
+         * long chain costs a page per {@link #maxBlocks} blocks on every full read.
+         */
+        @WithDefault("0")
+        long fromBlock();
+
+        /**
+         * The most blocks one request spans; longer ranges are read in pages. Public endpoints
+         * refuse ranges over some thousand blocks: set it to theirs.
+         */
+        @WithDefault("10000")
+        long maxBlocks();
+    }
+
     Keystore keystore();
 
     /** Kubo's RPC API. */

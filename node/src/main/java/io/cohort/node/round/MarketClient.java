@@ -69,18 +69,67 @@ public final class MarketClient {
         }
     }
 
+    /**
+     * Which blocks the client reads events from, and in what pieces.
+     *
+     * @param fromBlock the first block with the market's events: its deployment block (0 reads from
+     *     genesis)
+     * @param maxBlocks the most blocks one {@code eth_getLogs} request spans; a longer range is
+     *     read in consecutive pages (public endpoints refuse ranges over some thousand blocks)
+     */
+    public record LogRange(long fromBlock, long maxBlocks) {
+
+        /** From genesis, in pages of 10,000 blocks. */
+        public static final LogRange DEFAULT = new LogRange(0, 10_000);
+
+        public LogRange {
+            if (fromBlock < 0) {
+                throw new IllegalArgumentException(
+                        "the first block to read logs from must be >= 0, got " + fromBlock);
+            }
+            if (maxBlocks < 1) {
+                throw new IllegalArgumentException(
+                        "an eth_getLogs page must span at least 1 block, got " + maxBlocks);
+            }
+        }
+
+        /**
+         * The pages that cover blocks {@code from..to} (both inclusive) from {@link #fromBlock} on,
+         * each {@code {first, last}}, in order; none when the range is empty.
+         */
+        public List<long[]> pages(long from, long to) {
+            List<long[]> out = new ArrayList<>();
+            long first = Math.max(from, fromBlock);
+            while (first <= to) {
+                long last = to - first < maxBlocks ? to : first + maxBlocks - 1;
+                out.add(new long[] {first, last});
+                if (last == Long.MAX_VALUE) {
+                    break;
+                }
+                first = last + 1;
+            }
+            return out;
+        }
+    }
+
     private final Web3j web3j;
+    private final LogRange range;
     private final long rescanBlocks;
     private final String market;
     private final long chainId;
     private final Market view;
 
     public MarketClient(Web3j web3j, String market, long chainId) {
-        this(web3j, market, chainId, RESCAN_BLOCKS);
+        this(web3j, market, chainId, LogRange.DEFAULT);
+    }
+
+    public MarketClient(Web3j web3j, String market, long chainId, LogRange range) {
+        this(web3j, market, chainId, range, RESCAN_BLOCKS);
     }
 
     /** With another rescan depth: a test's, so that its few blocks take the incremental path. */
-    MarketClient(Web3j web3j, String market, long chainId, long rescanBlocks) {
+    MarketClient(Web3j web3j, String market, long chainId, LogRange range, long rescanBlocks) {
+        this.range = range;
         this.rescanBlocks = rescanBlocks;
         this.web3j = web3j;
         this.market = market;
@@ -202,7 +251,7 @@ public final class MarketClient {
     /** Registered trainers in registration order (their index). */
     public List<String> trainers(BigInteger project) throws IOException {
         List<String> out = new ArrayList<>();
-        for (Log log : logs(Market.TRAINERREGISTERED_EVENT, project, null)) {
+        for (Log log : logs(Market.TRAINERREGISTERED_EVENT, project, null, 0, head())) {
             out.add(Market.getTrainerRegisteredEventFromLog(log).trainer);
         }
         return out;
@@ -211,7 +260,7 @@ public final class MarketClient {
     /** The round's submissions in chain order. */
     public List<Submitted> submissions(BigInteger project, long round) throws IOException {
         List<Submitted> out = new ArrayList<>();
-        for (Log log : logs(Market.UPDATESUBMITTED_EVENT, project, round)) {
+        for (Log log : logs(Market.UPDATESUBMITTED_EVENT, project, round, 0, head())) {
             var e = Market.getUpdateSubmittedEventFromLog(log);
             long sequence =
                     log.getBlockNumber().longValueExact() * 1_000_000L
@@ -223,22 +272,17 @@ public final class MarketClient {
 
     /**
      * The settled rounds of a project, by round. The run loop asks every tick, so the scan is
-     * incremental: the first call reads the project's settlements from the earliest block, each
-     * later one only the blocks since the last, plus the {@link #RESCAN_BLOCKS} below them again,
-     * so that a settlement a short reorganisation dropped or moved is dropped or moved here too.
+     * incremental: the first call reads the project's settlements from {@link LogRange#fromBlock},
+     * each later one only the blocks since the last, plus the {@link #RESCAN_BLOCKS} below them
+     * again, so that a settlement a short reorganisation dropped or moved is dropped or moved here
+     * too.
      */
     public List<Settled> settled(BigInteger project) throws IOException {
-        long head = call(() -> web3j.ethBlockNumber().send().getBlockNumber()).longValueExact();
+        long head = head();
         synchronized (settledScans) {
             SettledScan scan = settledScans.computeIfAbsent(project, p -> new SettledScan());
             long from = Math.max(0, Math.min(scan.scannedTo + 1 - rescanBlocks, head));
-            List<Log> logs =
-                    logs(
-                            Market.ROUNDSETTLED_EVENT,
-                            project,
-                            null,
-                            DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
-                            DefaultBlockParameter.valueOf(BigInteger.valueOf(head)));
+            List<Log> logs = logs(Market.ROUNDSETTLED_EVENT, project, null, from, head);
             scan.byRound.values().removeIf(b -> b.block() >= from);
             for (Log log : logs) {
                 var e = Market.getRoundSettledEventFromLog(log);
@@ -278,37 +322,44 @@ public final class MarketClient {
         return Optional.ofNullable(last);
     }
 
-    private List<Log> logs(org.web3j.abi.datatypes.Event event, BigInteger project, Long round)
-            throws IOException {
-        return logs(
-                event,
-                project,
-                round,
-                DefaultBlockParameterName.EARLIEST,
-                DefaultBlockParameterName.LATEST);
+    private long head() throws IOException {
+        return call(() -> web3j.ethBlockNumber().send().getBlockNumber()).longValueExact();
     }
 
+    /**
+     * The event's logs for the project (and round) in blocks {@code from..to}, read in the pages of
+     * {@link #range}, in chain order.
+     */
     private List<Log> logs(
-            org.web3j.abi.datatypes.Event event,
-            BigInteger project,
-            Long round,
-            DefaultBlockParameter fromBlock,
-            DefaultBlockParameter toBlock)
+            org.web3j.abi.datatypes.Event event, BigInteger project, Long round, long from, long to)
             throws IOException {
-        EthFilter filter = new EthFilter(fromBlock, toBlock, market);
-        filter.addSingleTopic(EventEncoder.encode(event));
-        filter.addSingleTopic(topic(project));
-        if (round != null) {
-            filter.addSingleTopic(topic(BigInteger.valueOf(round)));
-        }
-        EthLog result = web3j.ethGetLogs(filter).send();
-        if (result.hasError()) {
-            throw new IOException(
-                    "eth_getLogs on " + market + ": " + result.getError().getMessage());
-        }
         List<Log> logs = new ArrayList<>();
-        for (EthLog.LogResult<?> r : result.getLogs()) {
-            logs.add((Log) r.get());
+        for (long[] page : range.pages(from, to)) {
+            EthFilter filter =
+                    new EthFilter(
+                            DefaultBlockParameter.valueOf(BigInteger.valueOf(page[0])),
+                            DefaultBlockParameter.valueOf(BigInteger.valueOf(page[1])),
+                            market);
+            filter.addSingleTopic(EventEncoder.encode(event));
+            filter.addSingleTopic(topic(project));
+            if (round != null) {
+                filter.addSingleTopic(topic(BigInteger.valueOf(round)));
+            }
+            EthLog result = web3j.ethGetLogs(filter).send();
+            if (result.hasError()) {
+                throw new IOException(
+                        "eth_getLogs on "
+                                + market
+                                + " for blocks "
+                                + page[0]
+                                + ".."
+                                + page[1]
+                                + ": "
+                                + result.getError().getMessage());
+            }
+            for (EthLog.LogResult<?> r : result.getLogs()) {
+                logs.add((Log) r.get());
+            }
         }
         return logs;
     }

@@ -129,6 +129,8 @@ class NodeProcessIT {
         p.put("cohort.state-dir", dir.resolve(name + "/state").toString());
         p.put("cohort.poll-interval", "PT0.3S");
         p.put("cohort.gas.receipt-poll", "PT0.05S");
+        // events in pages of 16 blocks: the nodes' reads span several pages
+        p.put("cohort.logs.max-blocks", "16");
         p.put("cohort.training.seed", "3");
         p.put("cohort.evaluator.max-sealed-bytes", Integer.toString(MAX_SEALED));
         p.put("cohort.evaluator.root.from", "2000");

@@ -115,9 +115,17 @@ class RoundIT {
         Market market =
                 Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
         // a rescan of one block: this test's rounds are fewer blocks than the default depth, and
-        // the claims of round 1 must come from an incremental read of the settlements
+        // the claims of round 1 must come from an incremental read of the settlements; events are
+        // read from the market's deployment block in pages of 2 blocks, so every read spans pages
+        long deployed =
+                market.getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact();
         MarketClient client =
-                new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID, 1);
+                new MarketClient(
+                        chain.web3j(),
+                        market.getContractAddress(),
+                        DevChain.CHAIN_ID,
+                        new MarketClient.LogRange(deployed, 2),
+                        1);
         MockERC20 coin =
                 money.equals("ETH")
                         ? null
