@@ -130,6 +130,28 @@ public final class DevChain implements AutoCloseable {
         call("evm_mine");
     }
 
+    /**
+     * Records the chain's state ({@code evm_snapshot}) and returns its id, for {@link #revert}: a
+     * test's way to make a reorganisation, since everything mined after it can be dropped.
+     */
+    public String snapshot() {
+        return String.valueOf(call("evm_snapshot"));
+    }
+
+    /**
+     * Drops every block mined since {@code snapshot} ({@code evm_revert}): the chain continues from
+     * there, as after a reorganisation that replaced those blocks with nothing. A snapshot is used
+     * up by its revert.
+     *
+     * @throws IllegalStateException if Anvil does not know the snapshot
+     */
+    public void revert(String snapshot) {
+        if (!Boolean.TRUE.equals(call("evm_revert", snapshot))) {
+            throw new IllegalStateException(
+                    "evm_revert to " + snapshot + " refused on " + rpcUrl());
+        }
+    }
+
     /** The timestamp of the latest block. */
     public long latestTimestamp() {
         try {
@@ -190,7 +212,7 @@ public final class DevChain implements AutoCloseable {
         return false;
     }
 
-    private void call(String method, Object... params) {
+    private Object call(String method, Object... params) {
         try {
             Response<?> response =
                     new Request<>(method, List.of(params), service, RawResponse.class).send();
@@ -202,6 +224,7 @@ public final class DevChain implements AutoCloseable {
                                 + ": "
                                 + response.getError().getMessage());
             }
+            return response.getResult();
         } catch (IOException e) {
             throw new UncheckedIOException(method + " failed on " + rpcUrl(), e);
         }

@@ -15,6 +15,7 @@ import io.cohort.learning.data.IdxLoader;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.LabeledDataFile;
 import io.cohort.learning.data.Partitioner;
+import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
@@ -689,13 +690,10 @@ final class Commands {
             throws Failure, IOException {
         LabeledData root = slice(config.evaluator().root(), true);
         LabeledData validation = slice(config.evaluator().validation(), false);
-        ScoringPolicy policy =
-                new ScoringPolicy(
-                        GlobalModel.spec(c.ipfs, p),
-                        root,
-                        validation,
-                        training(),
-                        new CohortPolicy());
+        ModelSpec spec = GlobalModel.spec(c.ipfs, p);
+        TrainConfig training = training();
+        Supplier<ScoringPolicy> policies =
+                () -> new ScoringPolicy(spec, root, validation, training, new CohortPolicy());
         EvaluatorNode.Published published =
                 config.evaluator().publishInputs()
                         ? new EvaluatorNode.Published(
@@ -708,7 +706,7 @@ final class Commands {
                 c.ipfs,
                 c.key,
                 X25519KeyPair.derivedFrom(privateKey(c.credentials)),
-                policy,
+                policies,
                 evaluatorConfig(published),
                 progress);
     }

@@ -151,6 +151,7 @@ public final class Transactor {
         BigInteger nonce = nonce(what, deadline);
         BigInteger[] fees = fees(what, deadline); // priority, max
         List<String> hashes = new ArrayList<>();
+        boolean moved = false;
         int attempts = 0;
         while (true) {
             RawTransaction tx =
@@ -174,10 +175,14 @@ public final class Transactor {
             }
             long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
             while (System.nanoTime() < Math.min(bumpAt, deadline)) {
-                for (String h : hashes) {
+                // the latest attempt first: after a move into a nonce gap, the earlier ones can
+                // land too, behind it, as duplicates the contract refuses
+                for (int i = hashes.size() - 1; i >= 0; i--) {
+                    String h = hashes.get(i);
                     Optional<TransactionReceipt> receipt = receipt(h);
                     if (receipt.isPresent()) {
-                        nextNonce = nonce.add(BigInteger.ONE);
+                        // after a move, an earlier attempt may hold the next nonce: ask the chain
+                        nextNonce = moved ? null : nonce.add(BigInteger.ONE);
                         TransactionReceipt r = receipt.get();
                         if (!r.isStatusOK()) {
                             throw new ChainException(
@@ -209,6 +214,23 @@ public final class Transactor {
                                 + hash,
                         null);
             }
+            BigInteger next = transactionCount(what, deadline);
+            if (next.compareTo(nonce) < 0) {
+                // a nonce below this one is neither mined nor waiting: a reorganisation dropped
+                // a transaction of this key that its node did not take back. This one can never be
+                // mined where it is; it moves down into the gap (the earlier attempts are still
+                // watched: any of them landing means the call landed).
+                progress.accept(
+                        what
+                                + ": nonce "
+                                + nonce
+                                + " waits behind a gap (the chain's next nonce is "
+                                + next
+                                + "); re-signing at "
+                                + next);
+                nonce = next;
+                moved = true;
+            }
             BigInteger factor = BigInteger.valueOf(100 + options.bumpPercent());
             BigInteger[] fresh = fees(what, deadline);
             BigInteger priority = bump(fees[0], factor).max(fresh[0]);
@@ -239,18 +261,21 @@ public final class Transactor {
 
     private BigInteger nonce(String what, long deadline) throws ChainException {
         if (nextNonce == null) {
-            nextNonce =
-                    rpc(
-                                    what,
-                                    () ->
-                                            web3j.ethGetTransactionCount(
-                                                            key.getAddress(),
-                                                            DefaultBlockParameterName.PENDING)
-                                                    .send(),
-                                    deadline)
-                            .getTransactionCount();
+            nextNonce = transactionCount(what, deadline);
         }
         return nextNonce;
+    }
+
+    /** The key's next nonce as the node sees it: mined transactions and those waiting in line. */
+    private BigInteger transactionCount(String what, long deadline) throws ChainException {
+        return rpc(
+                        what,
+                        () ->
+                                web3j.ethGetTransactionCount(
+                                                key.getAddress(), DefaultBlockParameterName.PENDING)
+                                        .send(),
+                        deadline)
+                .getTransactionCount();
     }
 
     /** {priority fee, max fee}: the node's suggested tip, and twice the latest base fee plus it. */

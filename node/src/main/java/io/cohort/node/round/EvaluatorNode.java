@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The evaluator's part of a round (DESIGN.md steps 5–6): after the submission deadline, fetch every
@@ -43,7 +44,9 @@ import java.util.function.Consumer;
  *
  * <p>The scoring policy is stateful (each trainer's record, the Sybil defence's history): one
  * instance per project, fed every round in order. An evaluator restarted mid-project needs the
- * earlier rounds replayed into it: {@link #replay}.
+ * earlier rounds replayed into it: {@link #replay}. A round judged again in the same process (its
+ * post failed, or a reorganisation dropped it) is scored by a fresh policy from the factory, after
+ * the rounds before it are replayed.
  */
 public final class EvaluatorNode {
 
@@ -82,7 +85,9 @@ public final class EvaluatorNode {
     private final ContentStore ipfs;
     private final Transactor key;
     private final X25519KeyPair sealKey;
-    private final ScoringPolicy policy;
+    private final Supplier<ScoringPolicy> policies;
+    private ScoringPolicy policy;
+    private long judgedThrough = -1;
     private final Config config;
     private final Consumer<String> progress;
     private PolicyInputs inputs;
@@ -92,14 +97,15 @@ public final class EvaluatorNode {
             ContentStore ipfs,
             Transactor key,
             X25519KeyPair sealKey,
-            ScoringPolicy policy,
+            Supplier<ScoringPolicy> policies,
             Config config,
             Consumer<String> progress) {
         this.market = market;
         this.ipfs = ipfs;
         this.key = key;
         this.sealKey = sealKey;
-        this.policy = policy;
+        this.policies = policies;
+        this.policy = policies == null ? null : policies.get();
         this.config = config;
         this.progress = progress;
     }
@@ -271,7 +277,19 @@ public final class EvaluatorNode {
         for (MarketClient.Submitted s : submitted) {
             received.add(open(project, round, s, contentKeys));
         }
-        return policy.score((int) round, g.parameters(), received);
+        if (round <= judgedThrough) {
+            // the policy already holds this round: its post failed, or a reorganisation dropped
+            // it. Scoring it again would count it twice in the trainers' records, so a fresh policy
+            // is fed the rounds before it again, as after a restart.
+            progress.accept(
+                    "round " + round + ": judged before but not posted; rebuilding the policy");
+            policy = policies.get();
+            judgedThrough = -1;
+            replay(project, round);
+        }
+        ScoringPolicy.Outcome outcome = policy.score((int) round, g.parameters(), received);
+        judgedThrough = round;
+        return outcome;
     }
 
     /**

@@ -150,12 +150,13 @@ public final class ProtocolOverhead {
                         ipfs,
                         evaluatorTx,
                         sealKey,
-                        new ScoringPolicy(
-                                spec,
-                                train.slice(7000, 7500),
-                                validation,
-                                local,
-                                new CohortPolicy()),
+                        () ->
+                                new ScoringPolicy(
+                                        spec,
+                                        train.slice(7000, 7500),
+                                        validation,
+                                        local,
+                                        new CohortPolicy()),
                         new EvaluatorNode.Config(dir.resolve("e"), 16 << 20),
                         line -> {});
 

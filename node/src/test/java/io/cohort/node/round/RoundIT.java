@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,7 +88,9 @@ class RoundIT {
                 new Transactor.Options(
                         20,
                         Duration.ofSeconds(60),
-                        Duration.ofSeconds(30),
+                        // a transaction behind a nonce gap (the reorganisation below) is found at
+                        // its first re-send
+                        Duration.ofSeconds(3),
                         25,
                         Duration.ofMillis(20)),
                 log::add);
@@ -223,16 +226,16 @@ class RoundIT {
                                     .getBalance())
                     .isZero();
         }
-        ScoringPolicy policy =
-                new ScoringPolicy(
-                        MLP, train.slice(2000, 2500), validation, local, new CohortPolicy());
+        LabeledData root = train.slice(2000, 2500);
+        Supplier<ScoringPolicy> policies =
+                () -> new ScoringPolicy(MLP, root, validation, local, new CohortPolicy());
         EvaluatorNode evaluator =
                 new EvaluatorNode(
                         client,
                         ipfs,
                         evaluatorTx,
                         sealKey,
-                        policy,
+                        policies,
                         new EvaluatorNode.Config(dir.resolve("evaluator"), 16 << 20),
                         log::add);
 
@@ -265,7 +268,28 @@ class RoundIT {
 
             // then: after the deadline the evaluator judges, publishes and posts; quorum 1 settles
             chain.mineAt(d[1]);
+            if (round == 1) {
+                // a reorganisation drops the block that settled round 1: the settlements' read
+                // drops it too, and the evaluator, finding no post of its own on the chain, posts
+                // again
+                String beforePost = chain.snapshot();
+                assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+                assertThat(client.settled(project)).hasSize(2);
+                chain.revert(beforePost);
+                chain.mineAt(d[1] + 1);
+                assertThat(client.settled(project)).hasSize(1);
+                assertThat(client.lastSettledBefore(project, 2))
+                        .get()
+                        .extracting(MarketClient.Settled::round)
+                        .isEqualTo(0L);
+            }
             assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+            if (round == 1) {
+                // the policy, which held round 1 already, was rebuilt from round 0, and the post,
+                // whose first nonce the dropped one left a gap under, moved into the gap
+                assertThat(log).anyMatch(l -> l.contains("rebuilding the policy"));
+                assertThat(log).anyMatch(l -> l.contains("waits behind a gap"));
+            }
             assertThat(evaluator.round(project, round))
                     .isEqualTo(EvaluatorNode.Result.ALREADY_POSTED);
             List<MarketClient.Settled> settled = client.settled(project);
