@@ -231,10 +231,18 @@ public final class AttackMatrix {
             String rule,
             List<Simulation.Round> rounds) {
         StringBuilder sb = new StringBuilder();
+        // a file begun before the max-history-cosine column keeps its columns
+        boolean maxHistoryColumn = true;
         if (!java.nio.file.Files.exists(file)) {
             sb.append(
                     "seed,attack,attackers,rule,round,client,attacker,norm,cosine,record,weight,flag,"
                             + "max-history-cosine\n");
+        } else {
+            try (var lines = java.nio.file.Files.lines(file)) {
+                maxHistoryColumn = lines.findFirst().orElse("").endsWith(",max-history-cosine");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         for (Simulation.Round r : rounds) {
             double[] norms = r.metrics().get("l2-norm") instanceof double[] d ? d : null;
@@ -272,7 +280,7 @@ public final class AttackMatrix {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
-                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s,%.6g%n",
+                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%s%n",
                                 seed,
                                 attack,
                                 attackers,
@@ -285,7 +293,12 @@ public final class AttackMatrix {
                                 record == null || at < 0 ? Double.NaN : record[at],
                                 r.weights()[c],
                                 flag,
-                                at < 0 ? Double.NaN : maxHistory[at]));
+                                !maxHistoryColumn
+                                        ? ""
+                                        : String.format(
+                                                Locale.ROOT,
+                                                ",%.6g",
+                                                at < 0 ? Double.NaN : maxHistory[at])));
             }
         }
         try {
