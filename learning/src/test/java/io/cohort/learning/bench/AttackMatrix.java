@@ -15,6 +15,7 @@ import io.cohort.learning.attack.FreeRider;
 import io.cohort.learning.attack.GaussianNoise;
 import io.cohort.learning.attack.Honest;
 import io.cohort.learning.attack.Ipm;
+import io.cohort.learning.attack.Knowledge;
 import io.cohort.learning.attack.LabelFlip;
 import io.cohort.learning.attack.MinMax;
 import io.cohort.learning.attack.SignFlip;
@@ -52,7 +53,11 @@ import java.util.stream.Collectors;
  * used, 0 = all), {@code alpha} (0.5), {@code batch} (32), {@code lr} (0.02), {@code root} (samples
  * held out as the evaluator's root data, 500), and for Cohort's policy {@code window}, {@code
  * persistence} and {@code margin} (its defaults, {@link CohortPolicy#WINDOW} and so on), {@code
- * diag} (a file for per-round, per-client metrics).
+ * diag} (a file for per-round, per-client metrics), {@code noise} (1.0: for the attacks {@code
+ * alie-noisy}, {@code alie-colluders-noisy}, {@code ipm-noisy} and {@code min-max-noisy}, not among
+ * the default nine (nor is {@code alie-colluders}, ALIE on the attackers' own updates), each
+ * attacker adds independent Gaussian noise of this norm relative to the crafted update, as a {@link
+ * Sybil} group does).
  */
 public final class AttackMatrix {
 
@@ -151,7 +156,8 @@ public final class AttackMatrix {
             String rule) {
         int n = parts.size();
         List<Behaviour> behaviours = new ArrayList<>();
-        Behaviour malicious = attack.equals("none") ? null : behaviour(attack, n, attackers);
+        Behaviour malicious =
+                attack.equals("none") ? null : behaviour(attack, n, attackers, o.noise);
         for (int c = 0; c < n; c++) {
             behaviours.add(c < attackers ? malicious : new Honest());
         }
@@ -225,9 +231,18 @@ public final class AttackMatrix {
             String rule,
             List<Simulation.Round> rounds) {
         StringBuilder sb = new StringBuilder();
+        // a file begun before the max-history-cosine column keeps its columns
+        boolean maxHistoryColumn = true;
         if (!java.nio.file.Files.exists(file)) {
             sb.append(
-                    "seed,attack,attackers,rule,round,client,attacker,norm,cosine,record,weight,flag\n");
+                    "seed,attack,attackers,rule,round,client,attacker,norm,cosine,record,weight,flag,"
+                            + "max-history-cosine\n");
+        } else {
+            try (var lines = java.nio.file.Files.lines(file)) {
+                maxHistoryColumn = lines.findFirst().orElse("").endsWith(",max-history-cosine");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         for (Simulation.Round r : rounds) {
             double[] norms = r.metrics().get("l2-norm") instanceof double[] d ? d : null;
@@ -238,6 +253,16 @@ public final class AttackMatrix {
                     r.metrics().get("aggregated-clients") instanceof int[] k
                             ? k
                             : java.util.stream.IntStream.range(0, r.weights().length).toArray();
+            // the Sybil defence's largest history cosine to another trainer, by position
+            double[] maxHistory = new double[r.weights().length];
+            Arrays.fill(maxHistory, Double.NaN);
+            if (r.metrics().get("sybil") instanceof Map<?, ?> sy
+                    && sy.get("max-history-cosine") instanceof double[] mh
+                    && r.metrics().get("sybil-indices") instanceof int[] si) {
+                for (int j = 0; j < si.length; j++) {
+                    maxHistory[si[j]] = mh[j];
+                }
+            }
             int[] position = new int[r.weights().length];
             Arrays.fill(position, -1);
             for (int j = 0; j < given.length; j++) {
@@ -255,7 +280,7 @@ public final class AttackMatrix {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
-                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%n",
+                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%s%n",
                                 seed,
                                 attack,
                                 attackers,
@@ -267,7 +292,13 @@ public final class AttackMatrix {
                                 cos == null || at < 0 ? Double.NaN : cos[at],
                                 record == null || at < 0 ? Double.NaN : record[at],
                                 r.weights()[c],
-                                flag));
+                                flag,
+                                !maxHistoryColumn
+                                        ? ""
+                                        : String.format(
+                                                Locale.ROOT,
+                                                ",%.6g",
+                                                at < 0 ? Double.NaN : maxHistory[at])));
             }
         }
         try {
@@ -281,7 +312,7 @@ public final class AttackMatrix {
         }
     }
 
-    static Behaviour behaviour(String attack, int n, int attackers) {
+    static Behaviour behaviour(String attack, int n, int attackers, double noise) {
         return switch (attack) {
             case "sign-flip" -> new SignFlip(4.0);
             case "gaussian" -> new GaussianNoise(0.05);
@@ -296,6 +327,15 @@ public final class AttackMatrix {
                             Backdoor.replacementBoost(n, attackers));
             case "free-rider" -> FreeRider.plain();
             case "sybil" -> new Sybil(new SignFlip(4.0));
+            // ALIE on the attackers' own honestly trained updates: all Cohort's sealing leaves them
+            case "alie-colluders" -> new Alie(Alie.zMax(n, attackers), Knowledge.COLLUDERS);
+            case "alie-noisy", "alie-colluders-noisy", "ipm-noisy", "min-max-noisy" ->
+                    // colluders that each add independent noise to the shared crafted update, to
+                    // stay under the clone threshold and meet the cosine tests instead
+                    new Sybil(
+                            behaviour(
+                                    attack.substring(0, attack.length() - 6), n, attackers, noise),
+                            noise);
             default -> throw new IllegalArgumentException("unknown attack " + attack);
         };
     }
@@ -346,6 +386,7 @@ public final class AttackMatrix {
         int window = CohortPolicy.WINDOW;
         int persistence = CohortPolicy.PERSISTENCE;
         double margin = CohortPolicy.FLAG_MARGIN;
+        double noise = 1.0;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -375,6 +416,7 @@ public final class AttackMatrix {
                     case "window" -> o.window = Integer.parseInt(v);
                     case "persistence" -> o.persistence = Integer.parseInt(v);
                     case "margin" -> o.margin = Double.parseDouble(v);
+                    case "noise" -> o.noise = Double.parseDouble(v);
                     default -> throw new IllegalArgumentException("unknown argument " + k);
                 }
             }
