@@ -41,7 +41,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -531,7 +530,6 @@ final class Commands {
         private final Map<BigInteger, Long> rounds = new HashMap<>();
         private final Map<BigInteger, Integer> settledSeen = new HashMap<>();
         private final Map<BigInteger, EvaluatorNode> evaluators = new HashMap<>();
-        private final Set<BigInteger> replayed = new HashSet<>();
         private TrainerNode trainer;
         private BigInteger current; // the project the trainer works on now, for its progress lines
         private final AtomicLong submitted;
@@ -639,12 +637,7 @@ final class Commands {
             if (node.finish(id)) {
                 return true;
             }
-            if (!replayed.contains(id)) {
-                // every round it posted, the current one too (a restart after posting it); a
-                // failure (IPFS away) is retried at the next tick
-                node.replay(id, round + 1);
-                replayed.add(id);
-            }
+            // a restarted evaluator replays the settled rounds into its policy when it next judges
             if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
                 posted.incrementAndGet();
             }

@@ -43,10 +43,12 @@ import java.util.function.Supplier;
  * so the chain and IPFS alone say where a round starts.
  *
  * <p>The scoring policy is stateful (each trainer's record, the Sybil defence's history): one
- * instance per project, fed every round in order. An evaluator restarted mid-project needs the
- * earlier rounds replayed into it: {@link #replay}. A round judged again in the same process (its
- * post failed, or a reorganisation dropped it) is scored by a fresh policy from the factory, after
- * the rounds before it are replayed.
+ * instance per project. Before it judges round r it holds exactly the rounds before r that
+ * <em>settled</em>, in order, which is public: what every committee member and every auditor
+ * ({@code ?recompute=true}) replays. A round it judged that did not settle (voided, its post failed
+ * or a reorganisation dropped it) is therefore taken out again: the policy is rebuilt from the
+ * factory and the settled rounds are replayed into it ({@link #replay}); a restarted evaluator is
+ * brought up to date the same way.
  */
 public final class EvaluatorNode {
 
@@ -87,7 +89,10 @@ public final class EvaluatorNode {
     private final X25519KeyPair sealKey;
     private final Supplier<ScoringPolicy> policies;
     private ScoringPolicy policy;
-    private long judgedThrough = -1;
+
+    /** The rounds the policy holds, in the order it was fed them. */
+    private final List<Long> fed = new ArrayList<>();
+
     private final Config config;
     private final Consumer<String> progress;
     private PolicyInputs inputs;
@@ -135,8 +140,10 @@ public final class EvaluatorNode {
             byte[] chainHash = market.submissionsHash(project, round);
             progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
             Map<String, String> contentKeys = new LinkedHashMap<>();
+            replay(project, round);
             ScoringPolicy.Outcome outcome =
                     judge(project, round, g, submitted, chainHash, contentKeys);
+            fed.add(round);
 
             // cumulative credits and slashes
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
@@ -277,46 +284,50 @@ public final class EvaluatorNode {
         for (MarketClient.Submitted s : submitted) {
             received.add(open(project, round, s, contentKeys));
         }
-        if (round <= judgedThrough) {
-            // the policy already holds this round: its post failed, or a reorganisation dropped
-            // it. Scoring it again would count it twice in the trainers' records, so a fresh policy
-            // is fed the rounds before it again, as after a restart.
-            progress.accept(
-                    "round " + round + ": judged before but not posted; rebuilding the policy");
-            policy = policies.get();
-            judgedThrough = -1;
-            replay(project, round);
-        }
-        ScoringPolicy.Outcome outcome = policy.score((int) round, g.parameters(), received);
-        judgedThrough = round;
-        return outcome;
+        return policy.score((int) round, g.parameters(), received);
     }
 
     /**
-     * Feeds the scoring policy the rounds before {@code round} that this evaluator posted, in
-     * order, so that a restarted evaluator's stateful policy (each trainer's record, the Sybil
-     * defence's history) is the one it had before the restart. Nothing is published or sent.
-     * Returns the number of rounds replayed.
+     * Brings the scoring policy to the rounds before {@code round} that settled, in order: feeds it
+     * those it lacks, and first rebuilds it if it holds a round that did not settle (or no longer
+     * does, after a reorganisation). Nothing is published or sent. Returns the number of rounds
+     * fed.
      */
     public int replay(BigInteger project, long round) throws IOException {
-        MarketClient.Project p = market.project(project);
-        int replayed = 0;
-        for (long r = 0; r < Math.min(round, p.rounds()); r++) {
-            if (!market.hasPosted(project, r, address())) {
-                continue;
+        List<Long> settled = new ArrayList<>();
+        for (MarketClient.Settled s : market.settled(project)) {
+            if (s.round() < round) {
+                settled.add(s.round());
             }
-            GlobalModel g = GlobalModel.load(market, ipfs, p, r);
+        }
+        if (!(fed.size() <= settled.size() && settled.subList(0, fed.size()).equals(fed))) {
+            List<Long> unsettled = new ArrayList<>(fed);
+            unsettled.removeAll(settled);
+            progress.accept(
+                    "round "
+                            + round
+                            + ": the policy holds round(s) "
+                            + unsettled
+                            + " that did not settle; rebuilding the policy from the settled rounds");
+            policy = policies.get();
+            fed.clear();
+        }
+        MarketClient.Project p = null;
+        int replayed = 0;
+        for (long r : settled.subList(fed.size(), settled.size())) {
+            p = p == null ? market.project(project) : p;
             judge(
                     project,
                     r,
-                    g,
+                    GlobalModel.load(market, ipfs, p, r),
                     market.submissions(project, r),
                     market.submissionsHash(project, r),
                     new LinkedHashMap<>());
+            fed.add(r);
             replayed++;
         }
         if (replayed > 0) {
-            progress.accept("replayed " + replayed + " earlier round(s) into the scoring policy");
+            progress.accept("replayed " + replayed + " settled round(s) into the scoring policy");
         }
         return replayed;
     }

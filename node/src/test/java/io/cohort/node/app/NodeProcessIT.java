@@ -274,7 +274,7 @@ class NodeProcessIT {
         kubo.restart();
         chain.mineAt(client.deadlines(project, 2)[1]);
         awaitSettled(client, project, 2);
-        eval.awaitLine("replayed 1 earlier round", WAIT);
+        eval.awaitLine("replayed 1 settled round", WAIT);
 
         // round 3: trainer 0 killed after submitting and kept down until the round settled (before
         // claiming); the cheater's blob is larger than the evaluator fetches
