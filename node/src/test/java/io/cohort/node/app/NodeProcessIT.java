@@ -437,6 +437,15 @@ class NodeProcessIT {
                 NodeProcess.cli(dir, props("trainer0", address), "withdraw", "--project", "1");
         assertThat(again.exit()).as(again.out()).isZero();
         assertThat(again.out()).contains("project 1: nothing left to withdraw");
+        // a bad setting: one line, exit 1
+        Map<String, String> bad = props("trainer0", address);
+        bad.put("cohort.logs.max-blocks", "0");
+        NodeProcess.Result refused = NodeProcess.cli(dir, bad, "status", "--project", "1");
+        assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out().strip())
+                .endsWith(
+                        "cohort-node: cohort.logs: an eth_getLogs page must span at least 1 block,"
+                                + " got 0");
         assertThat(client.balance(trainers[0][0]))
                 .isEqualTo(
                         FUNDS.subtract(fees(transactions(address).get(trainers[0][0])))
