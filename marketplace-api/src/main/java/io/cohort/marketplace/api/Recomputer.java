@@ -128,7 +128,15 @@ public class Recomputer {
                                     inputs.referenceTraining(),
                                     new CohortPolicy());
                     used = inputs;
-                } else if (!inputs.equals(used)) {
+                }
+                String threads =
+                        threadMismatch(record, Integer.getInteger("ai.djl.pytorch.num_threads", 0));
+                if (threads != null) {
+                    stopped = "round " + r.round() + " " + threads;
+                    out.add(new Result("not-recomputable", List.of(stopped)));
+                    continue;
+                }
+                if (!inputs.equals(used)) {
                     stopped =
                             "round "
                                     + r.round()
@@ -163,6 +171,26 @@ public class Recomputer {
             }
         }
         return out;
+    }
+
+    /**
+     * Why a record scored with another PyTorch thread count than {@code ours} cannot be rerun bit
+     * for bit (its sums run in another order), or null when the counts agree or the record does not
+     * say (records before {@code torch-threads} was written).
+     */
+    static String threadMismatch(JsonNode record, int ours) {
+        int theirs = record.path("inputs").path("torch-threads").asInt(0);
+        if (theirs <= 0 || theirs == ours) {
+            return null;
+        }
+        return "was scored with "
+                + theirs
+                + " PyTorch thread(s), this marketplace computes with "
+                + ours
+                + "; its sums would run in another order (start it with"
+                + " -Dai.djl.pytorch.num_threads="
+                + theirs
+                + ")";
     }
 
     private LabeledData data(String cid) {

@@ -70,6 +70,19 @@ class RecomputerTest {
     }
 
     @Test
+    void aRecordScoredWithAnotherThreadCountIsNotRecomputedButSaysWhy() throws Exception {
+        JsonNode two = JSON.readTree("{\"inputs\":{\"torch-threads\":2}}");
+        assertThat(Recomputer.threadMismatch(two, 2)).isNull();
+        assertThat(Recomputer.threadMismatch(two, 1))
+                .isEqualTo(
+                        "was scored with 2 PyTorch thread(s), this marketplace computes with 1;"
+                                + " its sums would run in another order (start it with"
+                                + " -Dai.djl.pytorch.num_threads=2)");
+        // a record from before the count was written: assumed the same, as before
+        assertThat(Recomputer.threadMismatch(JSON.readTree("{\"inputs\":{}}"), 1)).isNull();
+    }
+
+    @Test
     void theFirstDifferenceIsAJsonPointer() throws Exception {
         JsonNode a = JSON.readTree("{\"x\":[1,{\"y\":2}],\"z\":true}");
         assertThat(Recomputer.firstDifference("", a, a.deepCopy())).isNull();

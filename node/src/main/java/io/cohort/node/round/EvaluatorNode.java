@@ -216,7 +216,9 @@ public final class EvaluatorNode {
                             leaves,
                             tree.rootHex(),
                             outcome.report(),
-                            inputs());
+                            inputs(),
+                            // DjlModel sizes PyTorch's pool from this property (set by then)
+                            Integer.getInteger("ai.djl.pytorch.num_threads", 0));
             Cid report = ipfs.add(record);
             journal.record(round, "published", report.toString());
             Market.Result result =

@@ -16,9 +16,11 @@ import java.util.List;
  * scoring policy's audit report, every submission with its CID and flag, the cumulative credits and
  * slashes the posted Merkle root is built from (trainers build their proofs from it), and the CIDs
  * of the new model, and (unless the evaluator turned it off) the {@code inputs} its scoring ran on:
- * the CIDs of its root and validation data and its reference training ({@link PolicyInputs}), so
- * that anyone can rerun it. Deterministic JSON (fixed key order, no clock): honest evaluators with
- * the same data publish the same bytes, hence the same CID and result hash.
+ * the CIDs of its root and validation data and its reference training ({@link PolicyInputs}), and
+ * the PyTorch intra-op thread count its arithmetic ran with ({@code torch-threads}: another count
+ * sums in another order and gives other bits), so that anyone can rerun it. Deterministic JSON
+ * (fixed key order, no clock): honest evaluators with the same data publish the same bytes, hence
+ * the same CID and result hash.
  */
 public final class RoundRecord {
 
@@ -46,7 +48,8 @@ public final class RoundRecord {
             List<CreditTree.Leaf> credits,
             String creditsRoot,
             byte[] policyReport,
-            PolicyInputs inputs)
+            PolicyInputs inputs,
+            int torchThreads)
             throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
@@ -77,7 +80,9 @@ public final class RoundRecord {
         root.put("credits-root", creditsRoot);
         root.set("policy-report", JSON.readTree(policyReport));
         if (inputs != null) {
-            root.set("inputs", inputs.toJson());
+            ObjectNode in = inputs.toJson();
+            in.put("torch-threads", torchThreads);
+            root.set("inputs", in);
         }
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }
