@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * <em>settled</em>, in order, which is public: what every committee member and every auditor
  * ({@code ?recompute=true}) replays. A round it judged that did not settle (voided, its post failed
  * or a reorganisation dropped it) is therefore taken out again: the policy is rebuilt from the
- * factory and the settled rounds are replayed into it ({@link #replay}); a restarted evaluator is
+ * factory and the settled rounds are replayed into it ({@code replay}); a restarted evaluator is
  * brought up to date the same way.
  */
 public final class EvaluatorNode {
@@ -140,7 +140,7 @@ public final class EvaluatorNode {
             byte[] chainHash = market.submissionsHash(project, round);
             progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
             Map<String, String> contentKeys = new LinkedHashMap<>();
-            replay(project, round);
+            replay(p, round);
             ScoringPolicy.Outcome outcome =
                     judge(project, round, g, submitted, chainHash, contentKeys);
             fed.add(round);
@@ -292,10 +292,10 @@ public final class EvaluatorNode {
     /**
      * Brings the scoring policy to the rounds before {@code round} that settled, in order: feeds it
      * those it lacks, and first rebuilds it if it holds a round that did not settle (or no longer
-     * does, after a reorganisation). Nothing is published or sent. Returns the number of rounds
-     * fed.
+     * does, after a reorganisation). Nothing is published or sent.
      */
-    public int replay(BigInteger project, long round) throws IOException {
+    private void replay(MarketClient.Project p, long round) throws IOException {
+        BigInteger project = p.id();
         List<Long> settled = new ArrayList<>();
         for (MarketClient.Settled s : market.settled(project)) {
             if (s.round() < round) {
@@ -314,10 +314,8 @@ public final class EvaluatorNode {
             policy = policies.get();
             fed.clear();
         }
-        MarketClient.Project p = null;
         int replayed = 0;
         for (long r : settled.subList(fed.size(), settled.size())) {
-            p = p == null ? market.project(project) : p;
             judge(
                     project,
                     r,
@@ -331,7 +329,6 @@ public final class EvaluatorNode {
         if (replayed > 0) {
             progress.accept("replayed " + replayed + " settled round(s) into the scoring policy");
         }
-        return replayed;
     }
 
     /**
