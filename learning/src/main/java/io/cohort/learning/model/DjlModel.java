@@ -382,6 +382,15 @@ public final class DjlModel implements AutoCloseable {
         return order;
     }
 
+    /**
+     * The PyTorch intra-op thread count this process computes with ({@code
+     * ai.djl.pytorch.num_threads}, which this class sets before the engine starts unless a caller
+     * did). Results depend on it: another count sums in another order.
+     */
+    public static int threads() {
+        return Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads"));
+    }
+
     /** Intra-op threads by default: the cores, at most 2 (the project's reference machine). */
     static int defaultThreads() {
         return Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));

@@ -129,8 +129,7 @@ public class Recomputer {
                                     new CohortPolicy());
                     used = inputs;
                 }
-                String threads =
-                        threadMismatch(record, Integer.getInteger("ai.djl.pytorch.num_threads", 0));
+                String threads = threadMismatch(record, DjlModel.threads());
                 if (threads != null) {
                     stopped = "round " + r.round() + " " + threads;
                     out.add(new Result("not-recomputable", List.of(stopped)));

@@ -217,8 +217,7 @@ public final class EvaluatorNode {
                             tree.rootHex(),
                             outcome.report(),
                             inputs(),
-                            // DjlModel sizes PyTorch's pool from this property (set by then)
-                            Integer.getInteger("ai.djl.pytorch.num_threads", 0));
+                            DjlModel.threads());
             Cid report = ipfs.add(record);
             journal.record(round, "published", report.toString());
             Market.Result result =
