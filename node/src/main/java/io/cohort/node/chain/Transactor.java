@@ -175,27 +175,36 @@ public final class Transactor {
             }
             long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
             while (System.nanoTime() < Math.min(bumpAt, deadline)) {
-                // the latest attempt first: after a move into a nonce gap, the earlier ones can
-                // land too, behind it, as duplicates the contract refuses
-                for (int i = hashes.size() - 1; i >= 0; i--) {
-                    String h = hashes.get(i);
+                // every attempt, oldest first, and a mined one wins over a reverted one: after a
+                // move into a nonce gap the earlier attempt can land too, right behind the moved
+                // one, as a duplicate the contract refuses. Oldest first, seeing it mined means
+                // the moved one (checked later in the same pass) is seen mined as well.
+                TransactionReceipt reverted = null;
+                String revertedHash = null;
+                for (String h : hashes) {
                     Optional<TransactionReceipt> receipt = receipt(h);
-                    if (receipt.isPresent()) {
-                        // after a move, an earlier attempt may hold the next nonce: ask the chain
-                        nextNonce = moved ? null : nonce.add(BigInteger.ONE);
-                        TransactionReceipt r = receipt.get();
-                        if (!r.isStatusOK()) {
-                            throw new ChainException(
-                                    ChainException.Kind.REVERTED,
-                                    what
-                                            + ": reverted in block "
-                                            + r.getBlockNumber()
-                                            + ", tx "
-                                            + h,
-                                    null);
-                        }
-                        return new Sent(r, nonce, attempts, gasLimit);
+                    if (receipt.isEmpty()) {
+                        continue;
                     }
+                    // after a move, an earlier attempt may hold the next nonce: ask the chain
+                    nextNonce = moved ? null : nonce.add(BigInteger.ONE);
+                    if (receipt.get().isStatusOK()) {
+                        return new Sent(receipt.get(), nonce, attempts, gasLimit);
+                    }
+                    if (reverted == null) {
+                        reverted = receipt.get();
+                        revertedHash = h;
+                    }
+                }
+                if (reverted != null) {
+                    throw new ChainException(
+                            ChainException.Kind.REVERTED,
+                            what
+                                    + ": reverted in block "
+                                    + reverted.getBlockNumber()
+                                    + ", tx "
+                                    + revertedHash,
+                            null);
                 }
                 sleep(options.poll());
             }
