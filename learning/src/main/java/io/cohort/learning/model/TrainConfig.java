@@ -53,6 +53,11 @@ public record TrainConfig(
         return new TrainConfig(epochs, batchSize, learningRate, optimizer, momentum, newSeed);
     }
 
+    /** The same configuration with another number of epochs. */
+    public TrainConfig withEpochs(int newEpochs) {
+        return new TrainConfig(newEpochs, batchSize, learningRate, optimizer, momentum, seed);
+    }
+
     /** Adam. */
     public static TrainConfig adam(int epochs, int batchSize, float learningRate, long seed) {
         return new TrainConfig(epochs, batchSize, learningRate, Optimizer.ADAM, 0f, seed);

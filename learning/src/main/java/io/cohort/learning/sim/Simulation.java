@@ -104,6 +104,7 @@ public final class Simulation {
     private final Aggregator aggregator;
     private final boolean showRejected;
     private final LabeledData root;
+    private final TrainConfig reference;
     private final LabeledData backdoorTest;
     private final long seed;
 
@@ -135,6 +136,7 @@ public final class Simulation {
         this.aggregator = b.aggregator == null ? new SampleWeightedMean() : b.aggregator;
         this.showRejected = b.aggregator != null;
         this.root = b.root;
+        this.reference = b.referenceEpochs == 0 ? b.local : b.local.withEpochs(b.referenceEpochs);
         this.backdoorTest = b.backdoorTest;
         this.seed = b.seed;
     }
@@ -163,6 +165,7 @@ public final class Simulation {
         private PrintStream out;
         private Aggregator aggregator;
         private LabeledData root;
+        private int referenceEpochs;
         private LabeledData backdoorTest;
         private long seed;
 
@@ -223,6 +226,21 @@ public final class Simulation {
          */
         public Builder root(LabeledData root) {
             this.root = root;
+            return this;
+        }
+
+        /**
+         * How many epochs the evaluator trains its reference on the root data (default: the
+         * clients' local epochs). Cohort's policy rescales every accepted update to the reference's
+         * norm, so this sets the size of every round's step: a root much smaller than a client's
+         * data makes it small (BENCHMARKS.md, "Why the policy's clean run is below FedAvg's").
+         */
+        public Builder referenceEpochs(int epochs) {
+            if (epochs < 1) {
+                throw new IllegalArgumentException(
+                        "referenceEpochs must be at least 1, got " + epochs);
+            }
+            this.referenceEpochs = epochs;
             return this;
         }
 
@@ -305,7 +323,11 @@ public final class Simulation {
                             new Submission(
                                     "client-" + c, sent, b.reportedSamples(clients.get(c).size())));
                 }
-                float[] reference = root == null ? null : trainFrom(model, global, root, n, r);
+                float[] reference =
+                        root == null
+                                ? null
+                                : model.updateFrom(
+                                        global, root, this.reference.withSeed(seedFor(n, r)));
                 // the evaluator's decoder rejects non-finite updates before any aggregator sees
                 // them (ScoringPolicy, flag "non-finite"); a model that diverged makes every
                 // trainer's update non-finite, and the round then leaves the model as it is
@@ -365,8 +387,12 @@ public final class Simulation {
 
     /** {@code model} trained from {@code global} on {@code data}, minus {@code global}. */
     private float[] trainFrom(DjlModel model, float[] global, LabeledData data, int c, int r) {
-        return model.updateFrom(
-                global, data, local.withSeed(local.seed() * 1_000_003L + r * 1009L + c));
+        return model.updateFrom(global, data, local.withSeed(seedFor(c, r)));
+    }
+
+    /** The training seed of client {@code c} in round {@code r}; the reference's is client n's. */
+    private long seedFor(int c, int r) {
+        return local.seed() * 1_000_003L + r * 1009L + c;
     }
 
     /** How many values of {@code update} are NaN or infinite. */

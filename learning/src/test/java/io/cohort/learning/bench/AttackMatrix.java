@@ -51,13 +51,14 @@ import java.util.stream.Collectors;
  * rounds} (30), {@code seeds} (1,2,3), {@code fractions} (0.1,0.2,0.3), {@code attacks} (all),
  * {@code rules} (fedavg,median,trimmed-mean,multi-krum,cohort), {@code train} (training samples
  * used, 0 = all), {@code alpha} (0.5), {@code batch} (32), {@code lr} (0.02), {@code root} (samples
- * held out as the evaluator's root data, 500), and for Cohort's policy {@code window}, {@code
- * persistence} and {@code margin} (its defaults, {@link CohortPolicy#WINDOW} and so on), {@code
- * diag} (a file for per-round, per-client metrics), {@code noise} (1.0: for the attacks {@code
- * alie-noisy}, {@code alie-colluders-noisy}, {@code ipm-noisy} and {@code min-max-noisy}, not among
- * the default nine (nor is {@code alie-colluders}, ALIE on the attackers' own updates), each
- * attacker adds independent Gaussian noise of this norm relative to the crafted update, as a {@link
- * Sybil} group does).
+ * held out as the evaluator's root data, 500), {@code root-epochs} (the epochs the evaluator trains
+ * its reference for on them, 1, as a trainer trains on its own data), and for Cohort's policy
+ * {@code window}, {@code persistence} and {@code margin} (its defaults, {@link CohortPolicy#WINDOW}
+ * and so on), {@code diag} (a file for per-round, per-client metrics and each round's test
+ * accuracy), {@code noise} (1.0: for the attacks {@code alie-noisy}, {@code alie-colluders-noisy},
+ * {@code ipm-noisy} and {@code min-max-noisy}, not among the default nine (nor is {@code
+ * alie-colluders}, ALIE on the attackers' own updates), each attacker adds independent Gaussian
+ * noise of this norm relative to the crafted update, as a {@link Sybil} group does).
  */
 public final class AttackMatrix {
 
@@ -179,6 +180,7 @@ public final class AttackMatrix {
                         .behaviours(behaviours)
                         .aggregator(aggregator(rule, n, Math.max(1, attackers), o))
                         .root(root)
+                        .referenceEpochs(o.rootEpochs)
                         .seed(seed)
                         .out(null);
         // every run, not only the backdoor's: in the others, the same triggered images measure how
@@ -231,15 +233,18 @@ public final class AttackMatrix {
             String rule,
             List<Simulation.Round> rounds) {
         StringBuilder sb = new StringBuilder();
-        // a file begun before the max-history-cosine column keeps its columns
+        // a file begun before the max-history-cosine or the accuracy column keeps its columns
         boolean maxHistoryColumn = true;
+        boolean accuracyColumn = true;
         if (!java.nio.file.Files.exists(file)) {
             sb.append(
                     "seed,attack,attackers,rule,round,client,attacker,norm,cosine,record,weight,flag,"
-                            + "max-history-cosine\n");
+                            + "max-history-cosine,accuracy\n");
         } else {
             try (var lines = java.nio.file.Files.lines(file)) {
-                maxHistoryColumn = lines.findFirst().orElse("").endsWith(",max-history-cosine");
+                String header = lines.findFirst().orElse("");
+                accuracyColumn = header.endsWith(",accuracy");
+                maxHistoryColumn = accuracyColumn || header.endsWith(",max-history-cosine");
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -280,7 +285,7 @@ public final class AttackMatrix {
                 sb.append(
                         String.format(
                                 Locale.ROOT,
-                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%s%n",
+                                "%d,%s,%d,%s,%d,%d,%b,%.6g,%.6g,%.6g,%.6g,%s%s%s%n",
                                 seed,
                                 attack,
                                 attackers,
@@ -298,7 +303,11 @@ public final class AttackMatrix {
                                         : String.format(
                                                 Locale.ROOT,
                                                 ",%.6g",
-                                                at < 0 ? Double.NaN : maxHistory[at])));
+                                                at < 0 ? Double.NaN : maxHistory[at]),
+                                // the global model's test accuracy after the round, on every row
+                                accuracyColumn
+                                        ? String.format(Locale.ROOT, ",%.4f", r.test().accuracy())
+                                        : ""));
             }
         }
         try {
@@ -382,6 +391,7 @@ public final class AttackMatrix {
         int batch = 32;
         float lr = 0.02f;
         int root = 500;
+        int rootEpochs = 1;
         java.nio.file.Path diag;
         int window = CohortPolicy.WINDOW;
         int persistence = CohortPolicy.PERSISTENCE;
@@ -412,6 +422,7 @@ public final class AttackMatrix {
                     case "batch" -> o.batch = Integer.parseInt(v);
                     case "lr" -> o.lr = Float.parseFloat(v);
                     case "root" -> o.root = Integer.parseInt(v);
+                    case "root-epochs" -> o.rootEpochs = Integer.parseInt(v);
                     case "diag" -> o.diag = java.nio.file.Path.of(v);
                     case "window" -> o.window = Integer.parseInt(v);
                     case "persistence" -> o.persistence = Integer.parseInt(v);

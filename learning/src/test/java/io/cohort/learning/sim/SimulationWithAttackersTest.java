@@ -1,6 +1,7 @@
 package io.cohort.learning.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cohort.learning.aggregate.Aggregation;
@@ -16,6 +17,7 @@ import io.cohort.learning.attack.SignFlip;
 import io.cohort.learning.attack.Trigger;
 import io.cohort.learning.data.LabeledData;
 import io.cohort.learning.data.Partitioner;
+import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.LayerSpec;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
@@ -326,5 +328,54 @@ class SimulationWithAttackersTest {
             assertThat(a.submissions.get(0).get(k).update())
                     .isEqualTo(b.submissions.get(0).get(k).update());
         }
+    }
+
+    @Test
+    void theReferenceIsTrainedForTheReferenceEpochsOnTheRoot() {
+        // given: a root of 50 images against clients of 100
+        LabeledData all = images(500, 9);
+        List<LabeledData> clients = clients(all.slice(0, 300), 3);
+        LabeledData root = all.slice(300, 350);
+        LabeledData test = all.slice(350, 500);
+        Recording once = new Recording();
+        Recording thrice = new Recording();
+        // when
+        Simulation.builder(SPEC, clients, test, LOCAL).aggregator(once).root(root).build().run(1);
+        Simulation.builder(SPEC, clients, test, LOCAL)
+                .aggregator(thrice)
+                .root(root)
+                .referenceEpochs(3)
+                .build()
+                .run(1);
+        // then: the same start and seed, trained three times as long, so further from G_1
+        AggregationContext one = once.contexts.get(0);
+        AggregationContext three = thrice.contexts.get(0);
+        assertThat(three.global()).isEqualTo(one.global());
+        float[] expected;
+        try (DjlModel model = DjlModel.create(SPEC)) {
+            expected =
+                    model.updateFrom(
+                            one.global(),
+                            root,
+                            LOCAL.withEpochs(3).withSeed(LOCAL.seed() * 1_000_003L + 1009L + 3));
+        }
+        assertThat(three.reference()).isEqualTo(expected);
+        assertThat(norm(three.reference())).isGreaterThan(1.5 * norm(one.reference()));
+        // the clients' updates do not depend on it
+        for (int k = 0; k < 3; k++) {
+            assertThat(thrice.submissions.get(0).get(k).update())
+                    .isEqualTo(once.submissions.get(0).get(k).update());
+        }
+        assertThatThrownBy(() -> Simulation.builder(SPEC, clients, test, LOCAL).referenceEpochs(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("referenceEpochs must be at least 1");
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
     }
 }

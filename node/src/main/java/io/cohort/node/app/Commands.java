@@ -45,6 +45,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -667,6 +668,20 @@ final class Commands {
         return TrainConfig.sgd(t.epochs(), t.batchSize(), t.learningRate(), t.seed());
     }
 
+    /** The evaluator's reference training: the local training, for the reference epochs. */
+    private TrainConfig referenceTraining() throws Failure {
+        TrainConfig local = training();
+        OptionalInt epochs = config.evaluator().referenceEpochs();
+        if (epochs.isEmpty()) {
+            return local;
+        }
+        try {
+            return local.withEpochs(epochs.getAsInt());
+        } catch (IllegalArgumentException e) {
+            throw new Failure("cohort.evaluator.reference-epochs: " + e.getMessage(), e);
+        }
+    }
+
     private void afterStep(long round, String step) {
         List<String> pauseAfter = config.fault().pauseAfter().orElse(List.of());
         if (pauseAfter.contains(step)) {
@@ -684,7 +699,7 @@ final class Commands {
         LabeledData root = slice(config.evaluator().root(), true);
         LabeledData validation = slice(config.evaluator().validation(), false);
         ModelSpec spec = GlobalModel.spec(c.ipfs, p);
-        TrainConfig training = training();
+        TrainConfig training = referenceTraining();
         Supplier<ScoringPolicy> policies =
                 () -> new ScoringPolicy(spec, root, validation, training, new CohortPolicy());
         EvaluatorNode.Published published =
@@ -692,7 +707,7 @@ final class Commands {
                         ? new EvaluatorNode.Published(
                                 LabeledDataFile.write(root),
                                 LabeledDataFile.write(validation),
-                                training())
+                                training)
                         : null;
         return new EvaluatorNode(
                 c.market,

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The node's configuration: {@code application.properties}, overridden by the environment ({@code
@@ -216,6 +217,14 @@ public interface NodeConfig {
 
         /** The validation data: a slice of the test split. */
         Slice validation();
+
+        /**
+         * How many epochs the reference update is trained for on the root data (default: {@code
+         * cohort.training.epochs}, as a trainer trains on its own data). Cohort's policy rescales
+         * every accepted update to the reference's norm, so this sets the size of every round's
+         * step (BENCHMARKS.md, "Why the policy's clean run is below FedAvg's").
+         */
+        OptionalInt referenceEpochs();
 
         /** The largest sealed update fetched; larger is flagged fetch:too-large. */
         @WithDefault("16777216")

@@ -135,6 +135,8 @@ class NodeProcessIT {
         p.put("cohort.evaluator.max-sealed-bytes", Integer.toString(MAX_SEALED));
         p.put("cohort.evaluator.root.from", "2000");
         p.put("cohort.evaluator.root.to", "2500");
+        // not the training epochs (1), so the record shows which one the reference used
+        p.put("cohort.evaluator.reference-epochs", "2");
         return p;
     }
 
@@ -351,6 +353,11 @@ class NodeProcessIT {
         assertThat(flagOf(records.get(0L), cheat)).isEqualTo("non-finite");
         assertThat(flagOf(records.get(2L), cheat)).startsWith("malformed:");
         assertThat(flagOf(records.get(3L), cheat)).isEqualTo("fetch:too-large");
+        // the reference is trained for cohort.evaluator.reference-epochs, and the record says so
+        JsonNode inputs = new ObjectMapper().readTree(records.get(3L)).path("inputs");
+        assertThat(inputs.path("reference-training").path("epochs").asInt())
+                .as(inputs.toString())
+                .isEqualTo(2);
 
         // credits are what the records' scores imply, and every trainer claimed exactly that
         List<CreditTree.Leaf> leaves = RoundRecord.credits(records.get(3L));
