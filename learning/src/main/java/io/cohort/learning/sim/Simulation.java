@@ -297,7 +297,7 @@ public final class Simulation {
                                 new SplittableRandom(
                                         RoundView.derive(seed, r, c, RoundView.DATA_STREAM));
                         LabeledData data = b.trainingData(clients.get(c), r, draws);
-                        trained.add(trainFrom(model, global, data, c, r));
+                        trained.add(trainFrom(model, global, data, local, c, r));
                     } else {
                         trained.add(new float[global.length]);
                     }
@@ -324,10 +324,7 @@ public final class Simulation {
                                     "client-" + c, sent, b.reportedSamples(clients.get(c).size())));
                 }
                 float[] reference =
-                        root == null
-                                ? null
-                                : model.updateFrom(
-                                        global, root, this.reference.withSeed(seedFor(n, r)));
+                        root == null ? null : trainFrom(model, global, root, this.reference, n, r);
                 // the evaluator's decoder rejects non-finite updates before any aggregator sees
                 // them (ScoringPolicy, flag "non-finite"); a model that diverged makes every
                 // trainer's update non-finite, and the round then leaves the model as it is
@@ -385,14 +382,14 @@ public final class Simulation {
         return results;
     }
 
-    /** {@code model} trained from {@code global} on {@code data}, minus {@code global}. */
-    private float[] trainFrom(DjlModel model, float[] global, LabeledData data, int c, int r) {
-        return model.updateFrom(global, data, local.withSeed(seedFor(c, r)));
-    }
-
-    /** The training seed of client {@code c} in round {@code r}; the reference's is client n's. */
-    private long seedFor(int c, int r) {
-        return local.seed() * 1_000_003L + r * 1009L + c;
+    /**
+     * {@code model} trained from {@code global} on {@code data} with {@code config}, minus {@code
+     * global}, seeded for client {@code c} in round {@code r} (the reference is client n).
+     */
+    private float[] trainFrom(
+            DjlModel model, float[] global, LabeledData data, TrainConfig config, int c, int r) {
+        return model.updateFrom(
+                global, data, config.withSeed(local.seed() * 1_000_003L + r * 1009L + c));
     }
 
     /** How many values of {@code update} are NaN or infinite. */

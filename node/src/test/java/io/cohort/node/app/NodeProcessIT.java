@@ -22,6 +22,7 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.ModelWeights;
+import io.cohort.learning.policy.PolicyInputs;
 import io.cohort.node.chain.TcpProxy;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.round.MarketClient;
@@ -355,7 +356,7 @@ class NodeProcessIT {
         assertThat(flagOf(records.get(3L), cheat)).isEqualTo("fetch:too-large");
         // the reference is trained for cohort.evaluator.reference-epochs, and the record says so
         JsonNode inputs = new ObjectMapper().readTree(records.get(3L)).path("inputs");
-        assertThat(inputs.path("reference-training").path("epochs").asInt())
+        assertThat(PolicyInputs.fromJson(inputs).referenceTraining().epochs())
                 .as(inputs.toString())
                 .isEqualTo(2);
 
