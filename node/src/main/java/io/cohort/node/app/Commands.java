@@ -670,8 +670,15 @@ final class Commands {
 
     /** The evaluator's reference training: the local training, for the reference epochs. */
     private TrainConfig referenceTraining() throws Failure {
-        TrainConfig local = training();
-        OptionalInt epochs = config.evaluator().referenceEpochs();
+        return referenceTraining(training(), config.evaluator().referenceEpochs());
+    }
+
+    /**
+     * The local training for {@code epochs} ({@code cohort.evaluator.reference-epochs}), or the
+     * local training itself when none is set; a count the training refuses is a one-line failure
+     * that names the setting.
+     */
+    static TrainConfig referenceTraining(TrainConfig local, OptionalInt epochs) throws Failure {
         if (epochs.isEmpty()) {
             return local;
         }
