@@ -1,5 +1,7 @@
 package io.cohort.learning.model;
 
+import io.cohort.learning.data.LabeledData;
+
 /**
  * A model's result on a dataset. {@code correct} is an exact integer count; {@code lossSum} is the
  * sum of per-sample cross-entropy losses added in sample order (deterministic for a fixed thread
@@ -46,6 +48,30 @@ public record Evaluation(int samples, int correct, double lossSum) {
             }
         }
         return new Evaluation(count, correct, lossSum);
+    }
+
+    /** A model's logits for the samples {@code from} (inclusive) to {@code to} (exclusive). */
+    @FunctionalInterface
+    public interface Logits {
+        float[] of(LabeledData data, int from, int to);
+    }
+
+    /**
+     * Scores {@code data} in batches of {@code batchSize}, in sample order, with the logits of a
+     * model that has {@code classes} outputs.
+     */
+    public static Evaluation inBatches(LabeledData data, int batchSize, int classes, Logits model) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+        }
+        Evaluation total = new Evaluation(0, 0, 0);
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int to = Math.min(data.size(), from + batchSize);
+            total =
+                    total.plus(
+                            of(model.of(data, from, to), data.labels(), from, to - from, classes));
+        }
+        return total;
     }
 
     /** The sum of two evaluations (in this order). */

@@ -83,19 +83,7 @@ public final class OnnxEvaluator implements AutoCloseable {
 
     /** Accuracy and loss on {@code data} in batches of {@code batchSize}. */
     public Evaluation evaluate(LabeledData data, int batchSize) {
-        Evaluation total = new Evaluation(0, 0, 0);
-        for (int from = 0; from < data.size(); from += batchSize) {
-            int to = Math.min(data.size(), from + batchSize);
-            total =
-                    total.plus(
-                            Evaluation.of(
-                                    logits(data, from, to),
-                                    data.labels(),
-                                    from,
-                                    to - from,
-                                    classes));
-        }
-        return total;
+        return Evaluation.inBatches(data, batchSize, classes, this::logits);
     }
 
     @Override

@@ -48,23 +48,13 @@ public final class OnnxExport {
             switch (l.type()) {
                 case "conv2d" -> {
                     int k = l.kernel();
-                    int wLen = out[0] * in[0] * k * k;
-                    graph.addInitializer(
-                            tensor(
-                                    name + "_weight",
+                    offset =
+                            weightAndBias(
+                                    graph,
+                                    name,
                                     new long[] {out[0], in[0], k, k},
                                     parameters,
-                                    offset,
-                                    wLen));
-                    offset += wLen;
-                    graph.addInitializer(
-                            tensor(
-                                    name + "_bias",
-                                    new long[] {out[0]},
-                                    parameters,
-                                    offset,
-                                    out[0]));
-                    offset += out[0];
+                                    offset);
                     int s = l.strideOr(1);
                     int p = l.paddingOrZero();
                     graph.addNode(
@@ -97,23 +87,9 @@ public final class OnnxExport {
                                                                         .INT)
                                                         .setI(1)));
                 case "dense" -> {
-                    int wLen = out[0] * in[0];
-                    graph.addInitializer(
-                            tensor(
-                                    name + "_weight",
-                                    new long[] {out[0], in[0]},
-                                    parameters,
-                                    offset,
-                                    wLen));
-                    offset += wLen;
-                    graph.addInitializer(
-                            tensor(
-                                    name + "_bias",
-                                    new long[] {out[0]},
-                                    parameters,
-                                    offset,
-                                    out[0]));
-                    offset += out[0];
+                    offset =
+                            weightAndBias(
+                                    graph, name, new long[] {out[0], in[0]}, parameters, offset);
                     graph.addNode(
                             node(
                                             "Gemm",
@@ -196,6 +172,30 @@ public final class OnnxExport {
             b.addInts(v);
         }
         return b.build();
+    }
+
+    /**
+     * Adds a layer's weight ({@code weightDims}) and its bias (one per output, {@code
+     * weightDims[0]}), read in that order from {@code parameters} at {@code offset}; returns the
+     * offset after them.
+     */
+    private static int weightAndBias(
+            OnnxMl.GraphProto.Builder graph,
+            String name,
+            long[] weightDims,
+            float[] parameters,
+            int offset) {
+        int weightLength = 1;
+        for (long d : weightDims) {
+            weightLength = Math.multiplyExact(weightLength, Math.toIntExact(d));
+        }
+        graph.addInitializer(
+                tensor(name + "_weight", weightDims, parameters, offset, weightLength));
+        int biasLength = Math.toIntExact(weightDims[0]);
+        int biasAt = offset + weightLength;
+        graph.addInitializer(
+                tensor(name + "_bias", new long[] {biasLength}, parameters, biasAt, biasLength));
+        return biasAt + biasLength;
     }
 
     private static OnnxMl.TensorProto tensor(
