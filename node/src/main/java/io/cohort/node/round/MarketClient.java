@@ -257,10 +257,15 @@ public final class MarketClient {
         return out;
     }
 
-    /** The round's submissions in chain order. */
+    /**
+     * The round's submissions in chain order, read from {@link #submissionsFrom} to the head, not
+     * from the market's first block: on a long chain a round's read spans the blocks since the last
+     * settlement, not the project's whole life.
+     */
     public List<Submitted> submissions(BigInteger project, long round) throws IOException {
         List<Submitted> out = new ArrayList<>();
-        for (Log log : logs(Market.UPDATESUBMITTED_EVENT, project, round, 0, head())) {
+        long from = submissionsFrom(project, round);
+        for (Log log : logs(Market.UPDATESUBMITTED_EVENT, project, round, from, head())) {
             var e = Market.getUpdateSubmittedEventFromLog(log);
             long sequence =
                     log.getBlockNumber().longValueExact() * 1_000_000L
@@ -295,6 +300,27 @@ public final class MarketClient {
             }
             scan.scannedTo = Math.max(scan.scannedTo, head);
             return scan.byRound.values().stream().map(SettledAt::settled).toList();
+        }
+    }
+
+    /**
+     * The first block that can hold a submission to {@code round}: the block that settled the
+     * latest earlier round, less the rescan depth (a short reorganisation can move that block), or
+     * {@link LogRange#fromBlock} when no earlier round settled. A round opens when the one before
+     * it stops taking results ({@code Market}: the settle deadline of round r is the opening of
+     * round r + 1), so every result of an earlier round, its settlement included, is in a block
+     * with an earlier timestamp than any submission to this round, and so in an earlier block.
+     */
+    long submissionsFrom(BigInteger project, long round) throws IOException {
+        settled(project);
+        synchronized (settledScans) {
+            long latest = -1;
+            for (SettledAt s : settledScans.get(project).byRound.headMap(round, false).values()) {
+                latest = Math.max(latest, s.block());
+            }
+            return latest < 0
+                    ? range.fromBlock()
+                    : Math.max(range.fromBlock(), latest - rescanBlocks);
         }
     }
 

@@ -258,7 +258,17 @@ class RoundIT {
             // a second run of the same round is a no-op: no double submission
             assertThat(honest.get(1).round(project, round))
                     .isEqualTo(TrainerNode.Result.ALREADY_SUBMITTED);
-            byte[] aliceCid = client.submissions(project, round).get(0).cid();
+            List<MarketClient.Submitted> submitted = client.submissions(project, round);
+            byte[] aliceCid = submitted.get(0).cid();
+            // round 0's submissions are read from the deployment on, round 1's from the block
+            // that settled round 0 (less the rescan depth), which is before its first submission
+            long from = client.submissionsFrom(project, round);
+            if (round == 0) {
+                assertThat(from).isEqualTo(deployed);
+            } else {
+                assertThat(from).isGreaterThan(deployed);
+            }
+            assertThat(from).isLessThanOrEqualTo(submitted.get(0).sequence() / 1_000_000L);
             client.submit(copier, project, round, aliceCid);
             byte[] junk = new byte[5000];
             new Random(round).nextBytes(junk);
