@@ -248,13 +248,17 @@ public final class MarketClient {
                 .longValueExact();
     }
 
-    /** Registered trainers in registration order (their index). */
+    /**
+     * Registered trainers in registration order (their index). Registration stays open while rounds
+     * run, and the evaluator asks every round, so the read is incremental, as {@link #settled}'s.
+     */
     public List<String> trainers(BigInteger project) throws IOException {
-        List<String> out = new ArrayList<>();
-        for (Log log : logs(Market.TRAINERREGISTERED_EVENT, project, null, 0, head())) {
-            out.add(Market.getTrainerRegisteredEventFromLog(log).trainer);
-        }
-        return out;
+        return registrations.read(
+                project,
+                log -> {
+                    var e = Market.getTrainerRegisteredEventFromLog(log);
+                    return Map.entry(e.index.longValueExact(), e.trainer);
+                });
     }
 
     /**
@@ -277,30 +281,17 @@ public final class MarketClient {
 
     /**
      * The settled rounds of a project, by round. The run loop asks every tick, so the scan is
-     * incremental: the first call reads the project's settlements from {@link LogRange#fromBlock},
-     * each later one only the blocks since the last, plus the {@link #RESCAN_BLOCKS} below them
-     * again, so that a settlement a short reorganisation dropped or moved is dropped or moved here
-     * too.
+     * incremental (see {@link IncrementalScan}).
      */
     public List<Settled> settled(BigInteger project) throws IOException {
-        long head = head();
-        synchronized (settledScans) {
-            SettledScan scan = settledScans.computeIfAbsent(project, p -> new SettledScan());
-            long from = Math.max(0, Math.min(scan.scannedTo + 1 - rescanBlocks, head));
-            List<Log> logs = logs(Market.ROUNDSETTLED_EVENT, project, null, from, head);
-            scan.byRound.values().removeIf(b -> b.block() >= from);
-            for (Log log : logs) {
-                var e = Market.getRoundSettledEventFromLog(log);
-                long round = e.round.longValueExact();
-                scan.byRound.put(
-                        round,
-                        new SettledAt(
-                                new Settled(round, e.creditsRoot, e.modelCid, e.reportCid),
-                                log.getBlockNumber().longValueExact()));
-            }
-            scan.scannedTo = Math.max(scan.scannedTo, head);
-            return scan.byRound.values().stream().map(SettledAt::settled).toList();
-        }
+        return settlements.read(
+                project,
+                log -> {
+                    var e = Market.getRoundSettledEventFromLog(log);
+                    long round = e.round.longValueExact();
+                    return Map.entry(
+                            round, new Settled(round, e.creditsRoot, e.modelCid, e.reportCid));
+                });
     }
 
     /**
@@ -313,29 +304,79 @@ public final class MarketClient {
      */
     long submissionsFrom(BigInteger project, long round) throws IOException {
         settled(project);
-        synchronized (settledScans) {
-            long latest = -1;
-            for (SettledAt s : settledScans.get(project).byRound.headMap(round, false).values()) {
-                latest = Math.max(latest, s.block());
+        long latest = settlements.latestBlockBefore(project, round);
+        return latest < 0 ? range.fromBlock() : Math.max(range.fromBlock(), latest - rescanBlocks);
+    }
+
+    /** How many blocks below the last scanned head an incremental read reads again, by default. */
+    static final long RESCAN_BLOCKS = 64;
+
+    /**
+     * One event of every project, read incrementally and kept by a key (a round, a trainer's
+     * index): the first read of a project scans from {@link LogRange#fromBlock}, each later one
+     * only the blocks since the last, plus the {@link #rescanBlocks} below them again, so that an
+     * event a short reorganisation dropped or moved is dropped or moved here too.
+     */
+    private final class IncrementalScan<V> {
+
+        private record At<V>(V value, long block) {}
+
+        /** An event's key and value. */
+        interface Decoder<V> {
+            Map.Entry<Long, V> keyed(Log log);
+        }
+
+        /** What has been read of one project: its events by key, and up to which block. */
+        private static final class Read<V> {
+            long scannedTo = -1;
+            final TreeMap<Long, At<V>> byKey = new TreeMap<>();
+        }
+
+        private final org.web3j.abi.datatypes.Event event;
+        private final Map<BigInteger, Read<V>> reads = new HashMap<>();
+
+        IncrementalScan(org.web3j.abi.datatypes.Event event) {
+            this.event = event;
+        }
+
+        /** The project's events, in key order, after reading the blocks since the last read. */
+        List<V> read(BigInteger project, Decoder<V> decode) throws IOException {
+            long head = head();
+            synchronized (reads) {
+                Read<V> read = reads.computeIfAbsent(project, p -> new Read<>());
+                long from = Math.max(0, Math.min(read.scannedTo + 1 - rescanBlocks, head));
+                List<Log> logs = logs(event, project, null, from, head);
+                read.byKey.values().removeIf(a -> a.block() >= from);
+                for (Log log : logs) {
+                    Map.Entry<Long, V> e = decode.keyed(log);
+                    read.byKey.put(
+                            e.getKey(),
+                            new At<>(e.getValue(), log.getBlockNumber().longValueExact()));
+                }
+                read.scannedTo = Math.max(read.scannedTo, head);
+                return read.byKey.values().stream().map(At::value).toList();
             }
-            return latest < 0
-                    ? range.fromBlock()
-                    : Math.max(range.fromBlock(), latest - rescanBlocks);
+        }
+
+        /** The block of the latest event read with a key below {@code key}; -1 when none. */
+        long latestBlockBefore(BigInteger project, long key) {
+            synchronized (reads) {
+                Read<V> read = reads.get(project);
+                long latest = -1;
+                if (read != null) {
+                    for (At<V> a : read.byKey.headMap(key, false).values()) {
+                        latest = Math.max(latest, a.block());
+                    }
+                }
+                return latest;
+            }
         }
     }
 
-    /** How many blocks below the last scanned head {@link #settled} reads again, by default. */
-    static final long RESCAN_BLOCKS = 64;
-
-    private record SettledAt(Settled settled, long block) {}
-
-    /** What {@link #settled} has read of one project: its settlements by round, and how far. */
-    private static final class SettledScan {
-        long scannedTo = -1;
-        final TreeMap<Long, SettledAt> byRound = new TreeMap<>();
-    }
-
-    private final Map<BigInteger, SettledScan> settledScans = new HashMap<>();
+    private final IncrementalScan<Settled> settlements =
+            new IncrementalScan<>(Market.ROUNDSETTLED_EVENT);
+    private final IncrementalScan<String> registrations =
+            new IncrementalScan<>(Market.TRAINERREGISTERED_EVENT);
 
     /** The latest round before {@code round} that settled, if any. */
     public Optional<Settled> lastSettledBefore(BigInteger project, long round) throws IOException {

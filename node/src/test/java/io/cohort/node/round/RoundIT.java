@@ -30,6 +30,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -189,10 +190,12 @@ class RoundIT {
         LabeledData validation = mnist.test().slice(0, 500);
         TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
         List<TrainerNode> honest = new ArrayList<>();
+        List<String> registered = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Credentials key = funded(coin);
             Transactor t = transactor(key);
             client.register(t, project, token, STAKE);
+            registered.add(t.address().toLowerCase(Locale.ROOT));
             int from = i * 600;
             honest.add(
                     new TrainerNode(
@@ -206,8 +209,13 @@ class RoundIT {
         }
         Transactor copier = transactor(funded(coin));
         Transactor garbage = transactor(funded(coin));
+        // the registrations are read incrementally: a first read, then one of the blocks since
+        assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
         client.register(copier, project, token, STAKE);
         client.register(garbage, project, token, STAKE);
+        registered.add(copier.address().toLowerCase(Locale.ROOT));
+        registered.add(garbage.address().toLowerCase(Locale.ROOT));
+        assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
         Transactor evaluatorTx = transactor(evaluatorKey);
         client.bond(evaluatorTx, project, token, DevKit.ether("0.5"));
         if (coin != null) {
@@ -322,6 +330,8 @@ class RoundIT {
         assertThat(correct[0]).isGreaterThan(before);
         assertThat(correct[1]).isGreaterThan(correct[0]);
 
+        // the registrations, read again after two rounds and a reorganisation
+        assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
         // credits: each honest trainer's two rounds, the copier and the garbage slashed twice
         byte[] last =
                 ipfs.readAllBytes(
