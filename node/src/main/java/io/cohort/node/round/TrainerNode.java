@@ -122,8 +122,11 @@ public final class TrainerNode {
     /** Runs this trainer's part of {@code round}; a no-op if it already submitted. */
     public Result round(BigInteger project, long round) throws IOException, ChainException {
         try (Journal journal = journal(project)) {
-            if (journal.done(round, "submitted")
-                    || market.hasSubmitted(project, round, address())) {
+            // the chain is the truth: a submission the journal holds but the chain does not was
+            // dropped by a reorganisation after its receipt, and is sent again while the window
+            // is open
+            boolean journaled = journal.done(round, "submitted");
+            if (market.hasSubmitted(project, round, address())) {
                 return Result.ALREADY_SUBMITTED;
             }
             long[] d = market.deadlines(project, round);
@@ -133,8 +136,21 @@ public final class TrainerNode {
             }
             if (now >= d[1]) {
                 progress.accept(
-                        "round " + round + ": the submission window closed; rejoining the next");
+                        "round "
+                                + round
+                                + (journaled
+                                        ? ": a reorganisation dropped this trainer's submission"
+                                                + " and the submission window closed"
+                                        : ": the submission window closed")
+                                + "; rejoining the next");
                 return Result.MISSED;
+            }
+            if (journaled) {
+                progress.accept(
+                        "round "
+                                + round
+                                + ": the chain no longer holds this trainer's submission (a"
+                                + " reorganisation dropped it); submitting again");
             }
             Optional<String> added = journal.find(round, "added");
             Cid cid =
