@@ -127,6 +127,9 @@ public final class TrainerNode {
             // is open
             boolean journaled = journal.done(round, "submitted");
             if (market.hasSubmitted(project, round, address())) {
+                if (!journaled) { // a crash after the transaction was mined, before the record
+                    record(journal, round, "submitted", "on-chain");
+                }
                 return Result.ALREADY_SUBMITTED;
             }
             long[] d = market.deadlines(project, round);
@@ -163,6 +166,7 @@ public final class TrainerNode {
                 return Result.ALREADY_SUBMITTED;
             }
             Transactor.Sent sent = market.submit(key, project, round, cid.toBytes());
+            config.afterStep().accept(round, "sent"); // not journaled: fault tests kill here
             record(journal, round, "submitted", sent.receipt().getTransactionHash());
             progress.accept("round " + round + ": submitted " + cid);
             return Result.SUBMITTED;

@@ -56,10 +56,11 @@ import org.web3j.utils.Numeric;
 /**
  * The node as separate processes ({@code java -jar quarkus-run.jar}) on a real Anvil and a real
  * Kubo: one evaluator and three trainers over four rounds of an MNIST MLP, with the faults of issue
- * 6 along the way — a trainer SIGKILLed after training, after the IPFS add, after submitting and
- * before claiming, each time restarted; the evaluator SIGKILLed before it posts (the round voids,
- * the next settles after its restart); Kubo restarted mid-round — and a fourth trainer, driven by
- * this test, that submits NaNs, a wrong-shape update and an oversize blob.
+ * 6 along the way — a trainer SIGKILLed after training, after the IPFS add, after its submission
+ * was mined but before its journal recorded it, and before claiming, each time restarted; the
+ * evaluator SIGKILLed before it posts (the round voids, the next settles after its restart); Kubo
+ * restarted mid-round — and a fourth trainer, driven by this test, that submits NaNs, a wrong-shape
+ * update and an oversize blob.
  *
  * <p>The test owns the clock: it mines the block that opens a round and the one that closes it.
  */
@@ -188,7 +189,7 @@ class NodeProcessIT {
                 p.put("cohort.rpc-url", "http://127.0.0.1:" + relay.port());
             }
             if (i == 0) { // paused after each step so that the kills land exactly there
-                p.put("cohort.fault.pause-after", "trained,added,submitted");
+                p.put("cohort.fault.pause-after", "trained,added,sent,submitted");
                 p.put("cohort.fault.pause", "PT3S");
             }
             NodeProcess n = NodeProcess.start(name, dir, p, "trainer", "run", "--project", "1");
@@ -266,11 +267,14 @@ class NodeProcessIT {
         assertThat(client.hasPosted(project, 1, evaluator[0])).isFalse();
         eval.restart();
 
-        // round 2: trainer 0 killed after submitting; Kubo restarted before the evaluator fetches;
-        // the cheater sends an update of the wrong shape
-        t0.awaitLine("round 2: pausing after submitted", WAIT);
+        // round 2: trainer 0 killed once its submission is mined, before its journal records it
+        // (the restart finds it on the chain and records it); Kubo restarted before the evaluator
+        // fetches; the cheater sends an update of the wrong shape
+        t0.awaitLine("round 2: pausing after sent", WAIT);
         t0.kill();
+        assertThat(client.hasSubmitted(project, 2, trainers[0][0])).isTrue();
         t0.restart();
+        t0.awaitLine("round 2: pausing after submitted", WAIT);
         submitSealed(client, cheater, project, 2, new float[parameters - 10]);
         awaitSubmissions(client, project, 2, 4);
         kubo.stop();
@@ -316,7 +320,7 @@ class NodeProcessIT {
         // submitted twice (the journal and the chain said it was done)
         for (int r = 0; r < ROUNDS; r++) {
             assertThat(t0.count("round " + r + ": training on ")).as("round %d", r).isEqualTo(1);
-            for (String step : List.of("trained", "added", "submitted")) {
+            for (String step : List.of("trained", "added", "sent", "submitted")) {
                 assertThat(t0.count("round " + r + ": pausing after " + step + " "))
                         .as("round %d, %s", r, step)
                         .isEqualTo(1);
