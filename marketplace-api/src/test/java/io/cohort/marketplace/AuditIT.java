@@ -3,7 +3,9 @@ package io.cohort.marketplace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
+import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -177,6 +179,43 @@ class AuditIT {
             assertThat(again.path("rounds").path(0).path("problems").toString())
                     .contains("recompute: round 0's record names no inputs");
             assertThat(clean.path("rounds").path(0).path("recompute").isNull()).isTrue();
+
+            // a record whose credits are not numbers: the chain settles it (it only sees the
+            // root), the audit names the round's record as malformed instead of failing, and the
+            // trainer view says which record it cannot read
+            BigInteger garbled = Play.create(owner, later + 2400, 1, evaluator, ipfs);
+            cast.join(garbled);
+            Cid garbledRecord =
+                    Play.round(
+                            garbled,
+                            0,
+                            later + 2400,
+                            judged,
+                            List.of(
+                                    new CreditTree.Leaf(
+                                            alice.getAddress(), Play.pay(10_000), BigInteger.ZERO),
+                                    new CreditTree.Leaf(
+                                            bob.getAddress(), BigInteger.ZERO, quarter)),
+                            evaluator,
+                            ipfs,
+                            record ->
+                                    ((ObjectNode) record.path("credits").get(0))
+                                            .put("credit", "lots"));
+            JsonNode malformed = awaitAudit(garbled, 1);
+            assertThat(malformed.path("verdict").asText()).isEqualTo("mismatch");
+            JsonNode g0 = malformed.path("rounds").path(0);
+            assertThat(g0.path("recordReadable").asBoolean()).isFalse();
+            assertThat(g0.path("problems").toString())
+                    .contains(
+                            "the record is malformed: credit leaf 0's credit is not a decimal"
+                                    + " integer");
+            var view = get("/trainers/" + alice.getAddress());
+            assertThat(view.statusCode()).isEqualTo(502);
+            assertThat(view.headers().firstValue("content-type"))
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+            assertThat(view.body())
+                    .contains("project " + garbled + "'s latest record " + garbledRecord)
+                    .contains("is malformed");
 
             // errors
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);

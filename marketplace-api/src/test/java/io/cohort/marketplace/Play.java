@@ -108,6 +108,20 @@ final class Play {
             Credentials evaluator,
             KuboClient ipfs)
             throws Exception {
+        return round(project, round, opensAt, judged, credits, evaluator, ipfs, r -> {});
+    }
+
+    /** {@link #round}, with {@code edit} applied to the record before it is published. */
+    static Cid round(
+            BigInteger project,
+            long round,
+            long opensAt,
+            List<Judged> judged,
+            List<CreditTree.Leaf> credits,
+            Credentials evaluator,
+            KuboClient ipfs,
+            java.util.function.Consumer<ObjectNode> edit)
+            throws Exception {
         var chain = ChainAndIpfs.chain;
         chain.mineAt(opensAt);
         List<String> cids = new ArrayList<>();
@@ -159,6 +173,7 @@ final class Play {
         record.putObject("policy-report")
                 .put("validation-correct", 400 + round)
                 .put("validation-total", 500);
+        edit.accept(record);
         Cid report = ipfs.add(JSON.writeValueAsBytes(record));
         byte[] submissionsHash =
                 as(evaluator).roundState(project, BigInteger.valueOf(round)).send().component2();

@@ -193,6 +193,13 @@ public class Auditor {
             return new RoundAudit(
                     r.round(), reportCid, false, false, false, false, false, null, problems);
         }
+        try {
+            Records.credits(record);
+        } catch (Records.Malformed e) {
+            problems.add("the record is malformed: " + e.getMessage());
+            return new RoundAudit(
+                    r.round(), reportCid, false, false, false, false, false, null, problems);
+        }
         if (!"cohort-round/1".equals(record.path("format").asText())
                 || !p.id().equals(record.path("project").asText())
                 || record.path("round").asLong(-1) != r.round()) {

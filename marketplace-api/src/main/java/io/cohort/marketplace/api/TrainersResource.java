@@ -61,7 +61,21 @@ public class TrainersResource {
             BigInteger credit = BigInteger.ZERO;
             BigInteger slash = BigInteger.ZERO;
             if (tp.latestReportCid() != null) {
-                for (CreditTree.Leaf l : Records.credits(records.record(tp.latestReportCid()))) {
+                List<CreditTree.Leaf> leaves;
+                try {
+                    leaves = Records.credits(records.record(tp.latestReportCid()));
+                } catch (Records.Malformed e) {
+                    throw new Problem(
+                            502,
+                            "Malformed record",
+                            "project "
+                                    + tp.project()
+                                    + "'s latest record "
+                                    + tp.latestReportCid()
+                                    + " is malformed: "
+                                    + e.getMessage());
+                }
+                for (CreditTree.Leaf l : leaves) {
                     if (l.trainer().equalsIgnoreCase(address)) {
                         credit = l.credit();
                         slash = l.slash();

@@ -1,0 +1,69 @@
+package io.cohort.marketplace.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.CreditTree;
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+class RecordsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALICE = "0x" + "a1".repeat(20);
+
+    private static JsonNode record(String credits) throws Exception {
+        return JSON.readTree("{\"format\":\"cohort-round/1\",\"credits\":" + credits + "}");
+    }
+
+    private static String leaf(String credit, String slash) {
+        return "[{\"trainer\":\""
+                + ALICE
+                + "\",\"credit\":"
+                + credit
+                + ",\"slash\":"
+                + slash
+                + "}]";
+    }
+
+    @Test
+    void leavesAreReadInOrderUpTo128Bits() throws Exception {
+        String max = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString();
+        assertThat(Records.credits(record(leaf("\"" + max + "\"", "\"0\""))))
+                .containsExactly(new CreditTree.Leaf(ALICE, new BigInteger(max), BigInteger.ZERO));
+        assertThat(Records.credits(record("[]"))).isEmpty();
+    }
+
+    @Test
+    void everyMalformedLeafIsNamedInsteadOfThrowingSomethingElse() {
+        String over = BigInteger.ONE.shiftLeft(128).toString();
+        String[][] bad = {
+            {"{}", "its credits are not a list"},
+            {"\"x\"", "its credits are not a list"},
+            {
+                "[{\"trainer\":\"bob\",\"credit\":\"1\",\"slash\":\"0\"}]",
+                "credit leaf 0 names no address"
+            },
+            {
+                leaf("\"lots\"", "\"0\""),
+                "credit leaf 0's credit is not a decimal integer: \"lots\""
+            },
+            {leaf("\"-5\"", "\"0\""), "credit leaf 0's credit is not a decimal integer"},
+            {leaf("5", "\"0\""), "credit leaf 0's credit is not a decimal integer: 5"},
+            {leaf("\"1\"", "null"), "credit leaf 0's slash is not a decimal integer"},
+            {leaf("\"" + over + "\"", "\"0\""), "credit leaf 0: credit must fit in uint128"},
+            {
+                leaf("\"" + "9".repeat(79) + "\"", "\"0\""),
+                "credit leaf 0's credit is not a decimal"
+            },
+        };
+        for (String[] b : bad) {
+            assertThatThrownBy(() -> Records.credits(record(b[0])))
+                    .as(b[0])
+                    .isInstanceOf(Records.Malformed.class)
+                    .hasMessageStartingWith(b[1]);
+        }
+    }
+}
