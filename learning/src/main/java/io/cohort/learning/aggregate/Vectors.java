@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * The vector arithmetic the rules share, in double precision and a fixed order. Products of two
  * floats are exact in double, and {@code a − b} rounds the same as {@code −(b − a)}, so dot
- * products and distances are symmetric bit for bit.
+ * products and distances are symmetric bit for bit. The norm and the distance are public: the
+ * attack simulators and the tests measure updates with the same arithmetic as the rules.
  */
-final class Vectors {
+public final class Vectors {
 
     private Vectors() {}
 
@@ -21,8 +22,13 @@ final class Vectors {
     }
 
     /** The L2 norm {@code √Σ aᵢ²}; finite for every finite {@code a}. */
-    static double norm(float[] a) {
+    public static double norm(float[] a) {
         return Math.sqrt(dot(a, a));
+    }
+
+    /** The L2 distance {@code √Σ (aᵢ − bᵢ)²}. */
+    public static double distance(float[] a, float[] b) {
+        return Math.sqrt(distanceSquared(a, b));
     }
 
     /** {@code Σ (aᵢ − bᵢ)²}. */

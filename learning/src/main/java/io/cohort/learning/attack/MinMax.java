@@ -1,5 +1,6 @@
 package io.cohort.learning.attack;
 
+import io.cohort.learning.aggregate.Vectors;
 import java.util.List;
 import java.util.Locale;
 
@@ -91,7 +92,7 @@ public record MinMax(Perturbation perturbation, Knowledge knowledge, double tole
         double bound = 0;
         for (int i = 0; i < updates.size(); i++) {
             for (int j = i + 1; j < updates.size(); j++) {
-                bound = Math.max(bound, Statistics.distance(updates.get(i), updates.get(j)));
+                bound = Math.max(bound, Vectors.distance(updates.get(i), updates.get(j)));
             }
         }
         double pNorm = Statistics.norm(p);
@@ -119,7 +120,7 @@ public record MinMax(Perturbation perturbation, Knowledge knowledge, double tole
             double[] mean, double[] p, double gamma, List<float[]> updates, double bound) {
         float[] m = candidate(mean, p, gamma);
         for (float[] u : updates) {
-            if (Statistics.distance(m, u) > bound) {
+            if (Vectors.distance(m, u) > bound) {
                 return false;
             }
         }

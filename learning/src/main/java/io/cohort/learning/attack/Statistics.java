@@ -65,23 +65,6 @@ final class Statistics {
         return Math.sqrt(s);
     }
 
-    static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        return Math.sqrt(s);
-    }
-
-    static double distance(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double e = (double) a[i] - b[i];
-            s += e * e;
-        }
-        return Math.sqrt(s);
-    }
-
     static float[] toFloats(double[] v) {
         float[] out = new float[v.length];
         for (int i = 0; i < v.length; i++) {

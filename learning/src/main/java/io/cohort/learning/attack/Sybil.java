@@ -1,5 +1,6 @@
 package io.cohort.learning.attack;
 
+import io.cohort.learning.aggregate.Vectors;
 import io.cohort.learning.data.LabeledData;
 import java.util.SplittableRandom;
 
@@ -58,7 +59,7 @@ public record Sybil(Behaviour inner, double relativeNoise) implements Behaviour 
     public float[] submit(float[] trained, RoundView view) {
         RoundView leader = view.as(view.group()[0]);
         float[] out = inner.submit(leader.own(), leader).clone();
-        double rms = Statistics.norm(out) / Math.sqrt(Math.max(1, out.length));
+        double rms = Vectors.norm(out) / Math.sqrt(Math.max(1, out.length));
         // split(): a stream distinct from the one the inner behaviour drew from as the leader.
         Statistics.addGaussian(out, relativeNoise * (rms > 0 ? rms : 1), view.random().split());
         return out;

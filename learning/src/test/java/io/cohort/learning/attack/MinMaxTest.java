@@ -3,6 +3,7 @@ package io.cohort.learning.attack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cohort.learning.aggregate.Vectors;
 import io.cohort.learning.attack.MinMax.Perturbation;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,7 +86,7 @@ class MinMaxTest {
     private static double maxDistance(float[] m, List<float[]> updates) {
         double max = 0;
         for (float[] u : updates) {
-            max = Math.max(max, Statistics.distance(m, u));
+            max = Math.max(max, Vectors.distance(m, u));
         }
         return max;
     }

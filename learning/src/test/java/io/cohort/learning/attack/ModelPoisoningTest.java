@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cohort.learning.aggregate.Vectors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -164,13 +165,13 @@ class ModelPoisoningTest {
             sent.add(sybil.submit(trained.get(c), view));
         }
         // then: each is −(the leader's update) plus noise of norm ≈ 1e-4 of the update's
-        double norm = Statistics.norm(trained.get(1));
+        double norm = Vectors.norm(trained.get(1));
         float[] leaderFlipped = new SignFlip(1).submit(trained.get(1), null);
         for (int a = 0; a < 5; a++) {
-            double off = Statistics.distance(sent.get(a), leaderFlipped) / norm;
+            double off = Vectors.distance(sent.get(a), leaderFlipped) / norm;
             assertThat(off).isBetween(0.5e-4, 2e-4);
             for (int b = a + 1; b < 5; b++) {
-                double apart = Statistics.distance(sent.get(a), sent.get(b)) / norm;
+                double apart = Vectors.distance(sent.get(a), sent.get(b)) / norm;
                 assertThat(apart).isGreaterThan(0).isLessThan(3e-4);
             }
         }

@@ -4,6 +4,7 @@ import static io.cohort.learning.codec.UpdateFixtures.gaussian;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.learning.aggregate.Vectors;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
@@ -23,14 +24,6 @@ class UpdateErrorFeedbackTest {
             meant += m * m;
         }
         return Math.sqrt(error / meant);
-    }
-
-    private static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        return Math.sqrt(s);
     }
 
     private static void accumulate(double[] sum, byte[] bytes) {
@@ -58,7 +51,7 @@ class UpdateErrorFeedbackTest {
         // when
         for (int round = 1; round <= ROUNDS; round++) {
             accumulate(decodedSum, feedback.encode(update, compression));
-            double residual = norm(feedback.residual());
+            double residual = Vectors.norm(feedback.residual());
             if (round <= ROUNDS / 2) {
                 largestResidualFirstHalf = Math.max(largestResidualFirstHalf, residual);
             } else {

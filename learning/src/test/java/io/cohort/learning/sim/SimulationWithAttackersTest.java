@@ -9,6 +9,7 @@ import io.cohort.learning.aggregate.AggregationContext;
 import io.cohort.learning.aggregate.Aggregator;
 import io.cohort.learning.aggregate.Rejection;
 import io.cohort.learning.aggregate.Submission;
+import io.cohort.learning.aggregate.Vectors;
 import io.cohort.learning.attack.Backdoor;
 import io.cohort.learning.attack.Behaviour;
 import io.cohort.learning.attack.FreeRider;
@@ -360,7 +361,8 @@ class SimulationWithAttackersTest {
                             LOCAL.withEpochs(3).withSeed(LOCAL.seed() * 1_000_003L + 1009L + 3));
         }
         assertThat(three.reference()).isEqualTo(expected);
-        assertThat(norm(three.reference())).isGreaterThan(1.5 * norm(one.reference()));
+        assertThat(Vectors.norm(three.reference()))
+                .isGreaterThan(1.5 * Vectors.norm(one.reference()));
         // the clients' updates do not depend on it
         for (int k = 0; k < 3; k++) {
             assertThat(thrice.submissions.get(0).get(k).update())
@@ -369,13 +371,5 @@ class SimulationWithAttackersTest {
         assertThatThrownBy(() -> Simulation.builder(SPEC, clients, test, LOCAL).referenceEpochs(0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("referenceEpochs must be at least 1");
-    }
-
-    private static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        return Math.sqrt(s);
     }
 }
