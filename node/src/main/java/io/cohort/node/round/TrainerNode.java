@@ -160,11 +160,6 @@ public final class TrainerNode {
                     added.isPresent()
                             ? Cid.parse(added.get())
                             : sealAndAdd(market.project(project), round, journal);
-            // the chain may have our submission from before a crash, with the journal behind
-            if (market.hasSubmitted(project, round, address())) {
-                record(journal, round, "submitted", "on-chain");
-                return Result.ALREADY_SUBMITTED;
-            }
             Transactor.Sent sent = market.submit(key, project, round, cid.toBytes());
             config.afterStep().accept(round, "sent"); // not journaled: fault tests kill here
             record(journal, round, "submitted", sent.receipt().getTransactionHash());
