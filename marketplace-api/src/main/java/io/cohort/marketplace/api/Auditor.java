@@ -131,7 +131,7 @@ public class Auditor {
             RoundAudit a = auditRound(p, r, previous);
             out.add(a);
             if (a.recordReadable()) {
-                latest = leaves(records.record(r.settled().reportCid()));
+                latest = leaves(Records.credits(records.record(r.settled().reportCid())));
                 previous = latest;
             }
         }
@@ -193,8 +193,9 @@ public class Auditor {
             return new RoundAudit(
                     r.round(), reportCid, false, false, false, false, false, null, problems);
         }
+        List<CreditTree.Leaf> treeLeaves;
         try {
-            Records.credits(record);
+            treeLeaves = Records.credits(record);
         } catch (Records.Malformed e) {
             problems.add("the record is malformed: " + e.getMessage());
             return new RoundAudit(
@@ -255,7 +256,7 @@ public class Auditor {
         }
 
         // credits and slashes follow from the scores and flags
-        Map<String, BigInteger[]> leaves = leaves(record);
+        Map<String, BigInteger[]> leaves = leaves(treeLeaves);
         Map<String, BigInteger[]> expected = new LinkedHashMap<>();
         previous.forEach((k, v) -> expected.put(k, v.clone()));
         BigInteger reward = p.rewardPerRound();
@@ -297,7 +298,6 @@ public class Auditor {
         }
 
         // the record's credits build the settled root, and the result hashes to what settled
-        List<CreditTree.Leaf> treeLeaves = Records.credits(record);
         BigInteger credited = BigInteger.ZERO;
         BigInteger slashed = BigInteger.ZERO;
         for (CreditTree.Leaf leaf : treeLeaves) {
@@ -350,9 +350,9 @@ public class Auditor {
                 r.round(), reportCid, true, subs, credits, root, result, null, problems);
     }
 
-    private static Map<String, BigInteger[]> leaves(JsonNode record) {
+    private static Map<String, BigInteger[]> leaves(List<CreditTree.Leaf> credits) {
         Map<String, BigInteger[]> out = new LinkedHashMap<>();
-        for (CreditTree.Leaf l : Records.credits(record)) {
+        for (CreditTree.Leaf l : credits) {
             out.put(l.trainer().toLowerCase(), new BigInteger[] {l.credit(), l.slash()});
         }
         return out;
