@@ -28,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -233,30 +234,61 @@ public final class TrainerNode {
 
     /**
      * The error feedback a round starts from: the residual kept after the latest earlier round
-     * whose update was submitted (an update trained but never submitted delivered nothing, so its
-     * residual is not carried), or zero.
+     * whose update was delivered, or zero. An update trained but never submitted delivered nothing,
+     * and neither did one the journal holds as submitted but the chain no longer does (a
+     * reorganisation dropped it after its window closed): their residuals are not carried.
      */
     private ErrorFeedback residualBefore(BigInteger project, long round, Journal journal, int n)
             throws IOException {
+        OptionalLong from =
+                carriedFrom(
+                        round,
+                        r -> journal.done(r, "submitted") && Files.exists(residualFile(project, r)),
+                        r -> {
+                            boolean held = market.hasSubmitted(project, r, address());
+                            if (!held) {
+                                progress.accept(
+                                        "round "
+                                                + r
+                                                + ": the chain no longer holds this trainer's"
+                                                + " submission; its compression residual is not"
+                                                + " carried into round "
+                                                + round);
+                            }
+                            return held;
+                        });
+        if (from.isEmpty()) {
+            return new ErrorFeedback(n);
+        }
+        Path f = residualFile(project, from.getAsLong());
+        byte[] bytes = Files.readAllBytes(f);
+        if (bytes.length != 4L * n) {
+            throw new IOException(
+                    f + " holds " + bytes.length + " bytes, not the model's " + n + " floats");
+        }
+        float[] residual = new float[n];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(residual);
+        return ErrorFeedback.resume(residual);
+    }
+
+    /** A question about an earlier round that may read the journal or the chain. */
+    interface RoundCheck {
+        boolean test(long round) throws IOException;
+    }
+
+    /**
+     * The latest round before {@code round} whose residual is carried: journaled as submitted with
+     * its residual kept, and still held by the chain (asked only of that candidate; a round it
+     * denies is passed over for an earlier one); empty if none.
+     */
+    static OptionalLong carriedFrom(long round, RoundCheck journaled, RoundCheck onChain)
+            throws IOException {
         for (long r = round - 1; r >= 0; r--) {
-            Path f = residualFile(project, r);
-            if (journal.done(r, "submitted") && Files.exists(f)) {
-                byte[] bytes = Files.readAllBytes(f);
-                if (bytes.length != 4L * n) {
-                    throw new IOException(
-                            f
-                                    + " holds "
-                                    + bytes.length
-                                    + " bytes, not the model's "
-                                    + n
-                                    + " floats");
-                }
-                float[] residual = new float[n];
-                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(residual);
-                return ErrorFeedback.resume(residual);
+            if (journaled.test(r) && onChain.test(r)) {
+                return OptionalLong.of(r);
             }
         }
-        return new ErrorFeedback(n);
+        return OptionalLong.empty();
     }
 
     private Path residualFile(BigInteger project, long round) {
