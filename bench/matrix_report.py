@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Turns the CSV of bench/attack-matrix into a markdown table and an SVG bar chart beside it.
 
-Means over seeds. Columns: plain FedAvg, the best single classic rule (highest mean final accuracy over
+    matrix_report.py CSV [COMMAND]                  CSV.md and CSV.svg (what bench/attack-matrix runs)
+    matrix_report.py --combine STEM CSV [CSV ...]   one table and plot, STEM.md and STEM.svg, from the
+                                                    runs of several CSVs (a matrix run piece by piece)
+
+Means over seeds; a cell with fewer seeds than the most any cell has says how many (n=1). A run that
+appears twice (same seed, attack, fraction and rule; a rerun appended, or two files holding it) counts
+once, the later row winning, and is named on stderr. Columns: plain FedAvg, the best single classic rule (highest mean final accuracy over
 the attacked runs among the rules that are neither fedavg nor cohort), and Cohort's policy when present.
 Standard library only.
 """
@@ -18,12 +24,19 @@ def mean(values):
     return sum(values) / len(values) if values else None
 
 
-def load(path):
+def load(paths):
+    runs = {}  # (seed, attack, fraction, rule) -> row, the later winning
+    for path in paths:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                run = (row["seed"], row["attack"], float(row["fraction"]), row["rule"])
+                if run in runs:
+                    print(f"{path}: seed {run[0]} {run[1]} {run[2]:.2f} {run[3]} appears again; "
+                          "the later row counts", file=sys.stderr)
+                runs[run] = row
     cells = defaultdict(list)  # (attack, fraction, rule) -> rows
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            key = (row["attack"], float(row["fraction"]), row["rule"])
-            cells[key].append(row)
+    for (_, attack, fraction, rule), row in runs.items():
+        cells[(attack, fraction, rule)].append(row)
     return cells
 
 
@@ -40,8 +53,10 @@ def summary(rows):
     }
 
 
-def fmt(s, attack):
+def fmt(s, attack, seeds):
     text = f"{100 * s['acc']:.1f}"
+    if s["seeds"] < seeds:
+        text += f" (n={s['seeds']})"
     # every run measures the triggered test images; the tables show it where it is the point: the
     # backdoor's success, and the clean model's floor under it
     if s["asr"] is not None and attack in ("backdoor", "none"):
@@ -53,12 +68,24 @@ def fmt(s, attack):
 
 
 def main():
-    path = Path(sys.argv[1])
-    command = sys.argv[2] if len(sys.argv) > 2 else ""
-    cells = load(path)
+    if len(sys.argv) > 1 and sys.argv[1] == "--combine":
+        if len(sys.argv) < 4:
+            sys.exit("usage: matrix_report.py --combine STEM CSV [CSV ...]")
+        path = Path(sys.argv[2] + ".csv")
+        sources = [Path(p) for p in sys.argv[3:]]
+        title = "Attack matrix, combined from " + ", ".join(f"`{p}`" for p in sources)
+    elif len(sys.argv) > 1:
+        path = Path(sys.argv[1])
+        sources = [path]
+        command = sys.argv[2] if len(sys.argv) > 2 else ""
+        title = f"Attack matrix: `bench/attack-matrix {path.stem.replace('attack-matrix', '')} {command}`"
+    else:
+        sys.exit("usage: matrix_report.py CSV [COMMAND] | --combine STEM CSV [CSV ...]")
+    cells = load(sources)
     rules = sorted({k[2] for k in cells}, key=lambda r: (r == "cohort", r != "fedavg", r))
     cases = sorted({(k[0], k[1]) for k in cells}, key=lambda c: (c[0] != "none", c[0], c[1]))
     stats = {k: summary(v) for k, v in cells.items()}
+    seeds = max(s["seeds"] for s in stats.values())
 
     classic = [r for r in rules if r not in CLASSIC_EXCLUDED]
     best = None
@@ -70,10 +97,10 @@ def main():
         )
     shown = [r for r in ["fedavg", best, "cohort"] if r and r in rules]
 
-    lines = [f"# Attack matrix: `bench/attack-matrix {path.stem.replace('attack-matrix', '')} {command}`", ""]
+    lines = [f"# {title}", ""]
     lines.append("Each cell: final accuracy % · backdoor success (backdoor; for none, the clean model's rate on the same triggered images) · attackers' share of the "
                  "aggregation weight (their rewards) · ⚑ honest trainers ever flagged (summed over seeds); "
-                 "means over seeds.")
+                 "means over seeds (n=: the seeds of a cell with fewer than the others).")
     lines.append("")
     if best:
         lines.append(f"Best single classic rule on these runs: **{best}** (highest mean final accuracy "
@@ -82,16 +109,17 @@ def main():
     lines.append("| attack | fraction | " + " | ".join(shown) + " |")
     lines.append("|---|---:|" + "---|" * len(shown))
     for a, f in cases:
-        row = [fmt(stats[(a, f, r)], a) if (a, f, r) in stats else "" for r in shown]
+        row = [fmt(stats[(a, f, r)], a, seeds) if (a, f, r) in stats else "" for r in shown]
         lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
-    lines.append("")
-    lines.append("All rules:")
-    lines.append("")
-    lines.append("| attack | fraction | " + " | ".join(rules) + " |")
-    lines.append("|---|---:|" + "---|" * len(rules))
-    for a, f in cases:
-        row = [fmt(stats[(a, f, r)], a) if (a, f, r) in stats else "" for r in rules]
-        lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
+    if shown != rules:
+        lines.append("")
+        lines.append("All rules:")
+        lines.append("")
+        lines.append("| attack | fraction | " + " | ".join(rules) + " |")
+        lines.append("|---|---:|" + "---|" * len(rules))
+        for a, f in cases:
+            row = [fmt(stats[(a, f, r)], a, seeds) if (a, f, r) in stats else "" for r in rules]
+            lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
     md = path.with_suffix(".md")
     md.write_text("\n".join(lines) + "\n")
 
@@ -102,7 +130,7 @@ def main():
     width = left + group * len(cases) + 160
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 120}" '
            f'font-family="sans-serif" font-size="10">',
-           f'<text x="{left}" y="12">final accuracy per attack and rule ({path.name})</text>']
+           f'<text x="{left}" y="12">final accuracy per attack and rule ({path.stem})</text>']
     for tick in range(0, 101, 20):
         y = top + height - height * tick / 100
         svg.append(f'<line x1="{left}" y1="{y}" x2="{left + group * len(cases)}" y2="{y}" stroke="#ddd"/>')
