@@ -3,6 +3,7 @@ package io.cohort.marketplace.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RecordCredits;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.marketplace.MarketplaceConfig;
@@ -131,7 +132,7 @@ public class Auditor {
             RoundAudit a = auditRound(p, r, previous);
             out.add(a);
             if (a.recordReadable()) {
-                latest = leaves(Records.credits(records.record(r.settled().reportCid())));
+                latest = leaves(RecordCredits.of(records.record(r.settled().reportCid())));
                 previous = latest;
             }
         }
@@ -195,8 +196,8 @@ public class Auditor {
         }
         List<CreditTree.Leaf> treeLeaves;
         try {
-            treeLeaves = Records.credits(record);
-        } catch (Records.Malformed e) {
+            treeLeaves = RecordCredits.of(record);
+        } catch (RecordCredits.Malformed e) {
             problems.add("the record is malformed: " + e.getMessage());
             return new RoundAudit(
                     r.round(), reportCid, false, false, false, false, false, null, problems);

@@ -2,7 +2,6 @@ package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.contracts.CreditTree;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
@@ -14,12 +13,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -96,59 +92,6 @@ public class Records {
             cache.put(cid, node);
         }
         return node;
-    }
-
-    /** A record whose credits cannot be leaves of the credits tree; the message says which. */
-    public static final class Malformed extends RuntimeException {
-        Malformed(String message) {
-            super(message);
-        }
-    }
-
-    /** The most leaves a record may hold: the market's trainer index is 16 bits. */
-    static final int MAX_LEAVES = 1 << 16;
-
-    /**
-     * The cumulative credits tree leaves a {@code cohort-round/1} record holds, in its order. A
-     * record is whatever an evaluator published, so every leaf is checked: an address, and a credit
-     * and a slash that are decimal integers a leaf holds (unsigned, 128 bits); anything else is
-     * {@link Malformed}.
-     */
-    public static List<CreditTree.Leaf> credits(JsonNode record) {
-        JsonNode credits = record.path("credits");
-        if (!credits.isArray()) {
-            throw new Malformed("its credits are not a list");
-        }
-        if (credits.size() > MAX_LEAVES) {
-            throw new Malformed(
-                    "it holds " + credits.size() + " credit leaves, more than " + MAX_LEAVES);
-        }
-        List<CreditTree.Leaf> out = new ArrayList<>();
-        for (int i = 0; i < credits.size(); i++) {
-            JsonNode l = credits.get(i);
-            String trainer = l.path("trainer").asText("");
-            if (!trainer.matches("0x[0-9a-fA-F]{40}")) {
-                throw new Malformed("credit leaf " + i + " names no address");
-            }
-            BigInteger credit = amount(l, "credit", i);
-            BigInteger slash = amount(l, "slash", i);
-            try {
-                out.add(new CreditTree.Leaf(trainer, credit, slash));
-            } catch (IllegalArgumentException e) {
-                throw new Malformed("credit leaf " + i + ": " + e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    private static BigInteger amount(JsonNode leaf, String field, int i) {
-        JsonNode v = leaf.path(field);
-        String text = v.isTextual() ? v.asText() : "";
-        if (!text.matches("[0-9]{1,78}")) { // 2^256 has 78 digits
-            throw new Malformed(
-                    "credit leaf " + i + "'s " + field + " is not a decimal integer: " + v);
-        }
-        return new BigInteger(text);
     }
 
     /** The bytes at {@code cid}, at most {@code max}. */

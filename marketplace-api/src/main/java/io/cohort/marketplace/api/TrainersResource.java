@@ -1,6 +1,7 @@
 package io.cohort.marketplace.api;
 
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RecordCredits;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.MarketIndex;
 import io.cohort.marketplace.index.ProjectView;
@@ -63,8 +64,8 @@ public class TrainersResource {
             if (tp.latestReportCid() != null) {
                 List<CreditTree.Leaf> leaves;
                 try {
-                    leaves = Records.credits(records.record(tp.latestReportCid()));
-                } catch (Records.Malformed e) {
+                    leaves = RecordCredits.of(records.record(tp.latestReportCid()));
+                } catch (RecordCredits.Malformed e) {
                     throw new Problem(
                             502,
                             "Malformed record",

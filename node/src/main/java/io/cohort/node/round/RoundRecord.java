@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RecordCredits;
 import io.cohort.learning.policy.PolicyInputs;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -87,21 +88,22 @@ public final class RoundRecord {
         return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
     }
 
-    /** The cumulative leaves of a published record. */
+    /**
+     * The cumulative leaves of a published record.
+     *
+     * @throws IOException if it is not a {@code cohort-round/1} record or its credits are malformed
+     *     (the message says how)
+     */
     public static List<CreditTree.Leaf> credits(byte[] record) throws IOException {
         JsonNode root = JSON.readTree(record);
         if (!FORMAT.equals(root.path("format").asText())) {
             throw new IOException("not a " + FORMAT + " record: format " + root.path("format"));
         }
-        List<CreditTree.Leaf> out = new ArrayList<>();
-        for (JsonNode l : root.path("credits")) {
-            out.add(
-                    new CreditTree.Leaf(
-                            l.path("trainer").asText(),
-                            new BigInteger(l.path("credit").asText()),
-                            new BigInteger(l.path("slash").asText())));
+        try {
+            return RecordCredits.of(root);
+        } catch (RecordCredits.Malformed e) {
+            throw new IOException("a malformed " + FORMAT + " record: " + e.getMessage(), e);
         }
-        return out;
     }
 
     /** The submissions of a published record, in chain order. */

@@ -1,15 +1,14 @@
-package io.cohort.marketplace.api;
+package io.cohort.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.contracts.CreditTree;
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
 
-class RecordsTest {
+class RecordCreditsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALICE = "0x" + "a1".repeat(20);
@@ -31,9 +30,17 @@ class RecordsTest {
     @Test
     void leavesAreReadInOrderUpTo128Bits() throws Exception {
         String max = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString();
-        assertThat(Records.credits(record(leaf("\"" + max + "\"", "\"0\""))))
+        assertThat(RecordCredits.of(record(leaf("\"" + max + "\"", "\"0\""))))
                 .containsExactly(new CreditTree.Leaf(ALICE, new BigInteger(max), BigInteger.ZERO));
-        assertThat(Records.credits(record("[]"))).isEmpty();
+        assertThat(RecordCredits.of(record("[]"))).isEmpty();
+    }
+
+    @Test
+    void moreLeavesThanTheMarketIndexesAreRefusedBeforeAnyIsRead() throws Exception {
+        String many = "[" + "0,".repeat(RecordCredits.MAX_LEAVES) + "0]";
+        assertThatThrownBy(() -> RecordCredits.of(record(many)))
+                .isInstanceOf(RecordCredits.Malformed.class)
+                .hasMessage("it holds 65537 credit leaves, more than 65536");
     }
 
     @Test
@@ -60,9 +67,9 @@ class RecordsTest {
             },
         };
         for (String[] b : bad) {
-            assertThatThrownBy(() -> Records.credits(record(b[0])))
+            assertThatThrownBy(() -> RecordCredits.of(record(b[0])))
                     .as(b[0])
-                    .isInstanceOf(Records.Malformed.class)
+                    .isInstanceOf(RecordCredits.Malformed.class)
                     .hasMessageStartingWith(b[1]);
         }
     }

@@ -1,0 +1,60 @@
+package io.cohort.node.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.contracts.CreditTree;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A round record's credits as the node reads them back: its own, and another evaluator's. */
+class RoundRecordTest {
+
+    private static final String ALICE = "0x" + "a1".repeat(20);
+    private static final String BOB = "0x" + "b2".repeat(20);
+
+    @Test
+    void theCreditsWrittenAreTheCreditsRead() throws Exception {
+        List<CreditTree.Leaf> leaves =
+                List.of(
+                        new CreditTree.Leaf(ALICE, BigInteger.valueOf(700), BigInteger.ZERO),
+                        new CreditTree.Leaf(BOB, BigInteger.ZERO, BigInteger.valueOf(50)));
+        byte[] record =
+                RoundRecord.write(
+                        BigInteger.ONE,
+                        3,
+                        "model",
+                        "onnx",
+                        List.of(new RoundRecord.Entry(ALICE, "cid", null, 10_000, null)),
+                        leaves,
+                        "0x00",
+                        "{}".getBytes(StandardCharsets.UTF_8),
+                        null,
+                        1);
+        assertThat(RoundRecord.credits(record)).isEqualTo(leaves);
+        assertThat(RoundRecord.submissions(record))
+                .containsExactly(new RoundRecord.Entry(ALICE, "cid", null, 10_000, null));
+    }
+
+    @Test
+    void aMalformedRecordIsAnIoErrorThatSaysWhy() {
+        String bad =
+                "{\"format\":\"cohort-round/1\",\"credits\":[{\"trainer\":\""
+                        + ALICE
+                        + "\",\"credit\":\"lots\",\"slash\":\"0\"}]}";
+        assertThatThrownBy(() -> RoundRecord.credits(bad.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class)
+                .hasMessage(
+                        "a malformed cohort-round/1 record: credit leaf 0's credit is not a"
+                                + " decimal integer: \"lots\"");
+        assertThatThrownBy(
+                        () ->
+                                RoundRecord.credits(
+                                        "{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("not a cohort-round/1 record");
+    }
+}
