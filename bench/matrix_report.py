@@ -106,20 +106,17 @@ def main():
         lines.append(f"Best single classic rule on these runs: **{best}** (highest mean final accuracy "
                      f"under attack among {', '.join(classic)}).")
         lines.append("")
-    lines.append("| attack | fraction | " + " | ".join(shown) + " |")
-    lines.append("|---|---:|" + "---|" * len(shown))
-    for a, f in cases:
-        row = [fmt(stats[(a, f, r)], a, seeds) if (a, f, r) in stats else "" for r in shown]
-        lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
-    if shown != rules:
-        lines.append("")
-        lines.append("All rules:")
-        lines.append("")
-        lines.append("| attack | fraction | " + " | ".join(rules) + " |")
-        lines.append("|---|---:|" + "---|" * len(rules))
+    def table(columns):
+        lines.append("| attack | fraction | " + " | ".join(columns) + " |")
+        lines.append("|---|---:|" + "---|" * len(columns))
         for a, f in cases:
-            row = [fmt(stats[(a, f, r)], a, seeds) if (a, f, r) in stats else "" for r in rules]
+            row = [fmt(stats[(a, f, r)], a, seeds) if (a, f, r) in stats else "" for r in columns]
             lines.append(f"| {a} | {int(round(100 * f))} % | " + " | ".join(row) + " |")
+
+    table(shown)
+    if shown != rules:
+        lines.extend(["", "All rules:", ""])
+        table(rules)
     md = path.with_suffix(".md")
     md.write_text("\n".join(lines) + "\n")
 
