@@ -73,6 +73,16 @@ public final class MarketErrors {
     }
 
     /**
+     * The name of the market error a JSON-RPC call reverted with (e.g. {@code
+     * UpdateAlreadySubmitted}), or empty if its data is not one: for code that acts on one error.
+     */
+    public static Optional<String> name(org.web3j.protocol.core.Response.Error error) {
+        String revert = error.getData();
+        return describe(revert == null ? null : revert.replace("\"", ""))
+                .map(d -> d.substring(0, d.indexOf('(')));
+    }
+
+    /**
      * The market error {@code revertData} encodes, with its arguments, or empty if it is not one
      * (or its arguments are cut short).
      */

@@ -3,6 +3,7 @@ package io.cohort.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.web3j.protocol.core.Response;
 
 class MarketErrorsTest {
 
@@ -22,6 +23,23 @@ class MarketErrorsTest {
         assertThat(MarketErrors.describe(data))
                 .contains(
                         "UpdateAlreadySubmitted(projectId=1, round=2, trainer=0x" + TRAINER + ")");
+    }
+
+    @Test
+    void theNameOfTheErrorAnRpcCallRevertedWith() {
+        String data =
+                "\""
+                        + MarketErrors.selector("UpdateAlreadySubmitted(uint256,uint256,address)")
+                        + word("1")
+                        + word("2")
+                        + word(TRAINER)
+                        + "\"";
+        assertThat(MarketErrors.name(new Response.Error(3, "execution reverted"))).isEmpty();
+        Response.Error reverted = new Response.Error(3, "execution reverted");
+        reverted.setData(data);
+        assertThat(MarketErrors.name(reverted)).contains("UpdateAlreadySubmitted");
+        reverted.setData("\"0xdeadbeef\"");
+        assertThat(MarketErrors.name(reverted)).isEmpty();
     }
 
     @Test

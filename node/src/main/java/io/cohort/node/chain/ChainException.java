@@ -1,5 +1,7 @@
 package io.cohort.node.chain;
 
+import java.util.Optional;
+
 /**
  * A transaction that did not go through: it would revert (with the market error named where the
  * revert data is one), it reverted when mined, or it was not mined in time. The message is one line
@@ -24,13 +26,27 @@ public final class ChainException extends Exception {
     }
 
     private final Kind kind;
+    private final String marketError;
 
     ChainException(Kind kind, String message, Throwable cause) {
+        this(kind, message, cause, null);
+    }
+
+    ChainException(Kind kind, String message, Throwable cause, String marketError) {
         super(message, cause);
         this.kind = kind;
+        this.marketError = marketError;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /**
+     * The name of the market error the estimate reverted with ({@code UpdateAlreadySubmitted}, …)
+     * for {@link Kind#WOULD_REVERT}; empty when the revert data names none, and for other kinds.
+     */
+    public Optional<String> marketError() {
+        return Optional.ofNullable(marketError);
     }
 }

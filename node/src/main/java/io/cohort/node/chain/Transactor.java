@@ -260,7 +260,8 @@ public final class Transactor {
             throw new ChainException(
                     ChainException.Kind.WOULD_REVERT,
                     what + ": would revert: " + MarketErrors.reason(estimate.getError()),
-                    null);
+                    null,
+                    MarketErrors.name(estimate.getError()).orElse(null));
         }
         BigInteger gas = estimate.getAmountUsed();
         return gas.add(

@@ -161,7 +161,26 @@ public final class TrainerNode {
                     added.isPresent()
                             ? Cid.parse(added.get())
                             : sealAndAdd(market.project(project), round, journal);
-            Transactor.Sent sent = market.submit(key, project, round, cid.toBytes());
+            Transactor.Sent sent;
+            try {
+                sent = market.submit(key, project, round, cid.toBytes());
+            } catch (ChainException e) {
+                if (!e.marketError().equals(Optional.of("UpdateAlreadySubmitted"))) {
+                    throw e;
+                }
+                // the endpoint that said "not submitted" answered from behind the chain's head
+                // (a lagging node behind a load balancer); the estimate, at the head, knows better
+                if (!journaled) {
+                    record(journal, round, "submitted", "on-chain");
+                }
+                progress.accept(
+                        "round "
+                                + round
+                                + ": the chain holds this trainer's submission after all (the"
+                                + " RPC endpoint answered from behind its head); not sending"
+                                + " again");
+                return Result.ALREADY_SUBMITTED;
+            }
             config.afterStep().accept(round, "sent"); // not journaled: fault tests kill here
             record(journal, round, "submitted", sent.receipt().getTransactionHash());
             progress.accept("round " + round + ": submitted " + cid);

@@ -23,6 +23,8 @@ import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.Transactor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,6 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 
 /**
  * Two rounds of a project on a real Anvil and a real Kubo, the trainer and evaluator round logic in
@@ -108,6 +113,34 @@ class RoundIT {
             coin.mint(c.getAddress(), DevKit.ether("10")).send();
         }
         return c;
+    }
+
+    /**
+     * An endpoint whose reads ({@code eth_call}) answer from block {@code block}, behind the head,
+     * as a lagging node behind a load balancer does; everything else reaches the chain as it is.
+     */
+    private static Web3j readsAt(Web3j real, long block) {
+        return (Web3j)
+                Proxy.newProxyInstance(
+                        Web3j.class.getClassLoader(),
+                        new Class<?>[] {Web3j.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("ethCall")) {
+                                args[1] = DefaultBlockParameter.valueOf(BigInteger.valueOf(block));
+                            }
+                            try {
+                                return method.invoke(real, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+    }
+
+    private static BigInteger nonce(String address) throws Exception {
+        return chain.web3j()
+                .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
+                .send()
+                .getTransactionCount();
     }
 
     @ParameterizedTest(name = "paid in {0}")
@@ -190,10 +223,12 @@ class RoundIT {
         LabeledData validation = mnist.test().slice(0, 500);
         TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
         List<TrainerNode> honest = new ArrayList<>();
+        List<Transactor> honestKeys = new ArrayList<>();
         List<String> registered = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Credentials key = funded(coin);
             Transactor t = transactor(key);
+            honestKeys.add(t);
             client.register(t, project, token, STAKE);
             registered.add(t.address().toLowerCase(Locale.ROOT));
             int from = i * 600;
@@ -277,10 +312,40 @@ class RoundIT {
             if (round == 0) {
                 assertThat(log).anyMatch(l -> l.contains("reorganisation dropped it"));
             }
+            List<MarketClient.Submitted> submitted = client.submissions(project, round);
+            if (round == 0) {
+                // trainer 0 again, through an endpoint whose reads lag one block behind its
+                // submission: it sees none and tries again; the estimate, at the head, refuses
+                // with UpdateAlreadySubmitted, and the trainer takes that as its answer and sends
+                // nothing
+                Transactor alice = honestKeys.get(0);
+                long behind = submitted.get(0).sequence() / 1_000_000L - 1;
+                MarketClient lagging =
+                        new MarketClient(
+                                readsAt(chain.web3j(), behind),
+                                market.getContractAddress(),
+                                DevChain.CHAIN_ID,
+                                new MarketClient.LogRange(deployed, 2),
+                                1);
+                assertThat(lagging.hasSubmitted(project, round, alice.address())).isFalse();
+                BigInteger nonce = nonce(alice.address());
+                TrainerNode again =
+                        new TrainerNode(
+                                lagging,
+                                ipfs,
+                                alice,
+                                train.slice(0, 600),
+                                new TrainerNode.Config(
+                                        dir.resolve("trainer0"), local, Compression.dense()),
+                                log::add);
+                assertThat(again.round(project, round))
+                        .isEqualTo(TrainerNode.Result.ALREADY_SUBMITTED);
+                assertThat(log).anyMatch(l -> l.contains("submission after all"));
+                assertThat(nonce(alice.address())).isEqualTo(nonce);
+            }
             // a second run of the same round is a no-op: no double submission
             assertThat(honest.get(1).round(project, round))
                     .isEqualTo(TrainerNode.Result.ALREADY_SUBMITTED);
-            List<MarketClient.Submitted> submitted = client.submissions(project, round);
             byte[] aliceCid = submitted.get(0).cid();
             // round 0's submissions are read from the deployment on, round 1's from the block
             // that settled round 0 (less the rescan depth), which is before its first submission
