@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -229,7 +230,22 @@ public final class EvaluatorNode {
                             chainHash,
                             model.toBytes(),
                             report.toBytes());
-            Transactor.Sent sent = market.postResult(key, project, round, result);
+            Transactor.Sent sent;
+            try {
+                sent = market.postResult(key, project, round, result);
+            } catch (ChainException e) {
+                if (!e.marketError().equals(Optional.of("ResultAlreadyPosted"))) {
+                    throw e;
+                }
+                // the endpoint that said "not posted" answered from behind the chain's head
+                journal.record(round, "posted", "on-chain");
+                progress.accept(
+                        "round "
+                                + round
+                                + ": the chain holds this evaluator's post after all (the RPC"
+                                + " endpoint answered from behind its head); not posting again");
+                return Result.ALREADY_POSTED;
+            }
             journal.record(round, "posted", sent.receipt().getTransactionHash());
             progress.accept(
                     "round "

@@ -136,6 +136,16 @@ class RoundIT {
                         });
     }
 
+    /** A client of the market whose reads answer from {@code block} (see {@link #readsAt}). */
+    private static MarketClient behindHead(String market, long deployed, long block) {
+        return new MarketClient(
+                readsAt(chain.web3j(), block),
+                market,
+                DevChain.CHAIN_ID,
+                new MarketClient.LogRange(deployed, 2),
+                1);
+    }
+
     private static BigInteger nonce(String address) throws Exception {
         return chain.web3j()
                 .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
@@ -320,13 +330,7 @@ class RoundIT {
                 // nothing
                 Transactor alice = honestKeys.get(0);
                 long behind = submitted.get(0).sequence() / 1_000_000L - 1;
-                MarketClient lagging =
-                        new MarketClient(
-                                readsAt(chain.web3j(), behind),
-                                market.getContractAddress(),
-                                DevChain.CHAIN_ID,
-                                new MarketClient.LogRange(deployed, 2),
-                                1);
+                MarketClient lagging = behindHead(market.getContractAddress(), deployed, behind);
                 assertThat(lagging.hasSubmitted(project, round, alice.address())).isFalse();
                 BigInteger nonce = nonce(alice.address());
                 TrainerNode again =
@@ -380,7 +384,30 @@ class RoundIT {
                         .extracting(MarketClient.Settled::round)
                         .isEqualTo(0L);
             }
+            long headBeforePost =
+                    chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
             assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+            if (round == 0) {
+                // the evaluator again, through an endpoint whose reads lag behind its post: it
+                // judges the round again, and the estimate's ResultAlreadyPosted is its answer
+                MarketClient lagging =
+                        behindHead(market.getContractAddress(), deployed, headBeforePost);
+                assertThat(lagging.hasPosted(project, round, evaluatorTx.address())).isFalse();
+                BigInteger nonce = nonce(evaluatorTx.address());
+                EvaluatorNode again =
+                        new EvaluatorNode(
+                                lagging,
+                                ipfs,
+                                evaluatorTx,
+                                sealKey,
+                                policies,
+                                new EvaluatorNode.Config(dir.resolve("evaluator"), 16 << 20),
+                                log::add);
+                assertThat(again.round(project, round))
+                        .isEqualTo(EvaluatorNode.Result.ALREADY_POSTED);
+                assertThat(log).anyMatch(l -> l.contains("evaluator's post after all"));
+                assertThat(nonce(evaluatorTx.address())).isEqualTo(nonce);
+            }
             if (round == 1) {
                 // the policy, which held round 1 already, was rebuilt from round 0, and the post,
                 // whose first nonce the dropped one left a gap under, moved into the gap
