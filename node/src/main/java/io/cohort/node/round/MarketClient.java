@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeEncoder;
@@ -27,6 +28,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tx.ReadonlyTransactionManager;
@@ -315,7 +317,10 @@ public final class MarketClient {
      * One event of every project, read incrementally and kept by a key (a round, a trainer's
      * index): the first read of a project scans from {@link LogRange#fromBlock}, each later one
      * only the blocks since the last, plus the {@link #rescanBlocks} below them again, so that an
-     * event a short reorganisation dropped or moved is dropped or moved here too.
+     * event a short reorganisation dropped or moved is dropped or moved here too. A deeper one is
+     * caught by the anchor: the hash of the highest block the next read will not read again, taken
+     * before this read's logs; if that block's hash has changed by the next read, the project's
+     * events are read again from the start.
      */
     private final class IncrementalScan<V> {
 
@@ -326,9 +331,14 @@ public final class MarketClient {
             Map.Entry<Long, V> keyed(Log log);
         }
 
-        /** What has been read of one project: its events by key, and up to which block. */
+        /**
+         * What has been read of one project: its events by key, up to which block, and the anchor
+         * (a block below the next read's range, and its hash when read).
+         */
         private static final class Read<V> {
             long scannedTo = -1;
+            long anchor = -1;
+            String anchorHash;
             final TreeMap<Long, At<V>> byKey = new TreeMap<>();
         }
 
@@ -344,7 +354,18 @@ public final class MarketClient {
             long head = head();
             synchronized (reads) {
                 Read<V> read = reads.computeIfAbsent(project, p -> new Read<>());
+                if (read.anchor >= 0 && !read.anchorHash.equals(blockHash(read.anchor))) {
+                    // a reorganisation deeper than the rescan: read everything again
+                    read.byKey.clear();
+                    read.scannedTo = -1;
+                    deepReorganisations.incrementAndGet();
+                }
                 long from = Math.max(0, Math.min(read.scannedTo + 1 - rescanBlocks, head));
+                // the next read starts at head + 1 - rescanBlocks; the block below is its anchor,
+                // hashed before the logs are read (a reorganisation in between is then caught
+                // next time rather than missed)
+                long anchor = head - rescanBlocks;
+                String anchorHash = anchor >= 0 ? blockHash(anchor) : null;
                 List<Log> logs = logs(event, project, null, from, head);
                 read.byKey.values().removeIf(a -> a.block() >= from);
                 for (Log log : logs) {
@@ -353,7 +374,9 @@ public final class MarketClient {
                             e.getKey(),
                             new At<>(e.getValue(), log.getBlockNumber().longValueExact()));
                 }
-                read.scannedTo = Math.max(read.scannedTo, head);
+                read.scannedTo = head;
+                read.anchor = anchorHash == null ? -1 : anchor;
+                read.anchorHash = anchorHash;
                 return read.byKey.values().stream().map(At::value).toList();
             }
         }
@@ -387,6 +410,29 @@ public final class MarketClient {
             }
         }
         return Optional.ofNullable(last);
+    }
+
+    /** How many times an incremental read found a reorganisation deeper than its rescan. */
+    private final AtomicInteger deepReorganisations = new AtomicInteger();
+
+    int deepReorganisations() {
+        return deepReorganisations.get();
+    }
+
+    private String blockHash(long block) throws IOException {
+        EthBlock.Block b =
+                call(
+                        () ->
+                                web3j.ethGetBlockByNumber(
+                                                DefaultBlockParameter.valueOf(
+                                                        BigInteger.valueOf(block)),
+                                                false)
+                                        .send()
+                                        .getBlock());
+        if (b == null) {
+            throw new IOException(market + ": block " + block + " is not on the chain");
+        }
+        return b.getHash();
     }
 
     private long head() throws IOException {

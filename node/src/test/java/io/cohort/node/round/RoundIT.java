@@ -261,6 +261,23 @@ class RoundIT {
         registered.add(copier.address().toLowerCase(Locale.ROOT));
         registered.add(garbage.address().toLowerCase(Locale.ROOT));
         assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
+        // a reorganisation deeper than the rescan (1 block here) drops a registration four
+        // blocks down: the incremental read would not read that block again, but the block below
+        // its range (its anchor) has another hash now, so everything is read again
+        Transactor dropped = transactor(funded(coin));
+        String beforeRegistration = chain.snapshot();
+        client.register(dropped, project, token, STAKE);
+        long at = chain.latestTimestamp();
+        for (int i = 1; i <= 3; i++) {
+            chain.mineAt(at + i);
+        }
+        assertThat(client.trainers(project)).hasSize(registered.size() + 1);
+        chain.revert(beforeRegistration);
+        for (int i = 1; i <= 6; i++) {
+            chain.mineAt(at + i);
+        }
+        assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
+        assertThat(client.deepReorganisations()).isEqualTo(1);
         Transactor evaluatorTx = transactor(evaluatorKey);
         client.bond(evaluatorTx, project, token, DevKit.ether("0.5"));
         if (coin != null) {
