@@ -3,7 +3,7 @@ package io.cohort.marketplace.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.RecordCredits;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.marketplace.MarketplaceConfig;
@@ -132,7 +132,7 @@ public class Auditor {
             RoundAudit a = auditRound(p, r, previous);
             out.add(a);
             if (a.recordReadable()) {
-                latest = leaves(RecordCredits.of(records.record(r.settled().reportCid())));
+                latest = leaves(RoundRecords.credits(records.record(r.settled().reportCid())));
                 previous = latest;
             }
         }
@@ -195,14 +195,16 @@ public class Auditor {
                     r.round(), reportCid, false, false, false, false, false, null, problems);
         }
         List<CreditTree.Leaf> treeLeaves;
+        List<RoundRecords.Submission> judged;
         try {
-            treeLeaves = RecordCredits.of(record);
-        } catch (RecordCredits.Malformed e) {
+            treeLeaves = RoundRecords.credits(record);
+            judged = RoundRecords.submissions(record);
+        } catch (RoundRecords.Malformed e) {
             problems.add("the record is malformed: " + e.getMessage());
             return new RoundAudit(
                     r.round(), reportCid, false, false, false, false, false, null, problems);
         }
-        if (!"cohort-round/1".equals(record.path("format").asText())
+        if (!RoundRecords.FORMAT.equals(record.path("format").asText())
                 || !p.id().equals(record.path("project").asText())
                 || record.path("round").asLong(-1) != r.round()) {
             problems.add(
@@ -215,7 +217,6 @@ public class Auditor {
 
         // the judged submissions are the chain's, and the rolling hash recomputes
         boolean subs = true;
-        JsonNode judged = record.path("submissions");
         if (judged.size() != r.submissions().size()) {
             subs = false;
             problems.add(
@@ -242,8 +243,8 @@ public class Auditor {
                 problems.add("submission " + i + "'s rolling hash does not recompute");
             }
             if (i < judged.size()
-                    && (!judged.get(i).path("trainer").asText().equalsIgnoreCase(s.trainer())
-                            || !judged.get(i).path("cid").asText().equals(s.cid()))) {
+                    && (!judged.get(i).trainer().equalsIgnoreCase(s.trainer())
+                            || !judged.get(i).cid().equals(s.cid()))) {
                 subs = false;
                 problems.add(
                         "the record's submission "
@@ -262,13 +263,13 @@ public class Auditor {
         previous.forEach((k, v) -> expected.put(k, v.clone()));
         BigInteger reward = p.rewardPerRound();
         BigInteger stake = p.trainerStake();
-        for (JsonNode e : judged) {
-            String t = e.path("trainer").asText().toLowerCase();
+        for (RoundRecords.Submission e : judged) {
+            String t = e.trainer().toLowerCase();
             BigInteger[] x =
                     expected.computeIfAbsent(
                             t, k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
-            x[0] = x[0].add(CreditRule.credit(reward, e.path("score-bps").asLong()));
-            if (CreditRule.slashes(e.has("flag") ? e.path("flag").asText() : null)) {
+            x[0] = x[0].add(CreditRule.credit(reward, e.scoreBps()));
+            if (CreditRule.slashes(e.flag())) {
                 x[1] = CreditRule.slashAgain(x[1], stake);
             }
         }

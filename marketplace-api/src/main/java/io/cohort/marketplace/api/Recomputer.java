@@ -2,6 +2,7 @@ package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
@@ -145,10 +146,11 @@ public class Recomputer {
                     out.add(new Result("not-recomputable", List.of(stopped)));
                     continue;
                 }
+                List<RoundRecords.Submission> judged = RoundRecords.submissions(record);
                 float[] global =
                         ModelWeights.read(records.bytes(modelCid, Records.MAX_MODEL_BYTES), layout);
                 ScoringPolicy.Outcome o =
-                        policy.score((int) r.round(), global, received(p, r, record));
+                        policy.score((int) r.round(), global, received(p, r, judged, record));
                 String rebuilt =
                         EmbeddedStore.cidOf(
                                         new ByteArrayInputStream(
@@ -161,10 +163,10 @@ public class Recomputer {
                                                                 "round",
                                                                 Long.toString(r.round() + 1)))))
                                 .toString();
-                List<String> problems = compare(record, o, rebuilt);
+                List<String> problems = compare(judged, record, o, rebuilt);
                 out.add(new Result(problems.isEmpty() ? "match" : "mismatch", problems));
                 modelCid = record.path("model-cid").asText();
-            } catch (IOException | IllegalArgumentException | Problem e) {
+            } catch (IOException | IllegalArgumentException | Problem | RoundRecords.Malformed e) {
                 stopped = "round " + r.round() + " cannot be rerun: " + e.getMessage();
                 out.add(new Result("not-recomputable", List.of(stopped)));
             }
@@ -198,8 +200,10 @@ public class Recomputer {
 
     /** The round's submissions as the evaluator received them, opened with the released keys. */
     private List<ScoringPolicy.Received> received(
-            ProjectView p, ProjectView.RoundView r, JsonNode record) {
-        JsonNode judged = record.path("submissions");
+            ProjectView p,
+            ProjectView.RoundView r,
+            List<RoundRecords.Submission> judged,
+            JsonNode record) {
         if (judged.size() != r.submissions().size()) {
             throw new IllegalArgumentException(
                     "the record judged "
@@ -209,14 +213,14 @@ public class Recomputer {
         }
         List<ScoringPolicy.Received> out = new ArrayList<>();
         for (int i = 0; i < judged.size(); i++) {
-            JsonNode e = judged.get(i);
+            RoundRecords.Submission e = judged.get(i);
             MarketIndex.Submission s = r.submissions().get(i);
             String trainer = s.trainer();
             // chain order within a round: the block, then the position (the log order)
             long sequence = s.block() * 1_000_000L + i;
-            String key = e.path("content-key").asText(null);
+            String key = e.contentKey();
             if (key == null) {
-                String flag = e.path("flag").asText("fetch:unavailable");
+                String flag = e.flag() == null ? "fetch:unavailable" : e.flag();
                 out.add(
                         ScoringPolicy.Received.unreadable(
                                 trainer, flag, recordedDetail(record, trainer), sequence));
@@ -260,19 +264,19 @@ public class Recomputer {
      * Where the record and the rerun disagree: each submission's score and flag, the next model's
      * hash and CID, and the first differing place of the policy report. Empty when they agree.
      */
-    static List<String> compare(JsonNode record, ScoringPolicy.Outcome o, String rebuiltModelCid) {
+    static List<String> compare(
+            List<RoundRecords.Submission> judged,
+            JsonNode record,
+            ScoringPolicy.Outcome o,
+            String rebuiltModelCid) {
         List<String> problems = new ArrayList<>();
-        for (JsonNode e : record.path("submissions")) {
-            String t = e.path("trainer").asText();
+        for (RoundRecords.Submission e : judged) {
+            String t = e.trainer();
             int i = indexOf(o.trainers(), t);
             int score = i < 0 ? 0 : o.scoresBps()[i];
-            if (score != e.path("score-bps").asInt()) {
+            if (score != e.scoreBps()) {
                 problems.add(
-                        t
-                                + ": the record scores "
-                                + e.path("score-bps").asInt()
-                                + " bps, the rerun "
-                                + score);
+                        t + ": the record scores " + e.scoreBps() + " bps, the rerun " + score);
             }
             String flag =
                     o.flags().stream()
@@ -280,7 +284,7 @@ public class Recomputer {
                             .map(ScoringPolicy.Flag::reason)
                             .findFirst()
                             .orElse(null);
-            String recorded = e.has("flag") ? e.path("flag").asText() : null;
+            String recorded = e.flag();
             if (!java.util.Objects.equals(flag, recorded)) {
                 problems.add(t + ": the record flags " + recorded + ", the rerun " + flag);
             }

@@ -1,7 +1,7 @@
 package io.cohort.marketplace.api;
 
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.RecordCredits;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.MarketIndex;
 import io.cohort.marketplace.index.ProjectView;
@@ -64,8 +64,8 @@ public class TrainersResource {
             if (tp.latestReportCid() != null) {
                 List<CreditTree.Leaf> leaves;
                 try {
-                    leaves = RecordCredits.of(records.record(tp.latestReportCid()));
-                } catch (RecordCredits.Malformed e) {
+                    leaves = RoundRecords.credits(records.record(tp.latestReportCid()));
+                } catch (RoundRecords.Malformed e) {
                     throw new Problem(
                             502,
                             "Malformed record",

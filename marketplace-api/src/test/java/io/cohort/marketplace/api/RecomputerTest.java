@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.policy.ScoringPolicy;
 import java.nio.charset.StandardCharsets;
@@ -19,18 +20,15 @@ class RecomputerTest {
                     + "{\"trainer\":\"0xb\",\"score-bps\":0}],\"metrics\":{\"cos\":[0.5,0.25]},"
                     + "\"next-model-hash\":\"abc\"}";
 
-    private static JsonNode record(int scoreA, String flagB, String modelCid) throws Exception {
-        String flag = flagB == null ? "" : ",\"flag\":\"" + flagB + "\"";
+    private static JsonNode record(String modelCid) throws Exception {
         return JSON.readTree(
-                "{\"model-cid\":\""
-                        + modelCid
-                        + "\",\"submissions\":[{\"trainer\":\"0xa\",\"score-bps\":"
-                        + scoreA
-                        + "},{\"trainer\":\"0xb\",\"score-bps\":0"
-                        + flag
-                        + "}],\"policy-report\":"
-                        + REPORT
-                        + "}");
+                "{\"model-cid\":\"" + modelCid + "\",\"policy-report\":" + REPORT + "}");
+    }
+
+    private static List<RoundRecords.Submission> judged(int scoreA, String flagB) {
+        return List.of(
+                new RoundRecords.Submission("0xa", "bafya", null, scoreA, null),
+                new RoundRecords.Submission("0xb", "bafyb", flagB, 0, null));
     }
 
     private static ScoringPolicy.Outcome outcome(String report, String hash) {
@@ -48,7 +46,8 @@ class RecomputerTest {
     void aRerunThatAgreesEverywhereHasNoProblem() throws Exception {
         assertThat(
                         Recomputer.compare(
-                                record(10_000, "norm-out-of-bounds", "bafymodel"),
+                                judged(10_000, "norm-out-of-bounds"),
+                                record("bafymodel"),
                                 outcome(REPORT, "abc"),
                                 "bafymodel"))
                 .isEmpty();
@@ -59,7 +58,10 @@ class RecomputerTest {
         String otherMetric = REPORT.replace("0.25", "0.2500001");
         List<String> problems =
                 Recomputer.compare(
-                        record(9_000, null, "bafymodel"), outcome(otherMetric, "abd"), "bafyother");
+                        judged(9_000, null),
+                        record("bafymodel"),
+                        outcome(otherMetric, "abd"),
+                        "bafyother");
         assertThat(problems)
                 .contains(
                         "0xa: the record scores 9000 bps, the rerun 10000",

@@ -2,6 +2,7 @@ package io.cohort.node.round;
 
 import io.cohort.contracts.CreditRule;
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealException;
@@ -165,7 +166,7 @@ public final class EvaluatorNode {
             }
             BigInteger reward = p.rewardPerRound();
             BigInteger stake = p.trainerStake();
-            List<RoundRecord.Entry> entries = new ArrayList<>();
+            List<RoundRecords.Submission> entries = new ArrayList<>();
             for (MarketClient.Submitted s : submitted) {
                 String t = s.trainer().toLowerCase();
                 int bps =
@@ -179,7 +180,8 @@ public final class EvaluatorNode {
                     total[1] = CreditRule.slashAgain(total[1], stake);
                 }
                 entries.add(
-                        new RoundRecord.Entry(t, cidText(s.cid()), flag, bps, contentKeys.get(t)));
+                        new RoundRecords.Submission(
+                                t, cidText(s.cid()), flag, bps, contentKeys.get(t)));
             }
             List<CreditTree.Leaf> leaves = new ArrayList<>();
             BigInteger credited = BigInteger.ZERO;

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
-import io.cohort.contracts.RecordCredits;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.learning.policy.PolicyInputs;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What an evaluator publishes as a round's report (the {@code reportCid} of its result): the
@@ -26,26 +26,18 @@ import java.util.List;
 public final class RoundRecord {
 
     /** The format name written as {@code format}. */
-    public static final String FORMAT = "cohort-round/1";
+    public static final String FORMAT = RoundRecords.FORMAT;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RoundRecord() {}
-
-    /**
-     * One submission as judged.
-     *
-     * @param contentKey the sealed update's AES content key (hex), released for audit; null when
-     *     the update could not be opened
-     */
-    public record Entry(String trainer, String cid, String flag, int scoreBps, String contentKey) {}
 
     static byte[] write(
             BigInteger project,
             long round,
             String modelCid,
             String onnxCid,
-            List<Entry> submissions,
+            List<RoundRecords.Submission> submissions,
             List<CreditTree.Leaf> credits,
             String creditsRoot,
             byte[] policyReport,
@@ -59,7 +51,7 @@ public final class RoundRecord {
         root.put("model-cid", modelCid);
         root.put("onnx-cid", onnxCid);
         ArrayNode subs = root.putArray("submissions");
-        for (Entry e : submissions) {
+        for (RoundRecords.Submission e : submissions) {
             ObjectNode s = subs.addObject();
             s.put("trainer", e.trainer());
             s.put("cid", e.cid());
@@ -95,29 +87,28 @@ public final class RoundRecord {
      *     (the message says how)
      */
     public static List<CreditTree.Leaf> credits(byte[] record) throws IOException {
+        return read(record, RoundRecords::credits);
+    }
+
+    /**
+     * The submissions of a published record, in chain order.
+     *
+     * @throws IOException if it is not a {@code cohort-round/1} record or its submissions are
+     *     malformed (the message says how)
+     */
+    public static List<RoundRecords.Submission> submissions(byte[] record) throws IOException {
+        return read(record, RoundRecords::submissions);
+    }
+
+    private static <T> T read(byte[] record, Function<JsonNode, T> part) throws IOException {
         JsonNode root = JSON.readTree(record);
         if (!FORMAT.equals(root.path("format").asText())) {
             throw new IOException("not a " + FORMAT + " record: format " + root.path("format"));
         }
         try {
-            return RecordCredits.of(root);
-        } catch (RecordCredits.Malformed e) {
+            return part.apply(root);
+        } catch (RoundRecords.Malformed e) {
             throw new IOException("a malformed " + FORMAT + " record: " + e.getMessage(), e);
         }
-    }
-
-    /** The submissions of a published record, in chain order. */
-    public static List<Entry> submissions(byte[] record) throws IOException {
-        List<Entry> out = new ArrayList<>();
-        for (JsonNode s : JSON.readTree(record).path("submissions")) {
-            out.add(
-                    new Entry(
-                            s.path("trainer").asText(),
-                            s.path("cid").asText(),
-                            s.has("flag") ? s.path("flag").asText() : null,
-                            s.path("score-bps").asInt(),
-                            s.has("content-key") ? s.path("content-key").asText() : null));
-        }
-        return out;
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealedUpdate;
@@ -371,7 +372,7 @@ class NodeProcessIT {
         for (String[] tr : trainers) {
             BigInteger expected = BigInteger.ZERO;
             for (byte[] record : records.values()) {
-                for (RoundRecord.Entry e : RoundRecord.submissions(record)) {
+                for (RoundRecords.Submission e : RoundRecord.submissions(record)) {
                     if (e.trainer().equalsIgnoreCase(tr[0])) {
                         assertThat(e.flag()).isNull();
                         expected =
@@ -390,7 +391,7 @@ class NodeProcessIT {
         // audit: the records release every opened update's content key; with it anyone opens the
         // sealed update and decodes it (the honest ones to the model's length, the NaN one refused)
         for (var rec : records.entrySet()) {
-            for (RoundRecord.Entry e : RoundRecord.submissions(rec.getValue())) {
+            for (RoundRecords.Submission e : RoundRecord.submissions(rec.getValue())) {
                 if (e.flag() != null && e.flag().startsWith("fetch:")) {
                     assertThat(e.contentKey()).isNull();
                     continue;
@@ -544,9 +545,10 @@ class NodeProcessIT {
         byte[] record =
                 ipfs.readAllBytes(
                         Cid.fromBytes(client.settled(project).get(0).reportCid()), 1 << 24);
-        List<RoundRecord.Entry> entries = RoundRecord.submissions(record);
+        List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
         assertThat(entries).hasSize(2).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
-        assertThat(entries.stream().mapToInt(RoundRecord.Entry::scoreBps).sum()).isEqualTo(10_000);
+        assertThat(entries.stream().mapToInt(RoundRecords.Submission::scoreBps).sum())
+                .isEqualTo(10_000);
 
         // the cheater lost the penalty from its bond; the honest got theirs back whole
         Map<String, List<TransactionReceipt>> txs = transactions(address);

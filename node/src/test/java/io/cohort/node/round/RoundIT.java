@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.contracts.generated.MockERC20;
 import io.cohort.contracts.seal.X25519KeyPair;
@@ -437,11 +438,14 @@ class RoundIT {
             assertThat(settled).hasSize((int) round + 1);
             byte[] record =
                     ipfs.readAllBytes(Cid.fromBytes(settled.get((int) round).reportCid()), 1 << 24);
-            List<RoundRecord.Entry> entries = RoundRecord.submissions(record);
+            List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
             assertThat(entries).hasSize(5);
             assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
             assertThat(entries.get(4).flag()).isEqualTo("seal:bad-magic");
-            assertThat(entries.subList(0, 3).stream().mapToInt(RoundRecord.Entry::scoreBps).sum())
+            assertThat(
+                            entries.subList(0, 3).stream()
+                                    .mapToInt(RoundRecords.Submission::scoreBps)
+                                    .sum())
                     .isEqualTo(10_000);
             assertThat(entries.subList(0, 3)).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
             String json = new String(record, StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RoundRecords;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ class RoundRecordTest {
                         3,
                         "model",
                         "onnx",
-                        List.of(new RoundRecord.Entry(ALICE, "cid", null, 10_000, null)),
+                        List.of(new RoundRecords.Submission(ALICE, "cid", null, 10_000, null)),
                         leaves,
                         "0x00",
                         "{}".getBytes(StandardCharsets.UTF_8),
@@ -36,7 +37,7 @@ class RoundRecordTest {
                         1);
         assertThat(RoundRecord.credits(record)).isEqualTo(leaves);
         assertThat(RoundRecord.submissions(record))
-                .containsExactly(new RoundRecord.Entry(ALICE, "cid", null, 10_000, null));
+                .containsExactly(new RoundRecords.Submission(ALICE, "cid", null, 10_000, null));
     }
 
     @Test
@@ -50,6 +51,15 @@ class RoundRecordTest {
                 .hasMessage(
                         "a malformed cohort-round/1 record: credit leaf 0's credit is not a"
                                 + " decimal integer: \"lots\"");
+        String badScore =
+                "{\"format\":\"cohort-round/1\",\"submissions\":[{\"trainer\":\""
+                        + ALICE
+                        + "\",\"cid\":\"x\",\"score-bps\":20000}]}";
+        assertThatThrownBy(() -> RoundRecord.submissions(badScore.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class)
+                .hasMessage(
+                        "a malformed cohort-round/1 record: submission 0's score-bps is not 0 to"
+                                + " 10,000: 20000");
         assertThatThrownBy(
                         () ->
                                 RoundRecord.credits(

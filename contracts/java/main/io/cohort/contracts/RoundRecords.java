@@ -1,0 +1,155 @@
+package io.cohort.contracts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a round record ({@code cohort-round/1}) says, read for use: its judged submissions and the
+ * cumulative credits its credits root is built from. A record is whatever an evaluator published,
+ * so every entry is checked before it is used, and the one reader serves the node (the next round's
+ * credits, a trainer's proof) and the marketplace (the audit, its rerun, the record view) alike.
+ */
+public final class RoundRecords {
+
+    /** The format name a record carries as {@code format}. */
+    public static final String FORMAT = "cohort-round/1";
+
+    /** The most leaves or submissions a record may hold: the market's trainer index is 16 bits. */
+    public static final int MAX_LEAVES = 1 << 16;
+
+    /** The longest CID or flag a record may hold, in characters. */
+    static final int MAX_TEXT = 256;
+
+    private RoundRecords() {}
+
+    /**
+     * One submission as judged.
+     *
+     * @param flag the reason it was flagged; null when it was not
+     * @param scoreBps its score in basis points, 0 to 10,000
+     * @param contentKey the sealed update's AES content key (hex), released for audit; null when
+     *     the update could not be opened
+     */
+    public record Submission(
+            String trainer, String cid, String flag, int scoreBps, String contentKey) {}
+
+    /** A record whose entries cannot be used as they are; the message says which and why. */
+    public static final class Malformed extends RuntimeException {
+        Malformed(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The leaves of {@code record}'s {@code credits}, in its order: each an address, and a credit
+     * and a slash that are decimal integers in quotes that a leaf holds (unsigned, 128 bits).
+     *
+     * @throws Malformed naming the first thing wrong
+     */
+    public static List<CreditTree.Leaf> credits(JsonNode record) {
+        JsonNode credits = record.path("credits");
+        if (!credits.isArray()) {
+            throw new Malformed("its credits are not a list");
+        }
+        if (credits.size() > MAX_LEAVES) {
+            throw new Malformed(
+                    "it holds " + credits.size() + " credit leaves, more than " + MAX_LEAVES);
+        }
+        List<CreditTree.Leaf> out = new ArrayList<>(credits.size());
+        for (int i = 0; i < credits.size(); i++) {
+            JsonNode l = credits.get(i);
+            String trainer = l.path("trainer").asText("");
+            if (!trainer.matches("0x[0-9a-fA-F]{40}")) {
+                throw new Malformed("credit leaf " + i + " names no address");
+            }
+            BigInteger credit = amount(l, "credit", i);
+            BigInteger slash = amount(l, "slash", i);
+            try {
+                out.add(new CreditTree.Leaf(trainer, credit, slash));
+            } catch (IllegalArgumentException e) {
+                throw new Malformed("credit leaf " + i + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The judged submissions of {@code record}, in chain order: each names an address and a CID,
+     * has a score of 0 to 10,000 basis points, and at most a flag and a 32-byte content key; the
+     * scores add up to at most 10,000.
+     *
+     * @throws Malformed naming the first thing wrong
+     */
+    public static List<Submission> submissions(JsonNode record) {
+        JsonNode judged = record.path("submissions");
+        if (!judged.isArray()) {
+            throw new Malformed("its submissions are not a list");
+        }
+        if (judged.size() > MAX_LEAVES) {
+            throw new Malformed(
+                    "it holds " + judged.size() + " submissions, more than " + MAX_LEAVES);
+        }
+        List<Submission> out = new ArrayList<>(judged.size());
+        long total = 0;
+        for (int i = 0; i < judged.size(); i++) {
+            JsonNode s = judged.get(i);
+            String trainer = s.path("trainer").asText("");
+            if (!trainer.matches("0x[0-9a-fA-F]{40}")) {
+                throw new Malformed("submission " + i + " names no address");
+            }
+            String cid = text(s, "cid", i);
+            if (cid == null) {
+                throw new Malformed("submission " + i + " has no cid");
+            }
+            JsonNode score = s.path("score-bps");
+            if (!score.isIntegralNumber()
+                    || !score.canConvertToInt()
+                    || score.asInt() < 0
+                    || score.asInt() > 10_000) {
+                throw new Malformed(
+                        "submission " + i + "'s score-bps is not 0 to 10,000: " + score);
+            }
+            total += score.asInt();
+            String key = text(s, "content-key", i);
+            if (key != null && !key.matches("(0x)?[0-9a-fA-F]{64}")) {
+                throw new Malformed("submission " + i + "'s content-key is not 32 bytes of hex");
+            }
+            out.add(new Submission(trainer, cid, text(s, "flag", i), score.asInt(), key));
+        }
+        if (total > 10_000) {
+            throw new Malformed("its scores add up to " + total + " bps, more than 10,000");
+        }
+        return out;
+    }
+
+    /** A field that is absent (null) or a non-empty string of at most {@link #MAX_TEXT}. */
+    private static String text(JsonNode entry, String field, int i) {
+        if (!entry.has(field)) {
+            return null;
+        }
+        JsonNode v = entry.get(field);
+        if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > MAX_TEXT) {
+            throw new Malformed(
+                    "submission "
+                            + i
+                            + "'s "
+                            + field
+                            + " is not a string of 1 to "
+                            + MAX_TEXT
+                            + " characters");
+        }
+        return v.asText();
+    }
+
+    private static BigInteger amount(JsonNode leaf, String field, int i) {
+        JsonNode v = leaf.path(field);
+        String text = v.isTextual() ? v.asText() : "";
+        if (!text.matches("[0-9]{1,78}")) { // 2^256 has 78 digits
+            throw new Malformed(
+                    "credit leaf " + i + "'s " + field + " is not a decimal integer: " + v);
+        }
+        return new BigInteger(text);
+    }
+}

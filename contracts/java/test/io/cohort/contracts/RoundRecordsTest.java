@@ -1,0 +1,161 @@
+package io.cohort.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigInteger;
+import org.junit.jupiter.api.Test;
+
+class RoundRecordsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALICE = "0x" + "a1".repeat(20);
+
+    private static JsonNode record(String credits) throws Exception {
+        return JSON.readTree("{\"format\":\"cohort-round/1\",\"credits\":" + credits + "}");
+    }
+
+    private static String leaf(String credit, String slash) {
+        return "[{\"trainer\":\""
+                + ALICE
+                + "\",\"credit\":"
+                + credit
+                + ",\"slash\":"
+                + slash
+                + "}]";
+    }
+
+    @Test
+    void leavesAreReadInOrderUpTo128Bits() throws Exception {
+        String max = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString();
+        assertThat(RoundRecords.credits(record(leaf("\"" + max + "\"", "\"0\""))))
+                .containsExactly(new CreditTree.Leaf(ALICE, new BigInteger(max), BigInteger.ZERO));
+        assertThat(RoundRecords.credits(record("[]"))).isEmpty();
+    }
+
+    @Test
+    void moreLeavesThanTheMarketIndexesAreRefusedBeforeAnyIsRead() throws Exception {
+        String many = "[" + "0,".repeat(RoundRecords.MAX_LEAVES) + "0]";
+        assertThatThrownBy(() -> RoundRecords.credits(record(many)))
+                .isInstanceOf(RoundRecords.Malformed.class)
+                .hasMessage("it holds 65537 credit leaves, more than 65536");
+    }
+
+    @Test
+    void everyMalformedLeafIsNamedInsteadOfThrowingSomethingElse() {
+        String over = BigInteger.ONE.shiftLeft(128).toString();
+        String[][] bad = {
+            {"{}", "its credits are not a list"},
+            {"\"x\"", "its credits are not a list"},
+            {
+                "[{\"trainer\":\"bob\",\"credit\":\"1\",\"slash\":\"0\"}]",
+                "credit leaf 0 names no address"
+            },
+            {
+                leaf("\"lots\"", "\"0\""),
+                "credit leaf 0's credit is not a decimal integer: \"lots\""
+            },
+            {leaf("\"-5\"", "\"0\""), "credit leaf 0's credit is not a decimal integer"},
+            {leaf("5", "\"0\""), "credit leaf 0's credit is not a decimal integer: 5"},
+            {leaf("\"1\"", "null"), "credit leaf 0's slash is not a decimal integer"},
+            {leaf("\"" + over + "\"", "\"0\""), "credit leaf 0: credit must fit in uint128"},
+            {
+                leaf("\"" + "9".repeat(79) + "\"", "\"0\""),
+                "credit leaf 0's credit is not a decimal"
+            },
+        };
+        for (String[] b : bad) {
+            assertThatThrownBy(() -> RoundRecords.credits(record(b[0])))
+                    .as(b[0])
+                    .isInstanceOf(RoundRecords.Malformed.class)
+                    .hasMessageStartingWith(b[1]);
+        }
+    }
+
+    private static JsonNode judged(String submissions) throws Exception {
+        return JSON.readTree("{\"format\":\"cohort-round/1\",\"submissions\":" + submissions + "}");
+    }
+
+    private static String submission(String fields) {
+        return "{\"trainer\":\"" + ALICE + "\",\"cid\":\"bafy\"," + fields + "}";
+    }
+
+    @Test
+    void submissionsAreReadInChainOrder() throws Exception {
+        String key = "ab".repeat(32);
+        assertThat(
+                        RoundRecords.submissions(
+                                judged(
+                                        "["
+                                                + submission(
+                                                        "\"score-bps\":10000,\"content-key\":\""
+                                                                + key
+                                                                + "\"")
+                                                + ","
+                                                + submission("\"score-bps\":0,\"flag\":\"outlier\"")
+                                                + "]")))
+                .containsExactly(
+                        new RoundRecords.Submission(ALICE, "bafy", null, 10_000, key),
+                        new RoundRecords.Submission(ALICE, "bafy", "outlier", 0, null));
+        assertThat(RoundRecords.submissions(judged("[]"))).isEmpty();
+    }
+
+    @Test
+    void everyMalformedSubmissionIsNamed() {
+        String[][] bad = {
+            {"{}", "its submissions are not a list"},
+            {
+                "[{\"trainer\":\"bob\",\"cid\":\"x\",\"score-bps\":1}]",
+                "submission 0 names no address"
+            },
+            {
+                "[" + submission("\"score-bps\":1").replace(",\"cid\":\"bafy\"", "") + "]",
+                "submission 0 has no cid"
+            },
+            {
+                "[" + submission("\"score-bps\":\"5\"") + "]",
+                "submission 0's score-bps is not 0 to 10,000: \"5\""
+            },
+            {
+                "[" + submission("\"score-bps\":10001") + "]",
+                "submission 0's score-bps is not 0 to 10,000: 10001"
+            },
+            {
+                "[" + submission("\"score-bps\":-1") + "]",
+                "submission 0's score-bps is not 0 to 10,000"
+            },
+            {
+                "[" + submission("\"score-bps\":1.5") + "]",
+                "submission 0's score-bps is not 0 to 10,000"
+            },
+            {
+                "[" + submission("\"score-bps\":1,\"flag\":7") + "]",
+                "submission 0's flag is not a string"
+            },
+            {
+                "[" + submission("\"score-bps\":1,\"flag\":\"\"") + "]",
+                "submission 0's flag is not a string"
+            },
+            {
+                "[" + submission("\"score-bps\":1,\"content-key\":\"abc\"") + "]",
+                "submission 0's content-key is not 32 bytes"
+            },
+            {
+                "["
+                        + submission("\"score-bps\":6000")
+                        + ","
+                        + submission("\"score-bps\":6000")
+                        + "]",
+                "its scores add up to 12000 bps, more than 10,000"
+            },
+        };
+        for (String[] b : bad) {
+            assertThatThrownBy(() -> RoundRecords.submissions(judged(b[0])))
+                    .as(b[0])
+                    .isInstanceOf(RoundRecords.Malformed.class)
+                    .hasMessageStartingWith(b[1]);
+        }
+    }
+}
