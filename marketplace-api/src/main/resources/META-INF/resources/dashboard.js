@@ -55,6 +55,8 @@ async function project(id) {
   details.forEach(d => (d.record ? d.record.submissions : []).forEach(s => {
     if (s.flag) flags.push({ round: d.round.round, trainer: s.trainer, flag: s.flag, cid: s.cid });
   }));
+  const malformed = details.filter(d => d.record && d.record.malformed)
+    .map(d => `<p class="error">round ${d.round.round}: ${esc(d.record.malformed)}</p>`).join('');
   view.innerHTML = `<h1>Project ${esc(p.id)} <span class="status">${esc(p.status)}</span></h1>
     <p>${p.settledRounds} of ${p.rounds} rounds settled · ${p.trainers} trainers ·
        reward ${eth(p.rewardPerRound)} ETH per round · stake ${eth(p.trainerStake)} ETH ·
@@ -65,6 +67,7 @@ async function project(id) {
       <div class="card"><h2>Validation accuracy per round</h2><canvas id="accuracy"></canvas></div>
       <div class="card"><h2>Rewards per trainer (ETH)</h2><canvas id="rewards"></canvas></div>
     </div>
+    ${malformed}
     <h2>Flags</h2>
     <table id="flags"><thead><tr><th>round</th><th>trainer</th><th>reason</th><th>update</th></tr></thead>
     <tbody>${flags.map(f => `<tr><td>${f.round}</td><td class="cid">${esc(f.trainer)}</td>

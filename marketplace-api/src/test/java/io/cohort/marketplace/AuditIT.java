@@ -209,6 +209,13 @@ class AuditIT {
                     .contains(
                             "the record is malformed: credit leaf 0's credit is not a decimal"
                                     + " integer");
+            // the round's view says so instead of passing "lots" on
+            JsonNode detail = Play.JSON.readTree(get("/projects/" + garbled + "/rounds/0").body());
+            assertThat(detail.path("record").path("malformed").asText())
+                    .isEqualTo(
+                            "the record is malformed: credit leaf 0's credit is not a decimal"
+                                    + " integer: \"lots\"");
+            assertThat(detail.path("record").path("credits")).isEmpty();
             var view = get("/trainers/" + alice.getAddress());
             assertThat(view.statusCode()).isEqualTo(502);
             assertThat(view.headers().firstValue("content-type"))

@@ -1,6 +1,8 @@
 package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.marketplace.auth.Auth;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.ProjectView;
@@ -43,7 +45,10 @@ public class ProjectsResource {
     /** One submission as the round's record judged it. */
     public record Judged(String trainer, String cid, int scoreBps, String flag) {}
 
-    /** A settled round's record, in brief. */
+    /**
+     * A settled round's record, in brief. {@code malformed} says why its submissions or credits
+     * cannot be read (and both lists are then empty); null when they can.
+     */
     public record RecordView(
             String cid,
             String modelCid,
@@ -52,7 +57,8 @@ public class ProjectsResource {
             Integer validationCorrect,
             Integer validationSamples,
             List<Judged> submissions,
-            List<Credit> credits) {}
+            List<Credit> credits,
+            String malformed) {}
 
     /** A trainer's cumulative credit and slash after the round (wei). */
     public record Credit(String trainer, String credit, String slash) {}
@@ -188,21 +194,19 @@ public class ProjectsResource {
     RecordView recordView(String cid) {
         JsonNode r = records.record(cid);
         List<Judged> judged = new ArrayList<>();
-        for (JsonNode s : r.path("submissions")) {
-            judged.add(
-                    new Judged(
-                            s.path("trainer").asText(),
-                            s.path("cid").asText(),
-                            s.path("score-bps").asInt(),
-                            s.has("flag") ? s.path("flag").asText() : null));
-        }
         List<Credit> credits = new ArrayList<>();
-        for (JsonNode l : r.path("credits")) {
-            credits.add(
-                    new Credit(
-                            l.path("trainer").asText(),
-                            l.path("credit").asText(),
-                            l.path("slash").asText()));
+        String malformed = null;
+        try {
+            for (RoundRecords.Submission s : RoundRecords.submissions(r)) {
+                judged.add(new Judged(s.trainer(), s.cid(), s.scoreBps(), s.flag()));
+            }
+            for (CreditTree.Leaf l : RoundRecords.credits(r)) {
+                credits.add(new Credit(l.trainer(), l.credit().toString(), l.slash().toString()));
+            }
+        } catch (RoundRecords.Malformed e) {
+            judged.clear();
+            credits.clear();
+            malformed = "the record is malformed: " + e.getMessage();
         }
         JsonNode correct = r.findValue("validation-correct");
         JsonNode samples = r.findValue("validation-total");
@@ -214,7 +218,8 @@ public class ProjectsResource {
                 correct == null ? null : correct.asInt(),
                 samples == null ? null : samples.asInt(),
                 judged,
-                credits);
+                credits,
+                malformed);
     }
 
     static BigInteger id(String id) {
