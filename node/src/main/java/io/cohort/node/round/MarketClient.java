@@ -354,8 +354,11 @@ public final class MarketClient {
             long head = head();
             synchronized (reads) {
                 Read<V> read = reads.computeIfAbsent(project, p -> new Read<>());
-                if (read.anchor >= 0 && !read.anchorHash.equals(blockHash(read.anchor))) {
-                    // a reorganisation deeper than the rescan: read everything again
+                if (read.anchor >= 0
+                        && (read.anchor > head
+                                || !read.anchorHash.equals(blockHash(read.anchor)))) {
+                    // a reorganisation deeper than the rescan (or to a chain that no longer
+                    // reaches the anchor): read everything again
                     read.byKey.clear();
                     read.scannedTo = -1;
                     deepReorganisations.incrementAndGet();
