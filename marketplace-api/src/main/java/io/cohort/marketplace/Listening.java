@@ -6,6 +6,7 @@ import io.quarkus.vertx.http.HttpServerStart;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -18,6 +19,10 @@ import org.jboss.logging.Logger;
 public class Listening {
 
     private static final Logger LOG = Logger.getLogger(Listening.class);
+
+    /** The start line's address, as whoever started the application finds it in the log. */
+    public static final Pattern LINE =
+            Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
 
     @Inject ValueRegistry values;
 

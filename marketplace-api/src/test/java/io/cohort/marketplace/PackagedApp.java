@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The packaged marketplace ({@code target/quarkus-app/quarkus-run.jar}) as its own process on
@@ -14,9 +13,6 @@ import java.util.regex.Pattern;
  * port between choosing and binding it. {@link #base} is where it listens.
  */
 public final class PackagedApp {
-
-    private static final Pattern LISTENING =
-            Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
 
     public final Process process;
     public final String base;
@@ -47,7 +43,7 @@ public final class PackagedApp {
         long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {
             if (Files.exists(log)) {
-                Matcher m = LISTENING.matcher(Files.readString(log));
+                Matcher m = Listening.LINE.matcher(Files.readString(log));
                 if (m.find()) {
                     return new PackagedApp(p, m.group(1));
                 }

@@ -703,8 +703,12 @@ public final class Demo {
      * Where the marketplace listens, from its log: it binds port 0 itself and logs the port, so no
      * other process can take it between choosing and binding.
      */
+    /** The marketplace's start line, with the address it bound (its {@code Listening}). */
+    static final Pattern MARKETPLACE_LISTENING =
+            Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
+
     private static String listening(Process marketplace, Path log) throws Exception {
-        Pattern line = Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
+        Pattern line = MARKETPLACE_LISTENING;
         String[] found = new String[1];
         await(
                 () -> {

@@ -462,11 +462,7 @@ class ComposeIT {
         // the marketplace on that market (its address from the shared volume, by the entry point)
         Path marketLog = logs.resolve("marketplace.log");
         Process marketplace = run.start("marketplace", Map.of(), marketLog);
-        String api =
-                awaitLine(
-                        marketplace,
-                        marketLog,
-                        Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)"));
+        String api = awaitLine(marketplace, marketLog, Demo.MARKETPLACE_LISTENING);
         run.hosts.put("http://marketplace:8080", api);
         HttpClient http = HttpClient.newHttpClient();
 
