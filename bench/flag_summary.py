@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Who was flagged, for what, and who was paid, per run of attack-matrix diagnostics files.
 
-For each run (seed, attack, attackers, rule): the attackers' submissions by flag (`passed` for none),
+For each run (seed, attack with its number of attackers, rule): the attackers' submissions by flag (`passed` for none),
 the honest submissions flagged by reason and which honest trainers those were, and the attackers'
 share of the weight in each of the first rounds they got any. The numbers BENCHMARKS.md quotes as
 "dropped in 180 of their 180 submissions" come from here.
@@ -33,7 +33,7 @@ def main(argv):
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 runs[(row["seed"], row["attack"], row["attackers"], row["rule"])].append(row)
-        for (seed, attack, _, rule), rows in runs.items():
+        for (seed, attack, attackers_n, rule), rows in runs.items():
             attackers = Counter()
             honest = Counter()
             weight = defaultdict(float)
@@ -48,7 +48,7 @@ def main(argv):
             by_flag = ", ".join(f"{k} {v}" for k, v in attackers.most_common()) or "—"
             flagged = ", ".join(f"c{c} {fl}×{n}" for (c, fl), n in sorted(honest.items())) or "0"
             paid = [f"r{rnd} {100 * w:.2f}%" for rnd, w in sorted(weight.items()) if w > 0][:paid_rounds]
-            print(f"| {path.split('/')[-1]} | {seed} | {attack} | {rule} | {by_flag} | {flagged} "
+            print(f"| {path.split('/')[-1]} | {seed} | {attack} ({attackers_n}) | {rule} | {by_flag} | {flagged} "
                   f"| {', '.join(paid) or 'none'} |")
 
 
