@@ -354,21 +354,28 @@ public final class MarketClient {
             long head = head();
             synchronized (reads) {
                 Read<V> read = reads.computeIfAbsent(project, p -> new Read<>());
-                if (read.anchor >= 0
-                        && (read.anchor > head
-                                || !read.anchorHash.equals(blockHash(read.anchor)))) {
-                    // a reorganisation deeper than the rescan (or to a chain that no longer
-                    // reaches the anchor): read everything again
-                    read.byKey.clear();
-                    read.scannedTo = -1;
-                    deepReorganisations.incrementAndGet();
+                // the anchor's hash as the chain has it now, while it still matches
+                String held = null;
+                if (read.anchor >= 0) {
+                    held = read.anchor > head ? null : blockHash(read.anchor);
+                    if (!read.anchorHash.equals(held)) {
+                        // a reorganisation deeper than the rescan (or to a chain that no longer
+                        // reaches the anchor): read everything again
+                        held = null;
+                        read.byKey.clear();
+                        read.scannedTo = -1;
+                        deepReorganisations.incrementAndGet();
+                    }
                 }
                 long from = Math.max(0, Math.min(read.scannedTo + 1 - rescanBlocks, head));
                 // the next read starts at head + 1 - rescanBlocks; the block below is its anchor,
                 // hashed before the logs are read (a reorganisation in between is then caught
-                // next time rather than missed)
+                // next time rather than missed); with no new block it is the anchor just checked
                 long anchor = head - rescanBlocks;
-                String anchorHash = anchor >= 0 ? blockHash(anchor) : null;
+                String anchorHash =
+                        anchor < 0
+                                ? null
+                                : anchor == read.anchor && held != null ? held : blockHash(anchor);
                 List<Log> logs = logs(event, project, null, from, head);
                 read.byKey.values().removeIf(a -> a.block() >= from);
                 for (Log log : logs) {
