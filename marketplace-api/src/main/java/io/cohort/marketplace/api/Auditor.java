@@ -129,10 +129,11 @@ public class Auditor {
             if (r.settled() == null) {
                 continue;
             }
-            RoundAudit a = auditRound(p, r, previous);
+            Map<String, BigInteger[]> read = new HashMap<>();
+            RoundAudit a = auditRound(p, r, previous, read);
             out.add(a);
             if (a.recordReadable()) {
-                latest = leaves(RoundRecords.credits(records.record(r.settled().reportCid())));
+                latest = read;
                 previous = latest;
             }
         }
@@ -182,8 +183,15 @@ public class Auditor {
                 problems);
     }
 
+    /**
+     * One round's audit against the cumulative credits after the round before ({@code previous});
+     * the record's own credits go into {@code read} once it is readable.
+     */
     private RoundAudit auditRound(
-            ProjectView p, ProjectView.RoundView r, Map<String, BigInteger[]> previous) {
+            ProjectView p,
+            ProjectView.RoundView r,
+            Map<String, BigInteger[]> previous,
+            Map<String, BigInteger[]> read) {
         List<String> problems = new ArrayList<>();
         String reportCid = r.settled().reportCid();
         JsonNode record;
@@ -259,6 +267,7 @@ public class Auditor {
 
         // credits and slashes follow from the scores and flags
         Map<String, BigInteger[]> leaves = leaves(treeLeaves);
+        read.putAll(leaves);
         Map<String, BigInteger[]> expected = new LinkedHashMap<>();
         previous.forEach((k, v) -> expected.put(k, v.clone()));
         BigInteger reward = p.rewardPerRound();
