@@ -699,16 +699,15 @@ public final class Demo {
         }
     }
 
-    /**
-     * Where the marketplace listens, from its log: it binds port 0 itself and logs the port, so no
-     * other process can take it between choosing and binding.
-     */
     /** The marketplace's start line, with the address it bound (its {@code Listening}). */
     static final Pattern MARKETPLACE_LISTENING =
             Pattern.compile("marketplace listening on (http://[^ ]+:\\d+)");
 
+    /**
+     * Where the marketplace listens, from its log: it binds port 0 itself and logs the port, so no
+     * other process can take it between choosing and binding.
+     */
     private static String listening(Process marketplace, Path log) throws Exception {
-        Pattern line = MARKETPLACE_LISTENING;
         String[] found = new String[1];
         await(
                 () -> {
@@ -719,7 +718,9 @@ public final class Demo {
                                         + "); see "
                                         + log);
                     }
-                    Matcher m = line.matcher(Files.exists(log) ? Files.readString(log) : "");
+                    Matcher m =
+                            MARKETPLACE_LISTENING.matcher(
+                                    Files.exists(log) ? Files.readString(log) : "");
                     if (m.find()) {
                         found[0] = m.group(1);
                     }

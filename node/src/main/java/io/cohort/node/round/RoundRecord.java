@@ -25,9 +25,6 @@ import java.util.function.Function;
  */
 public final class RoundRecord {
 
-    /** The format name written as {@code format}. */
-    public static final String FORMAT = RoundRecords.FORMAT;
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RoundRecord() {}
@@ -45,7 +42,7 @@ public final class RoundRecord {
             int torchThreads)
             throws IOException {
         ObjectNode root = JSON.createObjectNode();
-        root.put("format", FORMAT);
+        root.put("format", RoundRecords.FORMAT);
         root.put("project", project.toString());
         root.put("round", round);
         root.put("model-cid", modelCid);
@@ -102,13 +99,15 @@ public final class RoundRecord {
 
     private static <T> T read(byte[] record, Function<JsonNode, T> part) throws IOException {
         JsonNode root = JSON.readTree(record);
-        if (!FORMAT.equals(root.path("format").asText())) {
-            throw new IOException("not a " + FORMAT + " record: format " + root.path("format"));
+        if (!RoundRecords.FORMAT.equals(root.path("format").asText())) {
+            throw new IOException(
+                    "not a " + RoundRecords.FORMAT + " record: format " + root.path("format"));
         }
         try {
             return part.apply(root);
         } catch (RoundRecords.Malformed e) {
-            throw new IOException("a malformed " + FORMAT + " record: " + e.getMessage(), e);
+            throw new IOException(
+                    "a malformed " + RoundRecords.FORMAT + " record: " + e.getMessage(), e);
         }
     }
 }
