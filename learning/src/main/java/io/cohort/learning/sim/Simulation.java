@@ -52,6 +52,20 @@ public final class Simulation {
     }
 
     /**
+     * How a client (or the evaluator, for its reference) turns the global model and its data into
+     * an update: {@link DjlModel#updateFrom(float[], LabeledData, TrainConfig)} unless the builder
+     * is given another, such as one that reuses updates it has already computed from the very same
+     * inputs. An implementation must leave the parameters of {@code model} free for the simulation
+     * to set: the simulation sets them before every use.
+     */
+    @FunctionalInterface
+    public interface LocalTraining {
+        float[] updateFrom(DjlModel model, float[] global, LabeledData data, TrainConfig config);
+
+        LocalTraining DJL = DjlModel::updateFrom;
+    }
+
+    /**
      * One round's outcome.
      *
      * @param round from 1
@@ -107,6 +121,7 @@ public final class Simulation {
     private final TrainConfig reference;
     private final LabeledData backdoorTest;
     private final long seed;
+    private final LocalTraining training;
 
     /**
      * Honest clients averaged with FedAvg weighted by sample counts.
@@ -139,6 +154,7 @@ public final class Simulation {
         this.reference = b.referenceEpochs == 0 ? b.local : b.local.withEpochs(b.referenceEpochs);
         this.backdoorTest = b.backdoorTest;
         this.seed = b.seed;
+        this.training = b.training;
     }
 
     /**
@@ -168,6 +184,7 @@ public final class Simulation {
         private int referenceEpochs;
         private LabeledData backdoorTest;
         private long seed;
+        private LocalTraining training = LocalTraining.DJL;
 
         private Builder(
                 ModelSpec spec, List<LabeledData> clients, LabeledData test, TrainConfig local) {
@@ -272,6 +289,12 @@ public final class Simulation {
          */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** How every local training is done (default: {@link LocalTraining#DJL}). */
+        public Builder training(LocalTraining training) {
+            this.training = Objects.requireNonNull(training, "training");
             return this;
         }
 
@@ -388,8 +411,8 @@ public final class Simulation {
      */
     private float[] trainFrom(
             DjlModel model, float[] global, LabeledData data, TrainConfig config, int c, int r) {
-        return model.updateFrom(
-                global, data, config.withSeed(local.seed() * 1_000_003L + r * 1009L + c));
+        return training.updateFrom(
+                model, global, data, config.withSeed(local.seed() * 1_000_003L + r * 1009L + c));
     }
 
     /** How many values of {@code update} are NaN or infinite. */

@@ -58,7 +58,11 @@ import java.util.stream.Collectors;
  * accuracy), {@code noise} (1.0: for the attacks {@code alie-noisy}, {@code alie-colluders-noisy},
  * {@code ipm-noisy} and {@code min-max-noisy}, not among the default nine (nor is {@code
  * alie-colluders}, ALIE on the attackers' own updates), each attacker adds independent Gaussian
- * noise of this norm relative to the crafted update, as a {@link Sybil} group does).
+ * noise of this norm relative to the crafted update, as a {@link Sybil} group does), {@code cache}
+ * (a directory where every local training's update is kept and from which the same training's
+ * update is taken again: {@link TrainingCache}; none by default) and {@code cache-gb} (16: its
+ * size, the least recently used updates deleted beyond it). The last column, {@code reused}, says
+ * how many of the run's local trainings came from the cache ({@code 590/620}); empty without one.
  */
 public final class AttackMatrix {
 
@@ -85,7 +89,17 @@ public final class AttackMatrix {
         PrintStream out = System.out;
         out.println(
                 "seed,attack,fraction,rule,final_accuracy,best_accuracy,backdoor_success,"
-                        + "attacker_share,honest_flagged,seconds,honest_flag_reasons");
+                        + "attacker_share,honest_flagged,seconds,honest_flag_reasons,reused");
+        if (o.cache != null) {
+            long freed = TrainingCache.trim(o.cache, o.cacheBytes);
+            if (freed > 0) {
+                System.err.printf(
+                        Locale.ROOT,
+                        "training cache %s: %.1f GB of least recently used updates deleted%n",
+                        o.cache,
+                        freed / 1e9);
+            }
+        }
         for (long seed : o.seeds) {
             LabeledData train = split.train();
             if (o.train > 0 && o.train < train.size()) {
@@ -117,7 +131,7 @@ public final class AttackMatrix {
                                         rule);
                         out.printf(
                                 Locale.ROOT,
-                                "%d,%s,%.2f,%s,%.4f,%.4f,%s,%.4f,%d,%.0f,%s%n",
+                                "%d,%s,%.2f,%s,%.4f,%.4f,%s,%.4f,%d,%.0f,%s,%s%n",
                                 seed,
                                 attack,
                                 fraction,
@@ -130,7 +144,8 @@ public final class AttackMatrix {
                                 r.attackerShare,
                                 r.honestFlagged,
                                 (System.nanoTime() - t0) / 1e9,
-                                r.honestFlagReasons);
+                                r.honestFlagReasons,
+                                r.reused);
                         out.flush();
                     }
                 }
@@ -144,7 +159,8 @@ public final class AttackMatrix {
             double backdoor,
             double attackerShare,
             int honestFlagged,
-            String honestFlagReasons) {}
+            String honestFlagReasons,
+            String reused) {}
 
     private static Result runOne(
             Options o,
@@ -187,6 +203,10 @@ public final class AttackMatrix {
         // often a model that never saw the trigger calls them the target anyway, the floor that a
         // backdoor's success stands on
         b.backdoorTest(Trigger.whiteSquare(4).testSet(test, BACKDOOR_TARGET));
+        TrainingCache cache = o.cache == null ? null : new TrainingCache(o.cache);
+        if (cache != null) {
+            b.training(cache);
+        }
         List<Simulation.Round> rounds = b.build().run(o.rounds);
         if (o.diag != null) {
             writeDiagnostics(o.diag, seed, attack, attackers, rule, rounds);
@@ -217,7 +237,8 @@ public final class AttackMatrix {
                 flagged.size(),
                 reasons.entrySet().stream()
                         .map(e -> e.getKey() + " x" + e.getValue())
-                        .collect(Collectors.joining(";")));
+                        .collect(Collectors.joining(";")),
+                cache == null ? "" : cache.hits() + "/" + (cache.hits() + cache.misses()));
     }
 
     /**
@@ -397,6 +418,8 @@ public final class AttackMatrix {
         int persistence = CohortPolicy.PERSISTENCE;
         double margin = CohortPolicy.FLAG_MARGIN;
         double noise = 1.0;
+        java.nio.file.Path cache;
+        long cacheBytes = 16_000_000_000L;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -428,6 +451,9 @@ public final class AttackMatrix {
                     case "persistence" -> o.persistence = Integer.parseInt(v);
                     case "margin" -> o.margin = Double.parseDouble(v);
                     case "noise" -> o.noise = Double.parseDouble(v);
+                    case "cache" -> o.cache = v.isEmpty() ? null : java.nio.file.Path.of(v);
+                    case "cache-gb" ->
+                            o.cacheBytes = (long) (Double.parseDouble(v) * 1_000_000_000L);
                     default -> throw new IllegalArgumentException("unknown argument " + k);
                 }
             }
