@@ -128,25 +128,12 @@ class TrainingCacheTest {
         for (int[] p : Partitioner.dirichlet(train, 4, 0.5, 2)) {
             clients.add(train.subset(p));
         }
-        List<Simulation.Round> plain =
-                Simulation.builder(SPEC, clients, test, CONFIG)
-                        .root(all.slice(0, 50))
-                        .build()
-                        .run(3);
+        LabeledData root = all.slice(0, 50);
+        List<Simulation.Round> plain = run(clients, test, root, Simulation.LocalTraining.DJL);
         TrainingCache first = new TrainingCache(dir);
-        List<Simulation.Round> filling =
-                Simulation.builder(SPEC, clients, test, CONFIG)
-                        .root(all.slice(0, 50))
-                        .training(first)
-                        .build()
-                        .run(3);
+        List<Simulation.Round> filling = run(clients, test, root, first);
         TrainingCache second = new TrainingCache(dir);
-        List<Simulation.Round> reusing =
-                Simulation.builder(SPEC, clients, test, CONFIG)
-                        .root(all.slice(0, 50))
-                        .training(second)
-                        .build()
-                        .run(3);
+        List<Simulation.Round> reusing = run(clients, test, root, second);
 
         // 4 clients and the evaluator's reference, 3 rounds
         assertThat(first.misses()).isEqualTo(15);
@@ -158,5 +145,17 @@ class TrainingCacheTest {
                 assertThat(run.get(r).test().loss()).isEqualTo(plain.get(r).test().loss());
             }
         }
+    }
+
+    private static List<Simulation.Round> run(
+            List<LabeledData> clients,
+            LabeledData test,
+            LabeledData root,
+            Simulation.LocalTraining training) {
+        return Simulation.builder(SPEC, clients, test, CONFIG)
+                .root(root)
+                .training(training)
+                .build()
+                .run(3);
     }
 }
