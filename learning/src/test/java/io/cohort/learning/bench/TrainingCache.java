@@ -17,6 +17,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
@@ -109,12 +110,7 @@ final class TrainingCache implements Simulation.LocalTraining {
      */
     private static byte[] digest(LabeledData data) {
         MessageDigest sha = sha256();
-        text(
-                sha,
-                "classes="
-                        + data.numClasses()
-                        + " shape="
-                        + java.util.Arrays.toString(data.sampleShape()));
+        text(sha, "classes=" + data.numClasses() + " shape=" + Arrays.toString(data.sampleShape()));
         ByteBuffer labels =
                 ByteBuffer.allocate(data.labels().length * 4).order(ByteOrder.LITTLE_ENDIAN);
         labels.asIntBuffer().put(data.labels());
