@@ -20,9 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -47,10 +47,15 @@ import java.util.stream.Stream;
 final class TrainingCache implements Simulation.LocalTraining {
 
     /** Changes whenever what goes into the key changes. */
-    private static final String FORMAT = "cohort-training-cache/1";
+    private static final String FORMAT = "cohort-training-cache/2";
 
     private final Path dir;
-    private final Map<LabeledData, byte[]> dataDigests = new IdentityHashMap<>();
+    // LabeledData is a record of arrays, so it equals only itself (or one holding the very same
+    // arrays); held weakly, a poisoning behaviour's per-round copy is freed after its round
+    private final Map<LabeledData, byte[]> dataDigests = new WeakHashMap<>();
+    // every client of a round trains from the same global model: digested once per round
+    private float[] lastGlobal;
+    private byte[] lastGlobalDigest;
     private int hits;
     private int misses;
 
@@ -98,9 +103,20 @@ final class TrainingCache implements Simulation.LocalTraining {
         text(sha, FORMAT);
         text(sha, model.spec().toJson());
         text(sha, config.toString());
-        sha.update(floats(global));
+        sha.update(globalDigest(global));
         sha.update(dataDigests.computeIfAbsent(data, TrainingCache::digest));
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** The digest of {@code global}, reused while the same values come again. */
+    private byte[] globalDigest(float[] global) {
+        if (lastGlobal == null || !Arrays.equals(global, lastGlobal)) {
+            MessageDigest sha = sha256();
+            sha.update(floats(global));
+            lastGlobalDigest = sha.digest();
+            lastGlobal = global.clone();
+        }
+        return lastGlobalDigest;
     }
 
     /**
