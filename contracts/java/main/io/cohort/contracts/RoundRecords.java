@@ -19,6 +19,13 @@ public final class RoundRecords {
     /** The most leaves or submissions a record may hold: the market's trainer index is 16 bits. */
     public static final int MAX_LEAVES = 1 << 16;
 
+    /**
+     * The flag of a submission the evaluator found to copy another trainer's update of a void round
+     * (docs/node.md, "Copies of void rounds"): not a judgement of the scoring policy, so an
+     * auditor's rerun takes it as recorded; the copy's content key is released all the same.
+     */
+    public static final String VOID_ROUND_COPY = "copy:void-round";
+
     /** The longest CID or flag a record may hold, in characters. */
     static final int MAX_TEXT = 256;
 

@@ -219,7 +219,7 @@ public class Recomputer {
             // chain order within a round: the block, then the position (the log order)
             long sequence = s.block() * 1_000_000L + i;
             String key = e.contentKey();
-            if (key == null) {
+            if (asRecorded(e)) {
                 String flag = e.flag() == null ? "fetch:unavailable" : e.flag();
                 out.add(
                         ScoringPolicy.Received.unreadable(
@@ -249,6 +249,15 @@ public class Recomputer {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether the rerun takes a submission's flag as the record states it instead of scoring it: an
+     * update the evaluator could not fetch or open (no key released), or one it flagged as a copy
+     * of a void round's update, which it found by comparing with updates the policy never sees.
+     */
+    static boolean asRecorded(RoundRecords.Submission judged) {
+        return judged.contentKey() == null || RoundRecords.VOID_ROUND_COPY.equals(judged.flag());
     }
 
     private static String recordedDetail(JsonNode record, String trainer) {

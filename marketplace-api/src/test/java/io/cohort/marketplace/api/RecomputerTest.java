@@ -100,4 +100,29 @@ class RecomputerTest {
                 .isEqualTo("/z");
         assertThat(Recomputer.firstDifference("", a, JSON.readTree("[]"))).isEqualTo("/");
     }
+
+    @Test
+    void unopenedSubmissionsAndCopiesOfVoidRoundsAreTakenAsRecordedTheRestIsScoredAgain() {
+        String key = "0x" + "ab".repeat(32);
+
+        assertThat(
+                        Recomputer.asRecorded(
+                                new RoundRecords.Submission(
+                                        "0xa", "bafya", "fetch:unavailable", 0, null)))
+                .isTrue();
+        assertThat(
+                        Recomputer.asRecorded(
+                                new RoundRecords.Submission(
+                                        "0xa", "bafya", RoundRecords.VOID_ROUND_COPY, 0, key)))
+                .isTrue();
+        // a policy flag on an opened update is the rerun's to reach again
+        assertThat(
+                        Recomputer.asRecorded(
+                                new RoundRecords.Submission("0xa", "bafya", "clone", 0, key)))
+                .isFalse();
+        assertThat(
+                        Recomputer.asRecorded(
+                                new RoundRecords.Submission("0xa", "bafya", null, 10_000, key)))
+                .isFalse();
+    }
 }

@@ -11,6 +11,8 @@ import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.ContentTooLargeException;
+import io.cohort.learning.codec.MalformedUpdateException;
+import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.OnnxExport;
@@ -51,6 +53,10 @@ import java.util.function.Supplier;
  * or a reorganisation dropped it) is therefore taken out again: the policy is rebuilt from the
  * factory and the settled rounds are replayed into it ({@code replay}); a restarted evaluator is
  * brought up to date the same way.
+ *
+ * <p>Before the policy sees round r, every update of r that copies another trainer's update of a
+ * void round since the last settled one (same {@code G}, keys possibly released) is flagged {@code
+ * copy:void-round} ({@link VoidRoundCopies}).
  */
 public final class EvaluatorNode {
 
@@ -303,7 +309,61 @@ public final class EvaluatorNode {
         for (MarketClient.Submitted s : submitted) {
             received.add(open(project, round, s, contentKeys));
         }
+        List<VoidRoundCopies.Earlier> earlier = voidUpdates(project, round, g);
+        if (!earlier.isEmpty()) {
+            for (int i = 0; i < received.size(); i++) {
+                ScoringPolicy.Received r = received.get(i);
+                float[] update = decoded(r, g);
+                String copied =
+                        update == null
+                                ? null
+                                : VoidRoundCopies.copyOf(r.trainer(), update, earlier);
+                if (copied != null) {
+                    // its content key stays in the record: anyone can open both and compare
+                    received.set(
+                            i,
+                            ScoringPolicy.Received.unreadable(
+                                    r.trainer(),
+                                    RoundRecords.VOID_ROUND_COPY,
+                                    copied,
+                                    r.sequence()));
+                    progress.accept("round " + round + ": " + r.trainer() + " flagged: " + copied);
+                }
+            }
+        }
         return policy.score((int) round, g.parameters(), received);
+    }
+
+    /**
+     * The updates of the void rounds between the last round before {@code round} that settled and
+     * {@code round}, opened and decoded: every one of them was trained from {@code G_round} too.
+     * Submissions that cannot be fetched, opened or decoded are left out.
+     */
+    private List<VoidRoundCopies.Earlier> voidUpdates(BigInteger project, long round, GlobalModel g)
+            throws IOException {
+        long first = market.lastSettledBefore(project, round).map(s -> s.round() + 1).orElse(0L);
+        List<VoidRoundCopies.Earlier> out = new ArrayList<>();
+        for (long v = first; v < round; v++) {
+            for (MarketClient.Submitted s : market.submissions(project, v)) {
+                float[] update = decoded(open(project, v, s, new LinkedHashMap<>()), g);
+                if (update != null) {
+                    out.add(new VoidRoundCopies.Earlier(v, s.trainer(), update));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The update a submission holds, or null if it has none that decodes to {@code G}'s length. */
+    private static float[] decoded(ScoringPolicy.Received r, GlobalModel g) {
+        if (r.unreadable() != null) {
+            return null;
+        }
+        try {
+            return UpdateCodec.decode(r.bytes(), g.parameters().length);
+        } catch (MalformedUpdateException e) {
+            return null;
+        }
     }
 
     /**

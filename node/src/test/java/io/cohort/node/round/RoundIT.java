@@ -9,6 +9,8 @@ import io.cohort.contracts.DevKit;
 import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.contracts.generated.MockERC20;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
@@ -32,6 +34,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +44,7 @@ import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -52,7 +56,8 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 /**
  * Two rounds of a project on a real Anvil and a real Kubo, the trainer and evaluator round logic in
  * this process: three honest trainers, one that submits a copy of another's CID, one that submits
- * garbage. (The nodes as separate processes, with faults, are issue 6's next step.)
+ * garbage; and a round voided by a committee of two, whose released update a copier sends again in
+ * the next round. (The nodes as separate processes, with faults: NodeProcessIT.)
  */
 class RoundIT {
 
@@ -488,5 +493,190 @@ class RoundIT {
             }
         }
         assertThat(IntStream.of(correct).min().orElseThrow()).isPositive();
+    }
+
+    @Test
+    void aCopyOfAVoidRoundsReleasedUpdateIsFlaggedInTheNextRoundAndTheOwnersResendIsNot()
+            throws Exception {
+        // given: a project of 2 rounds judged by a committee of 2 with quorum 2, two honest
+        // trainers and a copier
+        Credentials owner = funded();
+        Market market =
+                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+        long deployed =
+                market.getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact();
+        MarketClient client =
+                new MarketClient(
+                        chain.web3j(),
+                        market.getContractAddress(),
+                        DevChain.CHAIN_ID,
+                        new MarketClient.LogRange(deployed, 100),
+                        1);
+        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
+        Cid initialCid;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            initialCid = ipfs.add(ModelWeights.write(m.layout(), m.parameters(), Map.of()));
+        }
+        List<Credentials> evaluatorKeys = List.of(funded(), funded());
+        List<X25519KeyPair> sealKeys =
+                List.of(
+                        X25519KeyPair.generate(new SecureRandom()),
+                        X25519KeyPair.generate(new SecureRandom()));
+        long start = chain.latestTimestamp() + 100;
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                REWARD,
+                                STAKE,
+                                BigInteger.ZERO,
+                                BigInteger.ZERO,
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(600),
+                                BigInteger.TWO,
+                                BigInteger.TEN,
+                                BigInteger.TWO,
+                                evaluatorKeys.stream().map(Credentials::getAddress).toList(),
+                                sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
+                                specCid.toBytes(),
+                                initialCid.toBytes()),
+                        REWARD.multiply(BigInteger.TWO))
+                .send();
+        BigInteger project = BigInteger.ONE;
+        LabeledData train = IdxLoader.mnist(IdxLoader.dataDir()).train();
+        LabeledData validation = IdxLoader.mnist(IdxLoader.dataDir()).test().slice(0, 500);
+        TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
+        List<TrainerNode> honest = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Transactor t = transactor(funded());
+            client.register(t, project, STAKE);
+            honest.add(
+                    new TrainerNode(
+                            client,
+                            ipfs,
+                            t,
+                            train.slice(i * 600, (i + 1) * 600),
+                            new TrainerNode.Config(
+                                    dir.resolve("trainer" + i), local, Compression.dense()),
+                            log::add));
+        }
+        Transactor copier = transactor(funded());
+        client.register(copier, project, STAKE);
+        LabeledData root = train.slice(2000, 2500);
+        List<EvaluatorNode> committee = new ArrayList<>();
+        for (int e = 0; e < 2; e++) {
+            Transactor key = transactor(evaluatorKeys.get(e));
+            client.bond(key, project, BigInteger.ZERO);
+            committee.add(
+                    new EvaluatorNode(
+                            client,
+                            ipfs,
+                            key,
+                            sealKeys.get(e),
+                            () ->
+                                    new ScoringPolicy(
+                                            MLP, root, validation, local, new CohortPolicy()),
+                            new EvaluatorNode.Config(dir.resolve("evaluator" + e), 16 << 20),
+                            log::add));
+        }
+
+        // round 0: both honest trainers submit, only the first evaluator posts (its record
+        // releases the content keys), no quorum: the round is void at the next one's opening
+        long[] d0 = client.deadlines(project, 0);
+        chain.mineAt(d0[0]);
+        for (TrainerNode t : honest) {
+            assertThat(t.round(project, 0)).isEqualTo(TrainerNode.Result.SUBMITTED);
+        }
+        List<MarketClient.Submitted> voided = client.submissions(project, 0);
+        chain.mineAt(d0[1]);
+        assertThat(committee.get(0).round(project, 0)).isEqualTo(EvaluatorNode.Result.POSTED);
+        long[] d1 = client.deadlines(project, 1);
+        chain.mineAt(d1[0]);
+        assertThat(client.settled(project)).isEmpty();
+        assertThat(committee.get(1).round(project, 0)).isEqualTo(EvaluatorNode.Result.MISSED);
+
+        // the copier reads the posted record, opens the second trainer's update with the key it
+        // released and sends it as its own in round 1 (sealed in its own name, so the seal is fine)
+        String posted =
+                log.stream().filter(l -> l.startsWith("round 0: posted")).findFirst().orElseThrow();
+        byte[] record =
+                ipfs.readAllBytes(
+                        Cid.parse(posted.substring(posted.lastIndexOf(' ') + 1)), 1 << 24);
+        RoundRecords.Submission original = RoundRecord.submissions(record).get(1);
+        assertThat(original.trainer()).isEqualTo(honest.get(1).address().toLowerCase(Locale.ROOT));
+        byte[] stolen =
+                SealedUpdate.openWithContentKey(
+                        ipfs.readAllBytes(Cid.parse(original.cid()), 1 << 24),
+                        SealContext.of(
+                                DevChain.CHAIN_ID,
+                                market.getContractAddress(),
+                                project,
+                                0,
+                                honest.get(1).address()),
+                        HexFormat.of().parseHex(original.contentKey().replaceFirst("^0x", "")),
+                        1 << 24);
+        assertThat(voided.get(1).cid()).isEqualTo(Cid.parse(original.cid()).toBytes());
+
+        // when: round 1 (G is still the initial model): both honest trainers train again (the
+        // first one's update may equal its own void one), the copier submits the stolen update,
+        // and both evaluators judge
+        for (TrainerNode t : honest) {
+            assertThat(t.round(project, 1)).isEqualTo(TrainerNode.Result.SUBMITTED);
+        }
+        byte[] resealed =
+                SealedUpdate.seal(
+                        stolen,
+                        SealContext.of(
+                                DevChain.CHAIN_ID,
+                                market.getContractAddress(),
+                                project,
+                                1,
+                                copier.address()),
+                        sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
+                        new SecureRandom());
+        client.submit(copier, project, 1, ipfs.add(resealed).toBytes());
+        chain.mineAt(d1[1]);
+        for (EvaluatorNode e : committee) {
+            assertThat(e.round(project, 1)).isEqualTo(EvaluatorNode.Result.POSTED);
+        }
+
+        // then: the two agree, so round 1 settles; the copier is flagged, paid nothing and
+        // slashed a quarter of its stake; the honest trainers share the round
+        List<MarketClient.Settled> settled = client.settled(project);
+        assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(1L);
+        byte[] last = ipfs.readAllBytes(Cid.fromBytes(settled.get(0).reportCid()), 1 << 24);
+        List<RoundRecords.Submission> entries = RoundRecord.submissions(last);
+        assertThat(entries).hasSize(3);
+        RoundRecords.Submission copy = entries.get(2);
+        assertThat(copy.trainer()).isEqualTo(copier.address().toLowerCase(Locale.ROOT));
+        assertThat(copy.flag()).isEqualTo(RoundRecords.VOID_ROUND_COPY);
+        assertThat(copy.scoreBps()).isZero();
+        // its key is released: anyone opens the copy and finds the stolen bytes
+        assertThat(
+                        SealedUpdate.openWithContentKey(
+                                resealed,
+                                SealContext.of(
+                                        DevChain.CHAIN_ID,
+                                        market.getContractAddress(),
+                                        project,
+                                        1,
+                                        copier.address()),
+                                HexFormat.of().parseHex(copy.contentKey().replaceFirst("^0x", "")),
+                                1 << 24))
+                .isEqualTo(stolen);
+        assertThat(new String(last, StandardCharsets.UTF_8))
+                .contains("to the update of " + original.trainer() + " in void round 0");
+        assertThat(entries.subList(0, 2)).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
+        assertThat(entries.get(0).scoreBps() + entries.get(1).scoreBps()).isEqualTo(10_000);
+        CreditTree.Leaf leaf = CreditTree.of(RoundRecord.credits(last)).leaf(copier.address());
+        assertThat(leaf.credit()).isZero();
+        assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.valueOf(4)));
+        assertThat(log)
+                .anyMatch(
+                        l ->
+                                l.toLowerCase(Locale.ROOT)
+                                        .contains(
+                                                copier.address().toLowerCase(Locale.ROOT)
+                                                        + " flagged: cosine"));
     }
 }
