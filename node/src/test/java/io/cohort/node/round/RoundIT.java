@@ -152,6 +152,27 @@ class RoundIT {
                 1);
     }
 
+    private static Market deploy(Credentials owner) throws Exception {
+        return Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+    }
+
+    private static long deployedAt(Market market) {
+        return market.getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact();
+    }
+
+    /**
+     * A client of {@code market} reading its events from its deployment block on, {@code
+     * pageBlocks} blocks a page, with a rescan of one block.
+     */
+    private static MarketClient clientOf(Market market, long pageBlocks) {
+        return new MarketClient(
+                chain.web3j(),
+                market.getContractAddress(),
+                DevChain.CHAIN_ID,
+                new MarketClient.LogRange(deployedAt(market), pageBlocks),
+                1);
+    }
+
     private static BigInteger nonce(String address) throws Exception {
         return chain.web3j()
                 .ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
@@ -165,20 +186,12 @@ class RoundIT {
             throws Exception {
         // given: a market, a project of 2 rounds with one evaluator, data for everyone
         Credentials owner = funded();
-        Market market =
-                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+        Market market = deploy(owner);
         // a rescan of one block: this test's rounds are fewer blocks than the default depth, and
         // the claims of round 1 must come from an incremental read of the settlements; events are
         // read from the market's deployment block in pages of 2 blocks, so every read spans pages
-        long deployed =
-                market.getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact();
-        MarketClient client =
-                new MarketClient(
-                        chain.web3j(),
-                        market.getContractAddress(),
-                        DevChain.CHAIN_ID,
-                        new MarketClient.LogRange(deployed, 2),
-                        1);
+        long deployed = deployedAt(market);
+        MarketClient client = clientOf(market, 2);
         MockERC20 coin =
                 money.equals("ETH")
                         ? null
@@ -501,17 +514,8 @@ class RoundIT {
         // given: a project of 2 rounds judged by a committee of 2 with quorum 2, two honest
         // trainers and a copier
         Credentials owner = funded();
-        Market market =
-                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
-        long deployed =
-                market.getTransactionReceipt().orElseThrow().getBlockNumber().longValueExact();
-        MarketClient client =
-                new MarketClient(
-                        chain.web3j(),
-                        market.getContractAddress(),
-                        DevChain.CHAIN_ID,
-                        new MarketClient.LogRange(deployed, 100),
-                        1);
+        Market market = deploy(owner);
+        MarketClient client = clientOf(market, 100);
         Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
         Cid initialCid;
         try (DjlModel m = DjlModel.create(MLP)) {
