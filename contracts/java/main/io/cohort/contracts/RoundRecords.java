@@ -20,11 +20,12 @@ public final class RoundRecords {
     public static final int MAX_LEAVES = 1 << 16;
 
     /**
-     * The flag of a submission the evaluator found to copy another trainer's update of a void round
-     * (docs/node.md, "Copies of void rounds"): not a judgement of the scoring policy, so an
-     * auditor's rerun takes it as recorded; the copy's content key is released all the same.
+     * The flag of a submission the evaluator found to copy another trainer's update of an earlier
+     * round whose keys were released (docs/node.md, "Copies of earlier rounds"): not a judgement of
+     * the scoring policy, so an auditor's rerun takes it as recorded; the copy's content key is
+     * released all the same.
      */
-    public static final String VOID_ROUND_COPY = "copy:void-round";
+    public static final String EARLIER_ROUND_COPY = "copy:earlier-round";
 
     /** The longest CID or flag a record may hold, in characters. */
     static final int MAX_TEXT = 256;

@@ -254,10 +254,10 @@ public class Recomputer {
     /**
      * Whether the rerun takes a submission's flag as the record states it instead of scoring it: an
      * update the evaluator could not fetch or open (no key released), or one it flagged as a copy
-     * of a void round's update, which it found by comparing with updates the policy never sees.
+     * of an earlier round's update, which it found by comparing with updates the policy never sees.
      */
     static boolean asRecorded(RoundRecords.Submission judged) {
-        return judged.contentKey() == null || RoundRecords.VOID_ROUND_COPY.equals(judged.flag());
+        return judged.contentKey() == null || RoundRecords.EARLIER_ROUND_COPY.equals(judged.flag());
     }
 
     private static String recordedDetail(JsonNode record, String trainer) {

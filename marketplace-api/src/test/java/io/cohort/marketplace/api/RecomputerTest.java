@@ -102,7 +102,7 @@ class RecomputerTest {
     }
 
     @Test
-    void unopenedSubmissionsAndCopiesOfVoidRoundsAreTakenAsRecordedTheRestIsScoredAgain() {
+    void unopenedSubmissionsAndCopiesOfEarlierRoundsAreTakenAsRecordedTheRestIsScoredAgain() {
         String key = "0x" + "ab".repeat(32);
 
         assertThat(
@@ -113,7 +113,7 @@ class RecomputerTest {
         assertThat(
                         Recomputer.asRecorded(
                                 new RoundRecords.Submission(
-                                        "0xa", "bafya", RoundRecords.VOID_ROUND_COPY, 0, key)))
+                                        "0xa", "bafya", RoundRecords.EARLIER_ROUND_COPY, 0, key)))
                 .isTrue();
         // a policy flag on an opened update is the rerun's to reach again
         assertThat(

@@ -27,6 +27,7 @@ import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +55,9 @@ import java.util.function.Supplier;
  * factory and the settled rounds are replayed into it ({@code replay}); a restarted evaluator is
  * brought up to date the same way.
  *
- * <p>Before the policy sees round r, every update of r that copies another trainer's update of a
- * void round since the last settled one (same {@code G}, keys possibly released) is flagged {@code
- * copy:void-round} ({@link VoidRoundCopies}).
+ * <p>Before the policy sees round r, every update of r that copies another trainer's update of the
+ * last settled round before r or of a void round since (their keys are public by the time r opens)
+ * is flagged {@code copy:earlier-round} ({@link EarlierCopies}).
  */
 public final class EvaluatorNode {
 
@@ -97,6 +98,12 @@ public final class EvaluatorNode {
     private final X25519KeyPair sealKey;
     private final Supplier<ScoringPolicy> policies;
     private ScoringPolicy policy;
+
+    /** A round of a project, settled or void. */
+    private record RoundKey(BigInteger project, long round, boolean settled) {}
+
+    /** Decoded updates of earlier rounds ({@link #earlierUpdates}). */
+    private final Map<RoundKey, List<EarlierCopies.Earlier>> earlier = new HashMap<>();
 
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
@@ -309,47 +316,53 @@ public final class EvaluatorNode {
         for (MarketClient.Submitted s : submitted) {
             received.add(open(project, round, s, contentKeys));
         }
-        List<VoidRoundCopies.Earlier> earlier = voidUpdates(project, round, g);
-        if (!earlier.isEmpty()) {
-            for (int i = 0; i < received.size(); i++) {
-                ScoringPolicy.Received r = received.get(i);
-                float[] update = decoded(r, g);
-                String copied =
-                        update == null
-                                ? null
-                                : VoidRoundCopies.copyOf(r.trainer(), update, earlier);
-                if (copied != null) {
-                    // its content key stays in the record: anyone can open both and compare
-                    received.set(
-                            i,
-                            ScoringPolicy.Received.unreadable(
-                                    r.trainer(),
-                                    RoundRecords.VOID_ROUND_COPY,
-                                    copied,
-                                    r.sequence()));
-                    progress.accept("round " + round + ": " + r.trainer() + " flagged: " + copied);
-                }
+        List<EarlierCopies.Earlier> earlier = earlierUpdates(project, round, g);
+        for (int i = 0; i < received.size() && !earlier.isEmpty(); i++) {
+            ScoringPolicy.Received r = received.get(i);
+            float[] update = decoded(r, g);
+            String copied =
+                    update == null ? null : EarlierCopies.copyOf(r.trainer(), update, earlier);
+            if (copied != null) {
+                // its content key stays in the record: anyone can open both and compare
+                received.set(
+                        i,
+                        ScoringPolicy.Received.unreadable(
+                                r.trainer(),
+                                RoundRecords.EARLIER_ROUND_COPY,
+                                copied,
+                                r.sequence()));
+                progress.accept("round " + round + ": " + r.trainer() + " flagged: " + copied);
             }
         }
         return policy.score((int) round, g.parameters(), received);
     }
 
     /**
-     * The updates of the void rounds between the last round before {@code round} that settled and
-     * {@code round}, opened and decoded: every one of them was trained from {@code G_round} too.
+     * The updates of the last round before {@code round} that settled and of the void rounds after
+     * it, opened and decoded (kept for the next rounds, which usually need the same ones).
      * Submissions that cannot be fetched, opened or decoded are left out.
      */
-    private List<VoidRoundCopies.Earlier> voidUpdates(BigInteger project, long round, GlobalModel g)
-            throws IOException {
-        long first = market.lastSettledBefore(project, round).map(s -> s.round() + 1).orElse(0L);
-        List<VoidRoundCopies.Earlier> out = new ArrayList<>();
+    private List<EarlierCopies.Earlier> earlierUpdates(
+            BigInteger project, long round, GlobalModel g) throws IOException {
+        var settled = market.lastSettledBefore(project, round);
+        long first = settled.map(MarketClient.Settled::round).orElse(0L);
+        earlier.keySet().removeIf(k -> !k.project().equals(project) || k.round() < first);
+        List<EarlierCopies.Earlier> out = new ArrayList<>();
         for (long v = first; v < round; v++) {
-            for (MarketClient.Submitted s : market.submissions(project, v)) {
-                float[] update = decoded(open(project, v, s, new LinkedHashMap<>()), g);
-                if (update != null) {
-                    out.add(new VoidRoundCopies.Earlier(v, s.trainer(), update));
+            boolean isSettled = settled.isPresent() && v == first;
+            RoundKey key = new RoundKey(project, v, isSettled);
+            List<EarlierCopies.Earlier> updates = earlier.get(key);
+            if (updates == null) {
+                updates = new ArrayList<>();
+                for (MarketClient.Submitted s : market.submissions(project, v)) {
+                    float[] update = decoded(open(project, v, s, new LinkedHashMap<>()), g);
+                    if (update != null) {
+                        updates.add(new EarlierCopies.Earlier(v, isSettled, s.trainer(), update));
+                    }
                 }
+                earlier.put(key, updates);
             }
+            out.addAll(updates);
         }
         return out;
     }

@@ -509,9 +509,9 @@ class RoundIT {
     }
 
     @Test
-    void aCopyOfAVoidRoundsReleasedUpdateIsFlaggedInTheNextRoundAndTheOwnersResendIsNot()
+    void copiesOfReleasedUpdatesOfAVoidAndOfASettledRoundAreFlaggedAndTheOwnersResendIsNot()
             throws Exception {
-        // given: a project of 2 rounds judged by a committee of 2 with quorum 2, two honest
+        // given: a project of 3 rounds judged by a committee of 2 with quorum 2, two honest
         // trainers and a copier
         Credentials owner = funded();
         Market market = deploy(owner);
@@ -537,14 +537,14 @@ class RoundIT {
                                 BigInteger.valueOf(start),
                                 BigInteger.valueOf(600),
                                 BigInteger.valueOf(600),
-                                BigInteger.TWO,
+                                BigInteger.valueOf(3), // rounds
                                 BigInteger.TEN,
-                                BigInteger.TWO,
+                                BigInteger.TWO, // quorum
                                 evaluatorKeys.stream().map(Credentials::getAddress).toList(),
                                 sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
                                 specCid.toBytes(),
                                 initialCid.toBytes()),
-                        REWARD.multiply(BigInteger.TWO))
+                        REWARD.multiply(BigInteger.valueOf(3)))
                 .send();
         BigInteger project = BigInteger.ONE;
         LabeledData train = IdxLoader.mnist(IdxLoader.dataDir()).train();
@@ -608,18 +608,8 @@ class RoundIT {
                         Cid.parse(posted.substring(posted.lastIndexOf(' ') + 1)), 1 << 24);
         RoundRecords.Submission original = RoundRecord.submissions(record).get(1);
         assertThat(original.trainer()).isEqualTo(honest.get(1).address().toLowerCase(Locale.ROOT));
-        byte[] stolen =
-                SealedUpdate.openWithContentKey(
-                        ipfs.readAllBytes(Cid.parse(original.cid()), 1 << 24),
-                        SealContext.of(
-                                DevChain.CHAIN_ID,
-                                market.getContractAddress(),
-                                project,
-                                0,
-                                honest.get(1).address()),
-                        HexFormat.of().parseHex(original.contentKey().replaceFirst("^0x", "")),
-                        1 << 24);
         assertThat(voided.get(1).cid()).isEqualTo(Cid.parse(original.cid()).toBytes());
+        byte[] stolen = open(market, project, 0, original);
 
         // when: round 1 (G is still the initial model): both honest trainers train again (the
         // first one's update may equal its own void one), the copier submits the stolen update,
@@ -627,17 +617,7 @@ class RoundIT {
         for (TrainerNode t : honest) {
             assertThat(t.round(project, 1)).isEqualTo(TrainerNode.Result.SUBMITTED);
         }
-        byte[] resealed =
-                SealedUpdate.seal(
-                        stolen,
-                        SealContext.of(
-                                DevChain.CHAIN_ID,
-                                market.getContractAddress(),
-                                project,
-                                1,
-                                copier.address()),
-                        sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
-                        new SecureRandom());
+        byte[] resealed = seal(market, project, 1, copier, stolen, sealKeys);
         client.submit(copier, project, 1, ipfs.add(resealed).toBytes());
         chain.mineAt(d1[1]);
         for (EvaluatorNode e : committee) {
@@ -648,33 +628,12 @@ class RoundIT {
         // slashed a quarter of its stake; the honest trainers share the round
         List<MarketClient.Settled> settled = client.settled(project);
         assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(1L);
-        byte[] last = ipfs.readAllBytes(Cid.fromBytes(settled.get(0).reportCid()), 1 << 24);
-        List<RoundRecords.Submission> entries = RoundRecord.submissions(last);
-        assertThat(entries).hasSize(3);
-        RoundRecords.Submission copy = entries.get(2);
-        assertThat(copy.trainer()).isEqualTo(copier.address().toLowerCase(Locale.ROOT));
-        assertThat(copy.flag()).isEqualTo(RoundRecords.VOID_ROUND_COPY);
-        assertThat(copy.scoreBps()).isZero();
+        byte[] round1 = ipfs.readAllBytes(Cid.fromBytes(settled.get(0).reportCid()), 1 << 24);
+        RoundRecords.Submission copy = copyIn(round1, copier, original.trainer(), "void round 0");
         // its key is released: anyone opens the copy and finds the stolen bytes
-        assertThat(
-                        SealedUpdate.openWithContentKey(
-                                resealed,
-                                SealContext.of(
-                                        DevChain.CHAIN_ID,
-                                        market.getContractAddress(),
-                                        project,
-                                        1,
-                                        copier.address()),
-                                HexFormat.of().parseHex(copy.contentKey().replaceFirst("^0x", "")),
-                                1 << 24))
-                .isEqualTo(stolen);
-        assertThat(new String(last, StandardCharsets.UTF_8))
-                .contains("to the update of " + original.trainer() + " in void round 0");
-        assertThat(entries.subList(0, 2)).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
-        assertThat(entries.get(0).scoreBps() + entries.get(1).scoreBps()).isEqualTo(10_000);
-        CreditTree.Leaf leaf = CreditTree.of(RoundRecord.credits(last)).leaf(copier.address());
-        assertThat(leaf.credit()).isZero();
-        assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.valueOf(4)));
+        assertThat(open(market, project, 1, copy)).isEqualTo(stolen);
+        assertThat(CreditTree.of(RoundRecord.credits(round1)).leaf(copier.address()).slash())
+                .isEqualTo(STAKE.divide(BigInteger.valueOf(4)));
         assertThat(log)
                 .anyMatch(
                         l ->
@@ -682,5 +641,88 @@ class RoundIT {
                                         .contains(
                                                 copier.address().toLowerCase(Locale.ROOT)
                                                         + " flagged: cosine"));
+
+        // and: in round 2 (trained from round 1's model) the copier sends the first trainer's
+        // update of the settled round 1, read from its record: flagged too
+        long[] d2 = client.deadlines(project, 2);
+        chain.mineAt(d2[0]);
+        for (TrainerNode t : honest) {
+            assertThat(t.round(project, 2)).isEqualTo(TrainerNode.Result.SUBMITTED);
+        }
+        RoundRecords.Submission settledOriginal = RoundRecord.submissions(round1).get(0);
+        assertThat(settledOriginal.trainer())
+                .isEqualTo(honest.get(0).address().toLowerCase(Locale.ROOT));
+        byte[] stale = open(market, project, 1, settledOriginal);
+        client.submit(
+                copier,
+                project,
+                2,
+                ipfs.add(seal(market, project, 2, copier, stale, sealKeys)).toBytes());
+        chain.mineAt(d2[1]);
+        for (EvaluatorNode e : committee) {
+            assertThat(e.round(project, 2)).isEqualTo(EvaluatorNode.Result.POSTED);
+        }
+        settled = client.settled(project);
+        assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(1L, 2L);
+        byte[] round2 = ipfs.readAllBytes(Cid.fromBytes(settled.get(1).reportCid()), 1 << 24);
+        copyIn(round2, copier, settledOriginal.trainer(), "settled round 1");
+        CreditTree.Leaf leaf = CreditTree.of(RoundRecord.credits(round2)).leaf(copier.address());
+        assertThat(leaf.credit()).isZero();
+        assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
+    }
+
+    /**
+     * Checks a settled record of three submissions: the honest two share the round, the copier's
+     * (the third) is flagged as a copy of {@code original}'s update in {@code where}, scored 0.
+     */
+    private static RoundRecords.Submission copyIn(
+            byte[] record, Transactor copier, String original, String where) throws Exception {
+        List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
+        assertThat(entries).hasSize(3);
+        RoundRecords.Submission copy = entries.get(2);
+        assertThat(copy.trainer()).isEqualTo(copier.address().toLowerCase(Locale.ROOT));
+        assertThat(copy.flag()).isEqualTo(RoundRecords.EARLIER_ROUND_COPY);
+        assertThat(copy.scoreBps()).isZero();
+        assertThat(new String(record, StandardCharsets.UTF_8))
+                .contains("to the update of " + original + " in " + where);
+        assertThat(entries.subList(0, 2)).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
+        assertThat(entries.get(0).scoreBps() + entries.get(1).scoreBps()).isEqualTo(10_000);
+        return copy;
+    }
+
+    /** Opens a judged submission of {@code round} with the content key its record released. */
+    private static byte[] open(
+            Market market, BigInteger project, long round, RoundRecords.Submission judged)
+            throws Exception {
+        return SealedUpdate.openWithContentKey(
+                ipfs.readAllBytes(Cid.parse(judged.cid()), 1 << 24),
+                SealContext.of(
+                        DevChain.CHAIN_ID,
+                        market.getContractAddress(),
+                        project,
+                        round,
+                        judged.trainer()),
+                HexFormat.of().parseHex(judged.contentKey().replaceFirst("^0x", "")),
+                1 << 24);
+    }
+
+    /** Seals {@code update} in {@code trainer}'s name for {@code round}'s committee. */
+    private static byte[] seal(
+            Market market,
+            BigInteger project,
+            long round,
+            Transactor trainer,
+            byte[] update,
+            List<X25519KeyPair> committee) {
+        return SealedUpdate.seal(
+                update,
+                SealContext.of(
+                        DevChain.CHAIN_ID,
+                        market.getContractAddress(),
+                        project,
+                        round,
+                        trainer.address()),
+                committee.stream().map(X25519KeyPair::publicKey).toList(),
+                new SecureRandom());
     }
 }

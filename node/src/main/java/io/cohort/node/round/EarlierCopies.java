@@ -6,28 +6,34 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Finds an update that copies another trainer's update of a void round.
+ * Finds an update that copies another trainer's update of an earlier round whose content keys may
+ * be public.
  *
- * <p>A round that did not settle leaves {@code G} where it was, so the next round trains from the
- * same model as the void one, and a committee member that posted a record for the void round
- * released its content keys: anyone can read those updates. A trainer that sends one of them again
- * as its own, exactly or with a little noise, would be paid for another trainer's work. The
- * evaluator therefore compares each update of round r with every update of the void rounds since
- * the last settled one (all trained from {@code G_r}) and flags {@link
- * RoundRecords#VOID_ROUND_COPY} when the cosine to another trainer's update reaches {@link
- * #THRESHOLD}. A trainer sending its own void update again is not a copy. The threshold is the
- * Sybil defence's grouping threshold: honest trainers on different data stay below it
- * (docs/scoring-policy.md).
+ * <p>A round's record releases the content keys of its updates when it is posted, before the next
+ * round opens. The updates of the last settled round before r and of the void rounds since (a void
+ * round leaves {@code G} where it was) are therefore readable while round r takes submissions: a
+ * trainer could send one of them again as its own, exactly or with a little noise, and be paid for
+ * another trainer's work (a void round's update was even trained from {@code G_r} itself; a settled
+ * round's is one model behind, still worth something to the policy). The evaluator compares each
+ * update of round r with each of those and flags {@link RoundRecords#EARLIER_ROUND_COPY} when the
+ * cosine to another trainer's update reaches {@link #THRESHOLD}. A trainer sending its own earlier
+ * update again is not a copy. The threshold is the one at which the Sybil defence rejects a clone:
+ * honest trainers on different data stay below it, and a copy with enough noise to pass it is
+ * judged by the policy as any other update (docs/node.md, "Copies of earlier rounds").
  */
-final class VoidRoundCopies {
+final class EarlierCopies {
 
     /** Cosine at or above which an update is a copy. */
     static final double THRESHOLD = SybilDefence.DEFAULT_CLONE_THRESHOLD;
 
-    /** An update of a void round, decoded. */
-    record Earlier(long round, String trainer, float[] update) {}
+    /**
+     * An update of an earlier round, decoded.
+     *
+     * @param settled whether its round settled (else it is void)
+     */
+    record Earlier(long round, boolean settled, String trainer, float[] update) {}
 
-    private VoidRoundCopies() {}
+    private EarlierCopies() {}
 
     /**
      * What {@code update} of {@code trainer} copies: the report's detail naming the earlier update
@@ -50,10 +56,11 @@ final class VoidRoundCopies {
             if (cosine >= THRESHOLD) {
                 return String.format(
                         Locale.ROOT,
-                        "cosine %.6f (threshold %.2f) to the update of %s in void round %d",
+                        "cosine %.6f (threshold %.2f) to the update of %s in %s round %d",
                         cosine,
                         THRESHOLD,
                         e.trainer().toLowerCase(Locale.ROOT),
+                        e.settled() ? "settled" : "void",
                         e.round());
             }
         }

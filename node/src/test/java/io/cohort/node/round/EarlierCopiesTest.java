@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Which updates copy another trainer's update of a void round. */
-class VoidRoundCopiesTest {
+/** Which updates copy another trainer's update of an earlier round. */
+class EarlierCopiesTest {
 
     private static final String A = "0x00000000000000000000000000000000000000aa";
     private static final String B = "0x00000000000000000000000000000000000000bb";
@@ -21,19 +21,29 @@ class VoidRoundCopiesTest {
         return v;
     }
 
-    @Test
-    void anExactCopyOfAnotherTrainersVoidUpdateIsNamedWithItsRoundAndCosine() {
-        float[] honest = {0.5f, -1.5f, 2f, 0.25f};
-        var earlier =
-                List.of(
-                        new VoidRoundCopies.Earlier(
-                                3, A.toUpperCase().replace("0X", "0x"), honest));
+    private static EarlierCopies.Earlier voided(long round, String trainer, float[] update) {
+        return new EarlierCopies.Earlier(round, false, trainer, update);
+    }
 
-        assertThat(VoidRoundCopies.copyOf(B, honest.clone(), earlier))
+    @Test
+    void anExactCopyIsNamedWithItsTrainerRoundAndCosine() {
+        float[] honest = {0.5f, -1.5f, 2f, 0.25f};
+
+        assertThat(
+                        EarlierCopies.copyOf(
+                                B,
+                                honest.clone(),
+                                List.of(voided(3, A.toUpperCase().replace("0X", "0x"), honest))))
                 .isEqualTo(
                         "cosine 1.000000 (threshold 0.99) to the update of "
                                 + A
                                 + " in void round 3");
+        assertThat(
+                        EarlierCopies.copyOf(
+                                B,
+                                honest.clone(),
+                                List.of(new EarlierCopies.Earlier(2, true, A, honest))))
+                .endsWith(" in settled round 2");
     }
 
     @Test
@@ -48,32 +58,26 @@ class VoidRoundCopiesTest {
             // noise of a tenth of each coordinate's scale: cosine about 0.995
             noisy[i] = 3 * (honest[i] + 0.1f * (float) random.nextGaussian());
         }
-        var earlier = List.of(new VoidRoundCopies.Earlier(0, A, honest));
 
-        assertThat(VoidRoundCopies.copyOf(B, noisy, earlier)).contains("to the update of " + A);
+        assertThat(EarlierCopies.copyOf(B, noisy, List.of(voided(0, A, honest))))
+                .contains("to the update of " + A);
         // 8 degrees: cosine 0.9903, a copy; 8.2 degrees: 0.9898, not
-        assertThat(
-                        VoidRoundCopies.copyOf(
-                                B, at(8), List.of(new VoidRoundCopies.Earlier(0, A, at(0)))))
+        assertThat(EarlierCopies.copyOf(B, at(8), List.of(voided(0, A, at(0)))))
                 .startsWith("cosine 0.9902");
-        assertThat(
-                        VoidRoundCopies.copyOf(
-                                B, at(8.2), List.of(new VoidRoundCopies.Earlier(0, A, at(0)))))
-                .isNull();
+        assertThat(EarlierCopies.copyOf(B, at(8.2), List.of(voided(0, A, at(0))))).isNull();
     }
 
     @Test
-    void aTrainerMaySendItsOwnVoidUpdateAgain() {
+    void aTrainerMaySendItsOwnEarlierUpdateAgain() {
         float[] own = at(0);
 
-        assertThat(VoidRoundCopies.copyOf(A, own, List.of(new VoidRoundCopies.Earlier(1, A, own))))
-                .isNull();
+        assertThat(EarlierCopies.copyOf(A, own, List.of(voided(1, A, own)))).isNull();
         // the address compares without regard to case (the chain's logs and records differ)
         assertThat(
-                        VoidRoundCopies.copyOf(
+                        EarlierCopies.copyOf(
                                 A.toUpperCase().replace("0X", "0x"),
                                 own,
-                                List.of(new VoidRoundCopies.Earlier(1, A, own))))
+                                List.of(voided(1, A, own))))
                 .isNull();
     }
 
@@ -81,27 +85,21 @@ class VoidRoundCopiesTest {
     void theFirstMatchingEarlierUpdateIsNamedAndUnrelatedOnesAreSkipped() {
         var earlier =
                 List.of(
-                        new VoidRoundCopies.Earlier(2, A, at(90)), // orthogonal
-                        new VoidRoundCopies.Earlier(2, C, at(180)), // opposite
-                        new VoidRoundCopies.Earlier(3, A, at(1)),
-                        new VoidRoundCopies.Earlier(3, C, at(0)));
+                        voided(2, A, at(90)), // orthogonal
+                        voided(2, C, at(180)), // opposite
+                        voided(3, A, at(1)),
+                        voided(3, C, at(0)));
 
-        assertThat(VoidRoundCopies.copyOf(B, at(0), earlier))
+        assertThat(EarlierCopies.copyOf(B, at(0), earlier))
                 .endsWith("to the update of " + A + " in void round 3");
     }
 
     @Test
     void zeroUpdatesAndUpdatesOfAnotherLengthAreNeverCopies() {
-        var earlier =
-                List.of(
-                        new VoidRoundCopies.Earlier(0, A, new float[8]),
-                        new VoidRoundCopies.Earlier(0, C, new float[] {1, 0}));
+        var earlier = List.of(voided(0, A, new float[8]), voided(0, C, new float[] {1, 0}));
 
-        assertThat(VoidRoundCopies.copyOf(B, at(0), earlier)).isNull();
-        assertThat(
-                        VoidRoundCopies.copyOf(
-                                B, new float[8], List.of(new VoidRoundCopies.Earlier(0, A, at(0)))))
-                .isNull();
-        assertThat(VoidRoundCopies.copyOf(B, at(0), List.of())).isNull();
+        assertThat(EarlierCopies.copyOf(B, at(0), earlier)).isNull();
+        assertThat(EarlierCopies.copyOf(B, new float[8], List.of(voided(0, A, at(0))))).isNull();
+        assertThat(EarlierCopies.copyOf(B, at(0), List.of())).isNull();
     }
 }
