@@ -99,11 +99,14 @@ public final class EvaluatorNode {
     private final Supplier<ScoringPolicy> policies;
     private ScoringPolicy policy;
 
-    /** A round of a project, settled or void. */
-    private record RoundKey(BigInteger project, long round, boolean settled) {}
+    /** A round of a project. */
+    private record RoundKey(BigInteger project, long round) {}
 
-    /** Decoded updates of earlier rounds ({@link #earlierUpdates}). */
-    private final Map<RoundKey, List<EarlierCopies.Earlier>> earlier = new HashMap<>();
+    /**
+     * The decoded updates of rounds this evaluator judged or read for a copy check, until no later
+     * round can need them ({@link #earlierUpdates}).
+     */
+    private final Map<RoundKey, List<EarlierCopies.Earlier>> openedIn = new HashMap<>();
 
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
@@ -316,12 +319,24 @@ public final class EvaluatorNode {
         for (MarketClient.Submitted s : submitted) {
             received.add(open(project, round, s, contentKeys));
         }
+        // this round's opened updates, for the copy checks of the rounds after it
+        List<EarlierCopies.Earlier> opened = new ArrayList<>();
+        List<float[]> updates = new ArrayList<>();
+        for (ScoringPolicy.Received r : received) {
+            float[] update = decoded(r, g);
+            updates.add(update);
+            if (update != null) {
+                opened.add(new EarlierCopies.Earlier(round, false, r.trainer(), update));
+            }
+        }
         List<EarlierCopies.Earlier> earlier = earlierUpdates(project, round, g);
+        openedIn.put(new RoundKey(project, round), opened);
         for (int i = 0; i < received.size() && !earlier.isEmpty(); i++) {
             ScoringPolicy.Received r = received.get(i);
-            float[] update = decoded(r, g);
             String copied =
-                    update == null ? null : EarlierCopies.copyOf(r.trainer(), update, earlier);
+                    updates.get(i) == null
+                            ? null
+                            : EarlierCopies.copyOf(r.trainer(), updates.get(i), earlier);
             if (copied != null) {
                 // its content key stays in the record: anyone can open both and compare
                 received.set(
@@ -339,30 +354,31 @@ public final class EvaluatorNode {
 
     /**
      * The updates of the last round before {@code round} that settled and of the void rounds after
-     * it, opened and decoded (kept for the next rounds, which usually need the same ones).
-     * Submissions that cannot be fetched, opened or decoded are left out.
+     * it, decoded: as this evaluator opened them when it judged those rounds, else fetched and
+     * opened now. Submissions that cannot be fetched, opened or decoded are left out.
      */
     private List<EarlierCopies.Earlier> earlierUpdates(
             BigInteger project, long round, GlobalModel g) throws IOException {
         var settled = market.lastSettledBefore(project, round);
         long first = settled.map(MarketClient.Settled::round).orElse(0L);
-        earlier.keySet().removeIf(k -> !k.project().equals(project) || k.round() < first);
+        openedIn.keySet().removeIf(k -> !k.project().equals(project) || k.round() < first);
         List<EarlierCopies.Earlier> out = new ArrayList<>();
         for (long v = first; v < round; v++) {
-            boolean isSettled = settled.isPresent() && v == first;
-            RoundKey key = new RoundKey(project, v, isSettled);
-            List<EarlierCopies.Earlier> updates = earlier.get(key);
-            if (updates == null) {
-                updates = new ArrayList<>();
+            List<EarlierCopies.Earlier> opened = openedIn.get(new RoundKey(project, v));
+            if (opened == null) {
+                opened = new ArrayList<>();
                 for (MarketClient.Submitted s : market.submissions(project, v)) {
                     float[] update = decoded(open(project, v, s, new LinkedHashMap<>()), g);
                     if (update != null) {
-                        updates.add(new EarlierCopies.Earlier(v, isSettled, s.trainer(), update));
+                        opened.add(new EarlierCopies.Earlier(v, false, s.trainer(), update));
                     }
                 }
-                earlier.put(key, updates);
+                openedIn.put(new RoundKey(project, v), opened);
             }
-            out.addAll(updates);
+            boolean isSettled = settled.isPresent() && v == first;
+            for (EarlierCopies.Earlier e : opened) {
+                out.add(new EarlierCopies.Earlier(v, isSettled, e.trainer(), e.update()));
+            }
         }
         return out;
     }
