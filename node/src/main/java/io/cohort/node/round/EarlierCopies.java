@@ -30,8 +30,19 @@ final class EarlierCopies {
      * An update of an earlier round, decoded.
      *
      * @param settled whether its round settled (else it is void)
+     * @param norm its L2 norm
      */
-    record Earlier(long round, boolean settled, String trainer, float[] update) {}
+    record Earlier(long round, boolean settled, String trainer, float[] update, double norm) {
+
+        Earlier(long round, boolean settled, String trainer, float[] update) {
+            this(round, settled, trainer, update, Math.sqrt(dot(update, update)));
+        }
+
+        /** The same update, as one of a round that settled or not. */
+        Earlier in(boolean isSettled) {
+            return new Earlier(round, isSettled, trainer, update, norm);
+        }
+    }
 
     private EarlierCopies() {}
 
@@ -48,11 +59,10 @@ final class EarlierCopies {
             if (e.trainer().equalsIgnoreCase(trainer) || e.update().length != update.length) {
                 continue;
             }
-            double other = Math.sqrt(dot(e.update(), e.update()));
-            if (other == 0) {
+            if (e.norm() == 0) {
                 continue;
             }
-            double cosine = dot(update, e.update()) / (norm * other);
+            double cosine = dot(update, e.update()) / (norm * e.norm());
             if (cosine >= THRESHOLD) {
                 return String.format(
                         Locale.ROOT,

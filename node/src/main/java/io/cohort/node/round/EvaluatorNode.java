@@ -377,7 +377,7 @@ public final class EvaluatorNode {
             }
             boolean isSettled = settled.isPresent() && v == first;
             for (EarlierCopies.Earlier e : opened) {
-                out.add(new EarlierCopies.Earlier(v, isSettled, e.trainer(), e.update()));
+                out.add(e.in(isSettled));
             }
         }
         return out;
