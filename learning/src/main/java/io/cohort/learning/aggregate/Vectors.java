@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * The vector arithmetic the rules share, in double precision and a fixed order. Products of two
  * floats are exact in double, and {@code a − b} rounds the same as {@code −(b − a)}, so dot
- * products and distances are symmetric bit for bit. The norm and the distance are public: the
- * attack simulators and the tests measure updates with the same arithmetic as the rules.
+ * products and distances are symmetric bit for bit. The norm, the distance and the cosine are
+ * public: the attack simulators, the evaluator's copy check and the tests measure updates with the
+ * same arithmetic as the rules.
  */
 public final class Vectors {
 
@@ -45,7 +46,7 @@ public final class Vectors {
      * {@code ⟨a, b⟩ / (‖a‖·‖b‖)} clamped to [−1, 1], with the norms given; 0 when either norm is 0
      * (a zero vector points nowhere).
      */
-    static double cosine(float[] a, float[] b, double normA, double normB) {
+    public static double cosine(float[] a, float[] b, double normA, double normB) {
         if (normA == 0 || normB == 0) {
             return 0;
         }

@@ -2,6 +2,7 @@ package io.cohort.node.round;
 
 import io.cohort.contracts.RoundRecords;
 import io.cohort.learning.aggregate.SybilDefence;
+import io.cohort.learning.aggregate.Vectors;
 import java.util.List;
 import java.util.Locale;
 
@@ -35,7 +36,7 @@ final class EarlierCopies {
     record Earlier(long round, boolean settled, String trainer, float[] update, double norm) {
 
         Earlier(long round, boolean settled, String trainer, float[] update) {
-            this(round, settled, trainer, update, Math.sqrt(dot(update, update)));
+            this(round, settled, trainer, update, Vectors.norm(update));
         }
 
         /** The same update, as one of a round that settled or not. */
@@ -51,18 +52,13 @@ final class EarlierCopies {
      * and the cosine, or null when it copies none. The first match in {@code earlier}'s order wins.
      */
     static String copyOf(String trainer, float[] update, List<Earlier> earlier) {
-        double norm = Math.sqrt(dot(update, update));
-        if (norm == 0) {
-            return null; // nothing to compare; the policy judges a zero update on its own
-        }
+        double norm = Vectors.norm(update);
         for (Earlier e : earlier) {
             if (e.trainer().equalsIgnoreCase(trainer) || e.update().length != update.length) {
                 continue;
             }
-            if (e.norm() == 0) {
-                continue;
-            }
-            double cosine = dot(update, e.update()) / (norm * e.norm());
+            // 0 when either is a zero update: nothing to compare, the policy judges it on its own
+            double cosine = Vectors.cosine(update, e.update(), norm, e.norm());
             if (cosine >= THRESHOLD) {
                 return String.format(
                         Locale.ROOT,
@@ -75,14 +71,5 @@ final class EarlierCopies {
             }
         }
         return null;
-    }
-
-    /** In index order, in double: the same sum on every machine. */
-    private static double dot(float[] a, float[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += (double) a[i] * b[i];
-        }
-        return sum;
     }
 }
