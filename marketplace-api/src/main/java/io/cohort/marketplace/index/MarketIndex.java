@@ -4,6 +4,7 @@ import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.web3j.abi.EventEncoder;
+import org.web3j.crypto.Hash;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
@@ -119,6 +121,18 @@ public final class MarketIndex {
         BigInteger refunded = BigInteger.ZERO;
     }
 
+    /**
+     * The ABI signature of {@code ResultPosted}, written out: web3j derives a struct's part of an
+     * event signature by reflection on the generated class, which inside the Quarkus application
+     * gives another topic than the chain's, so the event was never matched (and {@code posts} of
+     * every round stayed empty). {@code MarketIndexTest} holds it to the generated binding's.
+     */
+    static final String RESULT_POSTED_SIGNATURE =
+            "ResultPosted(uint256,uint256,address,bytes32,"
+                    + "(bytes32,uint128,uint128,uint16,bytes32,bytes,bytes))";
+
+    static final String RESULT_POSTED_TOPIC = Hash.sha3String(RESULT_POSTED_SIGNATURE);
+
     private static final Map<String, String> KINDS = new HashMap<>();
 
     static {
@@ -127,7 +141,7 @@ public final class MarketIndex {
         KINDS.put(EventEncoder.encode(Market.TRAINERREGISTERED_EVENT), "TrainerRegistered");
         KINDS.put(EventEncoder.encode(Market.EVALUATORBONDED_EVENT), "EvaluatorBonded");
         KINDS.put(EventEncoder.encode(Market.UPDATESUBMITTED_EVENT), "UpdateSubmitted");
-        KINDS.put(EventEncoder.encode(Market.RESULTPOSTED_EVENT), "ResultPosted");
+        KINDS.put(RESULT_POSTED_TOPIC, "ResultPosted");
         KINDS.put(EventEncoder.encode(Market.ROUNDSETTLED_EVENT), "RoundSettled");
         KINDS.put(EventEncoder.encode(Market.EVALUATORPENALIZED_EVENT), "EvaluatorPenalized");
         KINDS.put(EventEncoder.encode(Market.CREDITSCLAIMED_EVENT), "CreditsClaimed");
@@ -203,16 +217,21 @@ public final class MarketIndex {
                                         Numeric.toHexString(e.submissionsHash)));
             }
             case "ResultPosted" -> {
-                var e = Market.getResultPostedEventFromLog(log);
-                String ev = e.evaluator.toLowerCase();
-                round(e.projectId, e.round)
+                List<String> topics = log.getTopics();
+                if (topics.size() != 4) {
+                    throw new java.io.IOException(
+                            "a ResultPosted log with " + topics.size() + " topics, not 4");
+                }
+                byte[] data = Numeric.hexStringToByteArray(log.getData());
+                String ev = "0x" + topics.get(3).substring(topics.get(3).length() - 40);
+                round(Numeric.toBigInt(topics.get(1)), Numeric.toBigInt(topics.get(2)))
                         .posts
                         .put(
-                                ev,
+                                ev.toLowerCase(),
                                 new Post(
-                                        ev,
-                                        Numeric.toHexString(e.resultHash),
-                                        cid(e.result.reportCid),
+                                        ev.toLowerCase(),
+                                        Numeric.toHexString(Arrays.copyOf(data, 32)),
+                                        cid(reportCidOf(data)),
                                         false));
             }
             case "RoundSettled" -> {
@@ -277,6 +296,39 @@ public final class MarketIndex {
 
     private Round round(BigInteger project, BigInteger round) {
         return project(project).roundData.computeIfAbsent(round.longValueExact(), r -> new Round());
+    }
+
+    /**
+     * The {@code reportCid} of a {@code ResultPosted} log's data: {@code abi.encode(bytes32
+     * resultHash, Result result)}, where the result is a tuple with dynamic fields (its offset in
+     * the second word), {@code reportCid} its seventh field (an offset from the tuple's start).
+     * Every offset and length is checked against the data before anything is copied.
+     *
+     * @throws java.io.IOException if the data does not hold one
+     */
+    static byte[] reportCidOf(byte[] data) throws java.io.IOException {
+        long tuple = word(data, 32);
+        long at = tuple + word(data, tuple + 6 * 32);
+        long length = word(data, at);
+        if (length > data.length - at - 32) {
+            throw new java.io.IOException(
+                    "a ResultPosted log's reportCid of " + length + " bytes overruns its data");
+        }
+        return Arrays.copyOfRange(data, (int) at + 32, (int) (at + 32 + length));
+    }
+
+    /** The 32-byte word at {@code at} as a non-negative long, checked to lie in {@code data}. */
+    private static long word(byte[] data, long at) throws java.io.IOException {
+        if (at < 0 || at > data.length - 32L) {
+            throw new java.io.IOException(
+                    "a ResultPosted log's data of " + data.length + " bytes has no word at " + at);
+        }
+        BigInteger v = new BigInteger(1, Arrays.copyOfRange(data, (int) at, (int) at + 32));
+        if (v.bitLength() > 31) {
+            throw new java.io.IOException(
+                    "a ResultPosted log's data has an offset or length of " + v);
+        }
+        return v.longValue();
     }
 
     static String cid(byte[] bytes) {

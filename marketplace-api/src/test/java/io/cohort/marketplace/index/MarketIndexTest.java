@@ -1,0 +1,63 @@
+package io.cohort.marketplace.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.contracts.generated.Market;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.web3j.abi.EventEncoder;
+import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.datatypes.generated.Bytes32;
+import org.web3j.utils.Numeric;
+
+/** The index's own reading of {@code ResultPosted}, which it cannot leave to web3j's binding. */
+class MarketIndexTest {
+
+    private static byte[] data(byte[] reportCid) {
+        byte[] h = new byte[32];
+        Arrays.fill(h, (byte) 7);
+        Market.Result result =
+                new Market.Result(
+                        new byte[32],
+                        BigInteger.TEN,
+                        BigInteger.ONE,
+                        BigInteger.TWO,
+                        new byte[32],
+                        new byte[] {1, 2, 3},
+                        reportCid);
+        return Numeric.hexStringToByteArray(
+                FunctionEncoder.encodeConstructor(List.of(new Bytes32(h), result)));
+    }
+
+    @Test
+    void theWrittenOutSignatureIsTheContractsEvent() {
+        // outside Quarkus web3j derives the struct's signature right: the two must agree
+        assertThat(MarketIndex.RESULT_POSTED_TOPIC)
+                .isEqualTo(EventEncoder.encode(Market.RESULTPOSTED_EVENT));
+    }
+
+    @Test
+    void theReportCidIsReadFromTheEncodedResultAndBadOffsetsAreRefused() throws Exception {
+        byte[] cid = new byte[36];
+        Arrays.fill(cid, (byte) 0x55);
+        byte[] data = data(cid);
+        assertThat(MarketIndex.reportCidOf(data)).isEqualTo(cid);
+        assertThat(MarketIndex.reportCidOf(data(new byte[0]))).isEmpty();
+
+        assertThatThrownBy(() -> MarketIndex.reportCidOf(Arrays.copyOf(data, data.length - 32)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("overruns");
+        assertThatThrownBy(() -> MarketIndex.reportCidOf(Arrays.copyOf(data, 40)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("has no word at");
+        byte[] huge = data.clone();
+        huge[32] = (byte) 0xff; // the tuple's offset, 2^255 and more
+        assertThatThrownBy(() -> MarketIndex.reportCidOf(huge))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("an offset or length of");
+    }
+}
