@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a round record ({@code cohort-round/1}) says, read for use: its judged submissions and the
@@ -26,6 +29,69 @@ public final class RoundRecords {
      * released all the same.
      */
     public static final String EARLIER_ROUND_COPY = "copy:earlier-round";
+
+    /**
+     * What a {@link #EARLIER_ROUND_COPY} flag claims, as its detail in the policy report (the
+     * trainer's {@code decode} entry) states it: the copy's cosine to {@code original}'s update of
+     * {@code round}, a settled or a void round. The evaluator writes it, the marketplace's audit
+     * reads it back and checks it against both released updates.
+     *
+     * @param original the trainer whose update was copied, as written (lower case)
+     */
+    public record EarlierCopy(String original, boolean settled, long round, double cosine) {
+
+        private static final Pattern DETAIL =
+                Pattern.compile(
+                        "cosine ([0-9]\\.[0-9]{6}) \\(threshold [0-9]\\.[0-9]{2}\\) to the update of"
+                                + " (0x[0-9a-f]{1,40}) in (settled|void) round ([0-9]{1,18})");
+
+        /** The detail as the report holds it, with the threshold the cosine was held against. */
+        public String detail(double threshold) {
+            return String.format(
+                    Locale.ROOT,
+                    "cosine %.6f (threshold %.2f) to the update of %s in %s round %d",
+                    cosine,
+                    threshold,
+                    original.toLowerCase(Locale.ROOT),
+                    settled ? "settled" : "void",
+                    round);
+        }
+
+        /**
+         * Reads a detail written by {@link #detail}.
+         *
+         * @throws Malformed if {@code detail} is not one
+         */
+        public static EarlierCopy parse(String detail) {
+            Matcher m = detail == null ? null : DETAIL.matcher(detail);
+            if (m == null || !m.matches()) {
+                throw new Malformed(
+                        "a "
+                                + EARLIER_ROUND_COPY
+                                + " flag's detail names no earlier update and cosine: "
+                                + detail);
+            }
+            return new EarlierCopy(
+                    m.group(2),
+                    m.group(3).equals("settled"),
+                    Long.parseLong(m.group(4)),
+                    Double.parseDouble(m.group(1)));
+        }
+    }
+
+    /**
+     * The detail the policy report of {@code record} gives for {@code trainer} (its {@code decode}
+     * entry: why an update was not read, or what a copy copies), or null when it gives none.
+     */
+    public static String reportDetail(JsonNode record, String trainer) {
+        for (JsonNode t : record.path("policy-report").path("trainers")) {
+            if (t.path("trainer").asText().equalsIgnoreCase(trainer)) {
+                JsonNode d = t.path("decode");
+                return d.isTextual() ? d.asText() : null;
+            }
+        }
+        return null;
+    }
 
     /** The longest CID or flag a record may hold, in characters. */
     static final int MAX_TEXT = 256;

@@ -158,4 +158,51 @@ class RoundRecordsTest {
                     .hasMessageStartingWith(b[1]);
         }
     }
+
+    @Test
+    void aCopyFlagsDetailIsReadBackAsWrittenAndAnythingElseIsMalformed() throws Exception {
+        RoundRecords.EarlierCopy claim =
+                new RoundRecords.EarlierCopy(
+                        ALICE.toUpperCase().replace("0X", "0x"), false, 7, 0.9912345);
+        String detail = claim.detail(0.99);
+        assertThat(detail)
+                .isEqualTo(
+                        "cosine 0.991235 (threshold 0.99) to the update of "
+                                + ALICE
+                                + " in void round 7");
+        assertThat(RoundRecords.EarlierCopy.parse(detail))
+                .isEqualTo(new RoundRecords.EarlierCopy(ALICE, false, 7, 0.991235));
+        assertThat(
+                        RoundRecords.EarlierCopy.parse(
+                                new RoundRecords.EarlierCopy(ALICE, true, 0, 1.0).detail(0.99)))
+                .isEqualTo(new RoundRecords.EarlierCopy(ALICE, true, 0, 1.0));
+        for (String bad :
+                new String[] {
+                    "ok",
+                    detail + " ",
+                    detail.replace("void", "open"),
+                    detail.replace("0.991235", "0.99"),
+                    detail.replace("round 7", "round -7"),
+                    detail.replace(ALICE, "alice")
+                }) {
+            assertThatThrownBy(() -> RoundRecords.EarlierCopy.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(RoundRecords.Malformed.class)
+                    .hasMessageContaining("names no earlier update and cosine");
+        }
+        assertThatThrownBy(() -> RoundRecords.EarlierCopy.parse(null))
+                .isInstanceOf(RoundRecords.Malformed.class);
+    }
+
+    @Test
+    void theReportDetailIsTheTrainersDecodeEntry() throws Exception {
+        JsonNode record =
+                JSON.readTree(
+                        "{\"policy-report\":{\"trainers\":[{\"trainer\":\""
+                                + ALICE.toUpperCase().replace("0X", "0x")
+                                + "\",\"decode\":\"ok\"},{\"trainer\":\"0xb\",\"decode\":3}]}}");
+        assertThat(RoundRecords.reportDetail(record, ALICE)).isEqualTo("ok");
+        assertThat(RoundRecords.reportDetail(record, "0xb")).isNull(); // not text
+        assertThat(RoundRecords.reportDetail(record, "0xc")).isNull();
+    }
 }

@@ -3,10 +3,21 @@ package io.cohort.marketplace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.RoundRecords;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.contracts.seal.SealedUpdate;
+import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.learning.aggregate.SybilDefence;
+import io.cohort.learning.codec.Compression;
+import io.cohort.learning.codec.UpdateCodec;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,8 +26,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
 
@@ -226,6 +243,196 @@ class AuditIT {
 
             // errors
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);
+        }
+    }
+
+    /** A sealed update and the content key a record releases for it. */
+    private record Sealed(byte[] bytes, String key) {}
+
+    private static Sealed seal(
+            BigInteger project,
+            long round,
+            Credentials trainer,
+            byte[] update,
+            List<X25519KeyPair> committee) {
+        SealContext context =
+                SealContext.of(
+                        DevChain.CHAIN_ID,
+                        ChainAndIpfs.market,
+                        project,
+                        round,
+                        trainer.getAddress());
+        byte[] sealed =
+                SealedUpdate.seal(
+                        update,
+                        context,
+                        committee.stream().map(X25519KeyPair::publicKey).toList(),
+                        new SecureRandom());
+        try {
+            return new Sealed(
+                    sealed,
+                    "0x"
+                            + HexFormat.of()
+                                    .formatHex(
+                                            SealedUpdate.contentKey(
+                                                    sealed, context, committee.get(0), 1 << 24)));
+        } catch (SealException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] update(long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[1000];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return UpdateCodec.encode(v, Compression.dense());
+    }
+
+    /** Releases each submission's key and gives each trainer's report detail (null: none). */
+    private static Consumer<ObjectNode> released(List<Sealed> sealed, List<String> details) {
+        return record -> {
+            ArrayNode trainers = ((ObjectNode) record.path("policy-report")).putArray("trainers");
+            for (int i = 0; i < sealed.size(); i++) {
+                ObjectNode s = (ObjectNode) record.path("submissions").get(i);
+                s.put("content-key", sealed.get(i).key());
+                ObjectNode t = trainers.addObject().put("trainer", s.path("trainer").asText());
+                if (details.get(i) != null) {
+                    t.put("decode", details.get(i));
+                }
+            }
+        };
+    }
+
+    @Test
+    void aCopyFlagHoldsOnlyWhenTheTwoReleasedUpdatesItNamesAgree() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            // given: a project judged by two evaluators, quorum 2, updates sealed to both
+            Play.Cast cast = Play.Cast.funded();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
+            Credentials second = DevKit.fundedAccount(chain, DevKit.ether("5"));
+            List<Credentials> committee = List.of(cast.evaluator(), second);
+            List<X25519KeyPair> sealKeys =
+                    List.of(
+                            X25519KeyPair.generate(new SecureRandom()),
+                            X25519KeyPair.generate(new SecureRandom()));
+            long start = chain.latestTimestamp() + 100;
+            BigInteger project =
+                    Play.create(
+                            cast.owner(),
+                            start,
+                            3,
+                            committee,
+                            sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
+                            2,
+                            ipfs);
+            cast.join(project);
+            Play.as(second).bondEvaluator(project, DevKit.ether("0.5")).send();
+            BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
+            String aliceAddress = alice.getAddress().toLowerCase(Locale.ROOT);
+            String bobAddress = bob.getAddress().toLowerCase(Locale.ROOT);
+
+            // round 0: one evaluator posts (releasing both keys), no quorum: void
+            byte[] alice0 = update(1);
+            List<Sealed> r0 =
+                    List.of(
+                            seal(project, 0, alice, alice0, sealKeys),
+                            seal(project, 0, bob, update(2), sealKeys));
+            Play.round(
+                    project,
+                    0,
+                    start,
+                    List.of(new Play.Judged(alice, 5_000, null), new Play.Judged(bob, 5_000, null)),
+                    r0.stream().map(Sealed::bytes).toList(),
+                    List.of(
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(5_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(
+                                    bob.getAddress(), Play.pay(5_000), BigInteger.ZERO)),
+                    List.of(cast.evaluator()),
+                    ipfs,
+                    released(r0, Arrays.asList(null, null)));
+
+            // round 1: bob resends alice's update of the void round 0 in his own name; the record
+            // flags it with the detail an evaluator writes, and it holds
+            List<Sealed> r1 =
+                    List.of(
+                            seal(project, 1, alice, update(3), sealKeys),
+                            seal(project, 1, bob, alice0, sealKeys));
+            String honestFlag =
+                    new RoundRecords.EarlierCopy(aliceAddress, false, 0, 1.0)
+                            .detail(SybilDefence.DEFAULT_CLONE_THRESHOLD);
+            List<CreditTree.Leaf> after1 =
+                    List.of(
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(10_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter));
+            Play.round(
+                    project,
+                    1,
+                    start + 1200,
+                    List.of(
+                            new Play.Judged(alice, 10_000, null),
+                            new Play.Judged(bob, 0, RoundRecords.EARLIER_ROUND_COPY)),
+                    r1.stream().map(Sealed::bytes).toList(),
+                    after1,
+                    committee,
+                    ipfs,
+                    released(r1, Arrays.asList(null, honestFlag)));
+
+            // round 2: both train afresh, and the record flags alice as a copy of bob's update of
+            // the settled round 1, a cosine she never reached
+            List<Sealed> r2 =
+                    List.of(
+                            seal(project, 2, alice, update(4), sealKeys),
+                            seal(project, 2, bob, update(5), sealKeys));
+            String falseFlag =
+                    new RoundRecords.EarlierCopy(bobAddress, true, 1, 0.995)
+                            .detail(SybilDefence.DEFAULT_CLONE_THRESHOLD);
+            Play.round(
+                    project,
+                    2,
+                    start + 2400,
+                    List.of(
+                            new Play.Judged(alice, 0, RoundRecords.EARLIER_ROUND_COPY),
+                            new Play.Judged(bob, 10_000, null)),
+                    r2.stream().map(Sealed::bytes).toList(),
+                    List.of(
+                            new CreditTree.Leaf(alice.getAddress(), Play.pay(10_000), quarter),
+                            new CreditTree.Leaf(bob.getAddress(), Play.pay(10_000), quarter)),
+                    committee,
+                    ipfs,
+                    released(r2, Arrays.asList(falseFlag, null)));
+
+            // then: the true flag holds (its key from the void round's posted record), the false
+            // one is named with the cosine the two released updates really have
+            JsonNode audit = awaitAudit(project, 2);
+            // the void round lists the one result posted for it (the index reads ResultPosted)
+            JsonNode void0 =
+                    Play.JSON
+                            .readTree(get("/projects/" + project + "/rounds/0").body())
+                            .path("round");
+            assertThat(void0.path("status").asText()).isEqualTo("void");
+            assertThat(void0.path("posts")).hasSize(1);
+            assertThat(void0.path("posts").get(0).path("evaluator").asText())
+                    .isEqualTo(cast.evaluator().getAddress().toLowerCase(Locale.ROOT));
+            assertThat(audit.path("verdict").asText()).as(audit.toString()).isEqualTo("mismatch");
+            JsonNode round1 = audit.path("rounds").path(0);
+            assertThat(round1.path("round").asLong()).isEqualTo(1);
+            assertThat(round1.path("copiesHold").asBoolean()).as(round1.toString()).isTrue();
+            assertThat(round1.path("problems")).as(round1.toString()).isEmpty();
+            JsonNode round2 = audit.path("rounds").path(1);
+            assertThat(round2.path("copiesHold").asBoolean()).isFalse();
+            assertThat(round2.path("creditsMatchScores").asBoolean()).isTrue();
+            assertThat(round2.path("problems")).hasSize(1);
+            assertThat(round2.path("problems").get(0).asText())
+                    .startsWith(
+                            alice.getAddress()
+                                    + " flagged copy:earlier-round: the two updates' cosine is ")
+                    .endsWith(", under the threshold 0.99; the record says 0.995000");
         }
     }
 }

@@ -16,7 +16,7 @@ import org.web3j.crypto.Credentials;
 /**
  * Plays projects on the tests' Anvil the way nodes would: creates them, registers trainers, submits
  * sealed-update CIDs, and posts a round record of the {@code cohort-round/1} shape to IPFS with the
- * result that settles it (quorum 1).
+ * result that settles it (quorum 1 unless a test sets another).
  */
 final class Play {
 
@@ -66,6 +66,22 @@ final class Play {
     static BigInteger create(
             Credentials owner, long start, int rounds, Credentials evaluator, KuboClient ipfs)
             throws Exception {
+        return create(owner, start, rounds, List.of(evaluator), List.of(new byte[32]), 1, ipfs);
+    }
+
+    /**
+     * Creates a project whose committee is {@code committee} with their sealing keys ({@code
+     * sealKeys}, raw X25519 public keys) and {@code quorum}; its id.
+     */
+    static BigInteger create(
+            Credentials owner,
+            long start,
+            int rounds,
+            List<Credentials> committee,
+            List<byte[]> sealKeys,
+            int quorum,
+            KuboClient ipfs)
+            throws Exception {
         byte[] spec =
                 ipfs.add("{\"spec\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
                         .toBytes();
@@ -84,9 +100,9 @@ final class Play {
                                         BigInteger.valueOf(600),
                                         BigInteger.valueOf(rounds),
                                         BigInteger.TEN,
-                                        BigInteger.ONE,
-                                        List.of(evaluator.getAddress()),
-                                        List.of(new byte[32]),
+                                        BigInteger.valueOf(quorum),
+                                        committee.stream().map(Credentials::getAddress).toList(),
+                                        sealKeys,
                                         spec,
                                         initial),
                                 REWARD.multiply(BigInteger.valueOf(rounds)))
@@ -122,14 +138,36 @@ final class Play {
             KuboClient ipfs,
             java.util.function.Consumer<ObjectNode> edit)
             throws Exception {
+        return round(
+                project, round, opensAt, judged, null, credits, List.of(evaluator), ipfs, edit);
+    }
+
+    /**
+     * {@link #round} where the trainers submit {@code payloads} (sealed updates, in {@code
+     * judged}'s order; random bytes when null) and each of {@code posters} posts the result: the
+     * round settles once they reach the quorum, and stays unsettled (void when the next one opens)
+     * if they do not.
+     */
+    static Cid round(
+            BigInteger project,
+            long round,
+            long opensAt,
+            List<Judged> judged,
+            List<byte[]> payloads,
+            List<CreditTree.Leaf> credits,
+            List<Credentials> posters,
+            KuboClient ipfs,
+            java.util.function.Consumer<ObjectNode> edit)
+            throws Exception {
         var chain = ChainAndIpfs.chain;
         chain.mineAt(opensAt);
         List<String> cids = new ArrayList<>();
         Random random = new Random(project.longValue() * 100 + round);
-        for (Judged j : judged) {
+        for (int i = 0; i < judged.size(); i++) {
+            Judged j = judged.get(i);
             byte[] junk = new byte[64];
             random.nextBytes(junk);
-            Cid c = ipfs.add(junk);
+            Cid c = ipfs.add(payloads == null ? junk : payloads.get(i));
             cids.add(c.toString());
             as(j.trainer()).submit(project, BigInteger.valueOf(round), c.toBytes()).send();
         }
@@ -176,20 +214,25 @@ final class Play {
         edit.accept(record);
         Cid report = ipfs.add(JSON.writeValueAsBytes(record));
         byte[] submissionsHash =
-                as(evaluator).roundState(project, BigInteger.valueOf(round)).send().component2();
-        as(evaluator)
-                .postResult(
-                        project,
-                        BigInteger.valueOf(round),
-                        new Market.Result(
-                                tree.root(),
-                                credited,
-                                slashed,
-                                BigInteger.valueOf(credits.size()),
-                                submissionsHash,
-                                Cid.parse(modelCid).toBytes(),
-                                report.toBytes()))
-                .send();
+                as(posters.get(0))
+                        .roundState(project, BigInteger.valueOf(round))
+                        .send()
+                        .component2();
+        for (Credentials evaluator : posters) {
+            as(evaluator)
+                    .postResult(
+                            project,
+                            BigInteger.valueOf(round),
+                            new Market.Result(
+                                    tree.root(),
+                                    credited,
+                                    slashed,
+                                    BigInteger.valueOf(credits.size()),
+                                    submissionsHash,
+                                    Cid.parse(modelCid).toBytes(),
+                                    report.toBytes()))
+                    .send();
+        }
         return report;
     }
 }

@@ -47,4 +47,18 @@ public final class UpdateCodec {
         }
         return UpdateDecoder.decode(bytes, expectedLength);
     }
+
+    /**
+     * The dense length {@code n} an update's header declares, for a reader that does not know the
+     * model's parameter count (an auditor comparing two released updates): checked are the magic,
+     * the version, the flags and the CRC-32C, nothing sized by {@code n}. Bound the result before
+     * passing it to {@link #decode}, which allocates that many values once the rest checks out.
+     *
+     * @throws MalformedUpdateException if those checks fail
+     * @throws NullPointerException if {@code bytes} is null
+     */
+    public static int declaredLength(byte[] bytes) throws MalformedUpdateException {
+        Objects.requireNonNull(bytes, "bytes");
+        return UpdateDecoder.declaredLength(bytes);
+    }
 }

@@ -33,8 +33,74 @@ final class UpdateDecoder {
         return out;
     }
 
+    /** The dense length the header declares, once the magic, version, flags and CRC hold. */
+    static int declaredLength(byte[] bytes) throws MalformedUpdateException {
+        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        checkPrefix(bytes, in);
+        long n = Integer.toUnsignedLong(in.getInt(8));
+        if (n > Integer.MAX_VALUE) {
+            throw malformed(
+                    Reason.LENGTH_MISMATCH, "update of " + n + " values, more than an array holds");
+        }
+        return (int) n;
+    }
+
     private static Layout readHeader(byte[] bytes, ByteBuffer in, int expectedLength)
             throws MalformedUpdateException {
+        int flags = checkPrefix(bytes, in);
+        long n = Integer.toUnsignedLong(in.getInt(8));
+        long k = Integer.toUnsignedLong(in.getInt(12));
+        long indexBytes = Integer.toUnsignedLong(in.getInt(16));
+        long blockSize = Integer.toUnsignedLong(in.getInt(20));
+        Layout layout = new Layout(flags, n, k, indexBytes, blockSize);
+        if (n != expectedLength) {
+            throw malformed(
+                    Reason.LENGTH_MISMATCH,
+                    "update of " + n + " values, the model has " + expectedLength);
+        }
+        if (k > n || (!layout.sparse() && k != n)) {
+            throw malformed(
+                    Reason.BAD_COUNT,
+                    k
+                            + " stored values in a "
+                            + (layout.sparse() ? "sparse" : "dense")
+                            + " update of "
+                            + n);
+        }
+        checkIndexBytes(layout);
+        if (layout.quantized() ? blockSize == 0 : blockSize != 0) {
+            throw malformed(
+                    Reason.BAD_QUANTIZATION,
+                    "block size "
+                            + blockSize
+                            + (layout.quantized()
+                                    ? ", a quantized update needs at least 1"
+                                    : ", an update in float32 needs 0"));
+        }
+        if (layout.size() > bytes.length) {
+            throw malformed(
+                    Reason.TRUNCATED,
+                    "the header's sections need "
+                            + layout.size()
+                            + " bytes, the update has "
+                            + bytes.length);
+        }
+        if (layout.size() < bytes.length) {
+            throw malformed(
+                    Reason.SECTION_SIZE_MISMATCH,
+                    "the header's sections need "
+                            + layout.size()
+                            + " bytes, the update has "
+                            + bytes.length);
+        }
+        return layout;
+    }
+
+    /**
+     * Checks what precedes the counts: the magic, the version, the flags, the size of header and
+     * checksum, and the CRC-32C. Returns the flags.
+     */
+    private static int checkPrefix(byte[] bytes, ByteBuffer in) throws MalformedUpdateException {
         if (bytes.length < 4) {
             throw malformed(Reason.TRUNCATED, bytes.length + " bytes, not even the magic");
         }
@@ -86,53 +152,7 @@ final class UpdateDecoder {
                             "CRC-32C of the first %d bytes is %08x, the update stores %08x",
                             bytes.length - Layout.CHECKSUM, (int) crc.getValue(), stored));
         }
-
-        long n = Integer.toUnsignedLong(in.getInt(8));
-        long k = Integer.toUnsignedLong(in.getInt(12));
-        long indexBytes = Integer.toUnsignedLong(in.getInt(16));
-        long blockSize = Integer.toUnsignedLong(in.getInt(20));
-        Layout layout = new Layout(flags, n, k, indexBytes, blockSize);
-        if (n != expectedLength) {
-            throw malformed(
-                    Reason.LENGTH_MISMATCH,
-                    "update of " + n + " values, the model has " + expectedLength);
-        }
-        if (k > n || (!layout.sparse() && k != n)) {
-            throw malformed(
-                    Reason.BAD_COUNT,
-                    k
-                            + " stored values in a "
-                            + (layout.sparse() ? "sparse" : "dense")
-                            + " update of "
-                            + n);
-        }
-        checkIndexBytes(layout);
-        if (layout.quantized() ? blockSize == 0 : blockSize != 0) {
-            throw malformed(
-                    Reason.BAD_QUANTIZATION,
-                    "block size "
-                            + blockSize
-                            + (layout.quantized()
-                                    ? ", a quantized update needs at least 1"
-                                    : ", an update in float32 needs 0"));
-        }
-        if (layout.size() > bytes.length) {
-            throw malformed(
-                    Reason.TRUNCATED,
-                    "the header's sections need "
-                            + layout.size()
-                            + " bytes, the update has "
-                            + bytes.length);
-        }
-        if (layout.size() < bytes.length) {
-            throw malformed(
-                    Reason.SECTION_SIZE_MISMATCH,
-                    "the header's sections need "
-                            + layout.size()
-                            + " bytes, the update has "
-                            + bytes.length);
-        }
-        return layout;
+        return flags;
     }
 
     private static void checkIndexBytes(Layout layout) throws MalformedUpdateException {

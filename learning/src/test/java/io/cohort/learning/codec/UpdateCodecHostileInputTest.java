@@ -67,6 +67,28 @@ class UpdateCodecHostileInputTest {
     }
 
     @Test
+    void theDeclaredLengthIsReadOnlyFromAHeaderWhosePrefixAndChecksumHold() throws Exception {
+        for (byte[] valid : VALID) {
+            assertThat(UpdateCodec.declaredLength(valid)).isEqualTo(N);
+        }
+        // a sparse header declaring 2^31 - 1 values in 33 bytes: read, not allocated
+        byte[] huge = Raw.sparse(Integer.MAX_VALUE, 1, (byte) 0).floats(1).sealed();
+        assertThat(UpdateCodec.declaredLength(huge)).isEqualTo(Integer.MAX_VALUE);
+        byte[] beyond = Raw.sparse(-1, 1, (byte) 0).floats(1).sealed(); // 2^32 - 1 unsigned
+        assertThat(reasonOfLength(beyond)).isEqualTo(Reason.LENGTH_MISMATCH);
+        assertThat(reasonOfLength(flip(VALID[0], 30, 0))).isEqualTo(Reason.CHECKSUM_MISMATCH);
+        assertThat(reasonOfLength(Arrays.copyOf(VALID[0], 3))).isEqualTo(Reason.TRUNCATED);
+        assertThat(reasonOfLength(Raw.dense(4).version(2).floats(1, 2, 3, 4).sealed()))
+                .isEqualTo(Reason.UNSUPPORTED_VERSION);
+    }
+
+    private static Reason reasonOfLength(byte[] bytes) {
+        Throwable t = catchThrowable(() -> UpdateCodec.declaredLength(bytes));
+        assertThat(t).isInstanceOf(MalformedUpdateException.class);
+        return ((MalformedUpdateException) t).reason();
+    }
+
+    @Test
     void headerFieldsAreCheckedBeforeTheChecksumAndTheChecksumBeforeTheCounts() {
         byte[] corrupt = Raw.dense(4).version(9).floats(1, 2, 3, 4).unsealed();
         assertThat(reasonOf(corrupt, 4)).isEqualTo(Reason.UNSUPPORTED_VERSION);

@@ -37,8 +37,10 @@ import org.web3j.utils.Numeric;
  * credit is the previous one plus {@code reward · bps / 10,000} of its score, and its slash the
  * previous one plus a quarter stake per flag that shows intent, at most the stake ({@link
  * CreditRule}); the record's credits build the root the chain settled; and the result rebuilt from
- * the record hashes (by the contract's own {@code resultHash}) to what settled. For the project: no
- * trainer claimed more than its latest credit, and every stake came back less exactly its slash.
+ * the record hashes (by the contract's own {@code resultHash}) to what settled; every {@code
+ * copy:earlier-round} flag holds against the two released updates it names ({@link CopyClaims}).
+ * For the project: no trainer claimed more than its latest credit, and every stake came back less
+ * exactly its slash.
  */
 @ApplicationScoped
 public class Auditor {
@@ -55,6 +57,7 @@ public class Auditor {
             boolean creditsMatchScores,
             boolean rootMatches,
             boolean resultHashMatches,
+            boolean copiesHold,
             String recompute,
             List<String> problems) {
 
@@ -71,6 +74,7 @@ public class Auditor {
                     creditsMatchScores,
                     rootMatches,
                     resultHashMatches,
+                    copiesHold,
                     r.outcome(),
                     all);
         }
@@ -88,6 +92,7 @@ public class Auditor {
     @Inject Indexer indexer;
     @Inject Records records;
     @Inject Recomputer recomputer;
+    @Inject CopyClaims copyClaims;
     @Inject MarketplaceConfig config;
 
     private Market view;
@@ -130,7 +135,7 @@ public class Auditor {
                 continue;
             }
             Map<String, BigInteger[]> read = new HashMap<>();
-            RoundAudit a = auditRound(p, r, previous, read);
+            RoundAudit a = auditRound(p, rounds, r, previous, read);
             out.add(a);
             if (a.recordReadable()) {
                 latest = read;
@@ -189,6 +194,7 @@ public class Auditor {
      */
     private RoundAudit auditRound(
             ProjectView p,
+            List<ProjectView.RoundView> rounds,
             ProjectView.RoundView r,
             Map<String, BigInteger[]> previous,
             Map<String, BigInteger[]> read) {
@@ -200,7 +206,7 @@ public class Auditor {
         } catch (Problem e) {
             problems.add("the record cannot be read: " + e.getMessage());
             return new RoundAudit(
-                    r.round(), reportCid, false, false, false, false, false, null, problems);
+                    r.round(), reportCid, false, false, false, false, false, false, null, problems);
         }
         List<CreditTree.Leaf> treeLeaves;
         List<RoundRecords.Submission> judged;
@@ -210,7 +216,7 @@ public class Auditor {
         } catch (RoundRecords.Malformed e) {
             problems.add("the record is malformed: " + e.getMessage());
             return new RoundAudit(
-                    r.round(), reportCid, false, false, false, false, false, null, problems);
+                    r.round(), reportCid, false, false, false, false, false, false, null, problems);
         }
         if (!RoundRecords.FORMAT.equals(record.path("format").asText())
                 || !p.id().equals(record.path("project").asText())
@@ -357,8 +363,21 @@ public class Auditor {
                     "the result rebuilt from the record does not hash to the settled "
                             + r.settled().resultHash());
         }
+
+        // every copy:earlier-round flag names an earlier update it copies (CopyClaims)
+        List<String> copies = copyClaims.problems(p, rounds, r, record, judged);
+        problems.addAll(copies);
         return new RoundAudit(
-                r.round(), reportCid, true, subs, credits, root, result, null, problems);
+                r.round(),
+                reportCid,
+                true,
+                subs,
+                credits,
+                root,
+                result,
+                copies.isEmpty(),
+                null,
+                problems);
     }
 
     private static Map<String, BigInteger[]> leaves(List<CreditTree.Leaf> credits) {

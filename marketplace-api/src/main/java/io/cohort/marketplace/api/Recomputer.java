@@ -3,9 +3,7 @@ package io.cohort.marketplace.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.RoundRecords;
-import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealException;
-import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.data.LabeledData;
@@ -22,10 +20,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -223,22 +219,16 @@ public class Recomputer {
                 String flag = e.flag() == null ? "fetch:unavailable" : e.flag();
                 out.add(
                         ScoringPolicy.Received.unreadable(
-                                trainer, flag, recordedDetail(record, trainer), sequence));
+                                trainer,
+                                flag,
+                                RoundRecords.reportDetail(record, trainer),
+                                sequence));
                 continue;
             }
-            byte[] sealed = records.bytes(s.cid(), MAX_SEALED_BYTES);
             try {
                 byte[] update =
-                        SealedUpdate.openWithContentKey(
-                                sealed,
-                                SealContext.of(
-                                        config.chainId(),
-                                        config.market(),
-                                        new BigInteger(p.id()),
-                                        r.round(),
-                                        trainer),
-                                HexFormat.of().parseHex(key.replaceFirst("^0x", "")),
-                                MAX_SEALED_BYTES);
+                        records.openReleased(
+                                p.id(), r.round(), trainer, s.cid(), key, MAX_SEALED_BYTES);
                 out.add(new ScoringPolicy.Received(trainer, update, 0, sequence));
             } catch (SealException ex) {
                 throw new IllegalArgumentException(
@@ -258,15 +248,6 @@ public class Recomputer {
      */
     static boolean asRecorded(RoundRecords.Submission judged) {
         return judged.contentKey() == null || RoundRecords.EARLIER_ROUND_COPY.equals(judged.flag());
-    }
-
-    private static String recordedDetail(JsonNode record, String trainer) {
-        for (JsonNode t : record.path("policy-report").path("trainers")) {
-            if (t.path("trainer").asText().equalsIgnoreCase(trainer)) {
-                return t.path("decode").asText(null);
-            }
-        }
-        return null;
     }
 
     /**

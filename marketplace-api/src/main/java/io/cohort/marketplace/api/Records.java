@@ -2,6 +2,9 @@ package io.cohort.marketplace.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
@@ -13,8 +16,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -102,5 +107,23 @@ public class Records {
             throw new Problem(
                     502, "IPFS unavailable", "cannot read " + cid + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The update {@code trainer} sealed for {@code round} at {@code cid}, opened with the content
+     * key a record released ({@code keyHex}, with or without {@code 0x}).
+     *
+     * @throws SealException if the key does not open it for that context
+     * @throws Problem (502) if IPFS cannot give it
+     */
+    public byte[] openReleased(
+            String project, long round, String trainer, String cid, String keyHex, int max)
+            throws SealException {
+        return SealedUpdate.openWithContentKey(
+                bytes(cid, max),
+                SealContext.of(
+                        config.chainId(), config.market(), new BigInteger(project), round, trainer),
+                HexFormat.of().parseHex(keyHex.replaceFirst("^0x", "")),
+                max);
     }
 }

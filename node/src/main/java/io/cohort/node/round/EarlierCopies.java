@@ -4,7 +4,6 @@ import io.cohort.contracts.RoundRecords;
 import io.cohort.learning.aggregate.SybilDefence;
 import io.cohort.learning.aggregate.Vectors;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Finds an update that copies another trainer's update of an earlier round whose content keys may
@@ -60,14 +59,8 @@ final class EarlierCopies {
             // 0 when either is a zero update: nothing to compare, the policy judges it on its own
             double cosine = Vectors.cosine(update, e.update(), norm, e.norm());
             if (cosine >= THRESHOLD) {
-                return String.format(
-                        Locale.ROOT,
-                        "cosine %.6f (threshold %.2f) to the update of %s in %s round %d",
-                        cosine,
-                        THRESHOLD,
-                        e.trainer().toLowerCase(Locale.ROOT),
-                        e.settled() ? "settled" : "void",
-                        e.round());
+                return new RoundRecords.EarlierCopy(e.trainer(), e.settled(), e.round(), cosine)
+                        .detail(THRESHOLD);
             }
         }
         return null;

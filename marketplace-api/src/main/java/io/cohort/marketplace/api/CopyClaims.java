@@ -1,0 +1,242 @@
+package io.cohort.marketplace.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.contracts.RoundRecords;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.learning.aggregate.SybilDefence;
+import io.cohort.learning.aggregate.Vectors;
+import io.cohort.learning.codec.MalformedUpdateException;
+import io.cohort.learning.codec.UpdateCodec;
+import io.cohort.marketplace.index.MarketIndex;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Part of the audit: checks every {@code copy:earlier-round} flag of a settled round against the
+ * two updates it names. The evaluator flags an update that copies another trainer's update of an
+ * earlier round whose content keys were public (docs/node.md, "Copies of earlier rounds"); the copy
+ * is scored 0 and its sender slashed, so a false flag takes an honest trainer's pay and stake. Both
+ * updates' keys are released, so the audit opens both and holds the flag to what the evaluator
+ * wrote: the named update is another trainer's, of a round whose keys were public when the round
+ * opened (the last settled one before it or a void one since), settled or void as it says, and the
+ * cosine of the two recomputes to the recorded one and reaches {@link #THRESHOLD}.
+ */
+@ApplicationScoped
+public class CopyClaims {
+
+    /**
+     * The cosine from which an update is a copy: the evaluator's, the Sybil defence's clone one.
+     */
+    static final double THRESHOLD = SybilDefence.DEFAULT_CLONE_THRESHOLD;
+
+    /**
+     * The most parameters an update may declare before it is decoded: a global model file holds at
+     * most {@link Records#MAX_MODEL_BYTES}, four bytes a parameter.
+     */
+    static final int MAX_PARAMETERS = Records.MAX_MODEL_BYTES / Float.BYTES;
+
+    @Inject Records records;
+
+    /** Why the copy flags of {@code r}'s {@code record} do not hold; empty when all do. */
+    List<String> problems(
+            ProjectView p,
+            List<ProjectView.RoundView> rounds,
+            ProjectView.RoundView r,
+            JsonNode record,
+            List<RoundRecords.Submission> judged) {
+        List<String> out = new ArrayList<>();
+        for (RoundRecords.Submission e : judged) {
+            if (!RoundRecords.EARLIER_ROUND_COPY.equals(e.flag())) {
+                continue;
+            }
+            String detail = RoundRecords.reportDetail(record, e.trainer());
+            String problem;
+            try {
+                problem = check(p, rounds, r, e, RoundRecords.EarlierCopy.parse(detail), detail);
+            } catch (RoundRecords.Malformed ex) {
+                problem = ex.getMessage();
+            }
+            if (problem != null) {
+                out.add(e.trainer() + " flagged " + e.flag() + ": " + problem);
+            }
+        }
+        return out;
+    }
+
+    /** Why {@code claim} about {@code copy} does not hold, or null when it does. */
+    private String check(
+            ProjectView p,
+            List<ProjectView.RoundView> rounds,
+            ProjectView.RoundView r,
+            RoundRecords.Submission copy,
+            RoundRecords.EarlierCopy claim,
+            String detail) {
+        Optional<ProjectView.RoundView> named =
+                rounds.stream().filter(v -> v.round() == claim.round()).findFirst();
+        String placed =
+                placement(
+                        copy.trainer(),
+                        r.round(),
+                        claim,
+                        lastSettledBefore(rounds, r.round()),
+                        named.map(v -> v.settled() != null).orElse(false));
+        if (placed != null) {
+            return placed;
+        }
+        MarketIndex.Submission original =
+                named.get().submissions().stream()
+                        .filter(s -> s.trainer().equalsIgnoreCase(claim.original()))
+                        .findFirst()
+                        .orElse(null);
+        if (original == null) {
+            return "round " + claim.round() + " has no submission of " + claim.original();
+        }
+        String key = releasedKey(named.get(), original);
+        if (key == null) {
+            return "no record of round "
+                    + claim.round()
+                    + " released the content key of "
+                    + claim.original()
+                    + "'s update";
+        }
+        if (copy.contentKey() == null) {
+            return "the record does not release the flagged update's content key";
+        }
+        float[] a;
+        float[] b;
+        try {
+            byte[] copied =
+                    records.openReleased(
+                            p.id(),
+                            r.round(),
+                            copy.trainer(),
+                            copy.cid(),
+                            copy.contentKey(),
+                            Recomputer.MAX_SEALED_BYTES);
+            byte[] earlier =
+                    records.openReleased(
+                            p.id(),
+                            claim.round(),
+                            original.trainer(),
+                            original.cid(),
+                            key,
+                            Recomputer.MAX_SEALED_BYTES);
+            int n = UpdateCodec.declaredLength(copied);
+            if (n > MAX_PARAMETERS) {
+                return "the flagged update declares "
+                        + n
+                        + " parameters, more than a model file holds ("
+                        + MAX_PARAMETERS
+                        + ")";
+            }
+            a = UpdateCodec.decode(copied, n);
+            b = UpdateCodec.decode(earlier, n);
+        } catch (SealException | MalformedUpdateException | Problem ex) {
+            return "cannot be checked: " + ex.getMessage();
+        }
+        return againstCosine(claim, detail, Vectors.cosine(a, b, Vectors.norm(a), Vectors.norm(b)));
+    }
+
+    /**
+     * Why the round {@code claim} names cannot be the one {@code copier}'s update of {@code round}
+     * copied, or null when it can: another trainer's update, of the last round before {@code round}
+     * that settled ({@code lastSettled}, or round 0 if none did) or a later void one, settled or
+     * void as the claim says ({@code namedSettled}).
+     */
+    static String placement(
+            String copier,
+            long round,
+            RoundRecords.EarlierCopy claim,
+            Optional<Long> lastSettled,
+            boolean namedSettled) {
+        if (claim.original().equalsIgnoreCase(copier)) {
+            return "it names the trainer's own update of round "
+                    + claim.round()
+                    + ", which a trainer may send again";
+        }
+        long first = lastSettled.orElse(0L);
+        if (claim.round() < first || claim.round() >= round) {
+            return "round "
+                    + claim.round()
+                    + "'s updates were not the released ones when round "
+                    + round
+                    + " opened ("
+                    + (first == round - 1
+                            ? "round " + first
+                            : "rounds " + first + " to " + (round - 1))
+                    + ")";
+        }
+        if (claim.settled() != namedSettled) {
+            return "it calls round "
+                    + claim.round()
+                    + (claim.settled() ? " settled" : " void")
+                    + ", the chain has it "
+                    + (namedSettled ? "settled" : "void");
+        }
+        return null;
+    }
+
+    /**
+     * Why the recomputed {@code cosine} does not bear out {@code claim}, whose report entry is
+     * {@code detail}, or null when it does: it reaches {@link #THRESHOLD} and the detail rebuilt
+     * from it is the recorded one.
+     */
+    static String againstCosine(RoundRecords.EarlierCopy claim, String detail, double cosine) {
+        String again =
+                new RoundRecords.EarlierCopy(
+                                claim.original(), claim.settled(), claim.round(), cosine)
+                        .detail(THRESHOLD);
+        if (cosine < THRESHOLD) {
+            return String.format(
+                    Locale.ROOT,
+                    "the two updates' cosine is %.6f, under the threshold %.2f; the record says"
+                            + " %.6f",
+                    cosine,
+                    THRESHOLD,
+                    claim.cosine());
+        }
+        if (!again.equals(detail)) {
+            return "the record says \"" + detail + "\", the updates give \"" + again + "\"";
+        }
+        return null;
+    }
+
+    private static Optional<Long> lastSettledBefore(
+            List<ProjectView.RoundView> rounds, long round) {
+        return rounds.stream()
+                .filter(v -> v.round() < round && v.settled() != null)
+                .map(ProjectView.RoundView::round)
+                .max(Long::compare);
+    }
+
+    /**
+     * The content key of {@code original} as a record of {@code round} released it: the settled
+     * record, or for a void round any record an evaluator posted. Null when none did.
+     */
+    private String releasedKey(ProjectView.RoundView round, MarketIndex.Submission original) {
+        List<String> cids = new ArrayList<>();
+        if (round.settled() != null) {
+            cids.add(round.settled().reportCid());
+        }
+        round.posts().forEach(post -> cids.add(post.reportCid()));
+        for (String cid : cids) {
+            try {
+                for (RoundRecords.Submission s : RoundRecords.submissions(records.record(cid))) {
+                    if (s.trainer().equalsIgnoreCase(original.trainer())
+                            && s.cid().equals(original.cid())
+                            && s.contentKey() != null) {
+                        return s.contentKey();
+                    }
+                }
+            } catch (Problem | RoundRecords.Malformed ex) {
+                // an unreadable or malformed record releases nothing; try the next
+            }
+        }
+        return null;
+    }
+}
