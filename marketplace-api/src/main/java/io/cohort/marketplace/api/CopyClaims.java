@@ -88,6 +88,9 @@ public class CopyClaims {
         if (placed != null) {
             return placed;
         }
+        if (named.isEmpty()) { // every round before a settled one has started: not expected
+            return "round " + claim.round() + " is not among the project's rounds";
+        }
         MarketIndex.Submission original =
                 named.get().submissions().stream()
                         .filter(s -> s.trainer().equalsIgnoreCase(claim.original()))
