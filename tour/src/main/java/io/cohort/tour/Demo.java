@@ -47,6 +47,7 @@ public final class Demo {
             int honest,
             int poisoners,
             int freeRiders,
+            int copiers,
             String dataset,
             int samples,
             String rpcUrl,
@@ -56,7 +57,7 @@ public final class Demo {
             int evalSeconds) {
 
         static Options defaults() {
-            return new Options(5, 4, 1, 1, "fashion-mnist", 1500, null, null, false, 45, 30);
+            return new Options(5, 4, 1, 1, 0, "fashion-mnist", 1500, null, null, false, 45, 30);
         }
 
         static Options parse(String... args) {
@@ -64,7 +65,8 @@ public final class Demo {
             int rounds = d.rounds,
                     honest = d.honest,
                     poisoners = d.poisoners,
-                    freeRiders = d.freeRiders;
+                    freeRiders = d.freeRiders,
+                    copiers = d.copiers;
             int samples = d.samples, submitSeconds = d.submitSeconds, evalSeconds = d.evalSeconds;
             String dataset = d.dataset, rpcUrl = d.rpcUrl, ipfsUrl = d.ipfsUrl;
             boolean keep = d.keep;
@@ -84,6 +86,7 @@ public final class Demo {
                     case "--trainers" -> honest = positive(a, v);
                     case "--poisoners" -> poisoners = count(a, v);
                     case "--free-riders" -> freeRiders = count(a, v);
+                    case "--copiers" -> copiers = count(a, v);
                     case "--samples" -> samples = positive(a, v);
                     case "--submit-seconds" -> submitSeconds = positive(a, v);
                     case "--eval-seconds" -> evalSeconds = positive(a, v);
@@ -106,6 +109,7 @@ public final class Demo {
                     honest,
                     poisoners,
                     freeRiders,
+                    copiers,
                     dataset,
                     samples,
                     rpcUrl,
@@ -152,10 +156,13 @@ public final class Demo {
 
     static final String USAGE =
             """
-            usage: ./demo [--rounds 5] [--trainers 4] [--poisoners 1] [--free-riders 1]
+            usage: ./demo [--rounds 5] [--trainers 4] [--poisoners 1] [--free-riders 1] [--copiers 0]
                           [--dataset fashion-mnist|mnist] [--samples 1500] [--keep]
                           [--rpc-url URL] [--ipfs-url URL] [--submit-seconds 45] [--eval-seconds 30]
               --trainers      honest trainers (each a Dirichlet(0.5) shard of the training split)
+              --copiers       trainers that resend another's released update of the last settled
+                              round as their own (flagged copy:earlier-round); they hold no data
+                              and send nothing until a round settled
               --samples       training samples per trainer
               --rpc-url       an Anvil to use instead of starting one (it must answer anvil_setBalance)
               --ipfs-url      a Kubo RPC API to use instead of starting one
@@ -342,7 +349,7 @@ public final class Demo {
                 l.path("transactionHash").asText());
 
         // the nodes, each its own process
-        int total = o.honest() + o.poisoners() + o.freeRiders();
+        int total = o.honest() + o.poisoners() + o.freeRiders() + o.copiers();
         Map<String, String> roles = new LinkedHashMap<>();
         List<Map.Entry<String, Process>> nodes = new ArrayList<>();
         nodes.add(
@@ -377,25 +384,32 @@ public final class Demo {
             String role =
                     i < o.honest()
                             ? "honest"
-                            : i < o.honest() + o.poisoners() ? "poisoner" : "free-rider";
+                            : i < o.honest() + o.poisoners()
+                                    ? "poisoner"
+                                    : i < o.honest() + o.poisoners() + o.freeRiders()
+                                            ? "free-rider"
+                                            : "copier";
             Credentials key = funder.fund(DevKit.ether("5"));
             roles.put(key.getAddress().toLowerCase(), role);
             Map<String, String> props = new LinkedHashMap<>();
+            // the shards are the data holders' (copiers train nothing: theirs is a placeholder)
+            int holders = total - o.copiers();
             props.put("cohort.trainer.data.dataset", o.dataset());
             props.put("cohort.trainer.data.from", "0");
             props.put(
                     "cohort.trainer.data.to",
-                    Integer.toString(Math.min(50_000, total * o.samples())));
+                    Integer.toString(Math.min(50_000, Math.max(1, holders) * o.samples())));
             props.put("cohort.trainer.data.partition", "dirichlet");
             props.put("cohort.trainer.data.alpha", "0.5");
-            props.put("cohort.trainer.data.parts", Integer.toString(total));
-            props.put("cohort.trainer.data.part", Integer.toString(i));
+            props.put("cohort.trainer.data.parts", Integer.toString(Math.max(1, holders)));
+            props.put("cohort.trainer.data.part", Integer.toString(i < holders ? i : 0));
             // the poisoner sends its update flipped and scaled tenfold (a model-replacement push)
             props.put(
                     "cohort.trainer.behaviour",
                     switch (role) {
                         case "poisoner" -> "sign-flip:10";
                         case "free-rider" -> "free-rider";
+                        case "copier" -> "copier";
                         default -> "honest";
                     });
             nodes.add(
@@ -417,11 +431,12 @@ public final class Demo {
         }
         out.printf(
                 Locale.ROOT,
-                "demo: started 1 evaluator and %d trainers (%d honest, %d poisoning, %d free-riding); logs in %s%n",
+                "demo: started 1 evaluator and %d trainers (%d honest, %d poisoning, %d free-riding, %d copying); logs in %s%n",
                 total,
                 o.honest(),
                 o.poisoners(),
                 o.freeRiders(),
+                o.copiers(),
                 work);
 
         // narrate each round as it settles or voids
@@ -503,7 +518,7 @@ public final class Demo {
         audit.path("rounds").forEach(r -> recomputed.add(r.path("recompute").asText()));
         out.printf(
                 Locale.ROOT,
-                "audit: %s (%d settled rounds replayed against their records: credits, roots, result hashes, claims, stakes;"
+                "audit: %s (%d settled rounds replayed against their records: credits, roots, result hashes, copy flags, claims, stakes;"
                         + " each round's scoring rerun from the released updates: %s; %.0f s)%n",
                 audit.path("verdict").asText(),
                 audit.path("settledRounds").asInt(),

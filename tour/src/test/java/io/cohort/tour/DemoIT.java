@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Test;
 class DemoIT {
 
     @Test
-    void theDemoCreditsTheHonestSlashesThePoisonerPaysTheFreeRiderNothingAndLeavesNoProcess()
-            throws Exception {
+    void
+            theDemoCreditsTheHonestSlashesThePoisonerAndTheCopierPaysTheFreeRiderNothingAndLeavesNoProcess()
+                    throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Demo.Options o =
-                new Demo.Options(2, 2, 1, 1, "fashion-mnist", 600, null, null, false, 30, 25);
+                new Demo.Options(2, 2, 1, 1, 1, "fashion-mnist", 600, null, null, false, 30, 25);
 
         Demo.Summary s =
                 Demo.run(
@@ -29,6 +30,7 @@ class DemoIT {
                         new PrintStream(printed, true, StandardCharsets.UTF_8));
 
         String narration = printed.toString(StandardCharsets.UTF_8);
+        System.out.println(narration); // in the failsafe report, whichever assertion fails
         assertThat(s.onChain()).as(narration).isTrue();
         assertThat(s.settledRounds()).as(narration).isEqualTo(2);
         for (Demo.TrainerResult t : s.trainers()) {
@@ -46,14 +48,22 @@ class DemoIT {
                     assertThat(t.credit()).as(t.toString()).isEqualTo(BigInteger.ZERO);
                     assertThat(t.flags()).contains("free-rider");
                 }
+                case "copier" -> {
+                    // round 0 had nothing to copy (it sent nothing); in round 1 it resent the
+                    // best-paid update of round 0: flagged, slashed, paid nothing
+                    assertThat(t.flags()).as(t.toString()).containsExactly("copy:earlier-round");
+                    assertThat(t.slash()).as(t.toString()).isPositive();
+                    assertThat(t.credit()).as(t.toString()).isEqualTo(BigInteger.ZERO);
+                }
                 default -> throw new AssertionError(t.role());
             }
         }
         assertThat(s.trainers())
                 .extracting(Demo.TrainerResult::role)
-                .containsExactly("honest", "honest", "poisoner", "free-rider");
+                .containsExactly("honest", "honest", "poisoner", "free-rider", "copier");
         assertThat(s.auditVerdict()).as(narration).isEqualTo("clean");
-        // every round's scoring rerun by the marketplace from what the records released
+        // the audit held the copy flag to both released updates (copiesHold), and every round's
+        // scoring was rerun by the marketplace from what the records released
         assertThat(s.recomputed()).as(narration).containsExactly("match", "match");
         assertThat(narration)
                 .contains("round 0 settled: validation accuracy")

@@ -13,7 +13,7 @@ class OptionsTest {
         assertThat(d)
                 .isEqualTo(
                         new Demo.Options(
-                                5, 4, 1, 1, "fashion-mnist", 1500, null, null, false, 45, 30));
+                                5, 4, 1, 1, 0, "fashion-mnist", 1500, null, null, false, 45, 30));
 
         Demo.Options o =
                 Demo.Options.parse(
@@ -23,6 +23,8 @@ class OptionsTest {
                         "3",
                         "--poisoners",
                         "0",
+                        "--copiers",
+                        "1",
                         "--keep",
                         "--dataset",
                         "mnist",
@@ -32,6 +34,7 @@ class OptionsTest {
         assertThat(o.rounds()).isEqualTo(2);
         assertThat(o.honest()).isEqualTo(3);
         assertThat(o.poisoners()).isZero();
+        assertThat(o.copiers()).isEqualTo(1);
         assertThat(o.keep()).isTrue();
         assertThat(o.dataset()).isEqualTo("mnist");
         assertThat(o.rpcUrl()).isEqualTo("http://127.0.0.1:8545");

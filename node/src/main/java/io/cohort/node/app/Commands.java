@@ -20,6 +20,7 @@ import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
+import io.cohort.node.round.CopiesReleased;
 import io.cohort.node.round.EvaluatorNode;
 import io.cohort.node.round.GlobalModel;
 import io.cohort.node.round.MarketClient;
@@ -801,7 +802,10 @@ final class Commands {
         }
     }
 
-    /** {@code honest}, {@code sign-flip[:SCALE]}, {@code free-rider}, {@code noise[:SIGMA]}. */
+    /**
+     * {@code honest}, {@code sign-flip[:SCALE]}, {@code free-rider}, {@code noise[:SIGMA]}, {@code
+     * copier}.
+     */
     static Behaviour behaviour(String text) throws Failure {
         String[] p = text.split(":", 2);
         try {
@@ -810,11 +814,12 @@ final class Commands {
                 case "sign-flip" -> new SignFlip(p.length > 1 ? Double.parseDouble(p[1]) : 4.0);
                 case "free-rider" -> FreeRider.plain();
                 case "noise" -> new GaussianNoise(p.length > 1 ? Double.parseDouble(p[1]) : 0.1);
+                case "copier" -> new CopiesReleased();
                 default ->
                         throw new Failure(
                                 "cohort.trainer.behaviour '"
                                         + text
-                                        + "' is none of honest, sign-flip[:SCALE], free-rider, noise[:SIGMA]");
+                                        + "' is none of honest, sign-flip[:SCALE], free-rider, noise[:SIGMA], copier");
             };
         } catch (IllegalArgumentException e) {
             throw new Failure("cohort.trainer.behaviour '" + text + "': " + e.getMessage(), e);

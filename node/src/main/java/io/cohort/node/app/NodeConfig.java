@@ -205,7 +205,8 @@ public interface NodeConfig {
          * {@code honest}; or, for demos and for testing evaluators, an attack: {@code
          * sign-flip[:SCALE]} (submits −SCALE × its update, 4 by default), {@code free-rider}
          * (trains nothing, submits zeros), {@code noise[:SIGMA]} (Gaussian noise instead of an
-         * update).
+         * update), {@code copier} (sends another trainer's released update of the last settled
+         * round as its own; submits nothing until a round settled).
          */
         @WithDefault("honest")
         String behaviour();

@@ -1,7 +1,9 @@
 package io.cohort.node.round;
 
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
@@ -26,6 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -50,7 +54,9 @@ public final class TrainerNode {
         SUBMITTED,
         ALREADY_SUBMITTED,
         NOT_OPEN_YET,
-        MISSED
+        MISSED,
+        /** A {@link CopiesReleased} trainer found no released update to send (yet). */
+        NOTHING_TO_COPY
     }
 
     /**
@@ -88,6 +94,9 @@ public final class TrainerNode {
         journal.record(round, step, value);
         config.afterStep().accept(round, step);
     }
+
+    /** The most bytes a copier ({@link CopiesReleased}) reads of a record or a sealed update. */
+    private static final int MAX_COPY_BYTES = 64 << 20;
 
     private final MarketClient market;
     private final ContentStore ipfs;
@@ -161,6 +170,9 @@ public final class TrainerNode {
                     added.isPresent()
                             ? Cid.parse(added.get())
                             : sealAndAdd(market.project(project), round, journal);
+            if (cid == null) {
+                return Result.NOTHING_TO_COPY;
+            }
             Transactor.Sent sent;
             try {
                 sent = market.submit(key, project, round, cid.toBytes());
@@ -192,7 +204,16 @@ public final class TrainerNode {
         BigInteger project = p.id();
         Path file = config.dataDir().resolve("trainer-" + project + "-round-" + round + ".update");
         byte[] encoded;
-        if (journal.done(round, "trained") && Files.exists(file)) {
+        if (config.behaviour() instanceof CopiesReleased
+                && !(journal.done(round, "trained") && Files.exists(file))) {
+            Optional<byte[]> copied = releasedUpdate(p, round);
+            if (copied.isEmpty()) {
+                return null;
+            }
+            encoded = copied.get();
+            writeAtomically(file, encoded);
+            record(journal, round, "trained", ScoringPolicy.sha256(encoded));
+        } else if (journal.done(round, "trained") && Files.exists(file)) {
             encoded = Files.readAllBytes(file);
             if (!ScoringPolicy.sha256(encoded).equals(journal.find(round, "trained").get())) {
                 throw new IOException(
@@ -249,6 +270,77 @@ public final class TrainerNode {
                         + sealed.length
                         + " bytes)");
         return cid;
+    }
+
+    private long quietUntil = -1;
+
+    /** Says once per round why a copier sends nothing. */
+    private void nothingToCopy(long round, String why) {
+        if (round > quietUntil) {
+            progress.accept("round " + round + ": nothing to copy (" + why + "); not submitting");
+            quietUntil = round;
+        }
+    }
+
+    /**
+     * For {@link CopiesReleased}: the encoded update of the best-scored unflagged other trainer in
+     * the last round before {@code round} that settled, opened with the content key its record
+     * released, or empty when no round settled yet or its record released no such update.
+     */
+    private Optional<byte[]> releasedUpdate(MarketClient.Project p, long round) throws IOException {
+        Optional<MarketClient.Settled> settled = market.lastSettledBefore(p.id(), round);
+        if (settled.isEmpty()) {
+            nothingToCopy(round, "no round has settled yet");
+            return Optional.empty();
+        }
+        long from = settled.get().round();
+        List<RoundRecords.Submission> judged =
+                RoundRecord.submissions(
+                        ipfs.readAllBytes(
+                                Cid.fromBytes(settled.get().reportCid()), MAX_COPY_BYTES));
+        // the best-paid update first: what a copier would want to be paid for
+        List<RoundRecords.Submission> candidates =
+                judged.stream()
+                        .filter(s -> !s.trainer().equalsIgnoreCase(address()))
+                        .filter(s -> s.contentKey() != null && s.flag() == null)
+                        .sorted(
+                                Comparator.comparingInt(RoundRecords.Submission::scoreBps)
+                                        .reversed())
+                        .toList();
+        for (RoundRecords.Submission s : candidates) {
+            try {
+                byte[] update =
+                        SealedUpdate.openWithContentKey(
+                                ipfs.readAllBytes(Cid.parse(s.cid()), MAX_COPY_BYTES),
+                                SealContext.of(
+                                        market.chainId(),
+                                        market.address(),
+                                        p.id(),
+                                        from,
+                                        s.trainer()),
+                                HexFormat.of().parseHex(s.contentKey().replaceFirst("^0x", "")),
+                                MAX_COPY_BYTES);
+                progress.accept(
+                        "round "
+                                + round
+                                + ": copying "
+                                + s.trainer()
+                                + "'s released update of round "
+                                + from
+                                + " (behaviour copier)");
+                return Optional.of(update);
+            } catch (SealException | RuntimeException e) {
+                progress.accept(
+                        "round "
+                                + round
+                                + ": cannot open "
+                                + s.trainer()
+                                + "'s update: "
+                                + e.getMessage());
+            }
+        }
+        nothingToCopy(round, "round " + from + "'s record released no update of another trainer");
+        return Optional.empty();
     }
 
     /**
