@@ -3,6 +3,7 @@ package io.cohort.node.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.node.round.CopiesReleased;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,8 @@ class ArgsTest {
         assertThat(Commands.behaviour("honest").name()).isEqualTo("honest");
         assertThat(Commands.behaviour("sign-flip:10").name()).contains("10");
         assertThat(Commands.behaviour("free-rider").trains()).isFalse();
+        assertThat(Commands.behaviour("copier")).isInstanceOf(CopiesReleased.class);
+        assertThat(Commands.behaviour("copier").trains()).isFalse();
         assertThatThrownBy(() -> Commands.behaviour("sign-flip:x"))
                 .isInstanceOf(Commands.Failure.class)
                 .hasMessageContaining("sign-flip:x");
