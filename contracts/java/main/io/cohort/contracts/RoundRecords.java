@@ -3,6 +3,7 @@ package io.cohort.contracts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -107,7 +108,15 @@ public final class RoundRecords {
      *     the update could not be opened
      */
     public record Submission(
-            String trainer, String cid, String flag, int scoreBps, String contentKey) {}
+            String trainer, String cid, String flag, int scoreBps, String contentKey) {
+
+        /** The content key's 32 bytes, or null when none was released. */
+        public byte[] contentKeyBytes() {
+            return contentKey == null
+                    ? null
+                    : HexFormat.of().parseHex(contentKey.replaceFirst("^0x", ""));
+        }
+    }
 
     /** A record whose entries cannot be used as they are; the message says which and why. */
     public static final class Malformed extends RuntimeException {

@@ -205,4 +205,20 @@ class RoundRecordsTest {
         assertThat(RoundRecords.reportDetail(record, "0xb")).isNull(); // not text
         assertThat(RoundRecords.reportDetail(record, "0xc")).isNull();
     }
+
+    @Test
+    void aReleasedContentKeyIsReadWithOrWithoutItsPrefix() {
+        byte[] key = new byte[32];
+        key[0] = (byte) 0xab;
+        key[31] = 7;
+        String hex = java.util.HexFormat.of().formatHex(key);
+        assertThat(
+                        new RoundRecords.Submission(ALICE, "bafy", null, 0, "0x" + hex)
+                                .contentKeyBytes())
+                .isEqualTo(key);
+        assertThat(new RoundRecords.Submission(ALICE, "bafy", null, 0, hex).contentKeyBytes())
+                .isEqualTo(key);
+        assertThat(new RoundRecords.Submission(ALICE, "bafy", null, 0, null).contentKeyBytes())
+                .isNull();
+    }
 }

@@ -99,7 +99,7 @@ public class CopyClaims {
         if (original == null) {
             return "round " + claim.round() + " has no submission of " + claim.original();
         }
-        String key = releasedKey(named.get(), original);
+        byte[] key = releasedKey(named.get(), original);
         if (key == null) {
             return "no record of round "
                     + claim.round()
@@ -119,7 +119,7 @@ public class CopyClaims {
                             r.round(),
                             copy.trainer(),
                             copy.cid(),
-                            copy.contentKey(),
+                            copy.contentKeyBytes(),
                             Recomputer.MAX_SEALED_BYTES);
             byte[] earlier =
                     records.openReleased(
@@ -221,7 +221,7 @@ public class CopyClaims {
      * The content key of {@code original} as a record of {@code round} released it: the settled
      * record, or for a void round any record an evaluator posted. Null when none did.
      */
-    private String releasedKey(ProjectView.RoundView round, MarketIndex.Submission original) {
+    private byte[] releasedKey(ProjectView.RoundView round, MarketIndex.Submission original) {
         List<String> cids = new ArrayList<>();
         if (round.settled() != null) {
             cids.add(round.settled().reportCid());
@@ -233,7 +233,7 @@ public class CopyClaims {
                     if (s.trainer().equalsIgnoreCase(original.trainer())
                             && s.cid().equals(original.cid())
                             && s.contentKey() != null) {
-                        return s.contentKey();
+                        return s.contentKeyBytes();
                     }
                 }
             } catch (Problem | RoundRecords.Malformed ex) {

@@ -214,7 +214,6 @@ public class Recomputer {
             String trainer = s.trainer();
             // chain order within a round: the block, then the position (the log order)
             long sequence = s.block() * 1_000_000L + i;
-            String key = e.contentKey();
             if (asRecorded(e)) {
                 String flag = e.flag() == null ? "fetch:unavailable" : e.flag();
                 out.add(
@@ -228,7 +227,12 @@ public class Recomputer {
             try {
                 byte[] update =
                         records.openReleased(
-                                p.id(), r.round(), trainer, s.cid(), key, MAX_SEALED_BYTES);
+                                p.id(),
+                                r.round(),
+                                trainer,
+                                s.cid(),
+                                e.contentKeyBytes(),
+                                MAX_SEALED_BYTES);
                 out.add(new ScoringPolicy.Received(trainer, update, 0, sequence));
             } catch (SealException ex) {
                 throw new IllegalArgumentException(

@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -111,19 +110,19 @@ public class Records {
 
     /**
      * The update {@code trainer} sealed for {@code round} at {@code cid}, opened with the content
-     * key a record released ({@code keyHex}, with or without {@code 0x}).
+     * key a record released ({@link io.cohort.contracts.RoundRecords.Submission#contentKeyBytes}).
      *
      * @throws SealException if the key does not open it for that context
      * @throws Problem (502) if IPFS cannot give it
      */
     public byte[] openReleased(
-            String project, long round, String trainer, String cid, String keyHex, int max)
+            String project, long round, String trainer, String cid, byte[] contentKey, int max)
             throws SealException {
         return SealedUpdate.openWithContentKey(
                 bytes(cid, max),
                 SealContext.of(
                         config.chainId(), config.market(), new BigInteger(project), round, trainer),
-                HexFormat.of().parseHex(keyHex.replaceFirst("^0x", "")),
+                contentKey,
                 max);
     }
 }

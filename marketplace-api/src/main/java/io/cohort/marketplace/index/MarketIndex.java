@@ -223,13 +223,14 @@ public final class MarketIndex {
                             "a ResultPosted log with " + topics.size() + " topics, not 4");
                 }
                 byte[] data = Numeric.hexStringToByteArray(log.getData());
-                String ev = "0x" + topics.get(3).substring(topics.get(3).length() - 40);
+                String ev =
+                        ("0x" + topics.get(3).substring(topics.get(3).length() - 40)).toLowerCase();
                 round(Numeric.toBigInt(topics.get(1)), Numeric.toBigInt(topics.get(2)))
                         .posts
                         .put(
-                                ev.toLowerCase(),
+                                ev,
                                 new Post(
-                                        ev.toLowerCase(),
+                                        ev,
                                         Numeric.toHexString(Arrays.copyOf(data, 32)),
                                         cid(reportCidOf(data)),
                                         false));

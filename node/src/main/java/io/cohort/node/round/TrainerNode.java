@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -105,6 +104,9 @@ public final class TrainerNode {
     private final Config config;
     private final Consumer<String> progress;
     private final SecureRandom random = new SecureRandom();
+
+    /** The last round for which a copier said why it sends nothing ({@link #nothingToCopy}). */
+    private long quietUntil = -1;
 
     public TrainerNode(
             MarketClient market,
@@ -204,8 +206,13 @@ public final class TrainerNode {
         BigInteger project = p.id();
         Path file = config.dataDir().resolve("trainer-" + project + "-round-" + round + ".update");
         byte[] encoded;
-        if (config.behaviour() instanceof CopiesReleased
-                && !(journal.done(round, "trained") && Files.exists(file))) {
+        if (journal.done(round, "trained") && Files.exists(file)) {
+            encoded = Files.readAllBytes(file);
+            if (!ScoringPolicy.sha256(encoded).equals(journal.find(round, "trained").get())) {
+                throw new IOException(
+                        file + " does not match the journal's hash; delete both to retrain");
+            }
+        } else if (config.behaviour() instanceof CopiesReleased) {
             Optional<byte[]> copied = releasedUpdate(p, round);
             if (copied.isEmpty()) {
                 return null;
@@ -213,12 +220,6 @@ public final class TrainerNode {
             encoded = copied.get();
             writeAtomically(file, encoded);
             record(journal, round, "trained", ScoringPolicy.sha256(encoded));
-        } else if (journal.done(round, "trained") && Files.exists(file)) {
-            encoded = Files.readAllBytes(file);
-            if (!ScoringPolicy.sha256(encoded).equals(journal.find(round, "trained").get())) {
-                throw new IOException(
-                        file + " does not match the journal's hash; delete both to retrain");
-            }
         } else {
             GlobalModel g = GlobalModel.load(market, ipfs, p, round);
             config.afterStep().accept(round, "loaded"); // not journaled: a milestone for timing
@@ -272,8 +273,6 @@ public final class TrainerNode {
         return cid;
     }
 
-    private long quietUntil = -1;
-
     /** Says once per round why a copier sends nothing. */
     private void nothingToCopy(long round, String why) {
         if (round > quietUntil) {
@@ -318,7 +317,7 @@ public final class TrainerNode {
                                         p.id(),
                                         from,
                                         s.trainer()),
-                                HexFormat.of().parseHex(s.contentKey().replaceFirst("^0x", "")),
+                                s.contentKeyBytes(),
                                 MAX_COPY_BYTES);
                 progress.accept(
                         "round "

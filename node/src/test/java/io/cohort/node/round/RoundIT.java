@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -702,7 +701,7 @@ class RoundIT {
                         project,
                         round,
                         judged.trainer()),
-                HexFormat.of().parseHex(judged.contentKey().replaceFirst("^0x", "")),
+                judged.contentKeyBytes(),
                 1 << 24);
     }
 
