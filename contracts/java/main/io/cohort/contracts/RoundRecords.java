@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -77,6 +78,49 @@ public final class RoundRecords {
                     m.group(3).equals("settled"),
                     Long.parseLong(m.group(4)),
                     Double.parseDouble(m.group(1)));
+        }
+    }
+
+    /**
+     * The earlier rounds whose updates a trainer of {@code round} could copy: those whose content
+     * keys were public when {@code round} opened, the last round before it that settled ({@code
+     * first}; round 0 when none did) and the void rounds after it, up to {@code round - 1}. The one
+     * rule the evaluator checks submissions against and the audit holds its copy flags to.
+     *
+     * @param firstSettled whether {@code first} settled (false when no round before did)
+     */
+    public record CopyWindow(long round, long first, boolean firstSettled) {
+
+        /**
+         * The window of {@code round}, given the last round before it that settled, if any.
+         *
+         * @throws IllegalArgumentException if that round is not before {@code round}
+         */
+        public static CopyWindow of(long round, Optional<Long> lastSettledBefore) {
+            long first = lastSettledBefore.orElse(0L);
+            if (first < 0 || (lastSettledBefore.isPresent() && first >= round)) {
+                throw new IllegalArgumentException(
+                        "round " + first + " is not a settled round before round " + round);
+            }
+            return new CopyWindow(round, first, lastSettledBefore.isPresent());
+        }
+
+        /** Whether a copy of {@code round}'s updates can be flagged. */
+        public boolean contains(long earlier) {
+            return earlier >= first && earlier < round;
+        }
+
+        /** Whether {@code earlier}, a round of the window, is its settled one. */
+        public boolean settled(long earlier) {
+            return firstSettled && earlier == first;
+        }
+
+        /** "round 2" or "rounds 2 to 4"; "no round" for round 0, which has none before it. */
+        public String describe() {
+            if (first >= round) {
+                return "no round";
+            }
+            return first == round - 1 ? "round " + first : "rounds " + first + " to " + (round - 1);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RoundRecordsTest {
@@ -220,5 +221,31 @@ class RoundRecordsTest {
                 .isEqualTo(key);
         assertThat(new RoundRecords.Submission(ALICE, "bafy", null, 0, null).contentKeyBytes())
                 .isNull();
+    }
+
+    @Test
+    void theCopyWindowIsTheLastSettledRoundAndTheVoidOnesSince() {
+        // round 5; round 2 settled last, 3 and 4 are void
+        RoundRecords.CopyWindow five = RoundRecords.CopyWindow.of(5, Optional.of(2L));
+        assertThat(five.contains(1)).isFalse();
+        assertThat(five.contains(2)).isTrue();
+        assertThat(five.contains(4)).isTrue();
+        assertThat(five.contains(5)).isFalse();
+        assertThat(five.settled(2)).isTrue();
+        assertThat(five.settled(3)).isFalse();
+        assertThat(five.describe()).isEqualTo("rounds 2 to 4");
+        assertThat(RoundRecords.CopyWindow.of(3, Optional.of(2L)).describe()).isEqualTo("round 2");
+
+        // none settled yet: every round before is void, round 0 included
+        RoundRecords.CopyWindow none = RoundRecords.CopyWindow.of(2, Optional.empty());
+        assertThat(none.contains(0)).isTrue();
+        assertThat(none.settled(0)).isFalse();
+        assertThat(RoundRecords.CopyWindow.of(0, Optional.empty()).describe())
+                .isEqualTo("no round");
+        assertThat(RoundRecords.CopyWindow.of(0, Optional.empty()).contains(0)).isFalse();
+
+        assertThatThrownBy(() -> RoundRecords.CopyWindow.of(5, Optional.of(5L)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("round 5 is not a settled round before round 5");
     }
 }

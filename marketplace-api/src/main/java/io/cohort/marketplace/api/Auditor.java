@@ -365,7 +365,7 @@ public class Auditor {
         }
 
         // every copy:earlier-round flag names an earlier update it copies (CopyClaims)
-        List<String> copies = copyClaims.problems(p, rounds, r, record, judged);
+        List<String> copies = copyClaims.problems(p.id(), rounds, r, record, judged);
         problems.addAll(copies);
         return new RoundAudit(
                 r.round(),

@@ -12,8 +12,12 @@ import io.cohort.marketplace.index.ProjectView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,11 +44,31 @@ public class CopyClaims {
      */
     static final int MAX_PARAMETERS = Records.MAX_MODEL_BYTES / Float.BYTES;
 
+    /** The most cosines {@link #cosines} keeps. */
+    static final int CACHED_COSINES = 1024;
+
     @Inject Records records;
 
-    /** Why the copy flags of {@code r}'s {@code record} do not hold; empty when all do. */
+    /**
+     * The cosines computed, by the two updates' CIDs and content keys: both are fixed by what they
+     * name, so an audit opens and decodes the two updates of a copy flag once, not on every GET.
+     * Only computed cosines are kept, never a failure to fetch or open.
+     */
+    private final Map<String, Double> cosines =
+            Collections.synchronizedMap(
+                    new LinkedHashMap<>(16, 0.75f, true) {
+                        @Override
+                        protected boolean removeEldestEntry(Map.Entry<String, Double> eldest) {
+                            return size() > CACHED_COSINES;
+                        }
+                    });
+
+    /**
+     * Why the copy flags of {@code r}'s {@code record}, a round of project {@code project}, do not
+     * hold; empty when all do.
+     */
     List<String> problems(
-            ProjectView p,
+            String project,
             List<ProjectView.RoundView> rounds,
             ProjectView.RoundView r,
             JsonNode record,
@@ -57,7 +81,14 @@ public class CopyClaims {
             String detail = RoundRecords.reportDetail(record, e.trainer());
             String problem;
             try {
-                problem = check(p, rounds, r, e, RoundRecords.EarlierCopy.parse(detail), detail);
+                problem =
+                        check(
+                                project,
+                                rounds,
+                                r,
+                                e,
+                                RoundRecords.EarlierCopy.parse(detail),
+                                detail);
             } catch (RoundRecords.Malformed ex) {
                 problem = ex.getMessage();
             }
@@ -70,7 +101,7 @@ public class CopyClaims {
 
     /** Why {@code claim} about {@code copy} does not hold, or null when it does. */
     private String check(
-            ProjectView p,
+            String project,
             List<ProjectView.RoundView> rounds,
             ProjectView.RoundView r,
             RoundRecords.Submission copy,
@@ -81,9 +112,8 @@ public class CopyClaims {
         String placed =
                 placement(
                         copy.trainer(),
-                        r.round(),
+                        RoundRecords.CopyWindow.of(r.round(), lastSettledBefore(rounds, r.round())),
                         claim,
-                        lastSettledBefore(rounds, r.round()),
                         named.map(v -> v.settled() != null).orElse(false));
         if (placed != null) {
             return placed;
@@ -110,12 +140,24 @@ public class CopyClaims {
         if (copy.contentKey() == null) {
             return "the record does not release the flagged update's content key";
         }
+        String pair =
+                copy.cid()
+                        + ' '
+                        + copy.contentKey()
+                        + ' '
+                        + original.cid()
+                        + ' '
+                        + HexFormat.of().formatHex(key);
+        Double known = cosines.get(pair);
+        if (known != null) {
+            return againstCosine(claim, detail, known);
+        }
         float[] a;
         float[] b;
         try {
             byte[] copied =
                     records.openReleased(
-                            p.id(),
+                            project,
                             r.round(),
                             copy.trainer(),
                             copy.cid(),
@@ -123,7 +165,7 @@ public class CopyClaims {
                             Recomputer.MAX_SEALED_BYTES);
             byte[] earlier =
                     records.openReleased(
-                            p.id(),
+                            project,
                             claim.round(),
                             original.trainer(),
                             original.cid(),
@@ -142,36 +184,33 @@ public class CopyClaims {
         } catch (SealException | MalformedUpdateException | Problem ex) {
             return "cannot be checked: " + ex.getMessage();
         }
-        return againstCosine(claim, detail, Vectors.cosine(a, b, Vectors.norm(a), Vectors.norm(b)));
+        double cosine = Vectors.cosine(a, b, Vectors.norm(a), Vectors.norm(b));
+        cosines.put(pair, cosine);
+        return againstCosine(claim, detail, cosine);
     }
 
     /**
-     * Why the round {@code claim} names cannot be the one {@code copier}'s update of {@code round}
-     * copied, or null when it can: another trainer's update, of the last round before {@code round}
-     * that settled ({@code lastSettled}, or round 0 if none did) or a later void one, settled or
-     * void as the claim says ({@code namedSettled}).
+     * Why the round {@code claim} names cannot be the one {@code copier}'s update of {@code
+     * window}'s round copied, or null when it can: another trainer's update, of a round of the
+     * window, settled or void as the claim says ({@code namedSettled}, as the chain has it).
      */
     static String placement(
             String copier,
-            long round,
+            RoundRecords.CopyWindow window,
             RoundRecords.EarlierCopy claim,
-            Optional<Long> lastSettled,
             boolean namedSettled) {
         if (claim.original().equalsIgnoreCase(copier)) {
             return "it names the trainer's own update of round "
                     + claim.round()
                     + ", which a trainer may send again";
         }
-        long first = lastSettled.orElse(0L);
-        if (claim.round() < first || claim.round() >= round) {
+        if (!window.contains(claim.round())) {
             return "round "
                     + claim.round()
                     + "'s updates were not the released ones when round "
-                    + round
+                    + window.round()
                     + " opened ("
-                    + (first == round - 1
-                            ? "round " + first
-                            : "rounds " + first + " to " + (round - 1))
+                    + window.describe()
                     + ")";
         }
         if (claim.settled() != namedSettled) {

@@ -354,13 +354,17 @@ public final class EvaluatorNode {
 
     /**
      * The updates of the last round before {@code round} that settled and of the void rounds after
-     * it, decoded: as this evaluator opened them when it judged those rounds, else fetched and
-     * opened now. Submissions that cannot be fetched, opened or decoded are left out.
+     * it ({@link RoundRecords.CopyWindow}), decoded: as this evaluator opened them when it judged
+     * those rounds, else fetched and opened now. Submissions that cannot be fetched, opened or
+     * decoded are left out.
      */
     private List<EarlierCopies.Earlier> earlierUpdates(
             BigInteger project, long round, GlobalModel g) throws IOException {
-        var settled = market.lastSettledBefore(project, round);
-        long first = settled.map(MarketClient.Settled::round).orElse(0L);
+        var window =
+                RoundRecords.CopyWindow.of(
+                        round,
+                        market.lastSettledBefore(project, round).map(MarketClient.Settled::round));
+        long first = window.first();
         openedIn.keySet().removeIf(k -> !k.project().equals(project) || k.round() < first);
         List<EarlierCopies.Earlier> out = new ArrayList<>();
         for (long v = first; v < round; v++) {
@@ -375,9 +379,8 @@ public final class EvaluatorNode {
                 }
                 openedIn.put(new RoundKey(project, v), opened);
             }
-            boolean isSettled = settled.isPresent() && v == first;
             for (EarlierCopies.Earlier e : opened) {
-                out.add(e.in(isSettled));
+                out.add(e.in(window.settled(v)));
             }
         }
         return out;
