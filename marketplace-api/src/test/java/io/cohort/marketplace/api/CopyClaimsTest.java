@@ -10,6 +10,7 @@ import io.cohort.learning.codec.Compression;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.marketplace.index.MarketIndex;
 import io.cohort.marketplace.index.ProjectView;
+import jakarta.enterprise.inject.Vetoed;
 import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.List;
@@ -93,7 +94,11 @@ class CopyClaimsTest {
                                 + "\"");
     }
 
-    /** Records that hand out two fixed updates and count how often one is opened. */
+    /**
+     * Records that hand out two fixed updates and count how often one is opened; vetoed, so the
+     * integration tests' Quarkus application does not take it for a second {@link Records} bean.
+     */
+    @Vetoed
     private static final class CountingRecords extends Records {
         final Map<String, byte[]> updates = new HashMap<>();
         final Map<String, JsonNode> records = new HashMap<>();
