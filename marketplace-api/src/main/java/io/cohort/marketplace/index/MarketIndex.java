@@ -1,5 +1,6 @@
 package io.cohort.marketplace.index;
 
+import io.cohort.contracts.MarketEvents;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import java.math.BigInteger;
@@ -11,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.web3j.abi.EventEncoder;
-import org.web3j.crypto.Hash;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
@@ -122,32 +121,33 @@ public final class MarketIndex {
     }
 
     /**
-     * The ABI signature of {@code ResultPosted}, written out: web3j derives a struct's part of an
-     * event signature by reflection on the generated class, which inside the Quarkus application
-     * gives another topic than the chain's, so the event was never matched (and {@code posts} of
-     * every round stayed empty). {@code MarketIndexTest} holds it to the generated binding's.
+     * The event each first topic names, from the compiled ABI ({@link MarketEvents}): web3j's own
+     * encoder got {@code ResultPosted}'s topic wrong inside the Quarkus application, so its posts
+     * were never indexed. {@code MarketIndexTest} holds {@link #INDEXED} to every event the market
+     * declares.
      */
-    static final String RESULT_POSTED_SIGNATURE =
-            "ResultPosted(uint256,uint256,address,bytes32,"
-                    + "(bytes32,uint128,uint128,uint16,bytes32,bytes,bytes))";
-
-    static final String RESULT_POSTED_TOPIC = Hash.sha3String(RESULT_POSTED_SIGNATURE);
-
     private static final Map<String, String> KINDS = new HashMap<>();
 
+    /** The events {@link #apply} reads. */
+    static final List<String> INDEXED =
+            List.of(
+                    "ProjectCreated",
+                    "ProjectCancelled",
+                    "TrainerRegistered",
+                    "EvaluatorBonded",
+                    "UpdateSubmitted",
+                    "ResultPosted",
+                    "RoundSettled",
+                    "EvaluatorPenalized",
+                    "CreditsClaimed",
+                    "StakeWithdrawn",
+                    "RefundWithdrawn",
+                    "BondWithdrawn");
+
     static {
-        KINDS.put(EventEncoder.encode(Market.PROJECTCREATED_EVENT), "ProjectCreated");
-        KINDS.put(EventEncoder.encode(Market.PROJECTCANCELLED_EVENT), "ProjectCancelled");
-        KINDS.put(EventEncoder.encode(Market.TRAINERREGISTERED_EVENT), "TrainerRegistered");
-        KINDS.put(EventEncoder.encode(Market.EVALUATORBONDED_EVENT), "EvaluatorBonded");
-        KINDS.put(EventEncoder.encode(Market.UPDATESUBMITTED_EVENT), "UpdateSubmitted");
-        KINDS.put(RESULT_POSTED_TOPIC, "ResultPosted");
-        KINDS.put(EventEncoder.encode(Market.ROUNDSETTLED_EVENT), "RoundSettled");
-        KINDS.put(EventEncoder.encode(Market.EVALUATORPENALIZED_EVENT), "EvaluatorPenalized");
-        KINDS.put(EventEncoder.encode(Market.CREDITSCLAIMED_EVENT), "CreditsClaimed");
-        KINDS.put(EventEncoder.encode(Market.STAKEWITHDRAWN_EVENT), "StakeWithdrawn");
-        KINDS.put(EventEncoder.encode(Market.REFUNDWITHDRAWN_EVENT), "RefundWithdrawn");
-        KINDS.put(EventEncoder.encode(Market.BONDWITHDRAWN_EVENT), "BondWithdrawn");
+        for (String name : INDEXED) {
+            KINDS.put(MarketEvents.topic(name), name);
+        }
     }
 
     private final TreeMap<BigInteger, Project> projects = new TreeMap<>();

@@ -3,6 +3,7 @@ package io.cohort.marketplace.index;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.contracts.MarketEvents;
 import io.cohort.contracts.generated.Market;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -34,9 +35,10 @@ class MarketIndexTest {
     }
 
     @Test
-    void theWrittenOutSignatureIsTheContractsEvent() {
+    void everyEventTheMarketDeclaresIsIndexed() {
+        assertThat(MarketIndex.INDEXED).containsExactlyInAnyOrderElementsOf(MarketEvents.names());
         // outside Quarkus web3j derives the struct's signature right: the two must agree
-        assertThat(MarketIndex.RESULT_POSTED_TOPIC)
+        assertThat(MarketEvents.topic("ResultPosted"))
                 .isEqualTo(EventEncoder.encode(Market.RESULTPOSTED_EVENT));
     }
 

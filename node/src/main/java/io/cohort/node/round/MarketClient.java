@@ -1,6 +1,7 @@
 package io.cohort.node.round;
 
 import io.cohort.contracts.Erc20;
+import io.cohort.contracts.MarketEvents;
 import io.cohort.contracts.generated.Market;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
@@ -13,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.web3j.abi.EventEncoder;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeEncoder;
 import org.web3j.abi.datatypes.Address;
@@ -463,7 +463,7 @@ public final class MarketClient {
                             DefaultBlockParameter.valueOf(BigInteger.valueOf(page[0])),
                             DefaultBlockParameter.valueOf(BigInteger.valueOf(page[1])),
                             market);
-            filter.addSingleTopic(EventEncoder.encode(event));
+            filter.addSingleTopic(MarketEvents.topic(event.getName()));
             filter.addSingleTopic(topic(project));
             if (round != null) {
                 filter.addSingleTopic(topic(BigInteger.valueOf(round)));
