@@ -1,10 +1,6 @@
 package io.cohort.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,29 +26,19 @@ public final class MarketErrors {
     private MarketErrors() {}
 
     private static Map<String, Error> load() {
-        try (InputStream in = MarketErrors.class.getResourceAsStream("Market.abi.json")) {
-            if (in == null) {
-                throw new IllegalStateException("Market.abi.json is not on the class path");
+        Map<String, Error> errors = new HashMap<>();
+        for (JsonNode entry : MarketAbi.entries("error")) {
+            List<String> names = new ArrayList<>();
+            List<String> types = new ArrayList<>();
+            for (JsonNode input : entry.path("inputs")) {
+                names.add(input.path("name").asText());
+                types.add(input.path("type").asText());
             }
-            Map<String, Error> errors = new HashMap<>();
-            for (JsonNode entry : new ObjectMapper().readTree(in)) {
-                if (!"error".equals(entry.path("type").asText())) {
-                    continue;
-                }
-                List<String> names = new ArrayList<>();
-                List<String> types = new ArrayList<>();
-                for (JsonNode input : entry.path("inputs")) {
-                    names.add(input.path("name").asText());
-                    types.add(input.path("type").asText());
-                }
-                String name = entry.path("name").asText();
-                String signature = name + "(" + String.join(",", types) + ")";
-                errors.put(selector(signature), new Error(name, names, types));
-            }
-            return Map.copyOf(errors);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read Market.abi.json", e);
+            String name = entry.path("name").asText();
+            String signature = name + "(" + String.join(",", types) + ")";
+            errors.put(selector(signature), new Error(name, names, types));
         }
+        return Map.copyOf(errors);
     }
 
     /** The 4-byte selector of an error or function signature, as {@code 0x} and 8 hex digits. */

@@ -1,10 +1,6 @@
 package io.cohort.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,11 +9,10 @@ import org.web3j.crypto.Hash;
 
 /**
  * The market's events by their first topic, the keccak-256 of the canonical signature, built from
- * the ABI forge compiled ({@code Market.abi.json}, packaged beside the bindings). web3j's {@code
- * EventEncoder} builds a struct argument's part of a signature by reflection on the generated
- * class, and inside a Quarkus application that gives another topic than the chain's (the
- * marketplace never matched {@code ResultPosted}); reading the ABI needs no reflection and cannot
- * drift from the contract.
+ * the ABI forge compiled ({@link MarketAbi}). web3j's {@code EventEncoder} builds a struct
+ * argument's part of a signature by reflection on the generated class, and inside a Quarkus
+ * application that gives another topic than the chain's (the marketplace never matched {@code
+ * ResultPosted}); reading the ABI needs no reflection and cannot drift from the contract.
  */
 public final class MarketEvents {
 
@@ -26,21 +21,12 @@ public final class MarketEvents {
     private MarketEvents() {}
 
     private static Map<String, String> load() {
-        try (InputStream in = MarketEvents.class.getResourceAsStream("Market.abi.json")) {
-            if (in == null) {
-                throw new IllegalStateException("Market.abi.json is not on the class path");
-            }
-            Map<String, String> out = new TreeMap<>();
-            for (JsonNode entry : new ObjectMapper().readTree(in)) {
-                if ("event".equals(entry.path("type").asText())) {
-                    String name = entry.path("name").asText();
-                    out.put(name, name + types(entry.path("inputs")));
-                }
-            }
-            return Map.copyOf(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read Market.abi.json", e);
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode entry : MarketAbi.entries("event")) {
+            String name = entry.path("name").asText();
+            out.put(name, name + types(entry.path("inputs")));
         }
+        return Map.copyOf(out);
     }
 
     /** {@code (t1,t2,…)}, a tuple written as its components' types in parentheses, arrays kept. */
