@@ -50,8 +50,8 @@ public class CopyClaims {
     @Inject Records records;
 
     /**
-     * The cosines computed, by the two updates' CIDs and content keys: both are fixed by what they
-     * name, so an audit opens and decodes the two updates of a copy flag once, not on every GET.
+     * The cosines computed, by the two updates' seal contexts, CIDs and content keys, which fix
+     * them, so an audit opens and decodes the two updates of a copy flag once, not on every GET.
      * Only computed cosines are kept, never a failure to fetch or open.
      */
     private final Map<String, Double> cosines =
@@ -140,14 +140,19 @@ public class CopyClaims {
         if (copy.contentKey() == null) {
             return "the record does not release the flagged update's content key";
         }
+        // the seal context (project, round, trainer) is part of what opens: it is part of the key
         String pair =
-                copy.cid()
-                        + ' '
-                        + copy.contentKey()
-                        + ' '
-                        + original.cid()
-                        + ' '
-                        + HexFormat.of().formatHex(key);
+                String.join(
+                        " ",
+                        project,
+                        Long.toString(r.round()),
+                        copy.trainer().toLowerCase(Locale.ROOT),
+                        copy.cid(),
+                        copy.contentKey(),
+                        Long.toString(claim.round()),
+                        original.trainer().toLowerCase(Locale.ROOT),
+                        original.cid(),
+                        HexFormat.of().formatHex(key));
         Double known = cosines.get(pair);
         if (known != null) {
             return againstCosine(claim, detail, known);
