@@ -183,6 +183,25 @@ class CopyClaimsTest {
                                 + detail
                                 + "\"");
         assertThat(records.opened).isEqualTo(2);
+
+        // the same ciphertext and key under another sender is another seal context: opened again
+        String other = "0x" + "c1".repeat(20);
+        var threeOther =
+                round(3, new MarketIndex.Submission(other, "bafy-copy", 3, "0x", "0x"), null);
+        JsonNode otherRecord = JSON.readTree(record.toString().replace(COPIER, other));
+        var otherJudged =
+                List.of(
+                        new RoundRecords.Submission(
+                                other, "bafy-copy", RoundRecords.EARLIER_ROUND_COPY, 0, key));
+        assertThat(
+                        claims.problems(
+                                "7",
+                                List.of(two, threeOther),
+                                threeOther,
+                                otherRecord,
+                                otherJudged))
+                .isEmpty();
+        assertThat(records.opened).isEqualTo(4);
     }
 
     private static ProjectView.RoundView round(
