@@ -2,8 +2,9 @@ package io.cohort.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.web3j.crypto.Hash;
 
@@ -16,17 +17,18 @@ import org.web3j.crypto.Hash;
  */
 public final class MarketEvents {
 
-    private static final Map<String, String> SIGNATURES = load();
+    /** Signatures by event name, sorted by name. */
+    private static final SortedMap<String, String> SIGNATURES = load();
 
     private MarketEvents() {}
 
-    private static Map<String, String> load() {
-        Map<String, String> out = new TreeMap<>();
+    private static SortedMap<String, String> load() {
+        SortedMap<String, String> out = new TreeMap<>();
         for (JsonNode entry : MarketAbi.entries("event")) {
             String name = entry.path("name").asText();
             out.put(name, name + types(entry.path("inputs")));
         }
-        return Map.copyOf(out);
+        return Collections.unmodifiableSortedMap(out);
     }
 
     /** {@code (t1,t2,…)}, a tuple written as its components' types in parentheses, arrays kept. */
@@ -44,7 +46,7 @@ public final class MarketEvents {
 
     /** The names of the market's events, sorted. */
     public static List<String> names() {
-        return List.copyOf(new TreeMap<>(SIGNATURES).keySet());
+        return List.copyOf(SIGNATURES.keySet());
     }
 
     /**

@@ -137,7 +137,8 @@ public class CopyClaims {
                     + claim.original()
                     + "'s update";
         }
-        if (copy.contentKey() == null) {
+        byte[] copyKey = copy.contentKeyBytes();
+        if (copyKey == null) {
             return "the record does not release the flagged update's content key";
         }
         // the seal context (project, round, trainer) is part of what opens: it is part of the key
@@ -148,7 +149,7 @@ public class CopyClaims {
                         Long.toString(r.round()),
                         copy.trainer().toLowerCase(Locale.ROOT),
                         copy.cid(),
-                        copy.contentKey(),
+                        HexFormat.of().formatHex(copyKey),
                         Long.toString(claim.round()),
                         original.trainer().toLowerCase(Locale.ROOT),
                         original.cid(),
@@ -166,7 +167,7 @@ public class CopyClaims {
                             r.round(),
                             copy.trainer(),
                             copy.cid(),
-                            copy.contentKeyBytes(),
+                            copyKey,
                             Recomputer.MAX_SEALED_BYTES);
             byte[] earlier =
                     records.openReleased(
