@@ -24,7 +24,13 @@ public record LabeledData(float[] features, int[] labels, int[] sampleShape, int
                                 + Arrays.toString(sampleShape)
                                 + " has a non-positive dimension");
             }
-            per *= d;
+            per *= d; // at most (2^31 - 1)^2 here: the check below keeps it under 2^31
+            if (per > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "sample shape "
+                                + Arrays.toString(sampleShape)
+                                + " holds more than 2^31 - 1 values per sample");
+            }
         }
         if ((long) labels.length * per != features.length) {
             throw new IllegalArgumentException(

@@ -43,7 +43,8 @@ public final class LabeledDataFile {
      * Decodes a file {@link #write} wrote.
      *
      * @throws IllegalArgumentException naming what is wrong: not safetensors, another format, a
-     *     missing tensor, counts that disagree, a label that is no class
+     *     missing tensor, no samples, a sample dimension out of range, counts that disagree, a
+     *     label that is no class
      */
     public static LabeledData read(byte[] bytes) {
         SafeTensors.Contents c = SafeTensors.read(bytes);
@@ -76,9 +77,20 @@ public final class LabeledDataFile {
                             + Arrays.toString(labels.shape())
                             + " do not describe the same samples");
         }
+        if (fs[0] < 1) {
+            throw new IllegalArgumentException("the file holds no samples");
+        }
         int[] sampleShape = new int[fs.length - 1];
         for (int i = 1; i < fs.length; i++) {
-            sampleShape[i - 1] = Math.toIntExact(fs[i]);
+            if (fs[i] < 1 || fs[i] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(
+                        "sample dimension "
+                                + fs[i]
+                                + " of features "
+                                + Arrays.toString(fs)
+                                + " is outside [1, 2^31)");
+            }
+            sampleShape[i - 1] = (int) fs[i];
         }
         int[] l = new int[labels.data().length];
         for (int i = 0; i < l.length; i++) {

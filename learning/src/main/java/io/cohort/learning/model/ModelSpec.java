@@ -2,9 +2,12 @@ package io.cohort.learning.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,11 +33,18 @@ import java.util.List;
 public record ModelSpec(
         String name, int[] inputShape, int classes, long seed, List<LayerSpec> layers) {
 
+    // Strict reading: a spec names each field once, numbers are JSON integers where the record
+    // has integers ("kernel": 3.5 or "3" is an error, not 3), and nothing follows the object.
     private static final ObjectMapper JSON =
-            new ObjectMapper()
+            JsonMapper.builder()
                     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                    .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                    .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                    .build();
 
     /** Largest number of values any layer may output per sample (guards against absurd specs). */
     public static final long MAX_ACTIVATIONS = 1L << 26;
@@ -55,6 +65,9 @@ public record ModelSpec(
         } catch (JsonProcessingException e) {
             throw new InvalidSpecException(
                     "model spec is not valid JSON for a spec: " + e.getOriginalMessage());
+        }
+        if (spec == null) {
+            throw new InvalidSpecException("model spec is JSON null, not a spec object");
         }
         spec.validate();
         return spec;

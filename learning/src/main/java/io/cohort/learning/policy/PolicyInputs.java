@@ -57,17 +57,33 @@ public record PolicyInputs(String rootData, String validationData, TrainConfig r
                         "inputs.reference-training." + f + " is missing");
             }
         }
+        for (String f : new String[] {"epochs", "batch-size"}) {
+            if (!t.path(f).isIntegralNumber() || !t.path(f).canConvertToInt()) {
+                throw new IllegalArgumentException(
+                        "inputs.reference-training." + f + " is not a 32-bit integer");
+            }
+        }
+        if (!t.path("seed").isIntegralNumber() || !t.path("seed").canConvertToLong()) {
+            throw new IllegalArgumentException(
+                    "inputs.reference-training.seed is not a 64-bit integer");
+        }
+        for (String f : new String[] {"learning-rate", "optimizer", "momentum"}) {
+            if (!t.path(f).isTextual()) {
+                throw new IllegalArgumentException(
+                        "inputs.reference-training." + f + " is not a string");
+            }
+        }
         try {
             return new PolicyInputs(
                     o.path("root-data").asText(),
                     o.path("validation-data").asText(),
                     new TrainConfig(
-                            t.path("epochs").asInt(),
-                            t.path("batch-size").asInt(),
+                            t.path("epochs").intValue(),
+                            t.path("batch-size").intValue(),
                             Float.parseFloat(t.path("learning-rate").asText()),
                             TrainConfig.Optimizer.valueOf(t.path("optimizer").asText()),
                             Float.parseFloat(t.path("momentum").asText()),
-                            t.path("seed").asLong()));
+                            t.path("seed").longValue()));
         } catch (IllegalArgumentException e) { // NumberFormatException, an unknown optimizer
             throw new IllegalArgumentException(
                     "inputs.reference-training is malformed: " + e.getMessage(), e);

@@ -67,4 +67,32 @@ class LabeledDataFileTest {
                                                 1)))
                 .hasMessageContaining("classes 0");
     }
+
+    private static byte[] shaped(long[] featureShape, long samples) {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("features", new Tensor(featureShape, new float[0]));
+        t.put("labels", new Tensor(new long[] {samples}, new float[(int) samples]));
+        return SafeTensors.write(t, Map.of("format", LabeledDataFile.FORMAT, "classes", "3"));
+    }
+
+    @Test
+    void shapesThatHoldNoSamplesOrOverflowAnIntAreRefused() {
+        // valid safetensors (zero values each), but no data an evaluator could score with
+        assertThatThrownBy(() -> LabeledDataFile.read(shaped(new long[] {0, 1L << 32}, 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no samples");
+        assertThatThrownBy(() -> LabeledDataFile.read(shaped(new long[] {0, 1 << 16, 1 << 16}, 0)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no samples");
+        assertThatThrownBy(() -> LabeledDataFile.read(shaped(new long[] {1, 0}, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sample dimension 0");
+        // the record itself: a sample of 2^32 values would wrap sampleSize() to 0
+        assertThatThrownBy(
+                        () ->
+                                new LabeledData(
+                                        new float[0], new int[0], new int[] {1 << 16, 1 << 16}, 3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("more than 2^31 - 1 values per sample");
+    }
 }
