@@ -25,6 +25,12 @@ public final class DagReader extends InputStream {
     /** The largest block accepted (Kubo refuses to exchange blocks above 2 MiB). */
     public static final int MAX_BLOCK_SIZE = 2 * 1024 * 1024;
 
+    /**
+     * The most links between the root and any block. Kubo's balanced layout puts every leaf of a
+     * file up to 240 TB (174^4 chunks of 256 KiB) 4 links below its root.
+     */
+    public static final int MAX_DEPTH = 32;
+
     /** Fetches a block's bytes by CID; the reader verifies them. */
     @FunctionalInterface
     public interface BlockSource {
@@ -42,9 +48,10 @@ public final class DagReader extends InputStream {
         InputStream open() throws IOException;
     }
 
-    private record Pending(Cid cid, long expectedSize) {}
+    /** A block to read: its CID, the file bytes its parent declares (-1: none), its depth. */
+    private record Pending(Cid cid, long expectedSize, int depth) {}
 
-    private record Frame(Iterator<DagPbNode.Link> links, Iterator<Long> sizes) {}
+    private record Frame(Iterator<DagPbNode.Link> links, Iterator<Long> sizes, int depth) {}
 
     private final String where;
     private final BlockSource source;
@@ -57,6 +64,8 @@ public final class DagReader extends InputStream {
     private int currentOffset;
     private int currentEnd;
     private boolean closed;
+    private long visited;
+    private long produced;
     private final SequentialSource sequential;
     private InputStream stream;
 
@@ -89,7 +98,7 @@ public final class DagReader extends InputStream {
         this.sequential = sequential;
         this.executor = executor;
         this.window = Math.max(1, window);
-        rootPending.add(new Pending(root, -1));
+        rootPending.add(new Pending(root, -1, 0));
     }
 
     @Override
@@ -148,9 +157,11 @@ public final class DagReader extends InputStream {
         byte[] block = await(fetch);
         Pending p = fetch.pending();
         verify(p.cid(), block);
+        visited++;
         if (p.cid().codec() == Cid.RAW) {
             checkSize(p, block.length);
             setCurrent(block, 0, block.length);
+            checkWork(p);
             return true;
         }
         DagPbNode node;
@@ -181,8 +192,20 @@ public final class DagReader extends InputStream {
         }
         long inline = fs.data() == null ? 0 : fs.data().length;
         long declared = inline;
-        for (long s : fs.blockSizes()) {
-            declared += s;
+        for (int i = 0; i < fs.blockSizes().size(); i++) {
+            long size = fs.blockSizes().get(i);
+            // A link to no bytes is never written by Kubo (only a whole file may be empty), and
+            // allowing it lets a small DAG of empty leaves make a read walk 8192^3 blocks and
+            // produce nothing.
+            if (size <= 0) {
+                throw new ContentMismatchException(
+                        where, p.cid(), "declares " + size + " bytes for link " + i);
+            }
+            if (declared > Long.MAX_VALUE - size) {
+                throw new ContentMismatchException(
+                        where, p.cid(), "declares block sizes that sum past 2^63 bytes");
+            }
+            declared += size;
         }
         if (fs.fileSize() >= 0 && fs.fileSize() != declared) {
             throw new ContentMismatchException(
@@ -192,7 +215,14 @@ public final class DagReader extends InputStream {
         }
         checkSize(p, declared);
         if (!node.links().isEmpty()) {
-            stack.push(new Frame(node.links().iterator(), fs.blockSizes().iterator()));
+            if (p.depth() == MAX_DEPTH) {
+                throw new ContentMismatchException(
+                        where,
+                        p.cid(),
+                        "links to blocks more than " + MAX_DEPTH + " links below the root");
+            }
+            stack.push(
+                    new Frame(node.links().iterator(), fs.blockSizes().iterator(), p.depth() + 1));
         }
         if (inline > 0) {
             if (sequential != null) {
@@ -204,9 +234,9 @@ public final class DagReader extends InputStream {
                 }
             }
             setCurrent(fs.data(), 0, fs.data().length);
-            return true;
         }
-        return true; // no data in this node itself: the caller loops to its children
+        checkWork(p);
+        return true; // with no data in this node itself, the caller loops to its children
     }
 
     /** Queues fetches of the next blocks in file order, up to the window (interior nodes too). */
@@ -240,7 +270,7 @@ public final class DagReader extends InputStream {
         while (!stack.isEmpty()) {
             Frame top = stack.peek();
             if (top.links().hasNext()) {
-                return new Pending(top.links().next().cid(), top.sizes().next());
+                return new Pending(top.links().next().cid(), top.sizes().next(), top.depth());
             }
             stack.pop();
         }
@@ -319,7 +349,23 @@ public final class DagReader extends InputStream {
         }
     }
 
+    /**
+     * A backstop that keeps the work of a read linear in what it produces. With every link
+     * declaring at least one byte, each block is a leaf that yields a byte or one of at most {@link
+     * #MAX_DEPTH} ancestors of the next such leaf, so no DAG the checks above accept can trip it;
+     * it stays in case they are ever loosened.
+     */
+    private void checkWork(Pending p) throws IOException {
+        if (visited > (MAX_DEPTH + 1L) * (produced + 1)) {
+            throw new ContentMismatchException(
+                    where,
+                    p.cid(),
+                    "is block " + visited + " read for " + produced + " bytes of file");
+        }
+    }
+
     private void setCurrent(byte[] bytes, int from, int to) {
+        produced += to - from;
         current = bytes;
         currentOffset = from;
         currentEnd = to;

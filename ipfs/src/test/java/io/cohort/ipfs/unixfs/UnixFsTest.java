@@ -8,11 +8,16 @@ import io.cohort.ipfs.ContentMismatchException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class UnixFsTest {
 
@@ -167,6 +172,141 @@ class UnixFsTest {
                         "test", blocks::get, () -> new ByteArrayInputStream(longer), root[0])) {
             assertThatThrownBy(in::readAllBytes)
                     .hasMessageContaining("more bytes than the DAG declares");
+        }
+    }
+
+    /** A dag-pb file node linking {@code child} {@code fanOut} times, each link declaring size. */
+    private static byte[] fileNode(Cid child, int fanOut, long blockSize) {
+        List<DagPbNode.Link> links = new ArrayList<>(fanOut);
+        List<Long> sizes = new ArrayList<>(fanOut);
+        for (int i = 0; i < fanOut; i++) {
+            links.add(new DagPbNode.Link(child, "", blockSize));
+            sizes.add(blockSize);
+        }
+        long fileSize = blockSize * fanOut;
+        return new DagPbNode(links, new UnixFsData(UnixFsData.FILE, null, fileSize, sizes).encode())
+                .encode();
+    }
+
+    @Test
+    @Timeout(
+            value = 10,
+            threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // unfixed, the read never ended
+    void readerRefusesALinkThatDeclaresNoBytes() throws IOException {
+        // given: the report's zero-size bomb, root -> 8,192 x M -> 8,192 x N -> 8,192 x an empty
+        // leaf; every hash and every size is consistent, and a walk would visit 5.5e11 leaves
+        Map<Cid, byte[]> blocks = new HashMap<>();
+        Cid leaf = Cid.of(Cid.RAW, new byte[0]);
+        blocks.put(leaf, new byte[0]);
+        Cid below = leaf;
+        for (int level = 0; level < 3; level++) {
+            byte[] node = fileNode(below, DagPbNode.MAX_LINKS, 0);
+            below = Cid.of(Cid.DAG_PB, node);
+            blocks.put(below, node);
+        }
+        Cid root = below;
+        // when / then: refused at the root, before any child is fetched
+        AtomicLong fetched = new AtomicLong();
+        DagReader.BlockSource source =
+                cid -> {
+                    fetched.incrementAndGet();
+                    return blocks.get(cid);
+                };
+        try (InputStream in = new DagReader("test", source, root, null, 1)) {
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOf(ContentMismatchException.class)
+                    .hasMessageContaining(root.toString())
+                    .hasMessageContaining("declares 0 bytes for link 0");
+        }
+        assertThat(fetched).hasValue(1);
+    }
+
+    @Test
+    void readerRefusesBlockSizesWhoseSumOverflows() throws IOException {
+        // given: four links of 2^62 (+1) bytes, whose sum wraps to 1 and matches the filesize 1
+        byte[] leaf = {7};
+        Cid leafCid = Cid.of(Cid.RAW, leaf);
+        long quarter = 1L << 62;
+        List<Long> sizes = List.of(quarter, quarter, quarter, quarter + 1);
+        List<DagPbNode.Link> links = new ArrayList<>();
+        for (long size : sizes) {
+            links.add(new DagPbNode.Link(leafCid, "", size));
+        }
+        byte[] rootBlock =
+                new DagPbNode(links, new UnixFsData(UnixFsData.FILE, null, 1, sizes).encode())
+                        .encode();
+        Cid rootCid = Cid.of(Cid.DAG_PB, rootBlock);
+        Map<Cid, byte[]> blocks = Map.of(leafCid, leaf, rootCid, rootBlock);
+        // when / then
+        try (InputStream in = new DagReader("test", blocks::get, rootCid, null, 1)) {
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOf(ContentMismatchException.class)
+                    .hasMessageContaining("block sizes that sum past 2^63");
+        }
+    }
+
+    @Test
+    void readerStillReadsTheEmptyFileAsADagPbRoot() throws IOException {
+        // given: Kubo's CIDv0 empty file, a dag-pb root with no links and filesize 0
+        byte[] rootBlock =
+                new DagPbNode(
+                                List.of(),
+                                new UnixFsData(UnixFsData.FILE, null, 0, List.of()).encode())
+                        .encode();
+        assertThat(HEX.formatHex(rootBlock)).isEqualTo("0a0408021800");
+        Cid rootCid = Cid.of(Cid.DAG_PB, rootBlock);
+        // Kubo 0.42.0: `ipfs add -Q` of an empty file, then `ipfs block get` of it
+        assertThat(Cid.parse("QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH").toV1())
+                .isEqualTo(rootCid);
+        // when / then
+        try (InputStream in =
+                new DagReader("test", Map.of(rootCid, rootBlock)::get, rootCid, null, 1)) {
+            assertThat(in.readAllBytes()).isEmpty();
+        }
+    }
+
+    /** A chain of single-link file nodes {@code depth} links above a one-byte leaf. */
+    private static Cid chain(int depth, Map<Cid, byte[]> blocks) {
+        byte[] leaf = {42};
+        Cid below = Cid.of(Cid.RAW, leaf);
+        blocks.put(below, leaf);
+        for (int i = 0; i < depth; i++) {
+            byte[] node = fileNode(below, 1, 1);
+            below = Cid.of(Cid.DAG_PB, node);
+            blocks.put(below, node);
+        }
+        return below;
+    }
+
+    @Test
+    void readerRefusesADagDeeperThanTheLimit() throws IOException {
+        // given: a leaf MAX_DEPTH links below the root reads; one more level is refused
+        Map<Cid, byte[]> blocks = new HashMap<>();
+        Cid deepest = chain(DagReader.MAX_DEPTH, blocks);
+        Cid tooDeep = chain(DagReader.MAX_DEPTH + 1, blocks);
+        // when / then
+        try (InputStream in = new DagReader("test", blocks::get, deepest, null, 1)) {
+            assertThat(in.readAllBytes()).containsExactly(42);
+        }
+        try (InputStream in = new DagReader("test", blocks::get, tooDeep, null, 1)) {
+            assertThatThrownBy(in::readAllBytes)
+                    .isInstanceOf(ContentMismatchException.class)
+                    .hasMessageContaining("more than " + DagReader.MAX_DEPTH + " links below");
+        }
+    }
+
+    @Test
+    void readerReadsKubosTwoLevelLayoutAheadInParallel() throws IOException {
+        // given: 175 chunks, so a root over two interior nodes, read with leaves fetched ahead
+        byte[] content = pattern(175 * FileImporter.CHUNK_SIZE + 3);
+        Cid[] root = new Cid[1];
+        Map<Cid, byte[]> blocks = importInto(content, root);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        // when / then
+        try (InputStream in = new DagReader("test", blocks::get, root[0], pool, 8)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
