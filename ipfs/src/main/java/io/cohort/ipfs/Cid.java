@@ -81,7 +81,13 @@ public final class Cid {
         } catch (IllegalArgumentException e) {
             throw new InvalidCidException(text, e.getMessage());
         }
-        return fromBytes(text, bytes);
+        // The CID spec: a multibase value that starts with 0x12 is an error, since CIDv0 has
+        // exactly one text form; accepting it would give one CID a second name.
+        if (bytes.length > 0 && bytes[0] == SHA2_256) {
+            throw new InvalidCidException(
+                    text, "a CIDv0 multihash in multibase; CIDv0 is written only as 'Qm…'");
+        }
+        return fromV1Bytes(text, bytes);
     }
 
     /** Parses the binary form (as the contract stores it): CIDv1 bytes or a CIDv0 multihash. */
@@ -93,6 +99,10 @@ public final class Cid {
         if (bytes.length == 34 && bytes[0] == SHA2_256 && bytes[1] == DIGEST_LENGTH) {
             return fromMultihash(text, 0, DAG_PB, bytes, 0);
         }
+        return fromV1Bytes(text, bytes);
+    }
+
+    private static Cid fromV1Bytes(String text, byte[] bytes) {
         try {
             Varint.Decoded version = Varint.decode(bytes, 0, bytes.length);
             if (version.value() != 1) {

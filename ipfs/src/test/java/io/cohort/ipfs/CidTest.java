@@ -3,6 +3,7 @@ package io.cohort.ipfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.ipfs.codec.Multibase;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +66,22 @@ class CidTest {
                 .hasMessageContaining(reason)
                 .hasMessageStartingWith("invalid CID '")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void refusesACidV0MultihashInBase32() {
+        // given: 'b' + base32 of 0x12 0x20 and 32 zero bytes, a CIDv0's binary form in multibase
+        String text = "bciqaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        byte[] multihash = new byte[34];
+        multihash[0] = 0x12;
+        multihash[1] = 0x20;
+        assertThat(Multibase.encodeBase32(multihash)).isEqualTo(text);
+        // when / then: only the base58btc 'Qm…' form names a CIDv0
+        assertThatThrownBy(() -> Cid.parse(text))
+                .isInstanceOf(InvalidCidException.class)
+                .hasMessageContaining("CIDv0 is written only as 'Qm…'");
+        // the binary form the contract stores still is the bare multihash
+        assertThat(Cid.fromBytes(multihash).toString()).startsWith("Qm");
     }
 
     @Test
