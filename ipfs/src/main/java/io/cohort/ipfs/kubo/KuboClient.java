@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -66,9 +67,15 @@ public final class KuboClient implements ContentStore {
 
     private static final String ADD_OPTIONS =
             "cid-version=1&raw-leaves=true&chunker=size-262144&hash=sha2-256&pin=true&quieter=true&progress=false";
+
+    /**
+     * The most bytes read of an answer that is neither a block nor a file. The JSON the calls here
+     * get back (add of one file with {@code quieter}, pins, stats, id, version) is a few KiB at
+     * most; errors are one line.
+     */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
+
     private static final Pattern HASH = Pattern.compile("\"Hash\"\\s*:\\s*\"([^\"]+)\"");
-    private static final Pattern MESSAGE =
-            Pattern.compile("\"Message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final URI api;
     private final Options options;
@@ -390,14 +397,27 @@ public final class KuboClient implements ContentStore {
 
     private String send(String command, Cid cid, HttpRequest request) throws IOException {
         HttpResponse<InputStream> response = exchange(command, cid, request);
-        String body;
+        byte[] bytes;
         try (InputStream in = response.body()) {
-            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
         } catch (IOException e) {
             throw lost(command, cid, e);
         }
+        boolean tooLarge = bytes.length > MAX_ANSWER_BYTES;
+        String body =
+                new String(
+                        bytes, 0, Math.min(bytes.length, MAX_ANSWER_BYTES), StandardCharsets.UTF_8);
         if (response.statusCode() != 200) {
             throw failure(command, cid, response.statusCode(), body);
+        }
+        if (tooLarge) {
+            throw new IpfsException(
+                    where(command)
+                            + " answered more than "
+                            + MAX_ANSWER_BYTES
+                            + " bytes"
+                            + about(cid)
+                            + "; no answer to this call is that large");
         }
         return body;
     }
@@ -436,10 +456,70 @@ public final class KuboClient implements ContentStore {
     }
 
     private KuboCallException failure(String command, Cid cid, int status, String body) {
-        Matcher m = MESSAGE.matcher(body);
-        String reason = m.find() ? m.group(1).replace("\\\"", "\"") : abbreviate(body);
+        String message = errorMessage(body);
+        String reason = abbreviate(message != null ? message : body);
         return new KuboCallException(
                 where(command) + " answered " + status + about(cid) + ": " + reason);
+    }
+
+    /**
+     * The {@code Message} string of Kubo's error answer ({@code {"Message":…,"Code":…,"Type":…}}),
+     * unescaped, or null when there is none. A plain scan rather than a regular expression: a
+     * repeated alternation in {@code java.util.regex} recurses once per character and overflows the
+     * stack on a long message. Only the start of a long message is kept.
+     */
+    private static String errorMessage(String json) {
+        for (int key = json.indexOf("\"Message\""); key >= 0; ) {
+            int i = skipSpaces(json, key + "\"Message\"".length());
+            if (i < json.length() && json.charAt(i) == ':') {
+                i = skipSpaces(json, i + 1);
+                if (i < json.length() && json.charAt(i) == '"') {
+                    return jsonString(json, i + 1);
+                }
+            }
+            key = json.indexOf("\"Message\"", key + 1);
+        }
+        return null;
+    }
+
+    private static int skipSpaces(String s, int i) {
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The JSON string starting after its opening quote at {@code from}, its first 1,000 chars. */
+    private static String jsonString(String json, int from) {
+        StringBuilder out = new StringBuilder();
+        for (int i = from; i < json.length() && out.length() <= 1000; i++) {
+            char c = json.charAt(i);
+            if (c == '"') {
+                return out.toString();
+            }
+            if (c != '\\' || i + 1 == json.length()) {
+                out.append(c);
+                continue;
+            }
+            char e = json.charAt(++i);
+            switch (e) {
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'u' -> {
+                    try {
+                        out.append((char) HexFormat.fromHexDigits(json, i + 1, i + 5));
+                        i += 4;
+                    } catch (IllegalArgumentException | IndexOutOfBoundsException notHex) {
+                        out.append("\\u"); // malformed: kept as it came
+                    }
+                }
+                default -> out.append(e); // \" \\ \/
+            }
+        }
+        return out.append("...").toString(); // cut here or by the answer's size limit
     }
 
     private HttpRequest post(String command, String query, Duration timeout) {

@@ -1,0 +1,104 @@
+package io.cohort.ipfs.kubo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.cohort.ipfs.IpfsException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The client against a fake Kubo on a loopback port that answers every call the same way. */
+class KuboClientTest {
+
+    private HttpServer server;
+
+    /**
+     * Starts a server answering every {@code /api/v0/} call with {@code status} and {@code body}.
+     */
+    private KuboClient answering(int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext(
+                "/api/v0/",
+                exchange -> {
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        exchange.sendResponseHeaders(status, bytes.length);
+                        out.write(bytes);
+                    } catch (IOException e) {
+                        // the client stopped reading: what the size test wants of it
+                    } finally {
+                        exchange.close();
+                    }
+                });
+        server.start();
+        URI api = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return KuboClient.connect(
+                api,
+                new KuboClient.Options(
+                        Duration.ofSeconds(2), Duration.ofSeconds(10), 1, Duration.ofMillis(1), 1));
+    }
+
+    @AfterEach
+    void stopServer() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aLongErrorMessageIsDecodedAndCutToOneShortLine() throws IOException {
+        // given: a 500 whose Message is 200,000 characters, with escapes at its start
+        String message = "pin: \\\"quoted\\\" \\\\ \\u003cx\\u003e\\n" + "x".repeat(200_000);
+        try (KuboClient client =
+                answering(500, "{\"Message\":\"" + message + "\",\"Code\":0,\"Type\":\"error\"}")) {
+            // when / then: a KuboCallException, not a StackOverflowError from a regex
+            assertThatThrownBy(client::version)
+                    .isInstanceOf(KuboClient.KuboCallException.class)
+                    .hasMessageStartingWith(client.api() + "/api/v0/version answered 500: ")
+                    .hasMessageContaining("pin: \"quoted\" \\ <x> xxx")
+                    .hasMessageEndingWith("...")
+                    .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300))
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
+    }
+
+    @Test
+    void kubosUsualErrorIsItsMessage() throws IOException {
+        // given: Kubo 0.42.0's answer to `pin/ls` of a CID that is not pinned
+        String body =
+                "{\"Message\":\"path 'bafk…' is not pinned\",\"Code\":0,\"Type\":\"error\"}\n";
+        try (KuboClient client = answering(500, body)) {
+            // when / then
+            assertThatThrownBy(client::version)
+                    .isInstanceOf(KuboClient.KuboCallException.class)
+                    .hasMessage(
+                            client.api()
+                                    + "/api/v0/version answered 500: path 'bafk…' is not pinned");
+        }
+    }
+
+    @Test
+    void anAnswerOverTheLimitIsRefused() throws IOException {
+        // given: a 200 answer of 2 MiB to a call whose answer is a few hundred bytes
+        String body = "{\"Version\":\"0.42.0\",\"Pad\":\"" + "x".repeat(2 << 20) + "\"}";
+        try (KuboClient client = answering(200, body)) {
+            // when / then
+            assertThatThrownBy(client::version)
+                    .isInstanceOf(IpfsException.class)
+                    .isNotInstanceOf(KuboClient.KuboCallException.class)
+                    .hasMessage(
+                            client.api()
+                                    + "/api/v0/version answered more than "
+                                    + KuboClient.MAX_ANSWER_BYTES
+                                    + " bytes; no answer to this call is that large");
+        }
+    }
+}
