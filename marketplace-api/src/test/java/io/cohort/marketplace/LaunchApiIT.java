@@ -92,6 +92,14 @@ class LaunchApiIT {
         return send("POST", "/auth/login", null, JSON.writeValueAsString(b));
     }
 
+    /** Signs {@code owner} in and returns its bearer token. */
+    private String signIn(Credentials owner) throws Exception {
+        String m = message(owner.getAddress(), nonce(), "localhost", Instant.now());
+        HttpResponse<String> r = login(m, sign(m, owner));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body()).path("token").asText();
+    }
+
     private ObjectNode launchBody(String evaluator) {
         ObjectNode b = JSON.createObjectNode();
         b.putObject("modelSpec").put("name", "mlp").put("seed", 7);
@@ -273,5 +281,31 @@ class LaunchApiIT {
         // a token expires (cohort.auth.token-ttl is 5 s in this test)
         Thread.sleep(5_500);
         assertProblem(send("POST", "/projects", token, body), 401, "expired");
+    }
+
+    @Test
+    void aBodyOfTheWrongShapeIsAProblemThatNamesTheField() throws Exception {
+        Credentials owner = DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1"));
+
+        // values of the wrong JSON type, a body that is no object, and broken JSON
+        assertProblem(
+                send("POST", "/projects", signIn(owner), "{\"rounds\":\"ten\"}"),
+                400,
+                "rounds must be an integer");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), "{\"committee\":{}}"),
+                400,
+                "committee must be an array");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), "[]"), 400, "the body must be an object");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), "{\"rounds\": 3,\n\"quorum\": }"),
+                400,
+                "the body is not JSON",
+                "(line 2, column 11)");
+        assertProblem(
+                send("POST", "/auth/login", null, "{\"message\":{},\"signature\":\"0x\"}"),
+                400,
+                "message must be a string");
     }
 }

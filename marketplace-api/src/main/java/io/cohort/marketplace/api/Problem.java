@@ -1,10 +1,20 @@
 package io.cohort.marketplace.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import java.math.BigInteger;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /** An HTTP error as RFC 9457 problem details ({@code application/problem+json}). */
@@ -46,6 +56,110 @@ public final class Problem extends RuntimeException {
         }
     }
 
+    /**
+     * A JSON body whose value has the wrong type for its field ({@code "rounds": "ten"}, {@code
+     * "committee": {}}, a body {@code []}): Jackson's {@link MismatchedInputException}, which would
+     * otherwise reach Quarkus's built-in mapper (a 400 that is no problem+json, empty outside dev
+     * and test mode). A user mapper for the same type takes precedence over the built-in one.
+     */
+    @Provider
+    public static final class BodyMapper implements ExceptionMapper<MismatchedInputException> {
+        @Override
+        public Response toResponse(MismatchedInputException e) {
+            return response(400, "Bad request", unreadableBody(e));
+        }
+    }
+
+    private static final Set<Class<?>> INTEGERS =
+            Set.of(
+                    Integer.class,
+                    int.class,
+                    Long.class,
+                    long.class,
+                    Short.class,
+                    short.class,
+                    Byte.class,
+                    byte.class,
+                    BigInteger.class);
+
+    /**
+     * Why a JSON body cannot be read, in the API's words: the field's path and what it must be, or
+     * where the text stops being JSON. Never a Java type name.
+     */
+    static String unreadableBody(JsonProcessingException e) {
+        JsonLocation l = e.getLocation();
+        String at =
+                l == null || l.getLineNr() < 1
+                        ? ""
+                        : " (line " + l.getLineNr() + ", column " + l.getColumnNr() + ")";
+        if (e instanceof MismatchedInputException m) {
+            String field = path(m.getPath());
+            return (field.isEmpty() ? "the body" : field)
+                    + " must be "
+                    + expected(m.getTargetType())
+                    + at;
+        }
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            return path(m.getPath())
+                    + (m.getCause() instanceof InputCoercionException c
+                            ? ": " + firstLine(c.getOriginalMessage())
+                            : " cannot be read")
+                    + at;
+        }
+        return "the body is not JSON: " + firstLine(e.getOriginalMessage()) + at;
+    }
+
+    /** {@code committee[1].address}, as a client writes it. */
+    private static String path(List<JsonMappingException.Reference> refs) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference r : refs) {
+            if (r.getFieldName() != null) {
+                out.append(out.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                out.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "of another type";
+        }
+        if (CharSequence.class.isAssignableFrom(type)) {
+            return "a string";
+        }
+        if (INTEGERS.contains(type)) {
+            return "an integer";
+        }
+        if (type == double.class || type == float.class || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (JsonNode.class.isAssignableFrom(type)) {
+            return "JSON";
+        }
+        return "an object";
+    }
+
+    /** Jackson's reason without the source excerpt it may append. */
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        String m = message.lines().findFirst().orElse("");
+        int marker = m.indexOf(" (start marker at");
+        if (marker >= 0) {
+            m = m.substring(0, marker);
+        }
+        return m.length() > 160 ? m.substring(0, 160) + "…" : m;
+    }
+
     /** What the framework rejects (unknown path, wrong method, unreadable body) as problem+json. */
     @Provider
     public static final class WebMapper
@@ -53,12 +167,17 @@ public final class Problem extends RuntimeException {
         @Override
         public Response toResponse(jakarta.ws.rs.WebApplicationException e) {
             int status = e.getResponse().getStatus();
+            // a body the JSON reader refused: say where, not just "HTTP 400 Bad Request"
+            String detail =
+                    e.getCause() instanceof JsonProcessingException j
+                            ? unreadableBody(j)
+                            : e.getMessage();
             return response(
                     status,
                     Response.Status.fromStatusCode(status) == null
                             ? "Error"
                             : Response.Status.fromStatusCode(status).getReasonPhrase(),
-                    e.getMessage());
+                    detail);
         }
     }
 
