@@ -10,10 +10,12 @@ import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import io.cohort.contracts.generated.MockERC20;
 import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
 import org.web3j.tx.ReadonlyTransactionManager;
@@ -98,6 +101,25 @@ class LaunchApiIT {
         HttpResponse<String> r = login(m, sign(m, owner));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body()).path("token").asText();
+    }
+
+    /** Asserts that Kubo neither holds nor pins these bytes: nothing was added for them. */
+    private static void assertNotAdded(byte[]... uploads) throws Exception {
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            for (byte[] u : uploads) {
+                Cid cid = EmbeddedStore.cidOf(new ByteArrayInputStream(u));
+                assertThat(ipfs.has(cid)).as(cid.toString()).isFalse();
+                assertThat(ipfs.isPinned(cid)).as(cid.toString()).isFalse();
+            }
+        }
+    }
+
+    private static byte[] unique(String what) {
+        return (what + " " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String base64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
     }
 
     private ObjectNode launchBody(String evaluator) {
@@ -307,5 +329,52 @@ class LaunchApiIT {
                 send("POST", "/auth/login", null, "{\"message\":{},\"signature\":\"0x\"}"),
                 400,
                 "message must be a string");
+    }
+
+    @Test
+    void aRequestThatFailsItsChecksPinsNothingAndNamesEveryProblem() throws Exception {
+        Credentials owner = DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1")).getAddress();
+
+        // a start the contract cannot hold: a 400, not a 500 after pinning the uploads
+        byte[] weights = unique("weights");
+        byte[] validation = unique("validation");
+        ObjectNode negative =
+                launchBody(evaluator)
+                        .put("initialWeights", base64(weights))
+                        .put("validationData", base64(validation))
+                        .put("start", -1);
+        negative.remove("startsIn");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(negative)),
+                400,
+                "start must be seconds since the epoch (>= 0), got -1");
+        ObjectNode overflow =
+                launchBody(evaluator)
+                        .put("initialWeights", base64(weights))
+                        .put("validationData", base64(validation))
+                        .put("startsIn", Long.MAX_VALUE);
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(overflow)),
+                400,
+                "startsIn " + Long.MAX_VALUE + " seconds from now is past the largest time");
+
+        // a CID that is none, weights that are not base64, zero rounds: one 400 for all three
+        ObjectNode bad =
+                launchBody(evaluator)
+                        .put("modelSpecCid", "not-a-cid")
+                        .put("initialWeights", "%%%%")
+                        .put("validationData", base64(validation))
+                        .put("rounds", 0);
+        bad.remove("modelSpec");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(bad)),
+                400,
+                "modelSpecCid is not a CID",
+                "initialWeights is not base64",
+                "rounds must be in [1, 10000]");
+
+        // then: nothing any of them carried was added to IPFS, let alone pinned
+        assertNotAdded(weights, validation);
     }
 }

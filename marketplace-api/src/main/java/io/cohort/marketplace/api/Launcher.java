@@ -44,7 +44,13 @@ import org.web3j.tx.response.PollingTransactionReceiptProcessor;
 public class Launcher {
 
     static final int MAX_SPEC_BYTES = 1 << 20;
-    static final int MAX_UPLOAD_BYTES = 48 << 20;
+
+    /**
+     * The largest upload, decoded: as base64 (4/3 of it, 53.3 MiB) it leaves room for the rest of
+     * the request within {@code quarkus.http.limits.max-body-size} (64 MiB). Larger files go to
+     * IPFS first and are named by CID.
+     */
+    static final int MAX_UPLOAD_BYTES = 40 << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -176,34 +182,33 @@ public class Launcher {
             }
         }
         int quorum = bounded(q.quorum(), "quorum", 1, Math.max(1, committee.size()), bad);
-        long start;
-        if (q.start() != null) {
-            start = q.start();
-        } else if (q.startsIn() != null && q.startsIn() >= 0) {
-            start = Instant.now().getEpochSecond() + q.startsIn();
-        } else {
-            bad.add(
-                    "start (seconds since the epoch) or startsIn (seconds from now, >= 0) is required");
-            start = 0;
-        }
-        checkSize(q.initialWeights(), "initialWeights", bad);
-        checkSize(q.validationData(), "validationData", bad);
+        long start = start(q.start(), q.startsIn(), Instant.now().getEpochSecond(), bad);
+        // the uploads are decoded and the CIDs parsed here, so that nothing is pinned for a
+        // request that fails
+        byte[] specBytes = q.modelSpec() == null ? null : specBytes(q.modelSpec(), bad);
+        Cid specCid = specBytes == null ? cid(q.modelSpecCid(), "modelSpecCid", bad) : null;
+        byte[] weightBytes = upload(q.initialWeights(), "initialWeights", bad);
+        Cid weightsCid =
+                q.initialWeights() == null
+                        ? cid(q.initialWeightsCid(), "initialWeightsCid", bad)
+                        : null;
+        byte[] validationBytes = upload(q.validationData(), "validationData", bad);
+        Cid validationCid =
+                q.validationData() == null
+                        ? cid(q.validationDataCid(), "validationDataCid", bad)
+                        : null;
         if (!bad.isEmpty()) {
             throw Problem.badRequest(String.join("; ", bad));
         }
         Credentials key = operator();
 
         // pin what was uploaded
-        Cid spec =
-                pin(
-                        q.modelSpecCid(),
-                        q.modelSpec() == null ? null : specBytes(q.modelSpec()),
-                        "modelSpec");
-        Cid weights = pin(q.initialWeightsCid(), decode(q.initialWeights()), "initialWeights");
+        Cid spec = pin(specCid, specBytes, "modelSpec");
+        Cid weights = pin(weightsCid, weightBytes, "initialWeights");
         Cid validation =
-                q.validationData() == null && q.validationDataCid() == null
+                validationBytes == null && validationCid == null
                         ? null
-                        : pin(q.validationDataCid(), decode(q.validationData()), "validationData");
+                        : pin(validationCid, validationBytes, "validationData");
 
         BigInteger budget = reward.multiply(BigInteger.valueOf(rounds));
         boolean erc20 = !Erc20.isEth(token);
@@ -347,19 +352,10 @@ public class Launcher {
         }
     }
 
-    private Cid pin(String cid, byte[] bytes, String what) {
+    private Cid pin(Cid cid, byte[] bytes, String what) {
         ContentStore ipfs = records.store();
         try {
-            Cid c;
-            if (bytes != null) {
-                c = ipfs.add(bytes);
-            } else {
-                try {
-                    c = Cid.parse(cid);
-                } catch (IllegalArgumentException e) {
-                    throw Problem.badRequest(what + "Cid is not a CID: " + e.getMessage());
-                }
-            }
+            Cid c = bytes != null ? ipfs.add(bytes) : cid;
             ipfs.pin(c);
             return c;
         } catch (IOException e) {
@@ -368,33 +364,84 @@ public class Launcher {
         }
     }
 
-    private static byte[] specBytes(JsonNode spec) {
-        try {
-            byte[] b = JSON.writeValueAsBytes(spec);
-            if (b.length > MAX_SPEC_BYTES) {
-                throw Problem.badRequest(
-                        "modelSpec is " + b.length + " bytes, more than " + MAX_SPEC_BYTES);
+    /**
+     * When round 0 opens: {@code start}, or now plus {@code startsIn}; both must fit the contract's
+     * unsigned 64 bits (a long that is not negative does).
+     */
+    static long start(Long start, Long startsIn, long now, List<String> bad) {
+        if (start != null) {
+            if (start < 0) {
+                bad.add("start must be seconds since the epoch (>= 0), got " + start);
             }
-            return b;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw Problem.badRequest("modelSpec: " + e.getMessage());
+            return start;
         }
+        if (startsIn != null && startsIn >= 0) {
+            try {
+                return Math.addExact(now, startsIn);
+            } catch (ArithmeticException e) {
+                bad.add("startsIn " + startsIn + " seconds from now is past the largest time");
+                return 0;
+            }
+        }
+        bad.add("start (seconds since the epoch) or startsIn (seconds from now, >= 0) is required");
+        return 0;
     }
 
-    private static byte[] decode(String base64) {
-        if (base64 == null) {
+    /** A CID the request names, or null when it names none. */
+    private static Cid cid(String text, String what, List<String> bad) {
+        if (text == null) {
             return null;
         }
         try {
-            return Base64.getDecoder().decode(base64);
+            return Cid.parse(text);
         } catch (IllegalArgumentException e) {
-            throw Problem.badRequest("not base64: " + e.getMessage());
+            bad.add(what + " is not a CID: " + e.getMessage());
+            return null;
         }
     }
 
-    private static void checkSize(String base64, String what, List<String> bad) {
-        if (base64 != null && (long) base64.length() * 3 / 4 > MAX_UPLOAD_BYTES) {
-            bad.add(what + " is larger than " + MAX_UPLOAD_BYTES + " bytes");
+    private static byte[] specBytes(JsonNode spec, List<String> bad) {
+        try {
+            byte[] b = JSON.writeValueAsBytes(spec);
+            if (b.length > MAX_SPEC_BYTES) {
+                bad.add("modelSpec is " + b.length + " bytes, more than " + MAX_SPEC_BYTES);
+            }
+            return b;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            bad.add("modelSpec cannot be written as JSON: " + e.getOriginalMessage());
+            return null;
+        }
+    }
+
+    /**
+     * An upload's bytes, decoded from base64, or null when there is none or it is refused (the
+     * reason added to {@code bad}). Too long a text is refused before it is decoded.
+     */
+    static byte[] upload(String base64, String what, List<String> bad) {
+        if (base64 == null) {
+            return null;
+        }
+        String tooLarge =
+                what
+                        + " is larger than "
+                        + MAX_UPLOAD_BYTES
+                        + " bytes; add it to IPFS and send "
+                        + what
+                        + "Cid";
+        if (base64.length() > 4L * ((MAX_UPLOAD_BYTES + 2) / 3)) {
+            bad.add(tooLarge);
+            return null;
+        }
+        try {
+            byte[] b = Base64.getDecoder().decode(base64);
+            if (b.length > MAX_UPLOAD_BYTES) {
+                bad.add(tooLarge);
+                return null;
+            }
+            return b;
+        } catch (IllegalArgumentException e) {
+            bad.add(what + " is not base64: " + e.getMessage());
+            return null;
         }
     }
 
