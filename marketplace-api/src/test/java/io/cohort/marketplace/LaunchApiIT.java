@@ -16,7 +16,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.math.BigInteger;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -376,5 +379,34 @@ class LaunchApiIT {
 
         // then: nothing any of them carried was added to IPFS, let alone pinned
         assertNotAdded(weights, validation);
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedAsAProblemBeforeItIsRead() throws Exception {
+        // given: a request that declares one byte more than the 64 MiB limit and sends none of it
+        long declared = (64L << 20) + 1;
+        try (Socket s = new Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(
+                    ("POST /projects HTTP/1.1\r\nHost: localhost\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: "
+                                    + declared
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            // when: the server answers
+            InputStream in = s.getInputStream();
+            String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+
+            // then: 413 as problem+json, and the connection closed
+            assertThat(answer).startsWith("HTTP/1.1 413");
+            assertThat(answer.toLowerCase()).contains("content-type: application/problem+json");
+            JsonNode problem = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            assertThat(problem.path("status").asInt()).isEqualTo(413);
+            assertThat(problem.path("detail").asText())
+                    .contains("the body is " + declared + " bytes, more than the " + (64L << 20));
+        }
     }
 }

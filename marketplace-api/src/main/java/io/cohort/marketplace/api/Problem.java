@@ -39,13 +39,17 @@ public final class Problem extends RuntimeException {
         return new Problem(400, "Bad request", detail);
     }
 
-    static Response response(int status, String title, String detail) {
+    static Map<String, Object> body(int status, String title, String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);
         body.put("status", status);
         body.put("detail", detail);
-        return Response.status(status).type(MEDIA_TYPE).entity(body).build();
+        return body;
+    }
+
+    static Response response(int status, String title, String detail) {
+        return Response.status(status).type(MEDIA_TYPE).entity(body(status, title, detail)).build();
     }
 
     @Provider
