@@ -139,7 +139,18 @@ class ReadApiIT {
             JsonNode second = JSON.readTree(get("/projects?size=1&page=1").body());
             assertThat(second.path("items").path(0).path("id").asText()).isEqualTo("1");
             assertProblem(get("/projects?status=paused"), 400, "status must be one of");
-            assertProblem(get("/projects?size=0"), 400, "size in [1, 100]");
+            // malformed parameters are the API's 400, not the framework's parameter conversion
+            assertProblem(
+                    get("/projects/1/audit?recompute=yes"),
+                    400,
+                    "recompute must be true or false, got 'yes'");
+            assertProblem(
+                    get("/projects?page=abc"), 400, "page must be an integer >= 0, got 'abc'");
+            assertProblem(
+                    get("/projects?size=99999999999"),
+                    400,
+                    "size must be an integer in [1, 100], got '99999999999'");
+            assertProblem(get("/projects?size=0"), 400, "size must be an integer in [1, 100]");
 
             // a project
             JsonNode p1 = JSON.readTree(get("/projects/1").body());

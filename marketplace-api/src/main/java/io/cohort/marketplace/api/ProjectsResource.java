@@ -23,6 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The read side of projects, served from the index (no chain scan per request). */
@@ -70,15 +73,26 @@ public class ProjectsResource {
     @Operation(summary = "Projects, newest first, filtered by status, a page at a time")
     public Page list(
             @QueryParam("status") String status,
-            @QueryParam("page") @DefaultValue("0") int page,
-            @QueryParam("size") @DefaultValue("20") int size) {
+            // strings, so that a malformed number is our 400, not the framework's 404
+            @QueryParam("page")
+                    @DefaultValue("0")
+                    @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0"))
+                    String pageParam,
+            @QueryParam("size")
+                    @DefaultValue("20")
+                    @Parameter(
+                            schema =
+                                    @Schema(
+                                            type = SchemaType.INTEGER,
+                                            minimum = "1",
+                                            maximum = "100"))
+                    String sizeParam) {
         if (status != null && !STATUSES.contains(status)) {
             throw Problem.badRequest(
                     "status must be one of " + STATUSES + ", got '" + status + "'");
         }
-        if (page < 0 || size < 1 || size > 100) {
-            throw Problem.badRequest("page must be >= 0 and size in [1, 100]");
-        }
+        int page = integer(pageParam, "page", 0, Integer.MAX_VALUE);
+        int size = integer(sizeParam, "size", 1, 100);
         List<ProjectView> all =
                 new ArrayList<>(
                         indexer.index().read(ix -> ix.projects(indexer.now())).stream()
@@ -153,9 +167,15 @@ public class ProjectsResource {
                     "Replay the chain's events against the round records: per round, whether credits, root and result hash agree; with recompute=true, also rerun each round's scoring from the released updates and published inputs and compare bit for bit (slow: it trains)")
     public Auditor.Audit audit(
             @PathParam("id") String id,
-            @QueryParam("recompute") @DefaultValue("false") boolean recompute) {
+            @QueryParam("recompute")
+                    @DefaultValue("false")
+                    @Parameter(schema = @Schema(type = SchemaType.BOOLEAN))
+                    String recompute) {
         BigInteger project = id(id);
-        return auditor.audit(project, recompute);
+        if (!recompute.equalsIgnoreCase("true") && !recompute.equalsIgnoreCase("false")) {
+            throw Problem.badRequest("recompute must be true or false, got '" + recompute + "'");
+        }
+        return auditor.audit(project, recompute.equalsIgnoreCase("true"));
     }
 
     @GET
@@ -220,6 +240,20 @@ public class ProjectsResource {
                 judged,
                 credits,
                 malformed);
+    }
+
+    /** A whole-number query parameter within [min, max]; a 400 naming it otherwise. */
+    static int integer(String value, String what, int min, int max) {
+        String range = max == Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]";
+        try {
+            int v = Integer.parseInt(value);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw Problem.badRequest(what + " must be an integer " + range + ", got '" + value + "'");
     }
 
     static BigInteger id(String id) {
