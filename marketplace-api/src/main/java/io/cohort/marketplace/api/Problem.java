@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +25,24 @@ public final class Problem extends RuntimeException {
 
     private final int status;
     private final String title;
+    private final Duration retryAfter;
 
     public Problem(int status, String title, String detail) {
+        this(status, title, detail, null);
+    }
+
+    private Problem(int status, String title, String detail, Duration retryAfter) {
         super(detail);
         this.status = status;
         this.title = title;
+        this.retryAfter = retryAfter;
+    }
+
+    /**
+     * A 503 for a resource that is busy or full now, with when to ask again ({@code Retry-After}).
+     */
+    public static Problem unavailable(String title, String detail, Duration retryAfter) {
+        return new Problem(503, title, detail, retryAfter);
     }
 
     public static Problem notFound(String detail) {
@@ -56,7 +70,15 @@ public final class Problem extends RuntimeException {
     public static final class Mapper implements ExceptionMapper<Problem> {
         @Override
         public Response toResponse(Problem p) {
-            return response(p.status, p.title, p.getMessage());
+            Response.ResponseBuilder r =
+                    Response.status(p.status)
+                            .type(MEDIA_TYPE)
+                            .entity(body(p.status, p.title, p.getMessage()));
+            if (p.retryAfter != null) {
+                // whole seconds, at least one (RFC 9110, 10.2.3)
+                r.header("Retry-After", Math.max(1, (p.retryAfter.toMillis() + 999) / 1000));
+            }
+            return r.build();
         }
     }
 

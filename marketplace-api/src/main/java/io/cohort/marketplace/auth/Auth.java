@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -20,14 +21,19 @@ import org.web3j.crypto.Sign;
 /**
  * Sign-in with an Ethereum signature (EIP-4361 message, EIP-191 personal signature) and the
  * short-lived bearer tokens that authenticate writes. Nonces are single-use and expire after five
- * minutes; tokens after {@code cohort.auth.token-ttl}. Both live in memory: a restart signs
- * everyone out.
+ * minutes, and at most {@link #MAX_NONCES} are outstanding (anyone may ask for one); tokens expire
+ * after {@code cohort.auth.token-ttl}. Both live in memory: a restart signs everyone out.
  */
 @ApplicationScoped
 public class Auth {
 
     static final Duration NONCE_TTL = Duration.ofMinutes(5);
     static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
+    /**
+     * Outstanding nonces at most: {@code GET /auth/nonce} needs no sign-in, so memory is capped.
+     */
+    static final int MAX_NONCES = 10_000;
 
     /** A signed-in owner. */
     public record Session(String address, Instant expiresAt) {}
@@ -37,17 +43,30 @@ public class Auth {
 
     @Inject MarketplaceConfig config;
 
+    Clock clock = Clock.systemUTC();
+
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Instant> nonces = new ConcurrentHashMap<>();
     private final Map<String, Session> tokens = new ConcurrentHashMap<>();
 
-    /** A fresh nonce for a sign-in message. */
-    public String nonce() {
-        purge();
+    /**
+     * A fresh nonce for a sign-in message; a 503 with {@code Retry-After} while {@link #MAX_NONCES}
+     * unexpired ones are outstanding.
+     */
+    public synchronized String nonce() {
+        Instant now = clock.instant();
+        purge(now);
+        if (nonces.size() >= MAX_NONCES) {
+            Instant first = nonces.values().stream().min(Instant::compareTo).orElse(now);
+            throw Problem.unavailable(
+                    "Too many sign-ins",
+                    MAX_NONCES + " sign-in nonces are outstanding; ask again when one expires",
+                    Duration.between(now, first));
+        }
         byte[] b = new byte[12];
         random.nextBytes(b);
         String n = HexFormat.of().formatHex(b);
-        nonces.put(n, Instant.now().plus(NONCE_TTL));
+        nonces.put(n, now.plus(NONCE_TTL));
         return n;
     }
 
@@ -69,7 +88,7 @@ public class Auth {
             throw unauthorized(
                     "the message is for chain " + m.chainId() + ", this is " + config.chainId());
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (m.issuedAt().isAfter(now.plus(CLOCK_SKEW))
                 || m.issuedAt().isBefore(now.minus(NONCE_TTL).minus(CLOCK_SKEW))) {
             throw unauthorized("Issued At " + m.issuedAt() + " is not recent");
@@ -111,7 +130,7 @@ public class Auth {
         if (s == null) {
             throw unauthorized("unknown token; sign in again");
         }
-        if (!s.expiresAt().isAfter(Instant.now())) {
+        if (!s.expiresAt().isAfter(clock.instant())) {
             tokens.remove(authorization.substring(7).strip());
             throw unauthorized("the token expired at " + s.expiresAt() + "; sign in again");
         }
@@ -145,8 +164,7 @@ public class Auth {
         return new Problem(401, "Unauthorized", detail);
     }
 
-    private void purge() {
-        Instant now = Instant.now();
+    private void purge(Instant now) {
         for (Iterator<Map.Entry<String, Instant>> it = nonces.entrySet().iterator();
                 it.hasNext(); ) {
             if (it.next().getValue().isBefore(now)) {

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.marketplace.auth.AuthResource;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** What a client is told about a body it got wrong. */
+/** What a client is told about a body it got wrong, and a busy resource's answer. */
 class ProblemTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,5 +60,23 @@ class ProblemTest {
                     .doesNotContain("io.cohort", "java.", "`", "Source")
                     .hasSizeLessThan(200);
         }
+    }
+
+    @Test
+    void aBusyResourceSaysWhenToAskAgain() {
+        Response r =
+                new Problem.Mapper()
+                        .toResponse(
+                                Problem.unavailable(
+                                        "Recompute busy", "another runs", Duration.ofMillis(1500)));
+
+        assertThat(r.getStatus()).isEqualTo(503);
+        assertThat(r.getHeaderString("Retry-After")).isEqualTo("2");
+        assertThat(r.getMediaType().toString()).isEqualTo(Problem.MEDIA_TYPE);
+        assertThat(
+                        new Problem.Mapper()
+                                .toResponse(Problem.badRequest("no"))
+                                .getHeaderString("Retry-After"))
+                .isNull();
     }
 }
