@@ -71,6 +71,15 @@ public class Auth {
     }
 
     /**
+     * Whether a message's {@code Issued At} is recent: at most {@link #CLOCK_SKEW} ahead of {@code
+     * now}, and at most the nonce's life plus the skew (ten minutes) behind it.
+     */
+    static boolean recent(Instant issuedAt, Instant now) {
+        return !issuedAt.isAfter(now.plus(CLOCK_SKEW))
+                && !issuedAt.isBefore(now.minus(NONCE_TTL).minus(CLOCK_SKEW));
+    }
+
+    /**
      * Verifies a signed sign-in message and opens a session; a {@link Problem} if anything is off.
      */
     public Token login(String message, String signature) {
@@ -89,9 +98,15 @@ public class Auth {
                     "the message is for chain " + m.chainId() + ", this is " + config.chainId());
         }
         Instant now = clock.instant();
-        if (m.issuedAt().isAfter(now.plus(CLOCK_SKEW))
-                || m.issuedAt().isBefore(now.minus(NONCE_TTL).minus(CLOCK_SKEW))) {
-            throw unauthorized("Issued At " + m.issuedAt() + " is not recent");
+        if (!recent(m.issuedAt(), now)) {
+            throw unauthorized(
+                    "Issued At "
+                            + m.issuedAt()
+                            + " is not recent (at most "
+                            + CLOCK_SKEW.toMinutes()
+                            + " minutes ahead of this server's clock or "
+                            + NONCE_TTL.plus(CLOCK_SKEW).toMinutes()
+                            + " behind it)");
         }
         if (m.expirationTime() != null && !m.expirationTime().isAfter(now)) {
             throw unauthorized("the message expired at " + m.expirationTime());

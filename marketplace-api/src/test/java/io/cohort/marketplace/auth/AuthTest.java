@@ -13,7 +13,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Sign-in's bound on how many nonces may wait. */
+/** Sign-in's bounds: how many nonces may wait, and how old a message may be. */
 class AuthTest {
 
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
@@ -42,5 +42,14 @@ class AuthTest {
         // and once they expired they are purged and a nonce is given again
         auth.clock = Clock.fixed(T0.plus(Auth.NONCE_TTL).plusSeconds(1), ZoneOffset.UTC);
         assertThat(auth.nonce()).hasSize(24).isNotIn(nonces);
+    }
+
+    @Test
+    void issuedAtMayBeFiveMinutesAheadAndTenBehind() {
+        Instant now = T0;
+        assertThat(Auth.recent(now.plus(Duration.ofMinutes(5)), now)).isTrue();
+        assertThat(Auth.recent(now.plus(Duration.ofMinutes(5)).plusSeconds(1), now)).isFalse();
+        assertThat(Auth.recent(now.minus(Duration.ofMinutes(10)), now)).isTrue();
+        assertThat(Auth.recent(now.minus(Duration.ofMinutes(10)).minusSeconds(1), now)).isFalse();
     }
 }
