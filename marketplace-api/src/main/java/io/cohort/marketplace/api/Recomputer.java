@@ -21,10 +21,12 @@ import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code ?recompute=true} of the audit: reruns the evaluators' scoring policy on every settled
@@ -55,11 +57,32 @@ public class Recomputer {
     @Inject Records records;
     @Inject MarketplaceConfig config;
 
+    /** How long a client is told to wait while another recompute runs: a few rounds' training. */
+    static final Duration BUSY_RETRY = Duration.ofSeconds(30);
+
+    private final ReentrantLock running = new ReentrantLock();
+
     /**
      * Recomputes the settled rounds of {@code rounds} (in round order) and returns one result per
-     * settled round, in that order. One project at a time: the policy trains the reference update.
+     * settled round, in that order. One at a time, since the policy trains the reference update: a
+     * request while another recompute runs is a 503 with {@code Retry-After}, not a worker thread
+     * left waiting (the endpoint needs no sign-in).
      */
-    public synchronized List<Result> recompute(ProjectView p, List<ProjectView.RoundView> rounds) {
+    public List<Result> recompute(ProjectView p, List<ProjectView.RoundView> rounds) {
+        if (!running.tryLock()) {
+            throw Problem.unavailable(
+                    "Recompute busy",
+                    "another recompute is running; ask again later, or audit without recompute",
+                    BUSY_RETRY);
+        }
+        try {
+            return recomputeAlone(p, rounds);
+        } finally {
+            running.unlock();
+        }
+    }
+
+    private List<Result> recomputeAlone(ProjectView p, List<ProjectView.RoundView> rounds) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true"); // the engine is in the application
         }

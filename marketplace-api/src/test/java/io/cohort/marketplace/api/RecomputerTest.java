@@ -7,8 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.RoundRecords;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.marketplace.index.MarketIndex;
+import io.cohort.marketplace.index.ProjectView;
+import jakarta.enterprise.inject.Vetoed;
+import jakarta.ws.rs.core.Response;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The comparison of a rerun with its record, on hand-made records and outcomes. */
@@ -124,5 +133,109 @@ class RecomputerTest {
                         Recomputer.asRecorded(
                                 new RoundRecords.Submission("0xa", "bafya", null, 10_000, key)))
                 .isFalse();
+    }
+
+    /** Records whose first read waits until the test lets it go, as a long rerun would. */
+    @Vetoed
+    static final class SlowRecords extends Records {
+        final CountDownLatch reading = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public JsonNode record(String cid) {
+            reading.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new Problem(502, "IPFS unavailable", "no record in this test");
+        }
+    }
+
+    private static ProjectView project() {
+        return new ProjectView(
+                "1",
+                "0xowner",
+                "0x" + "0".repeat(40),
+                BigInteger.TEN,
+                BigInteger.ONE,
+                1,
+                "ended",
+                null,
+                BigInteger.ZERO,
+                BigInteger.ZERO,
+                0,
+                60,
+                60,
+                10,
+                1,
+                List.of("0xevaluator"),
+                Map.of(),
+                "bafyspec",
+                "bafyinitial",
+                "bafymodel",
+                1,
+                1,
+                BigInteger.ZERO,
+                1);
+    }
+
+    private static List<ProjectView.RoundView> settledRound() {
+        return List.of(
+                new ProjectView.RoundView(
+                        0,
+                        "settled",
+                        0,
+                        60,
+                        120,
+                        List.of(),
+                        List.of(),
+                        new MarketIndex.Settlement(
+                                "0x01",
+                                "0x02",
+                                BigInteger.ONE,
+                                BigInteger.ZERO,
+                                "bafymodel",
+                                "bafyrecord",
+                                5)));
+    }
+
+    @Test
+    void aRecomputeWhileAnotherRunsIsABusyProblemNotAWait() throws Exception {
+        // given: a recompute under way
+        Recomputer recomputer = new Recomputer();
+        SlowRecords records = new SlowRecords();
+        recomputer.records = records;
+        CompletableFuture<List<Recomputer.Result>> first =
+                CompletableFuture.supplyAsync(
+                        () -> recomputer.recompute(project(), settledRound()));
+        assertThat(records.reading.await(30, TimeUnit.SECONDS)).isTrue();
+
+        // when: another asks
+        long asked = System.nanoTime();
+        Problem busy = null;
+        try {
+            recomputer.recompute(project(), settledRound());
+        } catch (Problem p) {
+            busy = p;
+        }
+
+        // then: a 503 at once, with when to ask again; the first one finishes undisturbed
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked)).isLessThan(5);
+        assertThat(busy).isNotNull();
+        Response r = new Problem.Mapper().toResponse(busy);
+        assertThat(r.getStatus()).isEqualTo(503);
+        assertThat(r.getHeaderString("Retry-After"))
+                .isEqualTo(Long.toString(Recomputer.BUSY_RETRY.toSeconds()));
+        records.release.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS))
+                .singleElement()
+                .satisfies(result -> assertThat(result.outcome()).isEqualTo("not-recomputable"));
+        // and the next one runs again
+        SlowRecords again = new SlowRecords();
+        again.release.countDown();
+        recomputer.records = again;
+        assertThat(recomputer.recompute(project(), settledRound())).hasSize(1);
     }
 }
