@@ -354,18 +354,30 @@ final class Commands {
         for (String p : given) {
             try {
                 BigInteger id = new BigInteger(p.strip());
-                if (id.signum() <= 0) {
+                // ids are the market's uint256
+                if (id.signum() <= 0 || id.bitLength() > 256) {
                     throw new NumberFormatException();
                 }
                 ids.add(id);
             } catch (NumberFormatException e) {
-                throw new Args.UsageException("'" + p + "' is not a project id (1, 2, ...)");
+                throw new Args.UsageException(
+                        "'" + p + "' is not a project id (1, 2, ..., below 2^256)");
             }
         }
         if (required && ids.isEmpty()) {
             throw new Args.UsageException("no project: pass --project P or set cohort.projects");
         }
         return List.copyOf(ids);
+    }
+
+    /** A one-line failure for the first of {@code ids} the market says it does not have. */
+    private static void requireProjects(Connection c, List<BigInteger> ids)
+            throws Failure, IOException {
+        for (BigInteger id : ids) {
+            if (!c.market.exists(id)) {
+                throw new Failure("no project " + id + " on market " + c.market.address());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ status, withdraw
@@ -376,6 +388,7 @@ final class Commands {
             if (ids.isEmpty()) {
                 out.println("no project given (--project P)");
             }
+            requireProjects(c, ids);
             long now = c.market.now();
             for (BigInteger id : ids) {
                 MarketClient.Project p = c.market.project(id);
@@ -426,6 +439,7 @@ final class Commands {
     int withdraw(Args args) throws Failure, IOException, ChainException, Args.UsageException {
         List<BigInteger> ids = projects(args, true);
         try (Connection c = new Connection()) {
+            requireProjects(c, ids);
             for (BigInteger id : ids) {
                 if (!c.market.ended(id)) {
                     throw new Failure("project " + id + " has not ended yet; nothing to withdraw");
@@ -464,6 +478,9 @@ final class Commands {
     int run(Role role, Args args) throws Failure, IOException, Args.UsageException {
         List<BigInteger> ids = projects(args, true);
         try (Connection c = new Connection()) {
+            // the loop retries every read, so a project that is not there would be asked for
+            // forever
+            requireProjects(c, ids);
             state.started(role.name().toLowerCase(), c.address(), c.market.address());
             LOG.infof(
                     "%s %s on %s, market %s, projects %s; status on %s",

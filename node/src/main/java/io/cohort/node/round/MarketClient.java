@@ -1,6 +1,7 @@
 package io.cohort.node.round;
 
 import io.cohort.contracts.Erc20;
+import io.cohort.contracts.MarketErrors;
 import io.cohort.contracts.MarketEvents;
 import io.cohort.contracts.generated.Market;
 import io.cohort.node.chain.ChainException;
@@ -28,7 +29,9 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthBlock;
+import org.web3j.protocol.core.methods.response.EthCall;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tx.ReadonlyTransactionManager;
@@ -150,6 +153,35 @@ public final class MarketClient {
 
     public long chainId() {
         return chainId;
+    }
+
+    /**
+     * Whether the market has project {@code id}: false when reading its terms reverts with the
+     * market's {@code ProjectNotFound}; an {@link IOException} when the chain cannot say.
+     */
+    public boolean exists(BigInteger id) throws IOException {
+        EthCall call =
+                call(
+                        () ->
+                                web3j.ethCall(
+                                                Transaction.createEthCallTransaction(
+                                                        null,
+                                                        market,
+                                                        encode("projectTerms", new Uint256(id))),
+                                                DefaultBlockParameterName.LATEST)
+                                        .send());
+        if (!call.hasError()) {
+            return true;
+        }
+        if (MarketErrors.name(call.getError()).filter("ProjectNotFound"::equals).isPresent()) {
+            return false;
+        }
+        throw new IOException(
+                market
+                        + ": cannot read project "
+                        + id
+                        + ": "
+                        + MarketErrors.reason(call.getError()));
     }
 
     /** The project's terms; fails if it does not exist. */

@@ -565,6 +565,34 @@ class NodeProcessIT {
         }
     }
 
+    @Test
+    void mistakesOnTheCommandLineAndOverHttpAreOneLineOrProblemJson() throws Exception {
+        dir = logDir();
+        // given: a market with project 1, and an evaluator's key
+        String[] evaluator = newKey("evaluator");
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
+        String address = createProject(owner, List.<String[]>of(evaluator), 1, 1);
+        Map<String, String> props = props("evaluator", address);
+        props.put("quarkus.http.port", "0"); // 'run' serves HTTP from the start
+
+        // an unknown project: one line and exit 1, not a run loop retrying it for ever
+        NodeProcess.Result unknown =
+                NodeProcess.cli(dir, props, "trainer", "run", "--project", "999");
+        assertThat(unknown.exit()).as(unknown.out()).isEqualTo(1);
+        assertThat(unknown.out().strip())
+                .endsWith("cohort-node: no project 999 on market " + address);
+        NodeProcess.Result status = NodeProcess.cli(dir, props, "status", "--project", "999");
+        assertThat(status.exit()).as(status.out()).isEqualTo(1);
+        assertThat(status.out().strip())
+                .endsWith("cohort-node: no project 999 on market " + address);
+        // an id no uint256 holds is a usage error
+        String huge = BigInteger.TWO.pow(256).toString();
+        NodeProcess.Result beyond =
+                NodeProcess.cli(dir, props, "trainer", "run", "--project", huge);
+        assertThat(beyond.exit()).as(beyond.out()).isEqualTo(2);
+        assertThat(beyond.out()).contains("'" + huge + "' is not a project id");
+    }
+
     private static float[] initial() {
         try (DjlModel m = DjlModel.create(MLP)) {
             return m.parameters();
