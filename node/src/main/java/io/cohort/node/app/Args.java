@@ -34,15 +34,15 @@ public record Args(String command, Map<String, List<String>> options) {
                     "help", Set.of());
 
     public static Args parse(String... argv) throws UsageException {
+        if (argv.length > 0 && (argv[0].equals("--help") || argv[0].equals("-h"))) {
+            return new Args("help", Map.of());
+        }
         List<String> words = new ArrayList<>();
         int i = 0;
         while (i < argv.length && !argv[i].startsWith("--")) {
             words.add(argv[i++]);
         }
         if (words.isEmpty()) {
-            if (i < argv.length && (argv[i].equals("--help") || argv[i].equals("-h"))) {
-                return new Args("help", Map.of());
-            }
             throw new UsageException("no command given");
         }
         String command = String.join(" ", words);

@@ -383,8 +383,9 @@ final class Commands {
     // ------------------------------------------------------------------ status, withdraw
 
     int status(Args args) throws Failure, IOException, Args.UsageException {
+        // the command line first: a usage error is one whether or not the chain is up
+        List<BigInteger> ids = projects(args, false);
         try (Connection c = new Connection()) {
-            List<BigInteger> ids = projects(args, false);
             if (ids.isEmpty()) {
                 out.println("no project given (--project P)");
             }

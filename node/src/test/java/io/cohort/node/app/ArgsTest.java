@@ -31,6 +31,12 @@ class ArgsTest {
     }
 
     @Test
+    void dashHIsHelpAsTheUsageSays() throws Exception {
+        assertThat(Args.parse("-h").command()).isEqualTo("help");
+        assertThat(Args.parse("help").command()).isEqualTo("help");
+    }
+
+    @Test
     void everyMistakeIsNamedInOneLine() {
         List<String[]> bad =
                 List.of(

@@ -591,6 +591,16 @@ class NodeProcessIT {
                 NodeProcess.cli(dir, props, "trainer", "run", "--project", huge);
         assertThat(beyond.exit()).as(beyond.out()).isEqualTo(2);
         assertThat(beyond.out()).contains("'" + huge + "' is not a project id");
+        // so is a malformed one, checked before the chain is asked (here it is not there)
+        Map<String, String> noChain = new LinkedHashMap<>(props);
+        noChain.put("cohort.rpc-url", "http://127.0.0.1:1");
+        NodeProcess.Result malformed = NodeProcess.cli(dir, noChain, "status", "--project", "abc");
+        assertThat(malformed.exit()).as(malformed.out()).isEqualTo(2);
+        assertThat(malformed.out()).contains("'abc' is not a project id");
+        // -h is help
+        NodeProcess.Result help = NodeProcess.cli(dir, props, "-h");
+        assertThat(help.exit()).as(help.out()).isZero();
+        assertThat(help.out()).contains("usage: cohort-node <command> [options]");
     }
 
     private static float[] initial() {
