@@ -11,7 +11,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.web3j.utils.Numeric;
 
@@ -37,7 +36,7 @@ public class ProofResource {
 
     @GET
     @Path("/{project}/{trainer}")
-    @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
+    @Produces({MediaType.APPLICATION_JSON, Problems.MEDIA_TYPE})
     public Response proof(
             @PathParam("project") String project, @PathParam("trainer") String trainer) {
         BigInteger id;
@@ -84,18 +83,6 @@ public class ProofResource {
     }
 
     static Response problem(int status, String title, String detail) {
-        return Response.status(status)
-                .type("application/problem+json")
-                .entity(
-                        Map.of(
-                                "type",
-                                "about:blank",
-                                "title",
-                                title,
-                                "status",
-                                status,
-                                "detail",
-                                detail == null ? title : detail))
-                .build();
+        return Problems.response(status, title, detail);
     }
 }

@@ -203,8 +203,14 @@ final class NodeProcess implements AutoCloseable {
 
     /** GET on the node's HTTP face: status code and body. */
     HttpResponse<String> get(String path) throws Exception {
+        return send("GET", path);
+    }
+
+    /** A request without a body on the node's HTTP face. */
+    HttpResponse<String> send(String method, String path) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+                        .method(method, HttpRequest.BodyPublishers.noBody())
                         .timeout(Duration.ofSeconds(10))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());

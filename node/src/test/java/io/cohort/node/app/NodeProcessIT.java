@@ -601,6 +601,20 @@ class NodeProcessIT {
         NodeProcess.Result help = NodeProcess.cli(dir, props, "-h");
         assertThat(help.exit()).as(help.out()).isZero();
         assertThat(help.out()).contains("usage: cohort-node <command> [options]");
+
+        // the HTTP face: what the framework refuses is problem+json too
+        NodeProcess eval = node("evaluator", address, "evaluator", "run", "--project", "1");
+        var partial = eval.get("/proofs/1");
+        var wrongMethod = eval.send("POST", "/status");
+        ObjectMapper json = new ObjectMapper();
+        for (var r : List.of(partial, wrongMethod)) {
+            assertThat(r.headers().firstValue("content-type"))
+                    .as(r.statusCode() + " " + r.body())
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+            assertThat(json.readTree(r.body()).path("status").asInt()).isEqualTo(r.statusCode());
+        }
+        assertThat(partial.statusCode()).isEqualTo(404);
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
     }
 
     private static float[] initial() {
