@@ -163,9 +163,11 @@ public final class EvaluatorNode {
                     judge(project, round, g, submitted, chainHash, contentKeys);
             fed.add(round);
 
-            // cumulative credits and slashes
+            // cumulative credits and slashes of the trainers registered before the submission
+            // deadline: a later registration (in this evaluation window) would otherwise reach
+            // some evaluators' roots and not others'; it gets its leaf from the next round on
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
-            for (String t : market.trainers(project)) {
+            for (String t : market.trainersRegisteredBefore(project, d[1])) {
                 totals.put(t.toLowerCase(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
             }
             if (g.previousReport() != null) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeEncoder;
@@ -287,12 +288,60 @@ public final class MarketClient {
      * run, and the evaluator asks every round, so the read is incremental, as {@link #settled}'s.
      */
     public List<String> trainers(BigInteger project) throws IOException {
+        return registered(project).stream().map(Registered::trainer).toList();
+    }
+
+    /**
+     * The trainers registered in blocks whose timestamp is before {@code timestamp}, in
+     * registration order. An evaluator counts the trainers registered before the round's submission
+     * deadline: registration stays open during the evaluation window, and a count read at the head
+     * would differ between evaluators that evaluate before and after a registration, so honest
+     * evaluators would post different roots. Once the chain is past the deadline this set is fixed.
+     */
+    public List<String> trainersRegisteredBefore(BigInteger project, long timestamp)
+            throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Registered r : registered(project)) {
+            // registration order is chain order, and block times never decrease along the chain
+            if (blockTime(r.blockHash()) >= timestamp) {
+                break;
+            }
+            out.add(r.trainer());
+        }
+        return out;
+    }
+
+    private record Registered(String trainer, String blockHash) {}
+
+    private List<Registered> registered(BigInteger project) throws IOException {
         return registrations.read(
                 project,
                 log -> {
                     var e = Market.getTrainerRegisteredEventFromLog(log);
-                    return Map.entry(e.index.longValueExact(), e.trainer);
+                    return Map.entry(
+                            e.index.longValueExact(),
+                            new Registered(e.trainer, log.getBlockHash()));
                 });
+    }
+
+    /** Timestamps of blocks by hash: a block's timestamp never changes, so they are kept. */
+    private final Map<String, Long> blockTimes = new ConcurrentHashMap<>();
+
+    private long blockTime(String blockHash) throws IOException {
+        Long known = blockTimes.get(blockHash);
+        if (known != null) {
+            return known;
+        }
+        EthBlock.Block b = call(() -> web3j.ethGetBlockByHash(blockHash, false).send().getBlock());
+        if (b == null) {
+            throw new IOException(
+                    "block "
+                            + blockHash
+                            + " is no longer on the chain (a reorganisation); read again");
+        }
+        long t = b.getTimestamp().longValueExact();
+        blockTimes.put(blockHash, t);
+        return t;
     }
 
     /**
@@ -440,7 +489,7 @@ public final class MarketClient {
 
     private final IncrementalScan<Settled> settlements =
             new IncrementalScan<>(Market.ROUNDSETTLED_EVENT);
-    private final IncrementalScan<String> registrations =
+    private final IncrementalScan<Registered> registrations =
             new IncrementalScan<>(Market.TRAINERREGISTERED_EVENT);
 
     /** The latest round before {@code round} that settled, if any. */

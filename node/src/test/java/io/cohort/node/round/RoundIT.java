@@ -334,6 +334,7 @@ class RoundIT {
             before = e.correct();
         }
         int[] correct = new int[2];
+        Transactor late = null;
         for (long round = 0; round < 2; round++) {
             long[] d = client.deadlines(project, round);
             // when: before the round opens nothing happens; then every trainer submits
@@ -404,6 +405,16 @@ class RoundIT {
 
             // then: after the deadline the evaluator judges, publishes and posts; quorum 1 settles
             chain.mineAt(d[1]);
+            if (round == 0) {
+                // a trainer registers in the evaluation window, before the evaluator judges: an
+                // evaluator that judged before it would not count it, so none does in round 0;
+                // its (empty) leaf comes with round 1
+                late = transactor(funded(coin));
+                client.register(late, project, token, STAKE);
+                assertThat(client.trainers(project)).hasSize(registered.size() + 1);
+                assertThat(client.trainersRegisteredBefore(project, d[1]))
+                        .containsExactlyElementsOf(registered);
+            }
             if (round == 1) {
                 // a reorganisation drops the block that settled round 1: the settlements' read
                 // drops it too, and the evaluator, finding no post of its own on the chain, posts
@@ -455,6 +466,12 @@ class RoundIT {
             assertThat(settled).hasSize((int) round + 1);
             byte[] record =
                     ipfs.readAllBytes(Cid.fromBytes(settled.get((int) round).reportCid()), 1 << 24);
+            assertThat(RoundRecord.credits(record))
+                    .extracting(CreditTree.Leaf::trainer)
+                    .containsExactlyElementsOf(registered);
+            if (round == 0) {
+                registered.add(late.address().toLowerCase(Locale.ROOT));
+            }
             List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
             assertThat(entries).hasSize(5);
             assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
@@ -486,6 +503,8 @@ class RoundIT {
         assertThat(total).isLessThanOrEqualTo(REWARD.multiply(BigInteger.TWO));
         assertThat(total).isGreaterThan(REWARD.multiply(BigInteger.TWO).subtract(BigInteger.TEN));
         CreditTree credits = CreditTree.of(leaves);
+        assertThat(credits.leaf(late.address()).credit()).isZero();
+        assertThat(credits.leaf(late.address()).slash()).isZero();
         for (Transactor bad : List.of(copier, garbage)) {
             var leaf = credits.leaf(bad.address());
             assertThat(leaf.credit()).isZero();
