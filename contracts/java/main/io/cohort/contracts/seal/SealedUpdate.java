@@ -194,6 +194,53 @@ public final class SealedUpdate {
                 "not-a-recipient", "sealed for " + header.recipients().size() + " other keys");
     }
 
+    /**
+     * Checks that {@code sealed} (its layout and context already as {@link #open} checks them) is
+     * sealed for exactly {@code committee}: each of its keys once, in any order, and no other.
+     * Every member can check this, and gets the same answer, before it tries its own key; an update
+     * sealed for part of the committee would otherwise be opened by some members and flagged by the
+     * others, and an honest committee would post different results.
+     *
+     * @throws SealException {@code not-the-committee}, or what the layout or context check throws
+     */
+    public static void requireCommittee(
+            byte[] sealed, SealContext expected, List<byte[]> committee, int maxPayload)
+            throws SealException {
+        Header header = checked(sealed, expected, maxPayload);
+        int present = 0;
+        for (byte[] member : committee) {
+            if (contains(header.recipients(), member)) {
+                present++;
+            }
+        }
+        boolean outsider = false;
+        for (byte[] r : header.recipients()) {
+            outsider |= !contains(committee, r);
+        }
+        if (outsider
+                || present != committee.size()
+                || header.recipients().size() != committee.size()) {
+            throw new SealException(
+                    "not-the-committee",
+                    "sealed for "
+                            + header.recipients().size()
+                            + " keys, "
+                            + present
+                            + " of the committee's "
+                            + committee.size()
+                            + " among them");
+        }
+    }
+
+    private static boolean contains(List<byte[]> keys, byte[] key) {
+        for (byte[] k : keys) {
+            if (MessageDigest.isEqual(k, key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Opens {@code sealed} as one of its evaluators. */
     public static byte[] open(
             byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)

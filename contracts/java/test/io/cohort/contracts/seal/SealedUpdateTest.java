@@ -116,6 +116,52 @@ class SealedUpdateTest {
     }
 
     @Test
+    void anUpdateSealedForPartOfTheCommitteeIsRefusedByEveryMember() throws Exception {
+        List<byte[]> all = keys();
+        // for the whole committee, in another order: accepted
+        SealedUpdate.requireCommittee(
+                SealedUpdate.seal(
+                        update, alice, List.of(all.get(2), all.get(0), all.get(1)), random),
+                alice,
+                all,
+                MAX);
+        byte[] forTwo = SealedUpdate.seal(update, alice, all.subList(0, 2), random);
+        // member 0 could open it, member 2 could not: the committee check gives all one answer
+        assertThat(SealedUpdate.open(forTwo, alice, committee.get(0), MAX)).isEqualTo(update);
+        SealException e = failure(() -> SealedUpdate.requireCommittee(forTwo, alice, all, MAX));
+        assertThat(e.reason()).isEqualTo("not-the-committee");
+        assertThat(e.getMessage()).contains("sealed for 2 keys, 2 of the committee's 3");
+        // the committee plus an outsider, and one member swapped for an outsider
+        byte[] outsider = X25519KeyPair.generate(random).publicKey();
+        List<byte[]> plus = new ArrayList<>(all);
+        plus.add(outsider);
+        List<byte[]> swapped = List.of(all.get(0), all.get(1), outsider);
+        for (List<byte[]> recipients : List.of(plus, swapped)) {
+            byte[] sealed = SealedUpdate.seal(update, alice, recipients, random);
+            assertThat(
+                            failure(() -> SealedUpdate.requireCommittee(sealed, alice, all, MAX))
+                                    .reason())
+                    .isEqualTo("not-the-committee");
+        }
+        // the context is checked first, as open does
+        assertThat(
+                        failure(
+                                        () ->
+                                                SealedUpdate.requireCommittee(
+                                                        forTwo,
+                                                        SealContext.of(
+                                                                31337,
+                                                                MARKET,
+                                                                BigInteger.valueOf(7),
+                                                                3,
+                                                                BOB),
+                                                        all,
+                                                        MAX))
+                                .reason())
+                .isEqualTo("wrong-context");
+    }
+
+    @Test
     void flippingAnyBitOfASealedUpdateMakesItFailToOpenWithAReason() {
         byte[] small = bytes(40, 1);
         byte[] sealed = SealedUpdate.seal(small, alice, keys(), random);
