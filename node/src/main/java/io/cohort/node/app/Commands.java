@@ -20,6 +20,7 @@ import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
+import io.cohort.node.journal.JournalCorruptException;
 import io.cohort.node.round.CopiesReleased;
 import io.cohort.node.round.EvaluatorNode;
 import io.cohort.node.round.GlobalModel;
@@ -512,6 +513,9 @@ final class Commands {
                                     true);
                             LOG.infof("project %s: done", id);
                         }
+                    } catch (JournalCorruptException e) {
+                        // a retry reads the same file: stop, naming it, and let someone look
+                        throw new Failure(e.getMessage(), e);
                     } catch (IOException | ChainException | RuntimeException e) {
                         metrics.counter("cohort.node.errors", "role", role.name().toLowerCase())
                                 .increment();

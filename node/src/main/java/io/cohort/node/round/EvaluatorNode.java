@@ -141,7 +141,11 @@ public final class EvaluatorNode {
     public Result round(BigInteger project, long round) throws IOException, ChainException {
         try (Journal journal = Journal.open(config.dataDir(), "evaluator-" + project)) {
             if (market.hasPosted(project, round, address())) {
-                journal.record(round, "posted", "on-chain");
+                // the run loop asks every poll until the round settles: record it once, or the
+                // journal grows by a line a poll
+                if (!journal.done(round, "posted")) {
+                    journal.record(round, "posted", "on-chain");
+                }
                 return Result.ALREADY_POSTED;
             }
             long[] d = market.deadlines(project, round);
