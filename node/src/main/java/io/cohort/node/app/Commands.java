@@ -760,6 +760,7 @@ final class Commands {
         return new EvaluatorNode.Config(
                 config.stateDir(),
                 config.evaluator().maxSealedBytes(),
+                config.evaluator().fetchTimeout(),
                 behaviour.equals("favour-first"),
                 published);
     }

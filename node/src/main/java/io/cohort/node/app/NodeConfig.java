@@ -232,6 +232,14 @@ public interface NodeConfig {
         int maxSealedBytes();
 
         /**
+         * The most one sealed update's whole fetch may take; longer is flagged fetch:unavailable (a
+         * CID whose blocks exist nowhere would otherwise stall the run loop for ever). Keep the
+         * number of submissions times this below the evaluation window.
+         */
+        @WithDefault("PT60S")
+        Duration fetchTimeout();
+
+        /**
          * {@code honest}, or {@code favour-first}: a dishonest evaluator that posts the whole
          * round's score to its first submitter (for committee tests and demos; it gets penalised).
          */

@@ -10,7 +10,6 @@ import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
-import io.cohort.ipfs.ContentTooLargeException;
 import io.cohort.learning.codec.MalformedUpdateException;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.model.DjlModel;
@@ -25,6 +24,7 @@ import io.cohort.node.journal.Journal;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -73,14 +73,23 @@ public final class EvaluatorNode {
      * @param dataDir the node's directory (journal)
      * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
      *     fetch:too-large}
+     * @param fetchTimeout the most one sealed update's whole fetch may take; one that takes longer
+     *     (its blocks are nowhere to be found, say) is flagged {@code fetch:unavailable}
      * @param favourFirst a dishonest evaluator, for committee tests and demos: it posts the whole
      *     round's score to the round's first submitter, so its result differs from the honest ones
      */
     public record Config(
-            Path dataDir, int maxSealedBytes, boolean favourFirst, Published published) {
+            Path dataDir,
+            int maxSealedBytes,
+            Duration fetchTimeout,
+            boolean favourFirst,
+            Published published) {
+
+        /** The default of {@code cohort.evaluator.fetch-timeout}. */
+        public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
 
         public Config(Path dataDir, int maxSealedBytes) {
-            this(dataDir, maxSealedBytes, false, null);
+            this(dataDir, maxSealedBytes, FETCH_TIMEOUT, false, null);
         }
     }
 
@@ -113,6 +122,7 @@ public final class EvaluatorNode {
 
     private final Config config;
     private final Consumer<String> progress;
+    private final UpdateFetcher fetcher;
     private PolicyInputs inputs;
 
     public EvaluatorNode(
@@ -131,6 +141,8 @@ public final class EvaluatorNode {
         this.policy = policies == null ? null : policies.get();
         this.config = config;
         this.progress = progress;
+        this.fetcher =
+                new UpdateFetcher(ipfs, config.maxSealedBytes(), config.fetchTimeout(), progress);
     }
 
     public String address() {
@@ -462,29 +474,21 @@ public final class EvaluatorNode {
         return true;
     }
 
-    /** Fetches and opens one submission; its content key goes into {@code contentKeys}. */
+    /**
+     * Fetches (within {@link Config#fetchTimeout}) and opens one submission; its content key goes
+     * into {@code contentKeys}.
+     */
     private ScoringPolicy.Received open(
             BigInteger project,
             long round,
             MarketClient.Submitted s,
-            Map<String, String> contentKeys) {
-        Cid cid;
-        try {
-            cid = Cid.fromBytes(s.cid());
-        } catch (IllegalArgumentException e) { // InvalidCidException and friends
-            return ScoringPolicy.Received.unreadable(
-                    s.trainer(), "fetch:bad-cid", e.getMessage(), s.sequence());
+            Map<String, String> contentKeys)
+            throws IOException {
+        UpdateFetcher.Fetched fetched = fetcher.fetch(s.trainer(), s.cid(), s.sequence());
+        if (fetched.flagged() != null) {
+            return fetched.flagged();
         }
-        byte[] sealed;
-        try {
-            sealed = ipfs.readAllBytes(cid, config.maxSealedBytes());
-        } catch (ContentTooLargeException e) {
-            return ScoringPolicy.Received.unreadable(
-                    s.trainer(), "fetch:too-large", e.getMessage(), s.sequence());
-        } catch (IOException e) {
-            return ScoringPolicy.Received.unreadable(
-                    s.trainer(), "fetch:unavailable", cid + ": " + e.getMessage(), s.sequence());
-        }
+        byte[] sealed = fetched.sealed();
         try {
             SealContext context =
                     SealContext.of(market.chainId(), market.address(), project, round, s.trainer());

@@ -1,0 +1,114 @@
+package io.cohort.node.round;
+
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.ContentTooLargeException;
+import io.cohort.learning.policy.ScoringPolicy;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Fetches the sealed bytes of one submission within a deadline, or says why not as the flag the
+ * round record carries ({@code fetch:bad-cid}, {@code fetch:too-large}, {@code fetch:unavailable}).
+ *
+ * <p>The deadline covers the whole fetch: a CID whose root block exists but one of whose leaves
+ * exists nowhere makes Kubo's {@code cat} stream stall with its headers sent, and Java's HttpClient
+ * has no timeout on a body, so without it one hostile submission would hold the evaluator's single
+ * run loop (every project's) for ever. The read runs on a daemon thread; at the deadline it is
+ * cancelled (interrupted, which closes its stream) and the loop goes on whether or not the thread
+ * ever wakes.
+ *
+ * <p>Every honest evaluator must write the same record, so an unavailable update's detail is the
+ * CID and a fixed phrase: the local reason (Kubo's URL, an error's wording, a timeout) goes to the
+ * progress log only.
+ */
+final class UpdateFetcher {
+
+    static final String UNAVAILABLE = "fetch:unavailable";
+
+    /** The detail of a {@code fetch:unavailable} flag after the CID. */
+    static final String UNAVAILABLE_DETAIL = "not retrieved from IPFS";
+
+    /** The sealed bytes, or (when {@code sealed} is null) the flagged submission. */
+    record Fetched(byte[] sealed, ScoringPolicy.Received flagged) {}
+
+    private final ContentStore ipfs;
+    private final int maxBytes;
+    private final Duration deadline;
+    private final Consumer<String> progress;
+    private final ExecutorService readers =
+            Executors.newCachedThreadPool(
+                    r -> {
+                        Thread t = new Thread(r, "evaluator-fetch");
+                        t.setDaemon(true);
+                        return t;
+                    });
+
+    UpdateFetcher(ContentStore ipfs, int maxBytes, Duration deadline, Consumer<String> progress) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException(
+                    "the fetch deadline must be positive (cohort.evaluator.fetch-timeout), got "
+                            + deadline);
+        }
+        this.ipfs = ipfs;
+        this.maxBytes = maxBytes;
+        this.deadline = deadline;
+        this.progress = progress;
+    }
+
+    /**
+     * The submission's sealed bytes, or its flag.
+     *
+     * @throws InterruptedIOException if this thread is interrupted while it waits
+     */
+    Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws InterruptedIOException {
+        Cid cid;
+        try {
+            cid = Cid.fromBytes(cidBytes);
+        } catch (IllegalArgumentException e) { // InvalidCidException and friends
+            return flagged(trainer, "fetch:bad-cid", e.getMessage(), sequence);
+        }
+        Future<byte[]> read = readers.submit(() -> ipfs.readAllBytes(cid, maxBytes));
+        try {
+            return new Fetched(read.get(deadline.toNanos(), TimeUnit.NANOSECONDS), null);
+        } catch (TimeoutException e) {
+            read.cancel(true);
+            return unavailable(trainer, cid, "no answer within " + deadline, sequence);
+        } catch (InterruptedException e) {
+            read.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted fetching " + cid);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ContentTooLargeException tooLarge) {
+                return flagged(trainer, "fetch:too-large", tooLarge.getMessage(), sequence);
+            }
+            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
+                return unavailable(trainer, cid, String.valueOf(cause.getMessage()), sequence);
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("fetching " + cid, cause);
+        }
+    }
+
+    private Fetched unavailable(String trainer, Cid cid, String localReason, long sequence) {
+        progress.accept(trainer + "'s update " + cid + " is unavailable: " + localReason);
+        return flagged(trainer, UNAVAILABLE, cid + ": " + UNAVAILABLE_DETAIL, sequence);
+    }
+
+    private static Fetched flagged(String trainer, String reason, String detail, long sequence) {
+        return new Fetched(
+                null, ScoringPolicy.Received.unreadable(trainer, reason, detail, sequence));
+    }
+}
