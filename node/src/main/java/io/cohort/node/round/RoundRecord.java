@@ -1,7 +1,10 @@
 package io.cohort.node.round;
 
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
@@ -26,6 +29,14 @@ import java.util.function.Function;
 public final class RoundRecord {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Jackson's default pretty printer, but with "\n" wherever it would use the system's line
+     * separator: the same record must be the same bytes on every evaluator's machine.
+     */
+    private static final ObjectWriter WRITER =
+            JSON.writer(
+                    new DefaultPrettyPrinter().withObjectIndenter(new DefaultIndenter("  ", "\n")));
 
     private RoundRecord() {}
 
@@ -74,7 +85,7 @@ public final class RoundRecord {
             in.put("torch-threads", torchThreads);
             root.set("inputs", in);
         }
-        return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+        return WRITER.writeValueAsBytes(root);
     }
 
     /**

@@ -3,11 +3,15 @@ package io.cohort.node.round;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.RoundRecords;
+import io.cohort.learning.model.TrainConfig;
+import io.cohort.learning.policy.PolicyInputs;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,61 @@ class RoundRecordTest {
         assertThat(RoundRecord.credits(record)).isEqualTo(leaves);
         assertThat(RoundRecord.submissions(record))
                 .containsExactly(new RoundRecords.Submission(ALICE, "cid", null, 10_000, null));
+    }
+
+    @Test
+    void aRecordIsTheSameBytesWhateverTheSystemLineSeparator() throws Exception {
+        // given: this JVM's record, and one written by a JVM whose line separator is "\r\n"
+        byte[] here = sample();
+        Process child =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Dline.separator=\r\n",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                SampleWriter.class.getName())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        byte[] there = child.getInputStream().readAllBytes();
+        assertThat(child.waitFor()).isZero();
+        // then
+        assertThat(new String(here, StandardCharsets.UTF_8)).doesNotContain("\r").contains("\n");
+        assertThat(new String(there, StandardCharsets.UTF_8))
+                .isEqualTo(new String(here, StandardCharsets.UTF_8));
+        // and on a "\n" system nothing changed: records written before stay byte-identical
+        if (System.lineSeparator().equals("\n")) {
+            assertThat(here)
+                    .isEqualTo(
+                            new ObjectMapper()
+                                    .writerWithDefaultPrettyPrinter()
+                                    .writeValueAsBytes(new ObjectMapper().readTree(here)));
+        }
+    }
+
+    /** A record with every part, nested objects and arrays included. */
+    static byte[] sample() throws IOException {
+        return RoundRecord.write(
+                BigInteger.ONE,
+                3,
+                "model",
+                "onnx",
+                List.of(
+                        new RoundRecords.Submission(ALICE, "cid", null, 10_000, "0x01"),
+                        new RoundRecords.Submission(BOB, "cid2", "outlier", 0, null)),
+                List.of(new CreditTree.Leaf(ALICE, BigInteger.valueOf(700), BigInteger.ZERO)),
+                "0x00",
+                "{\"trainers\":[{\"a\":1},{\"b\":[1,2]}],\"metrics\":{}}"
+                        .getBytes(StandardCharsets.UTF_8),
+                new PolicyInputs("bafyroot", "bafyvalidation", TrainConfig.sgd(1, 16, 0.05f, 1)),
+                1);
+    }
+
+    /** Writes {@link #sample} to stdout, in a JVM of its own. */
+    static final class SampleWriter {
+        public static void main(String[] args) throws IOException {
+            System.out.write(sample());
+            System.out.flush();
+        }
     }
 
     @Test
