@@ -3,6 +3,7 @@ package io.cohort.learning.codec;
 import io.cohort.learning.codec.MalformedUpdateException.Reason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Locale;
 import java.util.zip.CRC32C;
 
 /**
@@ -108,6 +109,7 @@ final class UpdateDecoder {
             throw malformed(
                     Reason.BAD_MAGIC,
                     String.format(
+                            Locale.ROOT,
                             "not a Cohort update: magic %08x, expected 43555044 (\"CUPD\")",
                             Integer.reverseBytes(in.getInt(0))));
         }
@@ -126,6 +128,7 @@ final class UpdateDecoder {
             throw malformed(
                     Reason.UNKNOWN_FLAGS,
                     String.format(
+                            Locale.ROOT,
                             "flags 0x%02x; version 1 knows 0x01 sparse, 0x02 bitmap (only with"
                                     + " sparse) and 0x04 quantized",
                             flags));
@@ -133,7 +136,10 @@ final class UpdateDecoder {
         if (in.getShort(6) != 0) {
             throw malformed(
                     Reason.UNKNOWN_FLAGS,
-                    String.format("reserved bytes 6..7 are 0x%04x, must be 0", in.getShort(6)));
+                    String.format(
+                            Locale.ROOT,
+                            "reserved bytes 6..7 are 0x%04x, must be 0",
+                            in.getShort(6)));
         }
         if (bytes.length < Layout.HEADER + Layout.CHECKSUM) {
             throw malformed(
@@ -149,8 +155,11 @@ final class UpdateDecoder {
             throw malformed(
                     Reason.CHECKSUM_MISMATCH,
                     String.format(
+                            Locale.ROOT,
                             "CRC-32C of the first %d bytes is %08x, the update stores %08x",
-                            bytes.length - Layout.CHECKSUM, (int) crc.getValue(), stored));
+                            bytes.length - Layout.CHECKSUM,
+                            (int) crc.getValue(),
+                            stored));
         }
         return flags;
     }

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -193,7 +194,11 @@ public final class ScoringPolicy {
                 String reason =
                         e.reason() == MalformedUpdateException.Reason.NON_FINITE
                                 ? "non-finite"
-                                : "malformed:" + e.reason().name().toLowerCase().replace('_', '-');
+                                : "malformed:"
+                                        + e.reason()
+                                                .name()
+                                                .toLowerCase(Locale.ROOT)
+                                                .replace('_', '-');
                 flags[i] = new Flag(r.trainer(), reason, "decoder", r.bytes().length, 0);
                 decodeResult[i] = e.getMessage();
             }

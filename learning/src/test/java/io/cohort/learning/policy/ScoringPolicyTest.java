@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,6 +95,34 @@ class ScoringPolicyTest {
                 .contains(o.modelHash())
                 .contains("CHECKSUM_MISMATCH")
                 .contains("sealed for trainer 0xaa, expected 0xbb");
+    }
+
+    @Test
+    void flagsAndReportAreTheSameInEveryLocale() {
+        // given: Turkish lower case (I -> dotless i) and Arabic digits (1234 -> \u0661\u0662...)
+        Locale before = Locale.getDefault();
+        Locale formatBefore = Locale.getDefault(Locale.Category.FORMAT);
+        ScoringPolicy.Outcome o;
+        try {
+            Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+            Locale.setDefault(Locale.Category.FORMAT, Locale.forLanguageTag("ar-EG"));
+            // when
+            o = fx.policy().score(1, global, round1);
+        } finally {
+            Locale.setDefault(before);
+            Locale.setDefault(Locale.Category.FORMAT, formatBefore);
+        }
+        // then
+        assertThat(o.flags())
+                .extracting(ScoringPolicy.Flag::reason)
+                .contains("malformed:checksum-mismatch", "malformed:bad-magic");
+        String report = new String(o.report(), StandardCharsets.UTF_8);
+        assertThat(report)
+                .containsPattern("CRC-32C of the first [0-9]+ bytes")
+                .isEqualTo(
+                        new String(
+                                fx.policy().score(1, global, round1).report(),
+                                StandardCharsets.UTF_8));
     }
 
     @Test

@@ -46,6 +46,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -483,10 +484,10 @@ final class Commands {
             // the loop retries every read, so a project that is not there would be asked for
             // forever
             requireProjects(c, ids);
-            state.started(role.name().toLowerCase(), c.address(), c.market.address());
+            state.started(role.name().toLowerCase(Locale.ROOT), c.address(), c.market.address());
             LOG.infof(
                     "%s %s on %s, market %s, projects %s; status on %s",
-                    role.name().toLowerCase(),
+                    role.name().toLowerCase(Locale.ROOT),
                     c.address(),
                     config.rpcUrl(),
                     c.market.address(),
@@ -517,7 +518,10 @@ final class Commands {
                         // a retry reads the same file: stop, naming it, and let someone look
                         throw new Failure(e.getMessage(), e);
                     } catch (IOException | ChainException | RuntimeException e) {
-                        metrics.counter("cohort.node.errors", "role", role.name().toLowerCase())
+                        metrics.counter(
+                                        "cohort.node.errors",
+                                        "role",
+                                        role.name().toLowerCase(Locale.ROOT))
                                 .increment();
                         state.project(
                                 id.toString(),
@@ -562,7 +566,7 @@ final class Commands {
         Loop(Role role, Connection c) {
             this.role = role;
             this.c = c;
-            String r = role.name().toLowerCase();
+            String r = role.name().toLowerCase(Locale.ROOT);
             this.submitted =
                     metrics.gauge(
                             "cohort.node.submitted", List.of(Tag.of("role", r)), new AtomicLong());

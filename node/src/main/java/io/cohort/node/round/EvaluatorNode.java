@@ -30,6 +30,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -184,7 +185,9 @@ public final class EvaluatorNode {
             // some evaluators' roots and not others'; it gets its leaf from the next round on
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
             for (String t : market.trainersRegisteredBefore(project, d[1])) {
-                totals.put(t.toLowerCase(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+                totals.put(
+                        t.toLowerCase(Locale.ROOT),
+                        new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
             }
             if (g.previousReport() != null) {
                 for (CreditTree.Leaf l :
@@ -196,13 +199,13 @@ public final class EvaluatorNode {
             }
             Map<String, String> flagOf = new LinkedHashMap<>();
             for (ScoringPolicy.Flag f : outcome.flags()) {
-                flagOf.put(f.trainer().toLowerCase(), f.reason());
+                flagOf.put(f.trainer().toLowerCase(Locale.ROOT), f.reason());
             }
             BigInteger reward = p.rewardPerRound();
             BigInteger stake = p.trainerStake();
             List<RoundRecords.Submission> entries = new ArrayList<>();
             for (MarketClient.Submitted s : submitted) {
-                String t = s.trainer().toLowerCase();
+                String t = s.trainer().toLowerCase(Locale.ROOT);
                 int bps =
                         !config.favourFirst()
                                 ? outcome.score(s.trainer())
@@ -494,7 +497,7 @@ public final class EvaluatorNode {
                     SealContext.of(market.chainId(), market.address(), project, round, s.trainer());
             byte[] update = SealedUpdate.open(sealed, context, sealKey, config.maxSealedBytes());
             contentKeys.put(
-                    s.trainer().toLowerCase(),
+                    s.trainer().toLowerCase(Locale.ROOT),
                     MarketClient.hex(
                             SealedUpdate.contentKey(
                                     sealed, context, sealKey, config.maxSealedBytes())));
