@@ -34,6 +34,7 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -272,12 +273,13 @@ final class Commands {
                 chainId = web3j.ethChainId().send().getChainId().longValueExact();
             } catch (IOException | RuntimeException e) {
                 web3j.shutdown();
-                throw new Failure("cannot reach the chain at " + config.rpcUrl() + ": " + e, e);
+                throw new Failure(
+                        "cannot reach the chain at " + endpoint(config.rpcUrl()) + ": " + e, e);
             }
             if (chainId != config.chainId()) {
                 web3j.shutdown();
                 throw new Failure(
-                        config.rpcUrl()
+                        endpoint(config.rpcUrl())
                                 + " is chain "
                                 + chainId
                                 + ", the configuration says "
@@ -337,6 +339,25 @@ final class Commands {
         }
     }
 
+    /**
+     * Where {@code url} points, for a log line: {@code scheme://host:port} only, since providers'
+     * URLs carry API keys in the path, the query or the user info.
+     */
+    static String endpoint(String url) {
+        if (url.startsWith("embedded:")) {
+            return url; // a local folder, no secret
+        }
+        try {
+            URI u = new URI(url);
+            if (u.getScheme() == null || u.getHost() == null) {
+                return "(an endpoint URL without a host)";
+            }
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort());
+        } catch (URISyntaxException e) {
+            return "(an endpoint URL that does not parse)";
+        }
+    }
+
     private ContentStore openIpfs() throws Failure {
         String url = config.ipfsUrl();
         try {
@@ -345,7 +366,7 @@ final class Commands {
             }
             return KuboClient.connect(URI.create(url));
         } catch (IOException | IllegalArgumentException e) {
-            throw new Failure("cannot open IPFS at " + url + ": " + e.getMessage(), e);
+            throw new Failure("cannot open IPFS at " + endpoint(url) + ": " + e.getMessage(), e);
         }
     }
 
@@ -489,7 +510,7 @@ final class Commands {
                     "%s %s on %s, market %s, projects %s; status on %s",
                     role.name().toLowerCase(Locale.ROOT),
                     c.address(),
-                    config.rpcUrl(),
+                    endpoint(config.rpcUrl()),
                     c.market.address(),
                     ids,
                     httpAddress.get());
@@ -523,16 +544,26 @@ final class Commands {
                                         "role",
                                         role.name().toLowerCase(Locale.ROOT))
                                 .increment();
+                        // an expected failure (RPC down, IPFS away, a revert) says enough in its
+                        // message; anything else is a bug, whose message may well be "null"
+                        boolean bug =
+                                e instanceof RuntimeException
+                                        && !(e instanceof java.io.UncheckedIOException);
+                        String what = bug ? e.toString() : e.getMessage();
                         state.project(
-                                id.toString(),
-                                loop.round(id),
-                                loop.rounds(id),
-                                null,
-                                e.getMessage(),
-                                false);
-                        LOG.warnf(
-                                "project %s: %s (retrying in %s)",
-                                id, e.getMessage(), config.pollInterval());
+                                id.toString(), loop.round(id), loop.rounds(id), null, what, false);
+                        if (bug) {
+                            LOG.warnf(
+                                    e,
+                                    "project %s: %s (retrying in %s)",
+                                    id,
+                                    what,
+                                    config.pollInterval());
+                        } else {
+                            LOG.warnf(
+                                    "project %s: %s (retrying in %s)",
+                                    id, what, config.pollInterval());
+                        }
                     }
                 }
                 state.tick(c.chainReachable(), c.ipfsReachable());
