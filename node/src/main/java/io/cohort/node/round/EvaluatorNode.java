@@ -118,6 +118,9 @@ public final class EvaluatorNode {
      */
     private final Map<RoundKey, List<EarlierCopies.Earlier>> openedIn = new HashMap<>();
 
+    /** Each project's committee sealing keys, fixed at its creation. */
+    private final Map<BigInteger, List<byte[]>> committees = new HashMap<>();
+
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
 
@@ -495,6 +498,10 @@ public final class EvaluatorNode {
         try {
             SealContext context =
                     SealContext.of(market.chainId(), market.address(), project, round, s.trainer());
+            // sealed for exactly the committee, as every member can check: else members left out
+            // would flag what the others score
+            SealedUpdate.requireCommittee(
+                    sealed, context, committee(project), config.maxSealedBytes());
             byte[] update = SealedUpdate.open(sealed, context, sealKey, config.maxSealedBytes());
             contentKeys.put(
                     s.trainer().toLowerCase(Locale.ROOT),
@@ -506,6 +513,16 @@ public final class EvaluatorNode {
             return ScoringPolicy.Received.unreadable(
                     s.trainer(), "seal:" + e.reason(), e.getMessage(), s.sequence());
         }
+    }
+
+    /** The committee's sealing keys, read once per project (they are fixed at creation). */
+    private List<byte[]> committee(BigInteger project) throws IOException {
+        List<byte[]> keys = committees.get(project);
+        if (keys == null) {
+            keys = List.copyOf(market.project(project).evaluatorKeys());
+            committees.put(project, keys);
+        }
+        return keys;
     }
 
     private static String cidText(byte[] cid) {

@@ -399,6 +399,23 @@ class RoundIT {
             client.submit(copier, project, round, aliceCid);
             byte[] junk = new byte[5000];
             new Random(round).nextBytes(junk);
+            if (round == 1) {
+                // sealed for the committee and an outsider: the evaluator could open it, but a
+                // member left out of such a seal could not, so every member refuses it alike
+                junk =
+                        SealedUpdate.seal(
+                                junk,
+                                SealContext.of(
+                                        client.chainId(),
+                                        market.getContractAddress(),
+                                        project,
+                                        round,
+                                        garbage.address()),
+                                List.of(
+                                        sealKey.publicKey(),
+                                        X25519KeyPair.generate(new SecureRandom()).publicKey()),
+                                new SecureRandom());
+            }
             client.submit(garbage, project, round, ipfs.add(junk).toBytes());
             assertThat(evaluator.round(project, round))
                     .isEqualTo(EvaluatorNode.Result.SUBMISSIONS_OPEN);
@@ -475,7 +492,8 @@ class RoundIT {
             List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
             assertThat(entries).hasSize(5);
             assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
-            assertThat(entries.get(4).flag()).isEqualTo("seal:bad-magic");
+            assertThat(entries.get(4).flag())
+                    .isEqualTo(round == 0 ? "seal:bad-magic" : "seal:not-the-committee");
             assertThat(
                             entries.subList(0, 3).stream()
                                     .mapToInt(RoundRecords.Submission::scoreBps)
