@@ -502,12 +502,11 @@ public final class EvaluatorNode {
             // would flag what the others score
             SealedUpdate.requireCommittee(
                     sealed, context, committee(project), config.maxSealedBytes());
-            byte[] update = SealedUpdate.open(sealed, context, sealKey, config.maxSealedBytes());
-            contentKeys.put(
-                    s.trainer().toLowerCase(Locale.ROOT),
-                    MarketClient.hex(
-                            SealedUpdate.contentKey(
-                                    sealed, context, sealKey, config.maxSealedBytes())));
+            // unwrapped once: the key opens the update and is released in the record
+            byte[] key = SealedUpdate.contentKey(sealed, context, sealKey, config.maxSealedBytes());
+            byte[] update =
+                    SealedUpdate.openWithContentKey(sealed, context, key, config.maxSealedBytes());
+            contentKeys.put(s.trainer().toLowerCase(Locale.ROOT), MarketClient.hex(key));
             return new ScoringPolicy.Received(s.trainer(), update, 0, s.sequence());
         } catch (SealException e) {
             return ScoringPolicy.Received.unreadable(
