@@ -233,8 +233,9 @@ public interface NodeConfig {
 
         /**
          * The most one sealed update's whole fetch may take; longer is flagged fetch:unavailable (a
-         * CID whose blocks exist nowhere would otherwise stall the run loop for ever). Keep the
-         * number of submissions times this below the evaluation window.
+         * CID whose blocks exist nowhere would otherwise stall the run loop for ever). A round's
+         * submissions are fetched eight at a time: keep (submissions / 8, rounded up) times this
+         * below the evaluation window.
          */
         @WithDefault("PT60S")
         Duration fetchTimeout();

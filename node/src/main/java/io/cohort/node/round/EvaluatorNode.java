@@ -75,7 +75,8 @@ public final class EvaluatorNode {
      * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
      *     fetch:too-large}
      * @param fetchTimeout the most one sealed update's whole fetch may take; one that takes longer
-     *     (its blocks are nowhere to be found, say) is flagged {@code fetch:unavailable}
+     *     (its blocks are nowhere to be found, say) is flagged {@code fetch:unavailable}, unless
+     *     this evaluator's own IPFS node does not answer either (then the round is tried again)
      * @param favourFirst a dishonest evaluator, for committee tests and demos: it posts the whole
      *     round's score to the round's first submitter, so its result differs from the honest ones
      */
@@ -340,8 +341,9 @@ public final class EvaluatorNode {
                             + ": the submission events do not end in the chain's submissions hash");
         }
         List<ScoringPolicy.Received> received = new ArrayList<>();
-        for (MarketClient.Submitted s : submitted) {
-            received.add(open(project, round, s, contentKeys));
+        List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests(submitted));
+        for (int i = 0; i < submitted.size(); i++) {
+            received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
         }
         // this round's opened updates, for the copy checks of the rounds after it
         List<EarlierCopies.Earlier> opened = new ArrayList<>();
@@ -395,8 +397,12 @@ public final class EvaluatorNode {
             List<EarlierCopies.Earlier> opened = openedIn.get(new RoundKey(project, v));
             if (opened == null) {
                 opened = new ArrayList<>();
-                for (MarketClient.Submitted s : market.submissions(project, v)) {
-                    float[] update = decoded(open(project, v, s, new LinkedHashMap<>()), g);
+                List<MarketClient.Submitted> submitted = market.submissions(project, v);
+                List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests(submitted));
+                for (int i = 0; i < submitted.size(); i++) {
+                    MarketClient.Submitted s = submitted.get(i);
+                    float[] update =
+                            decoded(open(project, v, s, fetched.get(i), new LinkedHashMap<>()), g);
                     if (update != null) {
                         opened.add(new EarlierCopies.Earlier(v, false, s.trainer(), update));
                     }
@@ -480,17 +486,25 @@ public final class EvaluatorNode {
         return true;
     }
 
+    private static List<UpdateFetcher.Request> requests(List<MarketClient.Submitted> submitted) {
+        List<UpdateFetcher.Request> out = new ArrayList<>(submitted.size());
+        for (MarketClient.Submitted s : submitted) {
+            out.add(new UpdateFetcher.Request(s.trainer(), s.cid(), s.sequence()));
+        }
+        return out;
+    }
+
     /**
-     * Fetches (within {@link Config#fetchTimeout}) and opens one submission; its content key goes
-     * into {@code contentKeys}.
+     * Opens one fetched submission (fetched within {@link Config#fetchTimeout}, or flagged); its
+     * content key goes into {@code contentKeys}.
      */
     private ScoringPolicy.Received open(
             BigInteger project,
             long round,
             MarketClient.Submitted s,
+            UpdateFetcher.Fetched fetched,
             Map<String, String> contentKeys)
             throws IOException {
-        UpdateFetcher.Fetched fetched = fetcher.fetch(s.trainer(), s.cid(), s.sequence());
         if (fetched.flagged() != null) {
             return fetched.flagged();
         }

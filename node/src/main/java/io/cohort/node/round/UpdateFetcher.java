@@ -8,12 +8,16 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -27,9 +31,15 @@ import java.util.function.Consumer;
  * cancelled (interrupted, which closes its stream) and the loop goes on whether or not the thread
  * ever wakes.
  *
+ * <p>A round's submissions are fetched {@value #PARALLEL} at a time ({@link #fetchAll}), so K
+ * submissions whose CIDs resolve nowhere cost about K / {@value #PARALLEL} deadlines, not K.
+ *
  * <p>Every honest evaluator must write the same record, so an unavailable update's detail is the
  * CID and a fixed phrase: the local reason (Kubo's URL, an error's wording, a timeout) goes to the
- * progress log only.
+ * progress log only. Before it flags one, the fetcher asks its own IPFS node whether it holds the
+ * root block ({@link ContentStore#has}, local only): a node that does not answer that is down, not
+ * the trainer, and the whole fetch fails with an {@link IOException} (the run loop tries the round
+ * again) rather than flagging every honest update.
  */
 final class UpdateFetcher {
 
@@ -37,6 +47,12 @@ final class UpdateFetcher {
 
     /** The detail of a {@code fetch:unavailable} flag after the CID. */
     static final String UNAVAILABLE_DETAIL = "not retrieved from IPFS";
+
+    /** How many submissions are fetched at once. */
+    static final int PARALLEL = 8;
+
+    /** One submission to fetch: who sent it, the CID bytes the chain holds, its sequence. */
+    record Request(String trainer, byte[] cid, long sequence) {}
 
     /** The sealed bytes, or (when {@code sealed} is null) the flagged submission. */
     record Fetched(byte[] sealed, ScoringPolicy.Received flagged) {}
@@ -66,11 +82,55 @@ final class UpdateFetcher {
     }
 
     /**
+     * Every submission's sealed bytes or flag, in the order asked, fetched {@value #PARALLEL} at a
+     * time, each within the deadline.
+     *
+     * @throws IOException if this evaluator's own IPFS node does not answer (nothing is flagged)
+     */
+    List<Fetched> fetchAll(List<Request> requests) throws IOException {
+        Fetched[] out = new Fetched[requests.size()];
+        AtomicInteger next = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < Math.min(PARALLEL, requests.size()); w++) {
+            workers.add(
+                    readers.submit(
+                            () -> {
+                                for (int i; (i = next.getAndIncrement()) < out.length; ) {
+                                    Request r = requests.get(i);
+                                    out[i] = fetch(r.trainer(), r.cid(), r.sequence());
+                                }
+                                return null;
+                            }));
+        }
+        try {
+            for (Future<?> w : workers) {
+                w.get();
+            }
+        } catch (InterruptedException e) {
+            workers.forEach(w -> w.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted fetching the round's updates");
+        } catch (ExecutionException e) {
+            workers.forEach(w -> w.cancel(true));
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("fetching the round's updates", cause);
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
      * The submission's sealed bytes, or its flag.
      *
-     * @throws InterruptedIOException if this thread is interrupted while it waits
+     * @throws IOException if this evaluator's own IPFS node does not answer, or this thread is
+     *     interrupted while it waits
      */
-    Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws InterruptedIOException {
+    Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws IOException {
         Cid cid;
         try {
             cid = Cid.fromBytes(cidBytes);
@@ -102,9 +162,48 @@ final class UpdateFetcher {
         }
     }
 
-    private Fetched unavailable(String trainer, Cid cid, String localReason, long sequence) {
+    private Fetched unavailable(String trainer, Cid cid, String localReason, long sequence)
+            throws IOException {
+        requireLocalNode(cid, localReason);
         progress.accept(trainer + "'s update " + cid + " is unavailable: " + localReason);
         return flagged(trainer, UNAVAILABLE, cid + ": " + UNAVAILABLE_DETAIL, sequence);
+    }
+
+    /**
+     * Returns if this evaluator's own IPFS node answers a local question about {@code cid} within
+     * the deadline (whatever the answer), else throws.
+     */
+    private void requireLocalNode(Cid cid, String localReason) throws IOException {
+        Future<Boolean> probe = readers.submit(() -> ipfs.has(cid));
+        String failed = "could not fetch " + cid + " (" + localReason + ") and ";
+        try {
+            probe.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            probe.cancel(true);
+            throw new IOException(
+                    failed
+                            + "the local IPFS node did not answer within "
+                            + deadline
+                            + "; nothing flagged, the round is tried again");
+        } catch (InterruptedException e) {
+            probe.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted asking the local IPFS node about " + cid);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
+                throw new IOException(
+                        failed
+                                + "the local IPFS node does not answer ("
+                                + cause.getMessage()
+                                + "); nothing flagged, the round is tried again",
+                        cause);
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("asking the local IPFS node about " + cid, cause);
+        }
     }
 
     private static Fetched flagged(String trainer, String reason, String detail, long sequence) {

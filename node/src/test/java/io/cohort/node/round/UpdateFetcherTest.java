@@ -1,6 +1,7 @@
 package io.cohort.node.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
@@ -146,6 +147,113 @@ class UpdateFetcherTest {
         }
     }
 
+    @Test
+    void aRoundsUpdatesAreFetchedAtOnceAndComeBackInOrder() throws Exception {
+        // given: each read waits until all eight have started, so one at a time would time out
+        List<Cid> cids = new ArrayList<>();
+        try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("many"))) {
+            for (int i = 0; i < UpdateFetcher.PARALLEL; i++) {
+                cids.add(store.add(("update " + i).getBytes(StandardCharsets.US_ASCII)));
+            }
+            CountDownLatch allStarted = new CountDownLatch(UpdateFetcher.PARALLEL);
+            ContentStore waits =
+                    new Stub() {
+                        @Override
+                        public InputStream read(Cid c) throws IOException {
+                            allStarted.countDown();
+                            try {
+                                allStarted.await();
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException("interrupted");
+                            }
+                            return store.read(c);
+                        }
+                    };
+            List<UpdateFetcher.Request> requests = new ArrayList<>();
+            for (int i = 0; i < cids.size(); i++) {
+                requests.add(new UpdateFetcher.Request(TRAINER, cids.get(i).toBytes(), i));
+            }
+            UpdateFetcher fetcher =
+                    new UpdateFetcher(waits, 1024, Duration.ofSeconds(20), log::add);
+            // when
+            List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests);
+            // then
+            assertThat(log).isEmpty();
+            assertThat(fetched).hasSize(UpdateFetcher.PARALLEL);
+            for (int i = 0; i < fetched.size(); i++) {
+                assertThat(fetched.get(i).flagged()).isNull();
+                assertThat(fetched.get(i).sealed())
+                        .asString(StandardCharsets.US_ASCII)
+                        .isEqualTo("update " + i);
+            }
+        }
+    }
+
+    @Test
+    void aLocalNodeThatIsDownFlagsNothing() throws Exception {
+        // given: every call to the local node is refused
+        Cid cid = someCid();
+        ContentStore down =
+                new Stub() {
+                    @Override
+                    public InputStream read(Cid c) throws IOException {
+                        throw new IOException("cat: connection refused");
+                    }
+
+                    @Override
+                    public boolean has(Cid c) throws IOException {
+                        throw new IOException("block/stat: connection refused");
+                    }
+                };
+        UpdateFetcher fetcher = new UpdateFetcher(down, 1024, Duration.ofSeconds(30), log::add);
+        // when / then: the round fails (to be tried again) instead of flagging an honest update
+        assertThatThrownBy(
+                        () ->
+                                fetcher.fetchAll(
+                                        List.of(
+                                                new UpdateFetcher.Request(
+                                                        TRAINER, cid.toBytes(), 0))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("the local IPFS node does not answer")
+                .hasMessageContaining("block/stat: connection refused")
+                .hasMessageContaining("nothing flagged");
+        assertThat(log).isEmpty();
+    }
+
+    @Test
+    void aLocalNodeThatDoesNotAnswerFlagsNothing() throws Exception {
+        // given: the read stalls and so does the local question
+        Cid cid = someCid();
+        ContentStore hangs =
+                new Stub() {
+                    @Override
+                    public InputStream read(Cid c) throws IOException {
+                        awaitNever();
+                        return InputStream.nullInputStream();
+                    }
+
+                    @Override
+                    public boolean has(Cid c) throws IOException {
+                        awaitNever();
+                        return false;
+                    }
+                };
+        UpdateFetcher fetcher = new UpdateFetcher(hangs, 1024, Duration.ofMillis(200), log::add);
+        // when / then
+        assertThatThrownBy(() -> fetcher.fetch(TRAINER, cid.toBytes(), 0))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("the local IPFS node did not answer within PT0.2S");
+        assertThat(log).isEmpty();
+    }
+
+    private void awaitNever() throws IOException {
+        try {
+            never.await();
+        } catch (InterruptedException e) {
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
     private Cid someCid() throws IOException {
         try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("cids"))) {
             return store.add("x".getBytes(StandardCharsets.US_ASCII));
@@ -169,9 +277,10 @@ class UpdateFetcherTest {
             throw new UnsupportedOperationException();
         }
 
+        /** The local node answers: it does not hold the root. */
         @Override
-        public boolean has(Cid cid) {
-            throw new UnsupportedOperationException();
+        public boolean has(Cid cid) throws IOException {
+            return false;
         }
 
         @Override
