@@ -22,6 +22,7 @@ import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.JournalCorruptException;
 import io.cohort.node.round.CopiesReleased;
+import io.cohort.node.round.DeadlineStore;
 import io.cohort.node.round.EvaluatorNode;
 import io.cohort.node.round.GlobalModel;
 import io.cohort.node.round.MarketClient;
@@ -286,7 +287,14 @@ final class Commands {
                                 + config.chainId());
             }
             this.market = new MarketClient(web3j, address, chainId, range);
-            this.ipfs = openIpfs();
+            ContentStore store = openIpfs();
+            try {
+                this.ipfs = new DeadlineStore(store, config.ipfsReadTimeout());
+            } catch (IllegalArgumentException e) {
+                closeQuietly(store);
+                web3j.shutdown();
+                throw new Failure("cohort.ipfs-read-timeout: " + e.getMessage(), e);
+            }
             NodeConfig.Gas gas = config.gas();
             this.key =
                     new Transactor(
@@ -317,7 +325,7 @@ final class Commands {
         }
 
         boolean ipfsReachable() {
-            if (ipfs instanceof KuboClient kubo) {
+            if (((DeadlineStore) ipfs).unwrapped() instanceof KuboClient kubo) {
                 try {
                     kubo.version();
                     return true;
@@ -330,12 +338,16 @@ final class Commands {
 
         @Override
         public void close() {
-            try {
-                ipfs.close();
-            } catch (Exception e) {
-                LOG.debug("closing IPFS", e);
-            }
+            closeQuietly(ipfs);
             web3j.shutdown();
+        }
+    }
+
+    private static void closeQuietly(ContentStore ipfs) {
+        try {
+            ipfs.close();
+        } catch (Exception e) {
+            LOG.debug("closing IPFS", e);
         }
     }
 

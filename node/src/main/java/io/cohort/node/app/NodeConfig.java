@@ -52,6 +52,15 @@ public interface NodeConfig {
     @WithDefault("http://127.0.0.1:5001")
     String ipfsUrl();
 
+    /**
+     * The most one whole-file read from IPFS may take (the model spec, the global model, a round's
+     * record, an update to copy-check); longer fails the tick, which is tried again at the next
+     * poll. A CID whose blocks exist nowhere would otherwise stall the run loop for ever. The
+     * evaluator's update fetches have their own, cohort.evaluator.fetch-timeout.
+     */
+    @WithDefault("PT2M")
+    Duration ipfsReadTimeout();
+
     /** The node's own files: the journal, trained updates, residuals. */
     @WithDefault("cohort-state")
     Path stateDir();

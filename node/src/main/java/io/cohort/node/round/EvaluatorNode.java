@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -436,9 +437,11 @@ public final class EvaluatorNode {
     private void replay(MarketClient.Project p, long round) throws IOException {
         BigInteger project = p.id();
         List<Long> settled = new ArrayList<>();
+        Map<Long, MarketClient.Settled> settlements = new LinkedHashMap<>();
         for (MarketClient.Settled s : market.settled(project)) {
             if (s.round() < round) {
                 settled.add(s.round());
+                settlements.put(s.round(), s);
             }
         }
         if (!(fed.size() <= settled.size() && settled.subList(0, fed.size()).equals(fed))) {
@@ -455,19 +458,80 @@ public final class EvaluatorNode {
         }
         int replayed = 0;
         for (long r : settled.subList(fed.size(), settled.size())) {
-            judge(
-                    project,
-                    r,
-                    GlobalModel.load(market, ipfs, p, r),
-                    market.submissions(project, r),
-                    market.submissionsHash(project, r),
-                    new LinkedHashMap<>());
+            ScoringPolicy.Outcome again =
+                    judge(
+                            project,
+                            r,
+                            GlobalModel.load(market, ipfs, p, r),
+                            market.submissions(project, r),
+                            market.submissionsHash(project, r),
+                            new LinkedHashMap<>());
             fed.add(r);
             replayed++;
+            List<String> differences =
+                    differences(
+                            again,
+                            RoundRecord.submissions(
+                                    ipfs.readAllBytes(
+                                            Cid.fromBytes(settlements.get(r).reportCid()),
+                                            GlobalModel.MAX_MODEL_BYTES)));
+            if (!differences.isEmpty()) {
+                // the policy's state after this round (its Sybil history above all) is not the
+                // committee's: later results of this evaluator may disagree with the others'
+                progress.accept(
+                        "round "
+                                + r
+                                + ": replayed, this evaluator's judgment differs from the settled"
+                                + " record in "
+                                + differences.size()
+                                + " submission(s): "
+                                + String.join(
+                                        "; ",
+                                        differences.subList(0, Math.min(5, differences.size())))
+                                + (differences.size() > 5 ? "; ..." : "")
+                                + " (its later results may disagree with the committee's)");
+            }
         }
         if (replayed > 0) {
             progress.accept("replayed " + replayed + " settled round(s) into the scoring policy");
         }
+    }
+
+    /**
+     * Where a judgment differs from a round's settled record, one line per submission of the record
+     * whose score or flag it does not match ({@code trainer: <here> replayed, <there> in the
+     * record}); empty when they agree. A submission the judgment lacks counts as unflagged with 0.
+     */
+    static List<String> differences(
+            ScoringPolicy.Outcome outcome, List<RoundRecords.Submission> record) {
+        Map<String, Integer> scoreOf = new LinkedHashMap<>();
+        for (int i = 0; i < outcome.trainers().size(); i++) {
+            scoreOf.put(outcome.trainers().get(i).toLowerCase(Locale.ROOT), outcome.scoresBps()[i]);
+        }
+        Map<String, String> flagOf = new LinkedHashMap<>();
+        for (ScoringPolicy.Flag f : outcome.flags()) {
+            flagOf.put(f.trainer().toLowerCase(Locale.ROOT), f.reason());
+        }
+        List<String> out = new ArrayList<>();
+        for (RoundRecords.Submission e : record) {
+            String t = e.trainer().toLowerCase(Locale.ROOT);
+            int bps = scoreOf.getOrDefault(t, 0);
+            String flag = flagOf.get(t);
+            if (bps != e.scoreBps() || !Objects.equals(flag, e.flag())) {
+                out.add(
+                        t
+                                + ": "
+                                + judged(bps, flag)
+                                + " replayed, "
+                                + judged(e.scoreBps(), e.flag())
+                                + " in the record");
+            }
+        }
+        return out;
+    }
+
+    private static String judged(int bps, String flag) {
+        return flag == null ? bps + " bps" : "flagged " + flag;
     }
 
     /**
@@ -521,10 +585,26 @@ public final class EvaluatorNode {
             byte[] update =
                     SealedUpdate.openWithContentKey(sealed, context, key, config.maxSealedBytes());
             contentKeys.put(s.trainer().toLowerCase(Locale.ROOT), MarketClient.hex(key));
+            keep(Cid.fromBytes(s.cid()));
             return new ScoringPolicy.Received(s.trainer(), update, 0, s.sequence());
         } catch (SealException e) {
             return ScoringPolicy.Received.unreadable(
                     s.trainer(), "seal:" + e.reason(), e.getMessage(), s.sequence());
+        }
+    }
+
+    /**
+     * Pins an update this evaluator opened: the round's record can then be recomputed (its content
+     * keys are released) while any member's node lives, not only while the trainer keeps its copy,
+     * and a restarted evaluator replays the round from its own node. What could not be opened is
+     * not kept (anyone may send 16 MiB of noise). A failed pin is logged; it does not change the
+     * judgment.
+     */
+    private void keep(Cid cid) {
+        try {
+            ipfs.pin(cid);
+        } catch (IOException e) {
+            progress.accept("could not pin " + cid + " (kept for audits): " + e.getMessage());
         }
     }
 

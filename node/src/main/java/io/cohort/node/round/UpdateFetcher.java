@@ -6,7 +6,6 @@ import io.cohort.ipfs.ContentTooLargeException;
 import io.cohort.learning.policy.ScoringPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -27,9 +24,8 @@ import java.util.function.Consumer;
  * <p>The deadline covers the whole fetch: a CID whose root block exists but one of whose leaves
  * exists nowhere makes Kubo's {@code cat} stream stall with its headers sent, and Java's HttpClient
  * has no timeout on a body, so without it one hostile submission would hold the evaluator's single
- * run loop (every project's) for ever. The read runs on a daemon thread; at the deadline it is
- * cancelled (interrupted, which closes its stream) and the loop goes on whether or not the thread
- * ever wakes.
+ * run loop (every project's) for ever. The reads go through a {@link DeadlineStore} with the fetch
+ * deadline ({@code cohort.evaluator.fetch-timeout}).
  *
  * <p>A round's submissions are fetched {@value #PARALLEL} at a time ({@link #fetchAll}), so K
  * submissions whose CIDs resolve nowhere cost about K / {@value #PARALLEL} deadlines, not K.
@@ -57,11 +53,10 @@ final class UpdateFetcher {
     /** The sealed bytes, or (when {@code sealed} is null) the flagged submission. */
     record Fetched(byte[] sealed, ScoringPolicy.Received flagged) {}
 
-    private final ContentStore ipfs;
+    private final DeadlineStore ipfs;
     private final int maxBytes;
-    private final Duration deadline;
     private final Consumer<String> progress;
-    private final ExecutorService readers =
+    private final ExecutorService pool =
             Executors.newCachedThreadPool(
                     r -> {
                         Thread t = new Thread(r, "evaluator-fetch");
@@ -69,15 +64,23 @@ final class UpdateFetcher {
                         return t;
                     });
 
+    /**
+     * @param ipfs where updates are read from
+     * @param maxBytes the largest sealed update read; more is flagged {@code fetch:too-large}
+     * @param deadline the most one update's whole fetch (and the local question after a failed one)
+     *     may take
+     * @param progress where the local reasons for unavailable updates go
+     */
     UpdateFetcher(ContentStore ipfs, int maxBytes, Duration deadline, Consumer<String> progress) {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(
                     "the fetch deadline must be positive (cohort.evaluator.fetch-timeout), got "
                             + deadline);
         }
-        this.ipfs = ipfs;
+        // unwrapped first: the node's own reads may carry a longer deadline of their own
+        this.ipfs =
+                new DeadlineStore(ipfs instanceof DeadlineStore d ? d.unwrapped() : ipfs, deadline);
         this.maxBytes = maxBytes;
-        this.deadline = deadline;
         this.progress = progress;
     }
 
@@ -93,7 +96,7 @@ final class UpdateFetcher {
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < Math.min(PARALLEL, requests.size()); w++) {
             workers.add(
-                    readers.submit(
+                    pool.submit(
                             () -> {
                                 for (int i; (i = next.getAndIncrement()) < out.length; ) {
                                     Request r = requests.get(i);
@@ -137,28 +140,15 @@ final class UpdateFetcher {
         } catch (IllegalArgumentException e) { // InvalidCidException and friends
             return flagged(trainer, "fetch:bad-cid", e.getMessage(), sequence);
         }
-        Future<byte[]> read = readers.submit(() -> ipfs.readAllBytes(cid, maxBytes));
         try {
-            return new Fetched(read.get(deadline.toNanos(), TimeUnit.NANOSECONDS), null);
-        } catch (TimeoutException e) {
-            read.cancel(true);
-            return unavailable(trainer, cid, "no answer within " + deadline, sequence);
-        } catch (InterruptedException e) {
-            read.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted fetching " + cid);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ContentTooLargeException tooLarge) {
-                return flagged(trainer, "fetch:too-large", tooLarge.getMessage(), sequence);
+            return new Fetched(ipfs.readAllBytes(cid, maxBytes), null);
+        } catch (ContentTooLargeException tooLarge) {
+            return flagged(trainer, "fetch:too-large", tooLarge.getMessage(), sequence);
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;
             }
-            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
-                return unavailable(trainer, cid, String.valueOf(cause.getMessage()), sequence);
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("fetching " + cid, cause);
+            return unavailable(trainer, cid, String.valueOf(e.getMessage()), sequence);
         }
     }
 
@@ -174,35 +164,21 @@ final class UpdateFetcher {
      * the deadline (whatever the answer), else throws.
      */
     private void requireLocalNode(Cid cid, String localReason) throws IOException {
-        Future<Boolean> probe = readers.submit(() -> ipfs.has(cid));
-        String failed = "could not fetch " + cid + " (" + localReason + ") and ";
         try {
-            probe.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            probe.cancel(true);
+            ipfs.has(cid);
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
             throw new IOException(
-                    failed
-                            + "the local IPFS node did not answer within "
-                            + deadline
-                            + "; nothing flagged, the round is tried again");
-        } catch (InterruptedException e) {
-            probe.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted asking the local IPFS node about " + cid);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException || cause instanceof UncheckedIOException) {
-                throw new IOException(
-                        failed
-                                + "the local IPFS node does not answer ("
-                                + cause.getMessage()
-                                + "); nothing flagged, the round is tried again",
-                        cause);
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("asking the local IPFS node about " + cid, cause);
+                    "could not fetch "
+                            + cid
+                            + " ("
+                            + localReason
+                            + ") and the local IPFS node does not answer either ("
+                            + e.getMessage()
+                            + "); nothing flagged, the round is tried again",
+                    e);
         }
     }
 

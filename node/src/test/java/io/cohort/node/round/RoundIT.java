@@ -416,9 +416,15 @@ class RoundIT {
                                         X25519KeyPair.generate(new SecureRandom()).publicKey()),
                                 new SecureRandom());
             }
-            client.submit(garbage, project, round, ipfs.add(junk).toBytes());
+            Cid junkCid = ipfs.add(junk);
+            client.submit(garbage, project, round, junkCid.toBytes());
             assertThat(evaluator.round(project, round))
                     .isEqualTo(EvaluatorNode.Result.SUBMISSIONS_OPEN);
+            // two trainers drop their pins after submitting (one honest, one garbage): the
+            // evaluator keeps what it opened, for audits and its own replays, and not the rest
+            Cid leaving = Cid.fromBytes(submitted.get(1).cid());
+            ipfs.unpin(leaving);
+            ipfs.unpin(junkCid);
 
             // then: after the deadline the evaluator judges, publishes and posts; quorum 1 settles
             chain.mineAt(d[1]);
@@ -450,6 +456,8 @@ class RoundIT {
             long headBeforePost =
                     chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
             assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+            assertThat(ipfs.isPinned(leaving)).isTrue();
+            assertThat(ipfs.isPinned(junkCid)).isFalse();
             if (round == 0) {
                 // the evaluator again, through an endpoint whose reads lag behind its post: it
                 // judges the round again, and the estimate's ResultAlreadyPosted is its answer
@@ -475,6 +483,9 @@ class RoundIT {
                 // the policy, which held round 1 already, was rebuilt from round 0, and the post,
                 // whose first nonce the dropped one left a gap under, moved into the gap
                 assertThat(log).anyMatch(l -> l.contains("rebuilding the policy"));
+                // and its replay of round 0 matched the settled record, checked against it
+                assertThat(log).anyMatch(l -> l.contains("replayed 1 settled round(s)"));
+                assertThat(log).noneMatch(l -> l.contains("differs from the settled record"));
                 assertThat(log).anyMatch(l -> l.contains("waits behind a gap"));
             }
             assertThat(evaluator.round(project, round))

@@ -242,7 +242,9 @@ class UpdateFetcherTest {
         // when / then
         assertThatThrownBy(() -> fetcher.fetch(TRAINER, cid.toBytes(), 0))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("the local IPFS node did not answer within PT0.2S");
+                .hasMessageContaining("the local IPFS node does not answer either")
+                .hasMessageContaining("locally: no answer within PT0.2S")
+                .hasMessageContaining("nothing flagged");
         assertThat(log).isEmpty();
     }
 

@@ -1,0 +1,161 @@
+package io.cohort.node.round;
+
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A content store whose whole-file reads ({@link #readAllBytes}) and local look-ups ({@link #has})
+ * end within a deadline; everything else goes straight to the store it wraps.
+ *
+ * <p>Kubo's {@code cat} of a CID whose root block exists but one of whose leaves exists nowhere
+ * sends its headers and then stalls for ever, and Java's HttpClient has no timeout on a body. The
+ * nodes read content other parties published (the model spec, the global model an evaluator posted,
+ * the last round's record, a trainer's update): without a deadline one such CID would hold the
+ * node's single run loop, every project's, for ever. Each bounded call runs on a daemon thread; at
+ * the deadline it is cancelled (interrupted, which closes its stream) and the caller gets a {@link
+ * TimedOutException} whether or not that thread ever wakes.
+ */
+public final class DeadlineStore implements ContentStore {
+
+    /** A bounded call that did not end within its deadline. */
+    public static final class TimedOutException extends IOException {
+        TimedOutException(String message) {
+            super(message);
+        }
+    }
+
+    private final ContentStore store;
+    private final Duration deadline;
+    private final ExecutorService calls =
+            Executors.newCachedThreadPool(
+                    r -> {
+                        Thread t = new Thread(r, "ipfs-bounded");
+                        t.setDaemon(true);
+                        return t;
+                    });
+
+    /**
+     * @param store the store to read from (closed with this one)
+     * @param deadline how long one bounded call may take, positive
+     */
+    public DeadlineStore(ContentStore store, Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException(
+                    "an IPFS deadline must be positive, got " + deadline);
+        }
+        this.store = store;
+        this.deadline = deadline;
+    }
+
+    /** The store this one wraps. */
+    public ContentStore unwrapped() {
+        return store;
+    }
+
+    /** How long one bounded call may take. */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /**
+     * The whole file, within the deadline.
+     *
+     * @throws TimedOutException at the deadline
+     * @throws io.cohort.ipfs.ContentTooLargeException if it holds more than {@code maxBytes}
+     * @throws InterruptedIOException if this thread is interrupted while it waits (its interrupt
+     *     status is kept)
+     */
+    @Override
+    public byte[] readAllBytes(Cid cid, int maxBytes) throws IOException {
+        return bounded("reading " + cid, () -> store.readAllBytes(cid, maxBytes));
+    }
+
+    /** Whether the root block is stored locally, within the deadline. */
+    @Override
+    public boolean has(Cid cid) throws IOException {
+        return bounded("looking for " + cid + " locally", () -> store.has(cid));
+    }
+
+    private <T> T bounded(String what, Callable<T> call) throws IOException {
+        Future<T> running = calls.submit(call);
+        try {
+            return running.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            throw new TimedOutException(what + ": no answer within " + deadline);
+        } catch (InterruptedException e) {
+            running.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(what + ": interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof UncheckedIOException unchecked) {
+                throw unchecked.getCause();
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(what, cause);
+        }
+    }
+
+    @Override
+    public Cid add(InputStream in) throws IOException {
+        return store.add(in);
+    }
+
+    @Override
+    public Cid add(byte[] bytes) throws IOException {
+        return store.add(bytes);
+    }
+
+    @Override
+    public Cid add(Path file) throws IOException {
+        return store.add(file);
+    }
+
+    @Override
+    public InputStream read(Cid cid) throws IOException {
+        return store.read(cid);
+    }
+
+    @Override
+    public void pin(Cid cid) throws IOException {
+        store.pin(cid);
+    }
+
+    @Override
+    public void unpin(Cid cid) throws IOException {
+        store.unpin(cid);
+    }
+
+    @Override
+    public Stat stat(Cid cid) throws IOException {
+        return store.stat(cid);
+    }
+
+    @Override
+    public void close() throws IOException {
+        calls.shutdownNow();
+        store.close();
+    }
+}

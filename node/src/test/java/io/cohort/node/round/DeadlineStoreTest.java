@@ -1,0 +1,175 @@
+package io.cohort.node.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.ContentTooLargeException;
+import io.cohort.ipfs.EmbeddedStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The deadline on the node's whole-file reads. Node logic only: the stalling store is a stand-in
+ * for a Kubo whose {@code cat} body never comes, not a test of IPFS.
+ */
+class DeadlineStoreTest {
+
+    @TempDir Path dir;
+
+    /** Opened when the test ends, so that a stalled reader thread can finish. */
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @AfterEach
+    void release() {
+        never.countDown();
+    }
+
+    @Test
+    void aReadThatNeverEndsFailsAtTheDeadlineNamingTheCid() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            // given: the file is there, but its read stalls
+            Cid cid = real.add("model".getBytes(StandardCharsets.US_ASCII));
+            ContentStore stalls = stalling(real);
+            DeadlineStore store = new DeadlineStore(stalls, Duration.ofMillis(200));
+            // when / then
+            assertThatThrownBy(() -> store.readAllBytes(cid, 1024))
+                    .isInstanceOf(DeadlineStore.TimedOutException.class)
+                    .hasMessage("reading " + cid + ": no answer within PT0.2S");
+            assertThatThrownBy(() -> store.has(cid))
+                    .isInstanceOf(DeadlineStore.TimedOutException.class)
+                    .hasMessageContaining("locally");
+            assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        }
+    }
+
+    @Test
+    void aReadWithinTheDeadlineGivesTheBytesAndTheStoresOwnErrors() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            Cid cid = real.add("model".getBytes(StandardCharsets.US_ASCII));
+            DeadlineStore store = new DeadlineStore(real, Duration.ofSeconds(30));
+            assertThat(store.readAllBytes(cid, 1024))
+                    .asString(StandardCharsets.US_ASCII)
+                    .isEqualTo("model");
+            assertThat(store.has(cid)).isTrue();
+            // the store's own exceptions come through as themselves
+            assertThatThrownBy(() -> store.readAllBytes(cid, 3))
+                    .isInstanceOf(ContentTooLargeException.class);
+            ContentStore unchecked =
+                    new DeadlineStore(
+                            new Forwarding(real) {
+                                @Override
+                                public byte[] readAllBytes(Cid c, int max) {
+                                    throw new UncheckedIOException(new IOException("broken pipe"));
+                                }
+                            },
+                            Duration.ofSeconds(30));
+            assertThatThrownBy(() -> unchecked.readAllBytes(cid, 1024))
+                    .isExactlyInstanceOf(IOException.class)
+                    .hasMessage("broken pipe");
+        }
+    }
+
+    @Test
+    void anInterruptedCallerStopsWaitingAndKeepsItsInterrupt() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            Cid cid = real.add("model".getBytes(StandardCharsets.US_ASCII));
+            DeadlineStore store = new DeadlineStore(stalling(real), Duration.ofMinutes(10));
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> store.readAllBytes(cid, 1024))
+                        .isInstanceOf(InterruptedIOException.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    @Test
+    void aDeadlineMustBePositive() {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            assertThatThrownBy(() -> new DeadlineStore(real, Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("positive");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ContentStore stalling(ContentStore real) {
+        return new Forwarding(real) {
+            @Override
+            public byte[] readAllBytes(Cid c, int max) throws IOException {
+                awaitNever();
+                return new byte[0];
+            }
+
+            @Override
+            public boolean has(Cid c) throws IOException {
+                awaitNever();
+                return false;
+            }
+        };
+    }
+
+    private void awaitNever() throws InterruptedIOException {
+        try {
+            never.await();
+        } catch (InterruptedException e) {
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+
+    /** Passes every call to a real store; tests override the one that misbehaves. */
+    private static class Forwarding implements ContentStore {
+        private final ContentStore real;
+
+        Forwarding(ContentStore real) {
+            this.real = real;
+        }
+
+        @Override
+        public Cid add(InputStream in) throws IOException {
+            return real.add(in);
+        }
+
+        @Override
+        public InputStream read(Cid cid) throws IOException {
+            return real.read(cid);
+        }
+
+        @Override
+        public void pin(Cid cid) throws IOException {
+            real.pin(cid);
+        }
+
+        @Override
+        public void unpin(Cid cid) throws IOException {
+            real.unpin(cid);
+        }
+
+        @Override
+        public boolean has(Cid cid) throws IOException {
+            return real.has(cid);
+        }
+
+        @Override
+        public Stat stat(Cid cid) throws IOException {
+            return real.stat(cid);
+        }
+
+        @Override
+        public void close() {}
+    }
+}
