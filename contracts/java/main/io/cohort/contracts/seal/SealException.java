@@ -6,8 +6,8 @@ package io.cohort.contracts.seal;
  * <p>Reasons: {@code truncated}, {@code bad-magic}, {@code unsupported-version}, {@code
  * bad-recipient-count}, {@code too-large}, {@code length-mismatch}, {@code bad-context} (a chain id
  * or round beyond 2^63 − 1), {@code wrong-context} (sealed for another chain, contract, project,
- * round or trainer: a copied CID), {@code not-a-recipient}, {@code bad-key}, {@code
- * key-unwrap-failed}, {@code authentication-failed}.
+ * round or trainer: a copied CID), {@code not-a-recipient}, {@code bad-key}, {@code bad-wrap},
+ * {@code authentication-failed}.
  */
 public final class SealException extends Exception {
 

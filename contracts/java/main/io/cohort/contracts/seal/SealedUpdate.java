@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.engines.AESEngine;
@@ -22,10 +23,18 @@ import org.bouncycastle.crypto.params.KeyParameter;
  * content key, the key wrapped for every evaluator of the committee by X25519 and HKDF-SHA256, the
  * whole header (with the {@link SealContext}) authenticated. The byte layout is in docs/node.md.
  *
+ * <p>Version 2 makes every wrap checkable by whoever holds the content key: the ephemeral X25519
+ * key is derived from the content key and the context (HKDF), so the wraps are a function of the
+ * content key and the committee's public keys. A member that unwraps its own key recomputes every
+ * other member's wrap and the ephemeral public key, and refuses the update ({@code bad-wrap}) if
+ * any differs; a member whose own wrap does not open, or opens to another key, refuses it with the
+ * same reason and words. So a trainer cannot give one member a good wrap and another a bad one and
+ * split an honest committee (version 1 could not show that, and is refused).
+ *
  * <p>{@link #open} checks every length and bound before it allocates, then the context (a copy of
- * another trainer's CID fails here with {@code wrong-context}), then the key and the tag. After
+ * another trainer's CID fails here with {@code wrong-context}), then the wraps and the tag. After
  * settlement an evaluator publishes the content key ({@link #contentKey}) and anyone can {@link
- * #openWithContentKey}.
+ * #openWithContentKey}, which checks the wraps too.
  */
 public final class SealedUpdate {
 
@@ -33,7 +42,7 @@ public final class SealedUpdate {
     static final byte[] MAGIC = {'C', 'H', 'S', 'L'};
 
     /** The layout version this class writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** The most evaluators one update is sealed for. */
     public static final int MAX_RECIPIENTS = 32;
@@ -44,7 +53,12 @@ public final class SealedUpdate {
     static final int RECIPIENT = KEY + KEY + TAG; // public key, wrapped content key
     static final int FIXED = MAGIC.length + 1 + SealContext.ENCODED_LENGTH + KEY + 1;
     private static final byte[] WRAP_INFO =
-            "cohort/seal/1 content-key wrap".getBytes(StandardCharsets.US_ASCII);
+            "cohort/seal/2 content-key wrap".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EPHEMERAL_INFO =
+            "cohort/seal/2 ephemeral key".getBytes(StandardCharsets.US_ASCII);
+
+    /** The detail of every {@code bad-wrap}: the same words on every member, whatever it saw. */
+    static final String BAD_WRAP = "the content key is not wrapped alike for every evaluator";
 
     private SealedUpdate() {}
 
@@ -73,31 +87,102 @@ public final class SealedUpdate {
         if (plaintext.length > Integer.MAX_VALUE - TAG) {
             throw new IllegalArgumentException("update too large to seal: " + plaintext.length);
         }
-        X25519KeyPair ephemeral = X25519KeyPair.generate(random);
         byte[] contentKey = new byte[KEY];
         random.nextBytes(contentKey);
         byte[] nonce = new byte[NONCE];
         random.nextBytes(nonce);
+        try {
+            return assemble(
+                    plaintext,
+                    context,
+                    recipients,
+                    contentKey,
+                    ephemeral(contentKey, context),
+                    nonce,
+                    i -> contentKey);
+        } finally {
+            Arrays.fill(contentKey, (byte) 0);
+        }
+    }
+
+    /**
+     * The sealed bytes for a given content key, ephemeral key and nonce. {@code wrapped} gives, for
+     * each recipient's index, the 32-byte key to wrap for it (the content key when sealing) or 48
+     * bytes to use as its wrap: tests build bad seals with it.
+     */
+    static byte[] assemble(
+            byte[] plaintext,
+            SealContext context,
+            List<byte[]> recipients,
+            byte[] contentKey,
+            X25519KeyPair ephemeral,
+            byte[] nonce,
+            IntFunction<byte[]> wrapped) {
         int m = recipients.size();
         int headerLength = FIXED + m * RECIPIENT + NONCE + 4;
         ByteBuffer out = ByteBuffer.allocate(headerLength + plaintext.length + TAG);
         out.put(MAGIC).put((byte) VERSION).put(context.encode()).put(ephemeral.publicKey());
         out.put((byte) m);
         byte[] prefix = Arrays.copyOf(out.array(), FIXED);
-        byte[] secret = new byte[KEY];
-        for (byte[] recipient : recipients) {
-            if (!ephemeral.agree(recipient, secret)) {
+        for (int i = 0; i < m; i++) {
+            byte[] recipient = recipients.get(i);
+            byte[] key = wrapped.apply(i);
+            byte[] wrap = key.length == KEY ? wrap(ephemeral, recipient, prefix, key) : key.clone();
+            if (wrap == null) {
                 throw new IllegalArgumentException("an evaluator key is a low-order point");
             }
-            byte[] kek = wrappingKey(secret, ephemeral.publicKey(), recipient);
-            out.put(recipient)
-                    .put(gcm(true, kek, new byte[NONCE], wrapAad(prefix, recipient), contentKey));
+            out.put(recipient).put(wrap);
         }
         out.put(nonce).putInt(plaintext.length + TAG);
         byte[] header = Arrays.copyOf(out.array(), headerLength);
         out.put(gcm(true, contentKey, nonce, header, plaintext));
-        Arrays.fill(contentKey, (byte) 0);
         return out.array();
+    }
+
+    /** The ephemeral key pair version 2 derives from the content key and the context. */
+    static X25519KeyPair ephemeral(byte[] contentKey, SealContext context) {
+        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+        hkdf.init(new HKDFParameters(contentKey, context.encode(), EPHEMERAL_INFO));
+        byte[] privateKey = new byte[KEY];
+        hkdf.generateBytes(privateKey, 0, KEY);
+        return X25519KeyPair.fromPrivateKey(privateKey);
+    }
+
+    /** {@code key} wrapped for {@code recipient}, or null if its key is a low-order point. */
+    private static byte[] wrap(
+            X25519KeyPair ephemeral, byte[] recipient, byte[] prefix, byte[] key) {
+        byte[] secret = new byte[KEY];
+        if (!ephemeral.agree(recipient, secret)) {
+            return null;
+        }
+        byte[] kek = wrappingKey(secret, ephemeral.publicKey(), recipient);
+        return gcm(true, kek, new byte[NONCE], wrapAad(prefix, recipient), key);
+    }
+
+    /**
+     * Checks that the header's ephemeral key and every wrap are what {@code contentKey} gives.
+     *
+     * @throws SealException {@code bad-wrap}, with {@link #BAD_WRAP}
+     */
+    private static void requireWraps(byte[] sealed, Header header, byte[] contentKey)
+            throws SealException {
+        X25519KeyPair ephemeral = ephemeral(contentKey, header.context());
+        byte[] prefix = Arrays.copyOf(sealed, FIXED);
+        boolean alike =
+                MessageDigest.isEqual(
+                        ephemeral.publicKey(),
+                        Arrays.copyOfRange(sealed, FIXED - 1 - KEY, FIXED - 1));
+        for (int i = 0; i < header.recipients().size() && alike; i++) {
+            byte[] expected = wrap(ephemeral, header.recipients().get(i), prefix, contentKey);
+            int at = FIXED + i * RECIPIENT + KEY;
+            alike =
+                    expected != null
+                            && MessageDigest.isEqual(
+                                    expected, Arrays.copyOfRange(sealed, at, at + KEY + TAG));
+        }
+        if (!alike) {
+            throw new SealException("bad-wrap", BAD_WRAP);
+        }
     }
 
     /** The parsed, bound-checked header of a sealed update; nothing decrypted yet. */
@@ -160,7 +245,9 @@ public final class SealedUpdate {
 
     /**
      * The content key of {@code sealed}, unwrapped with {@code evaluator}'s key, after the header
-     * and the context have been checked against {@code expected}.
+     * and the context have been checked against {@code expected}, and checked to give the header's
+     * ephemeral key and every member's wrap ({@code bad-wrap} else, also when this member's own
+     * wrap does not open).
      */
     public static byte[] contentKey(
             byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)
@@ -179,16 +266,21 @@ public final class SealedUpdate {
             int at = FIXED + i * RECIPIENT + KEY;
             byte[] wrapped = Arrays.copyOfRange(sealed, at, at + KEY + TAG);
             byte[] prefix = Arrays.copyOf(sealed, FIXED);
+            byte[] contentKey;
             try {
-                return run(
-                        false,
-                        wrappingKey(secret, ephemeral, me),
-                        new byte[NONCE],
-                        wrapAad(prefix, me),
-                        wrapped);
+                contentKey =
+                        run(
+                                false,
+                                wrappingKey(secret, ephemeral, me),
+                                new byte[NONCE],
+                                wrapAad(prefix, me),
+                                wrapped);
             } catch (InvalidCipherTextException e) {
-                throw new SealException("key-unwrap-failed", "the wrapped key does not open");
+                // the members whose wraps open see this one differ: the same reason and words
+                throw new SealException("bad-wrap", BAD_WRAP);
             }
+            requireWraps(sealed, header, contentKey);
+            return contentKey;
         }
         throw new SealException(
                 "not-a-recipient", "sealed for " + header.recipients().size() + " other keys");
@@ -249,7 +341,11 @@ public final class SealedUpdate {
                 sealed, expected, contentKey(sealed, expected, evaluator, maxPayload), maxPayload);
     }
 
-    /** Opens {@code sealed} with its published content key (an auditor after settlement). */
+    /**
+     * Opens {@code sealed} with its published content key (an auditor after settlement): the
+     * payload's tag first ({@code authentication-failed} for a wrong key), then the wraps ({@code
+     * bad-wrap}: an evaluator released the key of an update it should have refused).
+     */
     public static byte[] openWithContentKey(
             byte[] sealed, SealContext expected, byte[] contentKey, int maxPayload)
             throws SealException {
@@ -260,17 +356,21 @@ public final class SealedUpdate {
         Header header = checked(sealed, expected, maxPayload);
         int h = header.headerLength();
         byte[] nonce = Arrays.copyOfRange(sealed, h - 4 - NONCE, h - 4);
+        byte[] plaintext;
         try {
-            return run(
-                    false,
-                    contentKey,
-                    nonce,
-                    Arrays.copyOf(sealed, h),
-                    Arrays.copyOfRange(sealed, h, sealed.length));
+            plaintext =
+                    run(
+                            false,
+                            contentKey,
+                            nonce,
+                            Arrays.copyOf(sealed, h),
+                            Arrays.copyOfRange(sealed, h, sealed.length));
         } catch (InvalidCipherTextException e) {
             throw new SealException(
                     "authentication-failed", "the update or its header was altered");
         }
+        requireWraps(sealed, header, contentKey);
+        return plaintext;
     }
 
     private static Header checked(byte[] sealed, SealContext expected, int maxPayload)

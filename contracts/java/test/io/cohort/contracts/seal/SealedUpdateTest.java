@@ -184,7 +184,8 @@ class SealedUpdateTest {
                                 "length-mismatch",
                                 "too-large",
                                 "not-a-recipient",
-                                "key-unwrap-failed",
+                                "bad-key",
+                                "bad-wrap",
                                 "authentication-failed");
             }
         }
@@ -204,11 +205,89 @@ class SealedUpdateTest {
                 .isEqualTo("authentication-failed");
         byte[] wrapped = sealed.clone();
         wrapped[SealedUpdate.FIXED + 32 + 3] ^= 1; // the first evaluator's wrapped key
-        assertThat(failure(() -> SealedUpdate.open(wrapped, alice, committee.get(0), MAX)).reason())
-                .isEqualTo("key-unwrap-failed");
-        // the other evaluators' entries are intact, but the header is authenticated as a whole
-        assertThat(failure(() -> SealedUpdate.open(wrapped, alice, committee.get(1), MAX)).reason())
-                .isEqualTo("authentication-failed");
+        // its own wrap does not open for the first; the others recompute it and see it differ
+        for (X25519KeyPair member : committee) {
+            assertThat(failure(() -> SealedUpdate.open(wrapped, alice, member, MAX)).reason())
+                    .isEqualTo("bad-wrap");
+        }
+    }
+
+    /**
+     * A trainer that wraps the key well for some members and badly for others, and authenticates
+     * the update over that header: every member refuses it with the same reason and words, so an
+     * honest committee posts the same result.
+     */
+    @Test
+    void aWrapThatDiffersForOneMemberIsRefusedAlikeByEveryMember() throws Exception {
+        byte[] contentKey = bytes(32, 5);
+        byte[] nonce = bytes(12, 6);
+        X25519KeyPair derived = SealedUpdate.ephemeral(contentKey, alice);
+        byte[] garbage = bytes(48, 7);
+        byte[] otherKey = bytes(32, 8);
+        List<byte[]> unlike =
+                List.of(
+                        // 48 random bytes as the third member's wrap: it does not open there
+                        SealedUpdate.assemble(
+                                update,
+                                alice,
+                                keys(),
+                                contentKey,
+                                derived,
+                                nonce,
+                                i -> i == 2 ? garbage : contentKey),
+                        // a good wrap of another key for the third member: it opens, to the wrong
+                        // key
+                        SealedUpdate.assemble(
+                                update,
+                                alice,
+                                keys(),
+                                contentKey,
+                                derived,
+                                nonce,
+                                i -> i == 2 ? otherKey : contentKey),
+                        // every wrap good, but a random ephemeral key (what version 1 wrote):
+                        // nobody can check the others' wraps, so nobody accepts it
+                        SealedUpdate.assemble(
+                                update,
+                                alice,
+                                keys(),
+                                contentKey,
+                                X25519KeyPair.generate(random),
+                                nonce,
+                                i -> contentKey));
+        for (byte[] sealed : unlike) {
+            List<String> seen = new ArrayList<>();
+            for (X25519KeyPair member : committee) {
+                seen.add(failure(() -> SealedUpdate.open(sealed, alice, member, MAX)).getMessage());
+            }
+            assertThat(seen)
+                    .containsOnly("bad-wrap: " + SealedUpdate.BAD_WRAP)
+                    .hasSize(committee.size());
+            // an evaluator that released the content key anyway is caught by the auditor
+            assertThat(
+                            failure(
+                                            () ->
+                                                    SealedUpdate.openWithContentKey(
+                                                            sealed, alice, contentKey, MAX))
+                                    .reason())
+                    .isEqualTo("bad-wrap");
+        }
+        // the same parts with every wrap alike open for everyone
+        byte[] alike =
+                SealedUpdate.assemble(
+                        update, alice, keys(), contentKey, derived, nonce, i -> contentKey);
+        for (X25519KeyPair member : committee) {
+            assertThat(SealedUpdate.open(alike, alice, member, MAX)).isEqualTo(update);
+            assertThat(SealedUpdate.contentKey(alike, alice, member, MAX)).isEqualTo(contentKey);
+        }
+    }
+
+    @Test
+    void aVersion1SealIsRefused() {
+        byte[] sealed = sealed();
+        sealed[4] = 1;
+        assertThat(failure(() -> SealedUpdate.header(sealed, MAX)).getMessage())
+                .isEqualTo("unsupported-version: version 1");
     }
 
     @Test
