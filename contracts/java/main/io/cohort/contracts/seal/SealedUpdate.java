@@ -106,6 +106,37 @@ public final class SealedUpdate {
     }
 
     /**
+     * An adversarial seal, for tests and attack simulations: sealed for {@code recipients} as
+     * {@link #seal} does, and authenticated, but the wrap for recipient {@code member} is random
+     * bytes. Every member refuses it ({@code bad-wrap}), that one included.
+     */
+    public static byte[] sealWithUnlikeWrap(
+            byte[] plaintext,
+            SealContext context,
+            List<byte[]> recipients,
+            int member,
+            SecureRandom random) {
+        if (member < 0 || member >= recipients.size()) {
+            throw new IllegalArgumentException(
+                    "member " + member + " of " + recipients.size() + " recipients");
+        }
+        byte[] contentKey = new byte[KEY];
+        random.nextBytes(contentKey);
+        byte[] nonce = new byte[NONCE];
+        random.nextBytes(nonce);
+        byte[] garbage = new byte[KEY + TAG];
+        random.nextBytes(garbage);
+        return assemble(
+                plaintext,
+                context,
+                recipients,
+                contentKey,
+                ephemeral(contentKey, context),
+                nonce,
+                i -> i == member ? garbage : contentKey);
+    }
+
+    /**
      * The sealed bytes for a given content key, ephemeral key and nonce. {@code wrapped} gives, for
      * each recipient's index, the 32-byte key to wrap for it (the content key when sealing) or 48
      * bytes to use as its wrap: tests build bad seals with it.

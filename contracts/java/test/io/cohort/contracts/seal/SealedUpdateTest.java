@@ -283,6 +283,20 @@ class SealedUpdateTest {
     }
 
     @Test
+    void theAdversarialSealIsRefusedByEveryMember() {
+        for (int member = 0; member < committee.size(); member++) {
+            byte[] sealed = SealedUpdate.sealWithUnlikeWrap(update, alice, keys(), member, random);
+            for (X25519KeyPair k : committee) {
+                assertThat(failure(() -> SealedUpdate.open(sealed, alice, k, MAX)).reason())
+                        .isEqualTo("bad-wrap");
+            }
+        }
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () -> SealedUpdate.sealWithUnlikeWrap(update, alice, keys(), 3, random));
+    }
+
+    @Test
     void aVersion1SealIsRefused() {
         byte[] sealed = sealed();
         sealed[4] = 1;

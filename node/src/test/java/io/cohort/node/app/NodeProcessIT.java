@@ -523,11 +523,44 @@ class NodeProcessIT {
         for (String[] tr : trainers) {
             awaitTrue(() -> client.trainerInfo(project, tr[0]).registered(), "registered");
         }
+        // a third trainer, this test, wraps its update's key well for two members and as random
+        // bytes for honest1: a seal no member can open alike unless each checks every wrap
+        Credentials splitterKey = DevKit.fundedAccount(chain, FUNDS);
+        Transactor splitter =
+                new Transactor(
+                        chain.web3j(),
+                        splitterKey,
+                        DevChain.CHAIN_ID,
+                        Transactor.Options.defaults(),
+                        line -> {});
+        client.register(splitter, project, STAKE);
 
         // when: the round runs; the honest evaluator and the cheater post one vote each, then the
         // second honest evaluator starts and posts
         chain.mineAt(client.deadlines(project, 0)[0]);
-        awaitSubmissions(client, project, 0, 2);
+        float[] plausible = new float[initial().length];
+        java.util.Random noise = new java.util.Random(11);
+        for (int i = 0; i < plausible.length; i++) {
+            plausible[i] = (float) (noise.nextGaussian() * 1e-3);
+        }
+        client.submit(
+                splitter,
+                project,
+                0,
+                ipfs.add(
+                                SealedUpdate.sealWithUnlikeWrap(
+                                        UpdateCodec.encode(plausible, Compression.dense()),
+                                        SealContext.of(
+                                                client.chainId(),
+                                                client.address(),
+                                                project,
+                                                0,
+                                                splitter.address()),
+                                        client.project(project).evaluatorKeys(),
+                                        1,
+                                        new SecureRandom()))
+                        .toBytes());
+        awaitSubmissions(client, project, 0, 3);
         chain.mineAt(client.deadlines(project, 0)[1]);
         awaitTrue(
                 () ->
@@ -546,9 +579,14 @@ class NodeProcessIT {
                 ipfs.readAllBytes(
                         Cid.fromBytes(client.settled(project).get(0).reportCid()), 1 << 24);
         List<RoundRecords.Submission> entries = RoundRecord.submissions(record);
-        assertThat(entries).hasSize(2).allMatch(e -> e.flag() == null && e.scoreBps() > 0);
+        assertThat(entries).hasSize(3);
+        assertThat(entries.stream().filter(e -> e.flag() == null))
+                .hasSize(2)
+                .allMatch(e -> e.scoreBps() > 0);
         assertThat(entries.stream().mapToInt(RoundRecords.Submission::scoreBps).sum())
                 .isEqualTo(10_000);
+        // both honest members refused the unlike seal alike (else they would have split)
+        assertThat(flagOf(record, splitterKey.getAddress())).isEqualTo("seal:bad-wrap");
 
         // the cheater lost the penalty from its bond; the honest got theirs back whole
         Map<String, List<TransactionReceipt>> txs = transactions(address);
