@@ -20,6 +20,12 @@ public final class LabeledDataFile {
 
     private static final int MAX_CLASSES = 1 << 16;
 
+    /**
+     * The largest header read: two tensors and two metadata entries need a few hundred bytes; a
+     * larger header (safetensors allows 100 MB) is refused before its JSON is parsed.
+     */
+    static final long MAX_HEADER = 64 * 1024;
+
     private LabeledDataFile() {}
 
     public static byte[] write(LabeledData data) {
@@ -47,7 +53,7 @@ public final class LabeledDataFile {
      *     label that is no class
      */
     public static LabeledData read(byte[] bytes) {
-        SafeTensors.Contents c = SafeTensors.read(bytes);
+        SafeTensors.Contents c = SafeTensors.read(bytes, SafeTensors.NonFinite.REJECT, MAX_HEADER);
         if (!FORMAT.equals(c.metadata().get("format"))) {
             throw new IllegalArgumentException(
                     "not " + FORMAT + " data (format " + c.metadata().get("format") + ")");

@@ -35,6 +35,21 @@ public final class ModelWeights {
         return SafeTensors.write(tensors, metadata);
     }
 
+    /** Header bytes allowed for every tensor of a layout: a name, a dtype, a shape, two offsets. */
+    static final int HEADER_PER_TENSOR = 1024;
+
+    /** Header bytes allowed besides the tensors' (metadata, padding). */
+    static final int HEADER_BASE = 64 * 1024;
+
+    /**
+     * The largest header a model file of {@code tensors} tensors may have: what {@link #write}
+     * needs is a few hundred bytes a tensor, and a file from elsewhere whose header is far larger
+     * (up to safetensors' 100 MB) is refused before its JSON is parsed.
+     */
+    static long headerLimit(int tensors) {
+        return Math.min(SafeTensors.MAX_HEADER, HEADER_BASE + (long) HEADER_PER_TENSOR * tensors);
+    }
+
     /**
      * The flat parameters of a safetensors file that holds exactly {@code layout}'s tensors with
      * their shapes, all finite.
@@ -43,7 +58,9 @@ public final class ModelWeights {
      *     another shape, or a malformed file
      */
     public static float[] read(byte[] bytes, List<DjlModel.Slot> layout) {
-        Map<String, Tensor> tensors = SafeTensors.read(bytes).tensors();
+        Map<String, Tensor> tensors =
+                SafeTensors.read(bytes, SafeTensors.NonFinite.REJECT, headerLimit(layout.size()))
+                        .tensors();
         int total = layout.stream().mapToInt(DjlModel.Slot::length).sum();
         float[] flat = new float[total];
         for (DjlModel.Slot s : layout) {

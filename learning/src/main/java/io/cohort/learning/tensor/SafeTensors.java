@@ -161,8 +161,26 @@ public final class SafeTensors {
      * @throws IllegalArgumentException naming the first inconsistency
      */
     public static Contents read(byte[] bytes, NonFinite nonFinite) {
+        return read(bytes, nonFinite, MAX_HEADER);
+    }
+
+    /**
+     * Decodes safetensors bytes whose header is at most {@code maxHeader} bytes: a reader that
+     * knows how many tensors to expect (a model of a known layout) refuses a header far larger than
+     * those need before it parses it, rather than build the JSON tree of up to {@link #MAX_HEADER}
+     * bytes first.
+     *
+     * @param nonFinite whether NaN and infinities are refused or kept
+     * @param maxHeader the largest header accepted, 2 to {@link #MAX_HEADER}
+     * @throws IllegalArgumentException naming the first inconsistency
+     */
+    public static Contents read(byte[] bytes, NonFinite nonFinite, long maxHeader) {
         Objects.requireNonNull(nonFinite, "nonFinite");
-        Header header = Header.parse(bytes, MAX_HEADER);
+        if (maxHeader < 2 || maxHeader > MAX_HEADER) {
+            throw new IllegalArgumentException(
+                    "a header limit must be between 2 and " + MAX_HEADER + ", got " + maxHeader);
+        }
+        Header header = Header.parse(bytes, maxHeader);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Header.Entry e : header.entries()) {

@@ -68,6 +68,23 @@ class LabeledDataFileTest {
                 .hasMessageContaining("classes 0");
     }
 
+    @Test
+    void aHeaderFarLargerThanTwoTensorsNeedIsRefusedBeforeItIsParsed() {
+        Map<String, String> padded =
+                Map.of(
+                        "format",
+                        LabeledDataFile.FORMAT,
+                        "classes",
+                        "3",
+                        "padding",
+                        "x".repeat(1 << 20));
+        byte[] f = file(padded, new float[] {0, 1}, 2);
+        assertThat(SafeTensors.read(f).tensors()).hasSize(2);
+        assertThatThrownBy(() -> LabeledDataFile.read(f))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limit " + LabeledDataFile.MAX_HEADER);
+    }
+
     private static byte[] shaped(long[] featureShape, long samples) {
         Map<String, Tensor> t = new LinkedHashMap<>();
         t.put("features", new Tensor(featureShape, new float[0]));

@@ -28,6 +28,29 @@ class ModelWeightsTest {
     }
 
     @Test
+    void aHeaderFarLargerThanTheLayoutNeedsIsRefusedBeforeItIsParsed() {
+        // a valid file whose metadata pads the header to 1 MB: safetensors itself allows it
+        byte[] padded = ModelWeights.write(LAYOUT, FLAT, Map.of("padding", "x".repeat(1 << 20)));
+        assertThat(SafeTensors.read(padded).tensors()).hasSize(2);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ModelWeights.read(padded, LAYOUT))
+                .withMessageContaining("limit " + ModelWeights.headerLimit(LAYOUT.size()));
+        // what the limit allows for two tensors is far more than a real header needs
+        byte[] plenty = ModelWeights.write(LAYOUT, FLAT, Map.of("padding", "x".repeat(60_000)));
+        assertThat(ModelWeights.read(plenty, LAYOUT)).containsExactly(FLAT);
+        assertThat(ModelWeights.headerLimit(3)).isEqualTo(64 * 1024 + 3 * 1024);
+        assertThat(ModelWeights.headerLimit(Integer.MAX_VALUE)).isEqualTo(SafeTensors.MAX_HEADER);
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () ->
+                                SafeTensors.read(
+                                        padded,
+                                        SafeTensors.NonFinite.REJECT,
+                                        SafeTensors.MAX_HEADER + 1))
+                .withMessageContaining("header limit");
+    }
+
+    @Test
     void refusesAFileOfAnotherModel() {
         Map<String, Tensor> wrongShape = new LinkedHashMap<>();
         wrongShape.put("01Linear_weight", new Tensor(new long[] {3, 2}, new float[6]));
