@@ -68,6 +68,34 @@ public final class SealedUpdate {
      */
     public static byte[] seal(
             byte[] plaintext, SealContext context, List<byte[]> recipients, SecureRandom random) {
+        return sealed(plaintext, context, recipients, -1, random);
+    }
+
+    /**
+     * An adversarial seal, for tests and attack simulations: sealed for {@code recipients} as
+     * {@link #seal} does, and authenticated, but the wrap for recipient {@code member} is random
+     * bytes. Every member refuses it ({@code bad-wrap}), that one included.
+     */
+    public static byte[] sealWithUnlikeWrap(
+            byte[] plaintext,
+            SealContext context,
+            List<byte[]> recipients,
+            int member,
+            SecureRandom random) {
+        if (member < 0 || member >= recipients.size()) {
+            throw new IllegalArgumentException(
+                    "member " + member + " of " + recipients.size() + " recipients");
+        }
+        return sealed(plaintext, context, recipients, member, random);
+    }
+
+    /** {@link #seal}, with random bytes as the wrap of recipient {@code unlike} if it is one. */
+    private static byte[] sealed(
+            byte[] plaintext,
+            SealContext context,
+            List<byte[]> recipients,
+            int unlike,
+            SecureRandom random) {
         if (recipients.isEmpty() || recipients.size() > MAX_RECIPIENTS) {
             throw new IllegalArgumentException(
                     "seal for 1 to " + MAX_RECIPIENTS + " evaluators, got " + recipients.size());
@@ -91,6 +119,8 @@ public final class SealedUpdate {
         random.nextBytes(contentKey);
         byte[] nonce = new byte[NONCE];
         random.nextBytes(nonce);
+        byte[] garbage = new byte[KEY + TAG];
+        random.nextBytes(garbage);
         try {
             return assemble(
                     plaintext,
@@ -99,41 +129,10 @@ public final class SealedUpdate {
                     contentKey,
                     ephemeral(contentKey, context),
                     nonce,
-                    i -> contentKey);
+                    i -> i == unlike ? garbage : contentKey);
         } finally {
             Arrays.fill(contentKey, (byte) 0);
         }
-    }
-
-    /**
-     * An adversarial seal, for tests and attack simulations: sealed for {@code recipients} as
-     * {@link #seal} does, and authenticated, but the wrap for recipient {@code member} is random
-     * bytes. Every member refuses it ({@code bad-wrap}), that one included.
-     */
-    public static byte[] sealWithUnlikeWrap(
-            byte[] plaintext,
-            SealContext context,
-            List<byte[]> recipients,
-            int member,
-            SecureRandom random) {
-        if (member < 0 || member >= recipients.size()) {
-            throw new IllegalArgumentException(
-                    "member " + member + " of " + recipients.size() + " recipients");
-        }
-        byte[] contentKey = new byte[KEY];
-        random.nextBytes(contentKey);
-        byte[] nonce = new byte[NONCE];
-        random.nextBytes(nonce);
-        byte[] garbage = new byte[KEY + TAG];
-        random.nextBytes(garbage);
-        return assemble(
-                plaintext,
-                context,
-                recipients,
-                contentKey,
-                ephemeral(contentKey, context),
-                nonce,
-                i -> i == member ? garbage : contentKey);
     }
 
     /**

@@ -155,6 +155,12 @@ class NodeProcessIT {
         return new String[] {address, sealKey};
     }
 
+    /** The account of a trainer this test drives itself. */
+    private static Transactor transactor(Credentials key) {
+        return new Transactor(
+                chain.web3j(), key, DevChain.CHAIN_ID, Transactor.Options.defaults(), line -> {});
+    }
+
     private NodeProcess node(String name, String market, String... args) throws Exception {
         NodeProcess n = NodeProcess.start(name, dir, props(name, market), args);
         nodes.add(n);
@@ -199,13 +205,7 @@ class NodeProcessIT {
         }
         // the cheater is this test: it registers like anyone
         Credentials cheaterKey = DevKit.fundedAccount(chain, FUNDS);
-        Transactor cheater =
-                new Transactor(
-                        chain.web3j(),
-                        cheaterKey,
-                        DevChain.CHAIN_ID,
-                        Transactor.Options.defaults(),
-                        line -> {});
+        Transactor cheater = transactor(cheaterKey);
         for (String[] tr : trainers) {
             awaitTrue(() -> client.trainerInfo(project, tr[0]).registered(), "registered");
         }
@@ -526,13 +526,7 @@ class NodeProcessIT {
         // a third trainer, this test, wraps its update's key well for two members and as random
         // bytes for honest1: a seal no member can open alike unless each checks every wrap
         Credentials splitterKey = DevKit.fundedAccount(chain, FUNDS);
-        Transactor splitter =
-                new Transactor(
-                        chain.web3j(),
-                        splitterKey,
-                        DevChain.CHAIN_ID,
-                        Transactor.Options.defaults(),
-                        line -> {});
+        Transactor splitter = transactor(splitterKey);
         client.register(splitter, project, STAKE);
 
         // when: the round runs; the honest evaluator and the cheater post one vote each, then the
