@@ -20,6 +20,14 @@ public interface MarketplaceConfig {
     @WithDefault("http://127.0.0.1:5001")
     String ipfsUrl();
 
+    /**
+     * The most one whole-file read from IPFS may take (a record, a model, an update of a
+     * recompute); longer answers 502. A CID whose blocks exist nowhere would otherwise hold the
+     * request, and a recompute's lock, for ever.
+     */
+    @WithDefault("PT2M")
+    Duration ipfsReadTimeout();
+
     /** The chain id sign-in messages and transactions are for. */
     @WithDefault("31337")
     long chainId();

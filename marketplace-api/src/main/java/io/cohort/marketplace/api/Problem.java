@@ -38,6 +38,11 @@ public final class Problem extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
+    /** The HTTP status it answers with. */
+    int status() {
+        return status;
+    }
+
     /**
      * A 503 for a resource that is busy or full now, with when to ask again ({@code Retry-After}).
      */

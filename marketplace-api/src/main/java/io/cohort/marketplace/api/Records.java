@@ -7,6 +7,7 @@ import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.marketplace.MarketplaceConfig;
@@ -24,8 +25,8 @@ import java.util.Map;
 
 /**
  * The round records ({@code cohort-round/1}) and models the evaluators published, read from IPFS by
- * the CIDs the chain settled (verified block by block as they are read) and kept in a small cache:
- * a settled record never changes.
+ * the CIDs the chain settled (verified block by block as they are read, each whole read within
+ * {@code cohort.ipfs-read-timeout}) and kept in a small cache: a settled record never changes.
  */
 @ApplicationScoped
 public class Records {
@@ -54,14 +55,19 @@ public class Records {
     void open() {
         String url = config.ipfsUrl();
         try {
-            ipfs =
+            use(
                     url.startsWith("embedded:")
                             ? EmbeddedStore.open(Path.of(url.substring("embedded:".length())))
-                            : KuboClient.connect(URI.create(url));
+                            : KuboClient.connect(URI.create(url)));
         } catch (IOException e) {
             throw new IllegalStateException(
                     "cannot open IPFS at " + url + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Reads from {@code store}, each whole read within {@code cohort.ipfs-read-timeout}. */
+    void use(ContentStore store) {
+        ipfs = new DeadlineStore(store, config.ipfsReadTimeout());
     }
 
     void close(@Observes ShutdownEvent ev) throws Exception {

@@ -2,6 +2,7 @@ package io.cohort.node.app;
 
 import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.CohortPolicy;
@@ -22,7 +23,6 @@ import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.JournalCorruptException;
 import io.cohort.node.round.CopiesReleased;
-import io.cohort.node.round.DeadlineStore;
 import io.cohort.node.round.EvaluatorNode;
 import io.cohort.node.round.GlobalModel;
 import io.cohort.node.round.MarketClient;

@@ -3,6 +3,7 @@ package io.cohort.node.round;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.ContentTooLargeException;
+import io.cohort.ipfs.DeadlineStore;
 import io.cohort.learning.policy.ScoringPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;

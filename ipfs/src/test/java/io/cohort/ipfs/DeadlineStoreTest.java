@@ -1,12 +1,8 @@
-package io.cohort.node.round;
+package io.cohort.ipfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.ipfs.Cid;
-import io.cohort.ipfs.ContentStore;
-import io.cohort.ipfs.ContentTooLargeException;
-import io.cohort.ipfs.EmbeddedStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -1,7 +1,5 @@
-package io.cohort.node.round;
+package io.cohort.ipfs;
 
-import io.cohort.ipfs.Cid;
-import io.cohort.ipfs.ContentStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -74,7 +72,7 @@ public final class DeadlineStore implements ContentStore {
      * The whole file, within the deadline.
      *
      * @throws TimedOutException at the deadline
-     * @throws io.cohort.ipfs.ContentTooLargeException if it holds more than {@code maxBytes}
+     * @throws ContentTooLargeException if it holds more than {@code maxBytes}
      * @throws InterruptedIOException if this thread is interrupted while it waits (its interrupt
      *     status is kept)
      */

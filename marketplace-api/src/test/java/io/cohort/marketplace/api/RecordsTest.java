@@ -1,0 +1,121 @@
+package io.cohort.marketplace.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.marketplace.MarketplaceConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads of published content end within {@code cohort.ipfs-read-timeout}. The stalling store is a
+ * stand-in for a Kubo whose {@code cat} body never comes: this tests the marketplace's deadline,
+ * not IPFS.
+ */
+class RecordsTest {
+
+    @TempDir Path dir;
+
+    /** Opened when the test ends, so that the stalled reader thread can finish. */
+    private final CountDownLatch never = new CountDownLatch(1);
+
+    @AfterEach
+    void release() {
+        never.countDown();
+    }
+
+    private static MarketplaceConfig readTimeout(Duration timeout) {
+        return (MarketplaceConfig)
+                Proxy.newProxyInstance(
+                        RecordsTest.class.getClassLoader(),
+                        new Class<?>[] {MarketplaceConfig.class},
+                        (proxy, method, args) -> {
+                            if (method.getName().equals("ipfsReadTimeout")) {
+                                return timeout;
+                            }
+                            throw new UnsupportedOperationException(method.getName());
+                        });
+    }
+
+    @Test
+    void aRecordWhoseReadNeverEndsAnswers502AtTheDeadline() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            Cid cid = real.add("{}".getBytes(StandardCharsets.US_ASCII));
+            Records records = new Records();
+            records.config = readTimeout(Duration.ofMillis(200));
+            records.use(stalling(real));
+            Problem p = catchThrowableOfType(Problem.class, () -> records.record(cid.toString()));
+            assertThat(p).isNotNull();
+            assertThat(p.getMessage())
+                    .isEqualTo(
+                            "cannot read the record "
+                                    + cid
+                                    + ": reading "
+                                    + cid
+                                    + ": no answer within PT0.2S");
+            assertThat(p.status()).isEqualTo(502);
+            // a store that answers is read as before
+            records.use(real);
+            assertThat(records.bytes(cid.toString(), 10)).asString().isEqualTo("{}");
+        }
+    }
+
+    private ContentStore stalling(ContentStore real) {
+        return new ContentStore() {
+            @Override
+            public byte[] readAllBytes(Cid c, int max) throws IOException {
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException("interrupted");
+                }
+                return new byte[0];
+            }
+
+            @Override
+            public Cid add(InputStream in) throws IOException {
+                return real.add(in);
+            }
+
+            @Override
+            public InputStream read(Cid c) throws IOException {
+                return real.read(c);
+            }
+
+            @Override
+            public void pin(Cid c) throws IOException {
+                real.pin(c);
+            }
+
+            @Override
+            public void unpin(Cid c) throws IOException {
+                real.unpin(c);
+            }
+
+            @Override
+            public boolean has(Cid c) throws IOException {
+                return real.has(c);
+            }
+
+            @Override
+            public Stat stat(Cid c) throws IOException {
+                return real.stat(c);
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+}
