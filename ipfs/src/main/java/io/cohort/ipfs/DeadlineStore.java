@@ -20,11 +20,12 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Kubo's {@code cat} of a CID whose root block exists but one of whose leaves exists nowhere
  * sends its headers and then stalls for ever, and Java's HttpClient has no timeout on a body. The
- * nodes read content other parties published (the model spec, the global model an evaluator posted,
- * the last round's record, a trainer's update): without a deadline one such CID would hold the
- * node's single run loop, every project's, for ever. Each bounded call runs on a daemon thread; at
- * the deadline it is cancelled (interrupted, which closes its stream) and the caller gets a {@link
- * TimedOutException} whether or not that thread ever wakes.
+ * nodes and the marketplace read content other parties published (the model spec, the global model
+ * an evaluator posted, a round's record, a trainer's update): without a deadline one such CID would
+ * hold a node's single run loop, every project's, or a marketplace request (and the recompute lock)
+ * for ever. Each bounded call runs on a daemon thread; at the deadline it is cancelled
+ * (interrupted, which closes its stream) and the caller gets a {@link TimedOutException} whether or
+ * not that thread ever wakes.
  */
 public final class DeadlineStore implements ContentStore {
 
