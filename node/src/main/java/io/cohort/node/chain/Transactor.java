@@ -98,6 +98,9 @@ public final class Transactor {
     public record Sent(
             TransactionReceipt receipt, BigInteger nonce, int attempts, BigInteger gasLimit) {}
 
+    /** Fee raises tried at once to replace a waiting transaction of this key at the same nonce. */
+    static final int MAX_OUTBIDS = 10;
+
     private final Web3j web3j;
     private final Credentials key;
     private final long chainId;
@@ -153,6 +156,7 @@ public final class Transactor {
         List<String> hashes = new ArrayList<>();
         boolean moved = false;
         int attempts = 0;
+        int outbids = 0;
         while (true) {
             RawTransaction tx =
                     RawTransaction.createTransaction(
@@ -160,7 +164,27 @@ public final class Transactor {
             byte[] signed = TransactionEncoder.signMessage(tx, key);
             String hash = Numeric.toHexString(Hash.sha3(signed));
             attempts++;
-            if (broadcast(what, Numeric.toHexString(signed), hash, attempts > 1, deadline)) {
+            boolean taken =
+                    broadcast(what, Numeric.toHexString(signed), hash, !hashes.isEmpty(), deadline);
+            if (!taken && hashes.isEmpty()) {
+                // a transaction of this key left waiting (a timed-out send, or one from before a
+                // restart) holds the nonce with fees this one does not beat: outbid it now, so
+                // this one replaces it instead of queueing behind it
+                if (++outbids > MAX_OUTBIDS) {
+                    throw new ChainException(
+                            ChainException.Kind.REFUSED,
+                            what
+                                    + ": a waiting transaction of this key holds nonce "
+                                    + nonce
+                                    + " and "
+                                    + MAX_OUTBIDS
+                                    + " fee raises did not replace it",
+                            null);
+                }
+                fees = raised(fees, fees(what, deadline));
+                continue;
+            }
+            if (taken) {
                 hashes.add(hash);
                 progress.accept(
                         what
@@ -171,7 +195,12 @@ public final class Transactor {
                                 + " max fee "
                                 + fees[1]
                                 + " wei/gas"
-                                + (attempts > 1 ? " (re-send " + (attempts - 1) + ")" : ""));
+                                + (outbids > 0 && hashes.size() == 1
+                                        ? " (replacing a waiting transaction of this key)"
+                                        : "")
+                                + (attempts - outbids > 1
+                                        ? " (re-send " + (attempts - outbids - 1) + ")"
+                                        : ""));
             }
             long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
             while (System.nanoTime() < Math.min(bumpAt, deadline)) {
@@ -223,7 +252,7 @@ public final class Transactor {
                                 + hash,
                         null);
             }
-            BigInteger next = transactionCount(what, deadline);
+            BigInteger next = transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
             if (next.compareTo(nonce) < 0) {
                 // a nonce below this one is neither mined nor waiting: a reorganisation dropped
                 // a transaction of this key that its node did not take back. This one can never be
@@ -240,11 +269,15 @@ public final class Transactor {
                 nonce = next;
                 moved = true;
             }
-            BigInteger factor = BigInteger.valueOf(100 + options.bumpPercent());
-            BigInteger[] fresh = fees(what, deadline);
-            BigInteger priority = bump(fees[0], factor).max(fresh[0]);
-            fees = new BigInteger[] {priority, bump(fees[1], factor).max(fresh[1]).max(priority)};
+            fees = raised(fees, fees(what, deadline));
         }
+    }
+
+    /** {@code fees} raised by {@link Options#bumpPercent}, and at least {@code fresh}. */
+    private BigInteger[] raised(BigInteger[] fees, BigInteger[] fresh) {
+        BigInteger factor = BigInteger.valueOf(100 + options.bumpPercent());
+        BigInteger priority = bump(fees[0], factor).max(fresh[0]);
+        return new BigInteger[] {priority, bump(fees[1], factor).max(fresh[1]).max(priority)};
     }
 
     private static BigInteger bump(BigInteger fee, BigInteger factor) {
@@ -269,21 +302,28 @@ public final class Transactor {
                         .divide(BigInteger.valueOf(100)));
     }
 
+    /**
+     * The nonce of the next send: counted locally after a send that landed; else the number of this
+     * key's mined transactions, so that a transaction left waiting by a timed-out send (or sent
+     * before a restart) is replaced rather than queued behind: one whose fees the chain outgrew
+     * would otherwise hold every later one back.
+     */
     private BigInteger nonce(String what, long deadline) throws ChainException {
         if (nextNonce == null) {
-            nextNonce = transactionCount(what, deadline);
+            nextNonce = transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
         }
         return nextNonce;
     }
 
-    /** The key's next nonce as the node sees it: mined transactions and those waiting in line. */
-    private BigInteger transactionCount(String what, long deadline) throws ChainException {
+    /**
+     * The key's next nonce as the node sees it: after its mined transactions ({@code LATEST}), or
+     * after those and the ones waiting in line ({@code PENDING}).
+     */
+    private BigInteger transactionCount(String what, DefaultBlockParameterName which, long deadline)
+            throws ChainException {
         return rpc(
                         what,
-                        () ->
-                                web3j.ethGetTransactionCount(
-                                                key.getAddress(), DefaultBlockParameterName.PENDING)
-                                        .send(),
+                        () -> web3j.ethGetTransactionCount(key.getAddress(), which).send(),
                         deadline)
                 .getTransactionCount();
     }
@@ -307,8 +347,10 @@ public final class Transactor {
     }
 
     /**
-     * True if the node has the transaction now; false if a re-send was refused because an earlier
-     * attempt is mined or its fees are not beaten yet (keep waiting for the earlier ones).
+     * True if the node has the transaction now; false if it was refused because a transaction at
+     * its nonce has fees it does not beat (an earlier attempt, or another waiting transaction of
+     * this key), or a re-send because an earlier attempt is mined (keep waiting for the earlier
+     * ones).
      */
     private boolean broadcast(
             String what, String signed, String hash, boolean resend, long deadline)
@@ -323,8 +365,15 @@ public final class Transactor {
         if (lower.contains("already known") || lower.contains("already imported")) {
             return true; // a re-send after an outage: the node has it
         }
-        if (resend && (lower.contains("nonce too low") || lower.contains("underpriced"))) {
-            progress.accept(what + ": re-send " + hash + " not taken (" + message + ")");
+        if (lower.contains("underpriced") || (resend && lower.contains("nonce too low"))) {
+            progress.accept(
+                    what
+                            + ": "
+                            + (resend ? "re-send " : "")
+                            + hash
+                            + " not taken ("
+                            + message
+                            + ")");
             return false;
         }
         if (lower.contains("nonce too low")) {

@@ -279,4 +279,54 @@ class TransactorIT {
         Transactor.Sent next = t.send("transfer", account().getAddress(), "0x", BigInteger.ONE);
         assertThat(next.nonce()).isEqualTo(BigInteger.ONE);
     }
+
+    @Test
+    void aTransactionLeftWaitingByATimeoutIsReplacedByTheNextSendNotQueuedBehind()
+            throws Exception {
+        // given: a send that timed out, its transaction still waiting at nonce 0 (no block mined)
+        Credentials key = account();
+        Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(2), Duration.ofSeconds(30)));
+        String first = account().getAddress();
+        String second = account().getAddress();
+        rpc("evm_setAutomine", false);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            ChainException e =
+                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                            ChainException.class,
+                            () -> t.send("first", first, "0x", BigInteger.ONE));
+            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+            // when: the next send (the caller found nothing on the chain and tries again)
+            Transactor later =
+                    transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofSeconds(30)));
+            Future<Transactor.Sent> sending =
+                    pool.submit(() -> later.send("second", second, "0x", BigInteger.TWO));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (log.stream().noneMatch(l -> l.startsWith("second: sent"))
+                    && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            rpc("evm_mine");
+            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+            // then: it took nonce 0 with higher fees, and the waiting one never lands
+            assertThat(sent.nonce()).isZero();
+            assertThat(log)
+                    .anyMatch(l -> l.startsWith("second: ") && l.contains("not taken"))
+                    .anyMatch(
+                            l ->
+                                    l.startsWith("second: sent")
+                                            && l.contains("replacing a waiting transaction"));
+            rpc("evm_mine");
+            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+        } finally {
+            rpc("evm_setAutomine", true);
+            pool.shutdownNow();
+        }
+    }
+
+    private static BigInteger balanceOf(String address) throws Exception {
+        return web3j.ethGetBalance(address, DefaultBlockParameterName.LATEST).send().getBalance();
+    }
 }
