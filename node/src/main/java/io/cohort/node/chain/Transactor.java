@@ -98,15 +98,23 @@ public final class Transactor {
     public record Sent(
             TransactionReceipt receipt, BigInteger nonce, int attempts, BigInteger gasLimit) {}
 
-    /** Fee raises tried at once to replace a waiting transaction of this key at the same nonce. */
-    static final int MAX_OUTBIDS = 10;
-
     private final Web3j web3j;
     private final Credentials key;
     private final long chainId;
     private final Options options;
     private final Consumer<String> progress;
     private BigInteger nextNonce; // guarded by this
+
+    /**
+     * The transaction the last timed-out send left waiting, or null (guarded by this).
+     *
+     * @param nonce its nonce
+     * @param fees the fees of its last attempt {priority, max}
+     * @param hashes every attempt's hash
+     */
+    private record Waiting(BigInteger nonce, BigInteger[] fees, List<String> hashes) {}
+
+    private Waiting waiting;
 
     /**
      * @param progress receives one line per event worth a log line (sent, re-sent, retrying)
@@ -153,10 +161,29 @@ public final class Transactor {
         }
         BigInteger nonce = nonce(what, deadline);
         BigInteger[] fees = fees(what, deadline); // priority, max
+        // the attempts of the send that timed out and left its transaction waiting at this nonce:
+        // replaced by this one (else this one would queue behind it, and if the chain's fees
+        // outgrew it, every later transaction of the key with it); if one of them lands after
+        // all, this one moves to the next nonce
+        List<String> displaced = List.of();
+        if (waiting != null) {
+            BigInteger mined = transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
+            if (mined.compareTo(waiting.nonce()) <= 0) {
+                nonce = waiting.nonce();
+                fees = raised(waiting.fees(), fees);
+                displaced = waiting.hashes();
+                progress.accept(
+                        what
+                                + ": replacing the transaction a timed-out send left waiting at"
+                                + " nonce "
+                                + nonce);
+            } else {
+                waiting = null; // it landed
+            }
+        }
         List<String> hashes = new ArrayList<>();
         boolean moved = false;
         int attempts = 0;
-        int outbids = 0;
         while (true) {
             RawTransaction tx =
                     RawTransaction.createTransaction(
@@ -164,28 +191,13 @@ public final class Transactor {
             byte[] signed = TransactionEncoder.signMessage(tx, key);
             String hash = Numeric.toHexString(Hash.sha3(signed));
             attempts++;
-            boolean taken =
-                    broadcast(what, Numeric.toHexString(signed), hash, !hashes.isEmpty(), deadline);
-            if (!taken && hashes.isEmpty()) {
-                // a transaction of this key left waiting (a timed-out send, or one from before a
-                // restart) holds the nonce with fees this one does not beat: outbid it now, so
-                // this one replaces it instead of queueing behind it
-                if (++outbids > MAX_OUTBIDS) {
-                    throw new ChainException(
-                            ChainException.Kind.REFUSED,
-                            what
-                                    + ": a waiting transaction of this key holds nonce "
-                                    + nonce
-                                    + " and "
-                                    + MAX_OUTBIDS
-                                    + " fee raises did not replace it",
-                            null);
-                }
-                fees = raised(fees, fees(what, deadline));
-                continue;
+            if (hashes.isEmpty() && !displaced.isEmpty()) {
+                // known until this replacement is taken: a refusal raises from these fees next time
+                waiting = new Waiting(nonce, fees, displaced);
             }
-            if (taken) {
+            if (broadcast(what, Numeric.toHexString(signed), hash, attempts > 1, deadline)) {
                 hashes.add(hash);
+                waiting = null;
                 progress.accept(
                         what
                                 + ": sent "
@@ -195,15 +207,17 @@ public final class Transactor {
                                 + " max fee "
                                 + fees[1]
                                 + " wei/gas"
-                                + (outbids > 0 && hashes.size() == 1
-                                        ? " (replacing a waiting transaction of this key)"
-                                        : "")
-                                + (attempts - outbids > 1
-                                        ? " (re-send " + (attempts - outbids - 1) + ")"
-                                        : ""));
+                                + (attempts > 1 ? " (re-send " + (attempts - 1) + ")" : ""));
             }
             long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
-            while (System.nanoTime() < Math.min(bumpAt, deadline)) {
+            boolean nonceTaken = false;
+            while (!nonceTaken && System.nanoTime() < Math.min(bumpAt, deadline)) {
+                for (String h : displaced) {
+                    nonceTaken |= receipt(h).isPresent();
+                }
+                if (nonceTaken) {
+                    break;
+                }
                 // every attempt, oldest first, and a mined one wins over a reverted one: after a
                 // move into a nonce gap the earlier attempt can land too, right behind the moved
                 // one, as a duplicate the contract refuses. Oldest first, seeing it mined means
@@ -237,8 +251,27 @@ public final class Transactor {
                 }
                 sleep(options.poll());
             }
+            if (nonceTaken) {
+                // the replaced transaction landed after all, so nothing can land at this nonce:
+                // this one moves to the next
+                BigInteger next =
+                        transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
+                progress.accept(
+                        what
+                                + ": the transaction it replaced landed at nonce "
+                                + nonce
+                                + " after all; re-signing at "
+                                + next);
+                nonce = next;
+                hashes.clear();
+                displaced = List.of();
+                continue;
+            }
             if (System.nanoTime() >= deadline) {
                 nextNonce = null; // it may still land: ask the chain next time
+                List<String> all = new ArrayList<>(displaced);
+                all.addAll(hashes);
+                waiting = new Waiting(nonce, fees, List.copyOf(all));
                 throw new ChainException(
                         ChainException.Kind.TIMEOUT,
                         what
@@ -302,15 +335,9 @@ public final class Transactor {
                         .divide(BigInteger.valueOf(100)));
     }
 
-    /**
-     * The nonce of the next send: counted locally after a send that landed; else the number of this
-     * key's mined transactions, so that a transaction left waiting by a timed-out send (or sent
-     * before a restart) is replaced rather than queued behind: one whose fees the chain outgrew
-     * would otherwise hold every later one back.
-     */
     private BigInteger nonce(String what, long deadline) throws ChainException {
         if (nextNonce == null) {
-            nextNonce = transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
+            nextNonce = transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
         }
         return nextNonce;
     }
@@ -347,10 +374,8 @@ public final class Transactor {
     }
 
     /**
-     * True if the node has the transaction now; false if it was refused because a transaction at
-     * its nonce has fees it does not beat (an earlier attempt, or another waiting transaction of
-     * this key), or a re-send because an earlier attempt is mined (keep waiting for the earlier
-     * ones).
+     * True if the node has the transaction now; false if a re-send was refused because an earlier
+     * attempt is mined or its fees are not beaten yet (keep waiting for the earlier ones).
      */
     private boolean broadcast(
             String what, String signed, String hash, boolean resend, long deadline)
@@ -365,15 +390,8 @@ public final class Transactor {
         if (lower.contains("already known") || lower.contains("already imported")) {
             return true; // a re-send after an outage: the node has it
         }
-        if (lower.contains("underpriced") || (resend && lower.contains("nonce too low"))) {
-            progress.accept(
-                    what
-                            + ": "
-                            + (resend ? "re-send " : "")
-                            + hash
-                            + " not taken ("
-                            + message
-                            + ")");
+        if (resend && (lower.contains("nonce too low") || lower.contains("underpriced"))) {
+            progress.accept(what + ": re-send " + hash + " not taken (" + message + ")");
             return false;
         }
         if (lower.contains("nonce too low")) {

@@ -285,7 +285,7 @@ class TransactorIT {
             throws Exception {
         // given: a send that timed out, its transaction still waiting at nonce 0 (no block mined)
         Credentials key = account();
-        Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(2), Duration.ofSeconds(30)));
+        Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(8), Duration.ofSeconds(30)));
         String first = account().getAddress();
         String second = account().getAddress();
         rpc("evm_setAutomine", false);
@@ -296,11 +296,9 @@ class TransactorIT {
                             ChainException.class,
                             () -> t.send("first", first, "0x", BigInteger.ONE));
             assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
-            // when: the next send (the caller found nothing on the chain and tries again)
-            Transactor later =
-                    transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofSeconds(30)));
+            // when: the next send of the same transactor (the caller found nothing on the chain)
             Future<Transactor.Sent> sending =
-                    pool.submit(() -> later.send("second", second, "0x", BigInteger.TWO));
+                    pool.submit(() -> t.send("second", second, "0x", BigInteger.TWO));
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (log.stream().noneMatch(l -> l.startsWith("second: sent"))
                     && System.nanoTime() < until) {
@@ -311,11 +309,18 @@ class TransactorIT {
             // then: it took nonce 0 with higher fees, and the waiting one never lands
             assertThat(sent.nonce()).isZero();
             assertThat(log)
-                    .anyMatch(l -> l.startsWith("second: ") && l.contains("not taken"))
                     .anyMatch(
                             l ->
-                                    l.startsWith("second: sent")
-                                            && l.contains("replacing a waiting transaction"));
+                                    l.equals(
+                                            "second: replacing the transaction a timed-out send"
+                                                    + " left waiting at nonce 0"));
+            assertThat(
+                            maxFee(
+                                    log.stream()
+                                            .filter(l -> l.startsWith("second: sent"))
+                                            .findFirst()
+                                            .orElseThrow()))
+                    .isGreaterThan(maxFee(log.get(0)));
             rpc("evm_mine");
             assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
             assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
