@@ -804,10 +804,15 @@ final class Commands {
                             + behaviour
                             + "' is neither honest nor favour-first");
         }
+        int parallel = config.evaluator().fetchParallel();
+        if (parallel < 1 || parallel > 64) {
+            throw new Failure("cohort.evaluator.fetch-parallel must be 1 to 64, got " + parallel);
+        }
         return new EvaluatorNode.Config(
                 config.stateDir(),
                 config.evaluator().maxSealedBytes(),
                 config.evaluator().fetchTimeout(),
+                config.evaluator().fetchParallel(),
                 behaviour.equals("favour-first"),
                 published);
     }

@@ -243,11 +243,20 @@ public interface NodeConfig {
         /**
          * The most one sealed update's whole fetch may take; longer is flagged fetch:unavailable (a
          * CID whose blocks exist nowhere would otherwise stall the run loop for ever). A round's
-         * submissions are fetched eight at a time: keep (submissions / 8, rounded up) times this
-         * below the evaluation window.
+         * submissions are fetched fetch-parallel at a time: keep (submissions / fetch-parallel,
+         * rounded up) times this below the evaluation window.
          */
         @WithDefault("PT60S")
         Duration fetchTimeout();
+
+        /**
+         * How many sealed updates are fetched at once, 1 to 64. They share the link and each has
+         * the whole fetch-timeout: the link should carry this many times max-sealed-bytes within
+         * it, and a committee should use one value (a member that times out where the others do not
+         * flags what they open).
+         */
+        @WithDefault("8")
+        int fetchParallel();
 
         /**
          * {@code honest}, or {@code favour-first}: a dishonest evaluator that posts the whole

@@ -78,6 +78,8 @@ public final class EvaluatorNode {
      * @param fetchTimeout the most one sealed update's whole fetch may take; one that takes longer
      *     (its blocks are nowhere to be found, say) is flagged {@code fetch:unavailable}, unless
      *     this evaluator's own IPFS node does not answer either (then the round is tried again)
+     * @param fetchParallel how many updates are fetched at once (they share the link, and each has
+     *     the whole {@code fetchTimeout})
      * @param favourFirst a dishonest evaluator, for committee tests and demos: it posts the whole
      *     round's score to the round's first submitter, so its result differs from the honest ones
      */
@@ -85,14 +87,18 @@ public final class EvaluatorNode {
             Path dataDir,
             int maxSealedBytes,
             Duration fetchTimeout,
+            int fetchParallel,
             boolean favourFirst,
             Published published) {
 
         /** The default of {@code cohort.evaluator.fetch-timeout}. */
         public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
 
+        /** The default of {@code cohort.evaluator.fetch-parallel}. */
+        public static final int FETCH_PARALLEL = 8;
+
         public Config(Path dataDir, int maxSealedBytes) {
-            this(dataDir, maxSealedBytes, FETCH_TIMEOUT, false, null);
+            this(dataDir, maxSealedBytes, FETCH_TIMEOUT, FETCH_PARALLEL, false, null);
         }
     }
 
@@ -148,7 +154,12 @@ public final class EvaluatorNode {
         this.config = config;
         this.progress = progress;
         this.fetcher =
-                new UpdateFetcher(ipfs, config.maxSealedBytes(), config.fetchTimeout(), progress);
+                new UpdateFetcher(
+                        ipfs,
+                        config.maxSealedBytes(),
+                        config.fetchTimeout(),
+                        config.fetchParallel(),
+                        progress);
     }
 
     public String address() {
@@ -345,6 +356,7 @@ public final class EvaluatorNode {
         List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests(submitted));
         for (int i = 0; i < submitted.size(); i++) {
             received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
+            fetched.set(i, null); // the sealed bytes are not needed once opened
         }
         // this round's opened updates, for the copy checks of the rounds after it
         List<EarlierCopies.Earlier> opened = new ArrayList<>();
@@ -468,13 +480,25 @@ public final class EvaluatorNode {
                             new LinkedHashMap<>());
             fed.add(r);
             replayed++;
-            List<String> differences =
-                    differences(
-                            again,
-                            RoundRecord.submissions(
-                                    ipfs.readAllBytes(
-                                            Cid.fromBytes(settlements.get(r).reportCid()),
-                                            GlobalModel.MAX_MODEL_BYTES)));
+            List<String> differences;
+            try {
+                differences =
+                        differences(
+                                again,
+                                RoundRecord.submissions(
+                                        ipfs.readAllBytes(
+                                                Cid.fromBytes(settlements.get(r).reportCid()),
+                                                GlobalModel.MAX_MODEL_BYTES)));
+            } catch (IOException | RuntimeException e) {
+                // a check that only informs must not cost the round it is replayed for
+                progress.accept(
+                        "round "
+                                + r
+                                + ": replayed; its settled record could not be read to compare ("
+                                + e.getMessage()
+                                + ")");
+                continue;
+            }
             if (!differences.isEmpty()) {
                 // the policy's state after this round (its Sybil history above all) is not the
                 // committee's: later results of this evaluator may disagree with the others'

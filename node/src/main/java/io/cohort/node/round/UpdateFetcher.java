@@ -28,8 +28,11 @@ import java.util.function.Consumer;
  * run loop (every project's) for ever. The reads go through a {@link DeadlineStore} with the fetch
  * deadline ({@code cohort.evaluator.fetch-timeout}).
  *
- * <p>A round's submissions are fetched {@value #PARALLEL} at a time ({@link #fetchAll}), so K
- * submissions whose CIDs resolve nowhere cost about K / {@value #PARALLEL} deadlines, not K.
+ * <p>A round's submissions are fetched P at a time ({@link #fetchAll}; {@code
+ * cohort.evaluator.fetch-parallel}, 8 by default), so K submissions whose CIDs resolve nowhere cost
+ * about K / P deadlines, not K. The P fetches share the link and each has the whole deadline: a
+ * member whose link cannot carry P × max-sealed-bytes within it could flag slow honest updates that
+ * faster members open (a split), so a committee should agree on P and a link that can.
  *
  * <p>Every honest evaluator must write the same record, so an unavailable update's detail is the
  * CID and a fixed phrase: the local reason (Kubo's URL, an error's wording, a timeout) goes to the
@@ -45,8 +48,11 @@ final class UpdateFetcher {
     /** The detail of a {@code fetch:unavailable} flag after the CID. */
     static final String UNAVAILABLE_DETAIL = "not retrieved from IPFS";
 
-    /** How many submissions are fetched at once. */
-    static final int PARALLEL = 8;
+    /** How many submissions are fetched at once unless told otherwise. */
+    static final int PARALLEL = EvaluatorNode.Config.FETCH_PARALLEL;
+
+    /** The most submissions fetched at once. */
+    static final int MAX_PARALLEL = 64;
 
     /** One submission to fetch: who sent it, the CID bytes the chain holds, its sequence. */
     record Request(String trainer, byte[] cid, long sequence) {}
@@ -56,6 +62,7 @@ final class UpdateFetcher {
 
     private final DeadlineStore ipfs;
     private final int maxBytes;
+    private final int parallel;
     private final Consumer<String> progress;
     private final ExecutorService pool =
             Executors.newCachedThreadPool(
@@ -73,6 +80,25 @@ final class UpdateFetcher {
      * @param progress where the local reasons for unavailable updates go
      */
     UpdateFetcher(ContentStore ipfs, int maxBytes, Duration deadline, Consumer<String> progress) {
+        this(ipfs, maxBytes, deadline, PARALLEL, progress);
+    }
+
+    /**
+     * @param parallel how many updates are fetched at once, 1 to {@value #MAX_PARALLEL}
+     */
+    UpdateFetcher(
+            ContentStore ipfs,
+            int maxBytes,
+            Duration deadline,
+            int parallel,
+            Consumer<String> progress) {
+        if (parallel < 1 || parallel > MAX_PARALLEL) {
+            throw new IllegalArgumentException(
+                    "cohort.evaluator.fetch-parallel must be 1 to "
+                            + MAX_PARALLEL
+                            + ", got "
+                            + parallel);
+        }
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(
                     "the fetch deadline must be positive (cohort.evaluator.fetch-timeout), got "
@@ -82,11 +108,12 @@ final class UpdateFetcher {
         this.ipfs =
                 new DeadlineStore(ipfs instanceof DeadlineStore d ? d.unwrapped() : ipfs, deadline);
         this.maxBytes = maxBytes;
+        this.parallel = parallel;
         this.progress = progress;
     }
 
     /**
-     * Every submission's sealed bytes or flag, in the order asked, fetched {@value #PARALLEL} at a
+     * Every submission's sealed bytes or flag, in the order asked, fetched {@code parallel} at a
      * time, each within the deadline.
      *
      * @throws IOException if this evaluator's own IPFS node does not answer (nothing is flagged)
@@ -95,7 +122,7 @@ final class UpdateFetcher {
         Fetched[] out = new Fetched[requests.size()];
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
-        for (int w = 0; w < Math.min(PARALLEL, requests.size()); w++) {
+        for (int w = 0; w < Math.min(parallel, requests.size()); w++) {
             workers.add(
                     pool.submit(
                             () -> {

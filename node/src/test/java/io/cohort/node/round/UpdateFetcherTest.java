@@ -248,6 +248,23 @@ class UpdateFetcherTest {
         assertThat(log).isEmpty();
     }
 
+    @Test
+    void aParallelismOutsideOneToSixtyFourIsRefused() throws Exception {
+        ContentStore none =
+                new Stub() {
+                    @Override
+                    public InputStream read(Cid c) {
+                        throw new UnsupportedOperationException();
+                    }
+                };
+        for (int p : new int[] {0, -1, 65}) {
+            assertThatThrownBy(
+                            () -> new UpdateFetcher(none, 1024, Duration.ofSeconds(1), p, log::add))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cohort.evaluator.fetch-parallel must be 1 to 64");
+        }
+    }
+
     private void awaitNever() throws IOException {
         try {
             never.await();
