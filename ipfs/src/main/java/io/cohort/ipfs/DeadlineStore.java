@@ -1,10 +1,8 @@
 package io.cohort.ipfs;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * (interrupted, which closes its stream) and the caller gets a {@link TimedOutException} whether or
  * not that thread ever wakes.
  */
-public final class DeadlineStore implements ContentStore {
+public final class DeadlineStore extends ForwardingStore {
 
     /** A bounded call that did not end within its deadline. */
     public static final class TimedOutException extends IOException {
@@ -36,7 +34,6 @@ public final class DeadlineStore implements ContentStore {
         }
     }
 
-    private final ContentStore store;
     private final Duration deadline;
     private final ExecutorService calls =
             Executors.newCachedThreadPool(
@@ -51,17 +48,12 @@ public final class DeadlineStore implements ContentStore {
      * @param deadline how long one bounded call may take, positive
      */
     public DeadlineStore(ContentStore store, Duration deadline) {
+        super(store);
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(
                     "an IPFS deadline must be positive, got " + deadline);
         }
-        this.store = store;
         this.deadline = deadline;
-    }
-
-    /** The store this one wraps. */
-    public ContentStore unwrapped() {
-        return store;
     }
 
     /** How long one bounded call may take. */
@@ -79,13 +71,13 @@ public final class DeadlineStore implements ContentStore {
      */
     @Override
     public byte[] readAllBytes(Cid cid, int maxBytes) throws IOException {
-        return bounded("reading " + cid, () -> store.readAllBytes(cid, maxBytes));
+        return bounded("reading " + cid, () -> unwrapped().readAllBytes(cid, maxBytes));
     }
 
     /** Whether the root block is stored locally, within the deadline. */
     @Override
     public boolean has(Cid cid) throws IOException {
-        return bounded("looking for " + cid + " locally", () -> store.has(cid));
+        return bounded("looking for " + cid + " locally", () -> unwrapped().has(cid));
     }
 
     private <T> T bounded(String what, Callable<T> call) throws IOException {
@@ -118,43 +110,8 @@ public final class DeadlineStore implements ContentStore {
     }
 
     @Override
-    public Cid add(InputStream in) throws IOException {
-        return store.add(in);
-    }
-
-    @Override
-    public Cid add(byte[] bytes) throws IOException {
-        return store.add(bytes);
-    }
-
-    @Override
-    public Cid add(Path file) throws IOException {
-        return store.add(file);
-    }
-
-    @Override
-    public InputStream read(Cid cid) throws IOException {
-        return store.read(cid);
-    }
-
-    @Override
-    public void pin(Cid cid) throws IOException {
-        store.pin(cid);
-    }
-
-    @Override
-    public void unpin(Cid cid) throws IOException {
-        store.unpin(cid);
-    }
-
-    @Override
-    public Stat stat(Cid cid) throws IOException {
-        return store.stat(cid);
-    }
-
-    @Override
     public void close() throws IOException {
         calls.shutdownNow();
-        store.close();
+        super.close();
     }
 }

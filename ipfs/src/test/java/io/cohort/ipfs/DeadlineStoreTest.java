@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +62,7 @@ class DeadlineStoreTest {
                     .isInstanceOf(ContentTooLargeException.class);
             ContentStore unchecked =
                     new DeadlineStore(
-                            new Forwarding(real) {
+                            new ForwardingStore(real) {
                                 @Override
                                 public byte[] readAllBytes(Cid c, int max) {
                                     throw new UncheckedIOException(new IOException("broken pipe"));
@@ -104,7 +103,7 @@ class DeadlineStoreTest {
     }
 
     private ContentStore stalling(ContentStore real) {
-        return new Forwarding(real) {
+        return new ForwardingStore(real) {
             @Override
             public byte[] readAllBytes(Cid c, int max) throws IOException {
                 awaitNever();
@@ -125,47 +124,5 @@ class DeadlineStoreTest {
         } catch (InterruptedException e) {
             throw new InterruptedIOException("interrupted");
         }
-    }
-
-    /** Passes every call to a real store; tests override the one that misbehaves. */
-    private static class Forwarding implements ContentStore {
-        private final ContentStore real;
-
-        Forwarding(ContentStore real) {
-            this.real = real;
-        }
-
-        @Override
-        public Cid add(InputStream in) throws IOException {
-            return real.add(in);
-        }
-
-        @Override
-        public InputStream read(Cid cid) throws IOException {
-            return real.read(cid);
-        }
-
-        @Override
-        public void pin(Cid cid) throws IOException {
-            real.pin(cid);
-        }
-
-        @Override
-        public void unpin(Cid cid) throws IOException {
-            real.unpin(cid);
-        }
-
-        @Override
-        public boolean has(Cid cid) throws IOException {
-            return real.has(cid);
-        }
-
-        @Override
-        public Stat stat(Cid cid) throws IOException {
-            return real.stat(cid);
-        }
-
-        @Override
-        public void close() {}
     }
 }

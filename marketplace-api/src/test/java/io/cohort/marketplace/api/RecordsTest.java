@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.ipfs.ForwardingStore;
 import io.cohort.marketplace.MarketplaceConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +73,7 @@ class RecordsTest {
     }
 
     private ContentStore stalling(ContentStore real) {
-        return new ContentStore() {
+        return new ForwardingStore(real) {
             @Override
             public byte[] readAllBytes(Cid c, int max) throws IOException {
                 try {
@@ -83,39 +83,6 @@ class RecordsTest {
                 }
                 return new byte[0];
             }
-
-            @Override
-            public Cid add(InputStream in) throws IOException {
-                return real.add(in);
-            }
-
-            @Override
-            public InputStream read(Cid c) throws IOException {
-                return real.read(c);
-            }
-
-            @Override
-            public void pin(Cid c) throws IOException {
-                real.pin(c);
-            }
-
-            @Override
-            public void unpin(Cid c) throws IOException {
-                real.unpin(c);
-            }
-
-            @Override
-            public boolean has(Cid c) throws IOException {
-                return real.has(c);
-            }
-
-            @Override
-            public Stat stat(Cid c) throws IOException {
-                return real.stat(c);
-            }
-
-            @Override
-            public void close() {}
         };
     }
 }
