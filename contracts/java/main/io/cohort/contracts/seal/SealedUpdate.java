@@ -282,7 +282,11 @@ public final class SealedUpdate {
     public static byte[] contentKey(
             byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)
             throws SealException {
-        Header header = checked(sealed, expected, maxPayload);
+        return contentKey(sealed, checked(sealed, expected, maxPayload), evaluator);
+    }
+
+    private static byte[] contentKey(byte[] sealed, Header header, X25519KeyPair evaluator)
+            throws SealException {
         byte[] me = evaluator.publicKey();
         for (int i = 0; i < header.recipients().size(); i++) {
             if (!MessageDigest.isEqual(header.recipients().get(i), me)) {
@@ -328,7 +332,11 @@ public final class SealedUpdate {
     public static void requireCommittee(
             byte[] sealed, SealContext expected, List<byte[]> committee, int maxPayload)
             throws SealException {
-        Header header = checked(sealed, expected, maxPayload);
+        requireCommittee(checked(sealed, expected, maxPayload), committee);
+    }
+
+    private static void requireCommittee(Header header, List<byte[]> committee)
+            throws SealException {
         int present = 0;
         for (byte[] member : committee) {
             if (contains(header.recipients(), member)) {
@@ -367,8 +375,34 @@ public final class SealedUpdate {
     public static byte[] open(
             byte[] sealed, SealContext expected, X25519KeyPair evaluator, int maxPayload)
             throws SealException {
-        return openWithContentKey(
-                sealed, expected, contentKey(sealed, expected, evaluator, maxPayload), maxPayload);
+        Header header = checked(sealed, expected, maxPayload);
+        return decrypt(sealed, header, contentKey(sealed, header, evaluator));
+    }
+
+    /**
+     * An update a committee member opened, and the content key it releases after settlement.
+     *
+     * @param contentKey the AES content key
+     * @param update the plaintext
+     */
+    public record Opened(byte[] contentKey, byte[] update) {}
+
+    /**
+     * Opens {@code sealed} as a member of {@code committee}: the checks of {@link
+     * #requireCommittee}, then of {@link #contentKey}, then the update's tag, in that order, on one
+     * reading of the header and one check of the wraps.
+     */
+    public static Opened openAsMember(
+            byte[] sealed,
+            SealContext expected,
+            List<byte[]> committee,
+            X25519KeyPair evaluator,
+            int maxPayload)
+            throws SealException {
+        Header header = checked(sealed, expected, maxPayload);
+        requireCommittee(header, committee);
+        byte[] contentKey = contentKey(sealed, header, evaluator);
+        return new Opened(contentKey, decrypt(sealed, header, contentKey));
     }
 
     /**
@@ -384,23 +418,27 @@ public final class SealedUpdate {
                     "bad-key", "a content key is 32 bytes, got " + contentKey.length);
         }
         Header header = checked(sealed, expected, maxPayload);
+        byte[] plaintext = decrypt(sealed, header, contentKey);
+        requireWraps(sealed, header, contentKey);
+        return plaintext;
+    }
+
+    /** The update under {@code header}, decrypted with {@code contentKey} and its tag checked. */
+    private static byte[] decrypt(byte[] sealed, Header header, byte[] contentKey)
+            throws SealException {
         int h = header.headerLength();
         byte[] nonce = Arrays.copyOfRange(sealed, h - 4 - NONCE, h - 4);
-        byte[] plaintext;
         try {
-            plaintext =
-                    run(
-                            false,
-                            contentKey,
-                            nonce,
-                            Arrays.copyOf(sealed, h),
-                            Arrays.copyOfRange(sealed, h, sealed.length));
+            return run(
+                    false,
+                    contentKey,
+                    nonce,
+                    Arrays.copyOf(sealed, h),
+                    Arrays.copyOfRange(sealed, h, sealed.length));
         } catch (InvalidCipherTextException e) {
             throw new SealException(
                     "authentication-failed", "the update or its header was altered");
         }
-        requireWraps(sealed, header, contentKey);
-        return plaintext;
     }
 
     private static Header checked(byte[] sealed, SealContext expected, int maxPayload)

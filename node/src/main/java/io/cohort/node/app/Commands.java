@@ -245,7 +245,7 @@ final class Commands {
     private final class Connection implements AutoCloseable {
         final Web3j web3j;
         final MarketClient market;
-        final ContentStore ipfs;
+        final DeadlineStore ipfs;
         final Credentials credentials;
         final Transactor key;
 
@@ -325,7 +325,7 @@ final class Commands {
         }
 
         boolean ipfsReachable() {
-            if (((DeadlineStore) ipfs).unwrapped() instanceof KuboClient kubo) {
+            if (ipfs.unwrapped() instanceof KuboClient kubo) {
                 try {
                     kubo.version();
                     return true;

@@ -352,12 +352,7 @@ public final class EvaluatorNode {
                             + round
                             + ": the submission events do not end in the chain's submissions hash");
         }
-        List<ScoringPolicy.Received> received = new ArrayList<>();
-        List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests(submitted));
-        for (int i = 0; i < submitted.size(); i++) {
-            received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
-            fetched.set(i, null); // the sealed bytes are not needed once opened
-        }
+        List<ScoringPolicy.Received> received = openAll(project, round, submitted, contentKeys);
         // this round's opened updates, for the copy checks of the rounds after it
         List<EarlierCopies.Earlier> opened = new ArrayList<>();
         List<float[]> updates = new ArrayList<>();
@@ -410,14 +405,15 @@ public final class EvaluatorNode {
             List<EarlierCopies.Earlier> opened = openedIn.get(new RoundKey(project, v));
             if (opened == null) {
                 opened = new ArrayList<>();
-                List<MarketClient.Submitted> submitted = market.submissions(project, v);
-                List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests(submitted));
-                for (int i = 0; i < submitted.size(); i++) {
-                    MarketClient.Submitted s = submitted.get(i);
-                    float[] update =
-                            decoded(open(project, v, s, fetched.get(i), new LinkedHashMap<>()), g);
+                for (ScoringPolicy.Received r :
+                        openAll(
+                                project,
+                                v,
+                                market.submissions(project, v),
+                                new LinkedHashMap<>())) {
+                    float[] update = decoded(r, g);
                     if (update != null) {
-                        opened.add(new EarlierCopies.Earlier(v, false, s.trainer(), update));
+                        opened.add(new EarlierCopies.Earlier(v, false, r.trainer(), update));
                     }
                 }
                 openedIn.put(new RoundKey(project, v), opened);
@@ -574,12 +570,27 @@ public final class EvaluatorNode {
         return true;
     }
 
-    private static List<UpdateFetcher.Request> requests(List<MarketClient.Submitted> submitted) {
-        List<UpdateFetcher.Request> out = new ArrayList<>(submitted.size());
+    /**
+     * Fetches a round's submissions ({@link UpdateFetcher#fetchAll}) and opens each, in order; the
+     * content keys go into {@code contentKeys}.
+     */
+    private List<ScoringPolicy.Received> openAll(
+            BigInteger project,
+            long round,
+            List<MarketClient.Submitted> submitted,
+            Map<String, String> contentKeys)
+            throws IOException {
+        List<UpdateFetcher.Request> requests = new ArrayList<>(submitted.size());
         for (MarketClient.Submitted s : submitted) {
-            out.add(new UpdateFetcher.Request(s.trainer(), s.cid(), s.sequence()));
+            requests.add(new UpdateFetcher.Request(s.trainer(), s.cid(), s.sequence()));
         }
-        return out;
+        List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests);
+        List<ScoringPolicy.Received> received = new ArrayList<>(submitted.size());
+        for (int i = 0; i < submitted.size(); i++) {
+            received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
+            fetched.set(i, null); // the sealed bytes are not needed once opened
+        }
+        return received;
     }
 
     /**
@@ -600,17 +611,15 @@ public final class EvaluatorNode {
         try {
             SealContext context =
                     SealContext.of(market.chainId(), market.address(), project, round, s.trainer());
-            // sealed for exactly the committee, as every member can check: else members left out
-            // would flag what the others score
-            SealedUpdate.requireCommittee(
-                    sealed, context, committee(project), config.maxSealedBytes());
-            // unwrapped once: the key opens the update and is released in the record
-            byte[] key = SealedUpdate.contentKey(sealed, context, sealKey, config.maxSealedBytes());
-            byte[] update =
-                    SealedUpdate.openWithContentKey(sealed, context, key, config.maxSealedBytes());
-            contentKeys.put(s.trainer().toLowerCase(Locale.ROOT), MarketClient.hex(key));
+            // sealed for exactly the committee, as every member can check (else members left out
+            // would flag what the others score); the key is released in the record
+            SealedUpdate.Opened opened =
+                    SealedUpdate.openAsMember(
+                            sealed, context, committee(project), sealKey, config.maxSealedBytes());
+            contentKeys.put(
+                    s.trainer().toLowerCase(Locale.ROOT), MarketClient.hex(opened.contentKey()));
             keep(Cid.fromBytes(s.cid()));
-            return new ScoringPolicy.Received(s.trainer(), update, 0, s.sequence());
+            return new ScoringPolicy.Received(s.trainer(), opened.update(), 0, s.sequence());
         } catch (SealException e) {
             return ScoringPolicy.Received.unreadable(
                     s.trainer(), "seal:" + e.reason(), e.getMessage(), s.sequence());
