@@ -59,6 +59,30 @@ public interface ContentStore extends AutoCloseable {
     /** Whether the root block is stored here (without fetching it from anywhere). */
     boolean has(Cid cid) throws IOException;
 
+    /**
+     * Whether this store can get content from other nodes now. The default, for a store that holds
+     * only what was added to it, is {@link Reach#LOCAL}.
+     */
+    default Reach reach() throws IOException {
+        return Reach.LOCAL;
+    }
+
+    /** What a read of content added elsewhere can hope for. */
+    enum Reach {
+        /**
+         * Only what was added here is readable: a folder on disk, a Kubo daemon started {@code
+         * --offline}. A CID not held here is nowhere this store can look.
+         */
+        LOCAL,
+        /** Online and connected to at least one peer: content may be fetched from others. */
+        CONNECTED,
+        /**
+         * Online but connected to no peer: content added elsewhere cannot arrive until the node
+         * finds peers again.
+         */
+        ISOLATED
+    }
+
     /** The root block's size and the file size it declares. */
     Stat stat(Cid cid) throws IOException;
 

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A content store whose whole-file reads ({@link #readAllBytes}) and local look-ups ({@link #has})
- * end within a deadline; everything else goes straight to the store it wraps.
+ * A content store whose whole-file reads ({@link #readAllBytes}), local look-ups ({@link #has}) and
+ * questions about its peers ({@link #reach}) end within a deadline; everything else goes straight
+ * to the store it wraps.
  *
  * <p>Kubo's {@code cat} of a CID whose root block exists but one of whose leaves exists nowhere
  * sends its headers and then stalls for ever, and Java's HttpClient has no timeout on a body. The
@@ -78,6 +79,12 @@ public final class DeadlineStore extends ForwardingStore {
     @Override
     public boolean has(Cid cid) throws IOException {
         return bounded("looking for " + cid + " locally", () -> unwrapped().has(cid));
+    }
+
+    /** Whether the store can get content from others now, within the deadline. */
+    @Override
+    public Reach reach() throws IOException {
+        return bounded("asking for peers", () -> unwrapped().reach());
     }
 
     private <T> T bounded(String what, Callable<T> call) throws IOException {

@@ -65,6 +65,11 @@ public abstract class ForwardingStore implements ContentStore {
     }
 
     @Override
+    public Reach reach() throws IOException {
+        return store.reach();
+    }
+
+    @Override
     public Stat stat(Cid cid) throws IOException {
         return store.stat(cid);
     }

@@ -44,6 +44,9 @@ class DeadlineStoreTest {
             assertThatThrownBy(() -> store.has(cid))
                     .isInstanceOf(DeadlineStore.TimedOutException.class)
                     .hasMessageContaining("locally");
+            assertThatThrownBy(store::reach)
+                    .isInstanceOf(DeadlineStore.TimedOutException.class)
+                    .hasMessage("asking for peers: no answer within PT0.2S");
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
         }
     }
@@ -57,6 +60,7 @@ class DeadlineStoreTest {
                     .asString(StandardCharsets.US_ASCII)
                     .isEqualTo("model");
             assertThat(store.has(cid)).isTrue();
+            assertThat(store.reach()).isEqualTo(ContentStore.Reach.LOCAL);
             // the store's own exceptions come through as themselves
             assertThatThrownBy(() -> store.readAllBytes(cid, 3))
                     .isInstanceOf(ContentTooLargeException.class);
@@ -114,6 +118,12 @@ class DeadlineStoreTest {
             public boolean has(Cid c) throws IOException {
                 awaitNever();
                 return false;
+            }
+
+            @Override
+            public Reach reach() throws IOException {
+                awaitNever();
+                return Reach.LOCAL;
             }
         };
     }

@@ -75,6 +75,10 @@ public final class KuboClient implements ContentStore {
      */
     static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
+    /** The start of swarm/peers' answer: no peer ({@code null}, {@code []}) or a first one. */
+    private static final Pattern PEERS =
+            Pattern.compile("\"Peers\"\\s*:\\s*(null|\\[\\s*]|\\[\\s*\\{)");
+
     private static final Pattern HASH = Pattern.compile("\"Hash\"\\s*:\\s*\"([^\"]+)\"");
 
     private final URI api;
@@ -301,6 +305,43 @@ public final class KuboClient implements ContentStore {
             }
             throw e;
         }
+    }
+
+    /**
+     * {@link Reach#LOCAL} for a daemon started {@code --offline} (Kubo refuses {@code swarm/peers}
+     * there), else {@link Reach#CONNECTED} or {@link Reach#ISOLATED} by whether it has a peer now.
+     * Only the start of the answer is read: a node with thousands of peers answers megabytes.
+     */
+    @Override
+    public Reach reach() throws IOException {
+        return retrying(
+                "swarm/peers",
+                null,
+                () -> {
+                    HttpRequest request = post("swarm/peers", "", options.callTimeout());
+                    HttpResponse<InputStream> response = exchange("swarm/peers", null, request);
+                    String head;
+                    try (InputStream body = response.body()) {
+                        head = new String(body.readNBytes(512), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw lost("swarm/peers", null, e);
+                    }
+                    if (response.statusCode() != 200) {
+                        String message = errorMessage(head);
+                        if (message != null && message.contains("online mode")) {
+                            return Reach.LOCAL;
+                        }
+                        throw failure("swarm/peers", null, response.statusCode(), head);
+                    }
+                    Matcher m = PEERS.matcher(head);
+                    if (!m.find()) {
+                        throw new IpfsException(
+                                where("swarm/peers")
+                                        + " answered without Peers: "
+                                        + abbreviate(head));
+                    }
+                    return m.group(1).endsWith("{") ? Reach.CONNECTED : Reach.ISOLATED;
+                });
     }
 
     @Override

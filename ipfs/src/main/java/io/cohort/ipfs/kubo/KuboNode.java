@@ -23,6 +23,8 @@ import java.util.stream.Stream;
  * A private Kubo node for tests and the demo: a temporary repository (test profile: no bootstrap
  * peers, no mDNS, loopback only), the RPC API on a free loopback port, the daemon started with
  * {@code --offline} so it never dials out, stopped by its PID, the repository deleted on close.
+ * {@link #startOnline} starts one that listens for peers on a loopback port instead: with no
+ * bootstrap peers it has none until it is {@link #connect connected} to another such node.
  *
  * <pre>{@code
  * try (KuboNode node = KuboNode.start(); KuboClient ipfs = KuboClient.connect(node.apiUrl())) {
@@ -42,16 +44,33 @@ public final class KuboNode implements AutoCloseable {
     private int apiPort;
 
     private final Path log;
+    private final boolean online;
     private Process daemon;
 
-    private KuboNode(Path binary, Path repo) {
+    private KuboNode(Path binary, Path repo, boolean online) {
         this.binary = binary;
         this.repo = repo;
         this.log = repo.resolve("daemon.log");
+        this.online = online;
     }
 
-    /** Initialises a fresh repository and starts the daemon; waits until the API answers. */
+    /**
+     * Initialises a fresh repository and starts the daemon {@code --offline}; waits until the API
+     * answers.
+     */
     public static KuboNode start() {
+        return start(false);
+    }
+
+    /**
+     * Initialises a fresh repository and starts the daemon online, its swarm on a free loopback
+     * port and no peer to start with; waits until the API answers.
+     */
+    public static KuboNode startOnline() {
+        return start(true);
+    }
+
+    private static KuboNode start(boolean online) {
         Path binary = locate();
         Path repo;
         try {
@@ -59,7 +78,7 @@ public final class KuboNode implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a Kubo repository folder", e);
         }
-        KuboNode node = new KuboNode(binary, repo);
+        KuboNode node = new KuboNode(binary, repo, online);
         try {
             node.init();
             node.startDaemon();
@@ -93,6 +112,21 @@ public final class KuboNode implements AutoCloseable {
     /** The Kubo binary this node runs. */
     public Path binary() {
         return binary;
+    }
+
+    /**
+     * Connects this online node to another ({@code swarm connect} to the other's first listening
+     * address), so each may fetch what the other holds.
+     */
+    public void connect(KuboNode other) {
+        if (!online || !other.online) {
+            throw new IllegalStateException("only nodes started online connect to peers");
+        }
+        String address = other.cli("id", "-f=<addrs>").lines().findFirst().orElse("").strip();
+        if (address.isEmpty()) {
+            throw new IllegalStateException("the other node listens on no address");
+        }
+        cli("swarm", "connect", address);
     }
 
     /** Kills the daemon at once (SIGKILL), as a crash would; the repository stays. */
@@ -160,7 +194,7 @@ public final class KuboNode implements AutoCloseable {
         // so no other process can take it between choosing and binding; no gateway at all
         config("Addresses.API", "\"/ip4/127.0.0.1/tcp/0\"");
         config("Addresses.Gateway", "[]");
-        config("Addresses.Swarm", "[]");
+        config("Addresses.Swarm", online ? "[\"/ip4/127.0.0.1/tcp/0\"]" : "[]");
         config("Bootstrap", "[]");
     }
 
@@ -169,8 +203,12 @@ public final class KuboNode implements AutoCloseable {
     }
 
     private void startDaemon() {
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "daemon"));
+        if (!online) {
+            command.add("--offline");
+        }
         ProcessBuilder pb =
-                new ProcessBuilder(binary.toString(), "daemon", "--offline")
+                new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                         .directory(repo.toFile());

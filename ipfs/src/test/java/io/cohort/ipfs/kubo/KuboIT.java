@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.ipfs.Cid;
+import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.InvalidCidException;
 import io.cohort.ipfs.IpfsException;
@@ -180,6 +181,28 @@ class KuboIT {
                         "invalid CID 'bafy-not-a-cid': character '-' at 3 is not lower-case base32");
         Cid present = client.add(new byte[] {1, 2, 3});
         assertThat(client.has(present)).isTrue();
+    }
+
+    @Test
+    void reachTellsAnOfflineNodeFromAnIsolatedOneAndAConnectedOne() throws IOException {
+        // an offline daemon holds only what was added to it
+        assertThat(client.reach()).isEqualTo(ContentStore.Reach.LOCAL);
+        try (KuboNode a = KuboNode.startOnline();
+                KuboNode b = KuboNode.startOnline();
+                KuboClient ipfsA = KuboClient.connect(a.apiUrl());
+                KuboClient ipfsB = KuboClient.connect(b.apiUrl())) {
+            // online, but no bootstrap peers: nobody to fetch from
+            assertThat(ipfsA.reach()).isEqualTo(ContentStore.Reach.ISOLATED);
+            // when
+            a.connect(b);
+            // then: connected both ways, and content added to one is read through the other
+            assertThat(ipfsA.reach()).isEqualTo(ContentStore.Reach.CONNECTED);
+            assertThat(ipfsB.reach()).isEqualTo(ContentStore.Reach.CONNECTED);
+            byte[] bytes = new TestContent(300 * KIB, 41).readAllBytes();
+            Cid cid = ipfsB.add(bytes);
+            assertThat(ipfsA.has(cid)).isFalse();
+            assertThat(ipfsA.readAllBytes(cid, bytes.length)).isEqualTo(bytes);
+        }
     }
 
     /** {@code ipfs add --only-hash} of the same bytes, from a file, by the CLI. */

@@ -4,6 +4,7 @@ import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.ipfs.ForwardingStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.attack.Behaviour;
@@ -325,7 +326,11 @@ final class Commands {
         }
 
         boolean ipfsReachable() {
-            if (ipfs.unwrapped() instanceof KuboClient kubo) {
+            ContentStore store = ipfs;
+            while (store instanceof ForwardingStore f) {
+                store = f.unwrapped();
+            }
+            if (store instanceof KuboClient kubo) {
                 try {
                     kubo.version();
                     return true;
@@ -373,10 +378,11 @@ final class Commands {
     private ContentStore openIpfs() throws Failure {
         String url = config.ipfsUrl();
         try {
-            if (url.startsWith("embedded:")) {
-                return EmbeddedStore.open(Path.of(url.substring("embedded:".length())));
-            }
-            return KuboClient.connect(URI.create(url));
+            ContentStore store =
+                    url.startsWith("embedded:")
+                            ? EmbeddedStore.open(Path.of(url.substring("embedded:".length())))
+                            : KuboClient.connect(URI.create(url));
+            return config.ipfsShared() ? new SharedIpfs(store) : store;
         } catch (IOException | IllegalArgumentException e) {
             throw new Failure("cannot open IPFS at " + endpoint(url) + ": " + e.getMessage(), e);
         }

@@ -61,6 +61,15 @@ public interface NodeConfig {
     @WithDefault("PT2M")
     Duration ipfsReadTimeout();
 
+    /**
+     * Whether every party of this installation adds to this one IPFS node (docker-compose.yml's
+     * single Kubo). Then an update not on it is on no node, and the evaluator flags it {@code
+     * fetch:unavailable} even while the node has no peer; otherwise an online node with no peer is
+     * taken as this evaluator's own outage: nothing is flagged and the round is tried again.
+     */
+    @WithDefault("false")
+    boolean ipfsShared();
+
     /** The node's own files: the journal, trained updates, residuals. */
     @WithDefault("cohort-state")
     Path stateDir();

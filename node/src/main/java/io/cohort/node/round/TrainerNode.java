@@ -270,7 +270,27 @@ public final class TrainerNode {
                         + " ("
                         + sealed.length
                         + " bytes)");
+        warnIfIsolated(round);
         return cid;
+    }
+
+    /**
+     * Says so when this trainer's IPFS node is online with no peer: evaluators could not fetch the
+     * update and would flag it {@code fetch:unavailable}. A warning only: the submission goes on,
+     * since the node may find peers before the evaluators fetch.
+     */
+    private void warnIfIsolated(long round) {
+        try {
+            if (ipfs.reach() == ContentStore.Reach.ISOLATED) {
+                progress.accept(
+                        "round "
+                                + round
+                                + ": warning: this node's IPFS daemon is connected to no peer;"
+                                + " evaluators cannot fetch the update until it is");
+            }
+        } catch (IOException e) {
+            progress.accept("round " + round + ": could not ask IPFS for peers: " + e.getMessage());
+        }
     }
 
     /** Says once per round why a copier sends nothing. */

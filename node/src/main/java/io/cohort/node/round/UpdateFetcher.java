@@ -37,9 +37,12 @@ import java.util.function.Consumer;
  * <p>Every honest evaluator must write the same record, so an unavailable update's detail is the
  * CID and a fixed phrase: the local reason (Kubo's URL, an error's wording, a timeout) goes to the
  * progress log only. Before it flags one, the fetcher asks its own IPFS node whether it holds the
- * root block ({@link ContentStore#has}, local only): a node that does not answer that is down, not
- * the trainer, and the whole fetch fails with an {@link IOException} (the run loop tries the round
- * again) rather than flagging every honest update.
+ * root block ({@link ContentStore#has}, local only) and whether it has peers ({@link
+ * ContentStore#reach}): a node that does not answer is down, and an online node with no peer cannot
+ * fetch anyone's update; either way the fault is the evaluator's, not the trainer's, and the whole
+ * fetch fails with an {@link IOException} (the run loop tries the round again) rather than flagging
+ * every honest update. (A node with some peers but not the trainer's still flags: it cannot tell a
+ * partition from an update published nowhere.)
  */
 final class UpdateFetcher {
 
@@ -189,11 +192,13 @@ final class UpdateFetcher {
 
     /**
      * Returns if this evaluator's own IPFS node answers a local question about {@code cid} within
-     * the deadline (whatever the answer), else throws.
+     * the deadline (whatever the answer) and is not an online node without peers, else throws.
      */
     private void requireLocalNode(Cid cid, String localReason) throws IOException {
+        ContentStore.Reach reach;
         try {
             ipfs.has(cid);
+            reach = ipfs.reach();
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw e;
@@ -207,6 +212,15 @@ final class UpdateFetcher {
                             + e.getMessage()
                             + "); nothing flagged, the round is tried again",
                     e);
+        }
+        if (reach == ContentStore.Reach.ISOLATED) {
+            throw new IOException(
+                    "could not fetch "
+                            + cid
+                            + " ("
+                            + localReason
+                            + ") and the local IPFS node is connected to no peer, so it can fetch"
+                            + " nobody's update; nothing flagged, the round is tried again");
         }
     }
 

@@ -249,6 +249,43 @@ class UpdateFetcherTest {
     }
 
     @Test
+    void aLocalNodeWithNoPeerFlagsNothingAndOneWithPeersFlags() throws Exception {
+        Cid cid = someCid();
+        for (ContentStore.Reach reach : ContentStore.Reach.values()) {
+            // given: the read fails as a fetch nobody answers does; the local node is up
+            ContentStore store =
+                    new Stub() {
+                        @Override
+                        public InputStream read(Cid c) throws IOException {
+                            throw new IOException("cat: context deadline exceeded");
+                        }
+
+                        @Override
+                        public Reach reach() {
+                            return reach;
+                        }
+                    };
+            UpdateFetcher fetcher =
+                    new UpdateFetcher(store, 1024, Duration.ofSeconds(30), log::add);
+            List<UpdateFetcher.Request> one =
+                    List.of(new UpdateFetcher.Request(TRAINER, cid.toBytes(), 0));
+            if (reach == ContentStore.Reach.ISOLATED) {
+                // then: the evaluator's own node is cut off: the round is tried again
+                assertThatThrownBy(() -> fetcher.fetchAll(one))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("connected to no peer")
+                        .hasMessageContaining("context deadline exceeded")
+                        .hasMessageContaining("nothing flagged");
+            } else {
+                // then: the update is nowhere this node can look, or its peers do not have it
+                assertThat(fetcher.fetchAll(one).get(0).flagged().unreadable())
+                        .as("reach %s", reach)
+                        .isEqualTo(UpdateFetcher.UNAVAILABLE);
+            }
+        }
+    }
+
+    @Test
     void aParallelismOutsideOneToSixtyFourIsRefused() throws Exception {
         ContentStore none =
                 new Stub() {
