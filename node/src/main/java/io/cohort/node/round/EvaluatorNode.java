@@ -444,14 +444,9 @@ public final class EvaluatorNode {
      */
     private void replay(MarketClient.Project p, long round) throws IOException {
         BigInteger project = p.id();
-        List<Long> settled = new ArrayList<>();
-        Map<Long, MarketClient.Settled> settlements = new LinkedHashMap<>();
-        for (MarketClient.Settled s : market.settled(project)) {
-            if (s.round() < round) {
-                settled.add(s.round());
-                settlements.put(s.round(), s);
-            }
-        }
+        List<MarketClient.Settled> settlements =
+                market.settled(project).stream().filter(s -> s.round() < round).toList();
+        List<Long> settled = settlements.stream().map(MarketClient.Settled::round).toList();
         if (!(fed.size() <= settled.size() && settled.subList(0, fed.size()).equals(fed))) {
             List<Long> unsettled = new ArrayList<>(fed);
             unsettled.removeAll(settled);
@@ -465,7 +460,8 @@ public final class EvaluatorNode {
             fed.clear();
         }
         int replayed = 0;
-        for (long r : settled.subList(fed.size(), settled.size())) {
+        for (MarketClient.Settled settlement : settlements.subList(fed.size(), settled.size())) {
+            long r = settlement.round();
             ScoringPolicy.Outcome again =
                     judge(
                             project,
@@ -483,7 +479,7 @@ public final class EvaluatorNode {
                                 again,
                                 RoundRecord.submissions(
                                         ipfs.readAllBytes(
-                                                Cid.fromBytes(settlements.get(r).reportCid()),
+                                                Cid.fromBytes(settlement.reportCid()),
                                                 GlobalModel.MAX_MODEL_BYTES)));
             } catch (IOException | RuntimeException e) {
                 // a check that only informs must not cost the round it is replayed for
