@@ -297,19 +297,35 @@ final class Commands {
                 throw new Failure("cohort.ipfs-read-timeout: " + e.getMessage(), e);
             }
             NodeConfig.Gas gas = config.gas();
-            this.key =
-                    new Transactor(
-                            web3j,
-                            credentials,
-                            chainId,
-                            new Transactor.Options(
-                                    gas.marginPercent(),
-                                    gas.receiptTimeout(),
-                                    gas.bumpAfter(),
-                                    gas.bumpPercent(),
-                                    gas.receiptPoll(),
-                                    gas.maxLimit()),
-                            LOG::info);
+            // what a send has in flight, so that after a crash the next process replaces it
+            Path waitingFile =
+                    config.stateDir()
+                            .resolve("transactions")
+                            .resolve(
+                                    chainId
+                                            + "-"
+                                            + credentials.getAddress().toLowerCase(Locale.ROOT)
+                                            + ".waiting");
+            try {
+                this.key =
+                        new Transactor(
+                                web3j,
+                                credentials,
+                                chainId,
+                                new Transactor.Options(
+                                        gas.marginPercent(),
+                                        gas.receiptTimeout(),
+                                        gas.bumpAfter(),
+                                        gas.bumpPercent(),
+                                        gas.receiptPoll(),
+                                        gas.maxLimit()),
+                                LOG::info,
+                                waitingFile);
+            } catch (IOException e) {
+                closeQuietly(ipfs);
+                web3j.shutdown();
+                throw new Failure("cannot open " + waitingFile + ": " + e.getMessage(), e);
+            }
         }
 
         String address() {
@@ -343,6 +359,7 @@ final class Commands {
 
         @Override
         public void close() {
+            key.close();
             closeQuietly(ipfs);
             web3j.shutdown();
         }

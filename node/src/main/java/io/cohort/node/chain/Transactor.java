@@ -3,6 +3,7 @@ package io.cohort.node.chain;
 import io.cohort.contracts.MarketErrors;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +31,14 @@ import org.web3j.utils.Numeric;
  * endpoint that does not answer is retried until the timeout; a re-sent transaction the node
  * already has is not an error.
  *
+ * <p>Given a file ({@link WaitingFile}), the transaction in flight is written down before each
+ * broadcast, so that after a crash the next process with the key replaces it like one a timed-out
+ * send left waiting.
+ *
  * <p>Idempotency of protocol steps (check on-chain before sending) belongs to the caller: this
  * class makes one transaction land at most once, not one step.
  */
-public final class Transactor {
+public final class Transactor implements AutoCloseable {
 
     /**
      * @param gasMarginPercent added to the estimate, e.g. 20
@@ -112,9 +117,12 @@ public final class Transactor {
      * @param fees the fees of its last attempt {priority, max}
      * @param hashes every attempt's hash
      */
-    private record Waiting(BigInteger nonce, BigInteger[] fees, List<String> hashes) {}
+    record Waiting(BigInteger nonce, BigInteger[] fees, List<String> hashes) {}
 
     private Waiting waiting;
+
+    /** Where the transaction in flight is kept for the next process, or null. */
+    private final WaitingFile kept;
 
     /**
      * @param progress receives one line per event worth a log line (sent, re-sent, retrying)
@@ -130,6 +138,39 @@ public final class Transactor {
         this.chainId = chainId;
         this.options = options;
         this.progress = progress;
+        this.kept = null;
+    }
+
+    /**
+     * A transactor that keeps the transaction it has in flight in {@code waitingFile} (one file per
+     * key and chain, in the node's state folder), and starts by replacing what an earlier process
+     * left there unless it landed meanwhile. Close it to let the next process take the file.
+     *
+     * @throws IOException if the file's folder or lock cannot be opened
+     */
+    public Transactor(
+            Web3j web3j,
+            Credentials key,
+            long chainId,
+            Options options,
+            Consumer<String> progress,
+            Path waitingFile)
+            throws IOException {
+        this.web3j = web3j;
+        this.key = key;
+        this.chainId = chainId;
+        this.options = options;
+        this.progress = progress;
+        this.kept = WaitingFile.open(waitingFile, chainId, key.getAddress(), progress).orElse(null);
+        if (kept != null) {
+            waiting = kept.read(progress).orElse(null);
+            if (waiting != null) {
+                progress.accept(
+                        "an earlier process left a transaction waiting at nonce "
+                                + waiting.nonce()
+                                + "; the next send replaces it unless it has landed");
+            }
+        }
     }
 
     /** The sending account. */
@@ -195,6 +236,7 @@ public final class Transactor {
                 // known until this replacement is taken: a refusal raises from these fees next time
                 waiting = new Waiting(nonce, fees, displaced);
             }
+            keep(nonce, fees, displaced, hashes, hash);
             if (broadcast(what, Numeric.toHexString(signed), hash, attempts > 1, deadline)) {
                 hashes.add(hash);
                 waiting = null;
@@ -231,6 +273,7 @@ public final class Transactor {
                     }
                     // after a move, an earlier attempt may hold the next nonce: ask the chain
                     nextNonce = moved ? null : nonce.add(BigInteger.ONE);
+                    forget();
                     if (receipt.get().isStatusOK()) {
                         return new Sent(receipt.get(), nonce, attempts, gasLimit);
                     }
@@ -303,6 +346,71 @@ public final class Transactor {
                 moved = true;
             }
             fees = raised(fees, fees(what, deadline));
+        }
+    }
+
+    /**
+     * Writes down the attempt about to be broadcast with every earlier one of this send (the file
+     * names the latest nonce): a process that dies before a receipt leaves it to the next.
+     */
+    private void keep(
+            BigInteger nonce,
+            BigInteger[] fees,
+            List<String> displaced,
+            List<String> hashes,
+            String hash)
+            throws ChainException {
+        if (kept == null) {
+            return;
+        }
+        List<String> all = new ArrayList<>(displaced);
+        all.addAll(hashes);
+        all.add(hash);
+        try {
+            // the oldest are dropped past the file's limit: the latest attempts matter most
+            kept.write(
+                    new Waiting(
+                            nonce,
+                            fees,
+                            all.subList(
+                                    Math.max(0, all.size() - WaitingFile.MAX_HASHES), all.size())));
+        } catch (IOException e) {
+            if (!hashes.isEmpty()) {
+                // earlier attempts are out: keep waiting for them (the file names the last kept)
+                progress.accept("could not write down re-send " + hash + ": " + e.getMessage());
+                return;
+            }
+            // nothing of this send is out yet: better no transaction than one a restart cannot find
+            throw new ChainException(
+                    ChainException.Kind.REFUSED,
+                    "cannot write down the transaction before sending it: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** The send ended with a receipt: nothing is waiting. */
+    private void forget() {
+        if (kept == null) {
+            return;
+        }
+        try {
+            kept.write(null);
+        } catch (IOException e) {
+            // a stale file costs the next process one replacement of a mined nonce, which it
+            // detects (mined count above it) and skips
+            progress.accept("could not clear the waiting-transaction file: " + e.getMessage());
+        }
+    }
+
+    /** Releases the waiting-transaction file, which stays for the next process. */
+    @Override
+    public void close() {
+        if (kept != null) {
+            try {
+                kept.close();
+            } catch (IOException e) {
+                progress.accept("could not release the waiting-transaction file: " + e);
+            }
         }
     }
 

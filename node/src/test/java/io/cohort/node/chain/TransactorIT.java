@@ -7,6 +7,7 @@ import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.Function;
@@ -329,6 +331,128 @@ class TransactorIT {
             rpc("evm_setAutomine", true);
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aTransactionLeftByAProcessThatDiedWaitingIsReplacedByTheNextProcess(@TempDir Path dir)
+            throws Exception {
+        // given: a process sent at nonce 0 and died waiting for it (its thread stopped mid-wait,
+        // before any timeout): nothing in memory survives, only its state folder
+        Credentials key = account();
+        Path file = dir.resolve("waiting");
+        String first = account().getAddress();
+        String second = account().getAddress();
+        rpc("evm_setAutomine", false);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Transactor dead =
+                    new Transactor(
+                            web3j,
+                            key,
+                            DevChain.CHAIN_ID,
+                            quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
+                            log::add,
+                            file);
+            Thread dying =
+                    new Thread(
+                            () -> {
+                                try {
+                                    dead.send("first", first, "0x", BigInteger.ONE);
+                                } catch (ChainException | RuntimeException e) {
+                                    log.add("first: died: " + e);
+                                }
+                            });
+            dying.start();
+            awaitLog("first: sent");
+            dying.interrupt(); // stops its wait for the receipt
+            dying.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(dying.isAlive()).isFalse();
+            assertThat(log).anyMatch(l -> l.startsWith("first: died:"));
+            dead.close();
+            // when: the next process with the key sends (its caller found nothing on the chain)
+            Transactor next =
+                    new Transactor(
+                            web3j,
+                            key,
+                            DevChain.CHAIN_ID,
+                            quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
+                            log::add,
+                            file);
+            assertThat(log)
+                    .contains(
+                            "an earlier process left a transaction waiting at nonce 0; the next"
+                                    + " send replaces it unless it has landed");
+            Future<Transactor.Sent> sending =
+                    pool.submit(() -> next.send("second", second, "0x", BigInteger.TWO));
+            awaitLog("second: sent");
+            rpc("evm_mine");
+            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+            next.close();
+            // then: it took nonce 0 over the dead process's transaction, which never lands
+            assertThat(sent.nonce()).isZero();
+            rpc("evm_mine");
+            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+            assertThat(file).doesNotExist(); // the receipt cleared it
+        } finally {
+            rpc("evm_setAutomine", true);
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSecondLiveProcessWithTheKeyQueuesBehindAndReplacesNothing(@TempDir Path dir)
+            throws Exception {
+        // given: one transactor with a transaction in flight at nonce 0, holding the file
+        Credentials key = account();
+        Path file = dir.resolve("waiting");
+        String first = account().getAddress();
+        String second = account().getAddress();
+        rpc("evm_setAutomine", false);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Transactor running =
+                        new Transactor(
+                                web3j,
+                                key,
+                                DevChain.CHAIN_ID,
+                                quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
+                                log::add,
+                                file);
+                Transactor beside =
+                        new Transactor(
+                                web3j,
+                                key,
+                                DevChain.CHAIN_ID,
+                                quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
+                                log::add,
+                                file)) {
+            assertThat(log).anyMatch(l -> l.startsWith("another process with this key holds"));
+            Future<Transactor.Sent> a =
+                    pool.submit(() -> running.send("first", first, "0x", BigInteger.ONE));
+            awaitLog("first: sent");
+            // when: the other process sends
+            Future<Transactor.Sent> b =
+                    pool.submit(() -> beside.send("second", second, "0x", BigInteger.TWO));
+            awaitLog("second: sent");
+            rpc("evm_mine");
+            // then: both land, the second behind the first
+            assertThat(a.get(30, TimeUnit.SECONDS).nonce()).isZero();
+            assertThat(b.get(30, TimeUnit.SECONDS).nonce()).isOne();
+            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
+            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+        } finally {
+            rpc("evm_setAutomine", true);
+            pool.shutdownNow();
+        }
+    }
+
+    private void awaitLog(String prefix) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (log.stream().noneMatch(l -> l.startsWith(prefix)) && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(log).anyMatch(l -> l.startsWith(prefix));
     }
 
     private static BigInteger balanceOf(String address) throws Exception {
