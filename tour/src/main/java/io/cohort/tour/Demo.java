@@ -652,6 +652,8 @@ public final class Demo {
                                 "-Dcohort.rpc-url=" + rpc,
                                 "-Dcohort.market=" + market,
                                 "-Dcohort.ipfs-url=" + ipfs,
+                                // every process of the demo adds to this one Kubo
+                                "-Dcohort.ipfs-shared=true",
                                 "-Dcohort.keystore.path=" + keystore,
                                 "-Dcohort.state-dir=" + work.resolve(name),
                                 "-Dcohort.data.dir=" + root.resolve("data"),

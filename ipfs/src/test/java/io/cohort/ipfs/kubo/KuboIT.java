@@ -184,7 +184,7 @@ class KuboIT {
     }
 
     @Test
-    void reachTellsAnOfflineNodeFromAnIsolatedOneAndAConnectedOne() throws IOException {
+    void reachTellsAnOfflineNodeFromAnIsolatedOneAndAConnectedOne() throws Exception {
         // an offline daemon holds only what was added to it
         assertThat(client.reach()).isEqualTo(ContentStore.Reach.LOCAL);
         try (KuboNode a = KuboNode.startOnline();
@@ -197,6 +197,11 @@ class KuboIT {
             a.connect(b);
             // then: connected both ways, and content added to one is read through the other
             assertThat(ipfsA.reach()).isEqualTo(ContentStore.Reach.CONNECTED);
+            // the other side sees the connection a moment later
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ipfsB.reach() != ContentStore.Reach.CONNECTED && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
             assertThat(ipfsB.reach()).isEqualTo(ContentStore.Reach.CONNECTED);
             byte[] bytes = new TestContent(300 * KIB, 41).readAllBytes();
             Cid cid = ipfsB.add(bytes);

@@ -306,26 +306,20 @@ final class Commands {
                                             + "-"
                                             + credentials.getAddress().toLowerCase(Locale.ROOT)
                                             + ".waiting");
-            try {
-                this.key =
-                        new Transactor(
-                                web3j,
-                                credentials,
-                                chainId,
-                                new Transactor.Options(
-                                        gas.marginPercent(),
-                                        gas.receiptTimeout(),
-                                        gas.bumpAfter(),
-                                        gas.bumpPercent(),
-                                        gas.receiptPoll(),
-                                        gas.maxLimit()),
-                                LOG::info,
-                                waitingFile);
-            } catch (IOException e) {
-                closeQuietly(ipfs);
-                web3j.shutdown();
-                throw new Failure("cannot open " + waitingFile + ": " + e.getMessage(), e);
-            }
+            this.key =
+                    new Transactor(
+                            web3j,
+                            credentials,
+                            chainId,
+                            new Transactor.Options(
+                                    gas.marginPercent(),
+                                    gas.receiptTimeout(),
+                                    gas.bumpAfter(),
+                                    gas.bumpPercent(),
+                                    gas.receiptPoll(),
+                                    gas.maxLimit()),
+                            LOG::info,
+                            waitingFile);
         }
 
         String address() {

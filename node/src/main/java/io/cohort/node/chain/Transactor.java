@@ -20,6 +20,7 @@ import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
+import org.web3j.protocol.core.methods.response.EthTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.utils.Numeric;
 
@@ -111,7 +112,8 @@ public final class Transactor implements AutoCloseable {
     private BigInteger nextNonce; // guarded by this
 
     /**
-     * The transaction the last timed-out send left waiting, or null (guarded by this).
+     * The transaction a send left waiting (timed out, or failed after it was sent), or one an
+     * earlier process left in the file, or null (guarded by this).
      *
      * @param nonce its nonce
      * @param fees the fees of its last attempt {priority, max}
@@ -121,8 +123,14 @@ public final class Transactor implements AutoCloseable {
 
     private Waiting waiting;
 
-    /** Where the transaction in flight is kept for the next process, or null. */
-    private final WaitingFile kept;
+    /** Where the transaction in flight is kept for the next process, or null for nowhere. */
+    private final Path waitingFile;
+
+    /** The file once this transactor holds its lock (guarded by this). */
+    private WaitingFile kept;
+
+    /** Whether this transactor already said why it has no file (guarded by this). */
+    private boolean toldNoFile;
 
     /**
      * @param progress receives one line per event worth a log line (sent, re-sent, retrying)
@@ -133,20 +141,15 @@ public final class Transactor implements AutoCloseable {
             long chainId,
             Options options,
             Consumer<String> progress) {
-        this.web3j = web3j;
-        this.key = key;
-        this.chainId = chainId;
-        this.options = options;
-        this.progress = progress;
-        this.kept = null;
+        this(web3j, key, chainId, options, progress, null);
     }
 
     /**
      * A transactor that keeps the transaction it has in flight in {@code waitingFile} (one file per
-     * key and chain, in the node's state folder), and starts by replacing what an earlier process
-     * left there unless it landed meanwhile. Close it to let the next process take the file.
-     *
-     * @throws IOException if the file's folder or lock cannot be opened
+     * key and chain, in the node's state folder), so that after a crash the next process with the
+     * key replaces it. The file is taken at the first send (a transactor that never sends, as in
+     * {@code status}, leaves it alone) and tried again at each send while another process holds it;
+     * close the transactor to let the next process take it.
      */
     public Transactor(
             Web3j web3j,
@@ -154,23 +157,13 @@ public final class Transactor implements AutoCloseable {
             long chainId,
             Options options,
             Consumer<String> progress,
-            Path waitingFile)
-            throws IOException {
+            Path waitingFile) {
         this.web3j = web3j;
         this.key = key;
         this.chainId = chainId;
         this.options = options;
         this.progress = progress;
-        this.kept = WaitingFile.open(waitingFile, chainId, key.getAddress(), progress).orElse(null);
-        if (kept != null) {
-            waiting = kept.read(progress).orElse(null);
-            if (waiting != null) {
-                progress.accept(
-                        "an earlier process left a transaction waiting at nonce "
-                                + waiting.nonce()
-                                + "; the next send replaces it unless it has landed");
-            }
-        }
+        this.waitingFile = waitingFile;
     }
 
     /** The sending account. */
@@ -200,153 +193,260 @@ public final class Transactor implements AutoCloseable {
                             + "; nothing was sent",
                     null);
         }
+        acquireFile();
         BigInteger nonce = nonce(what, deadline);
         BigInteger[] fees = fees(what, deadline); // priority, max
-        // the attempts of the send that timed out and left its transaction waiting at this nonce:
-        // replaced by this one (else this one would queue behind it, and if the chain's fees
-        // outgrew it, every later transaction of the key with it); if one of them lands after
-        // all, this one moves to the next nonce
+        // the attempts a send of this transactor, or an earlier process (the file), left waiting
+        // at this nonce: replaced by this one (else this one would queue behind them, and if the
+        // chain's fees outgrew them, every later transaction of the key with it), but only while
+        // the node still knows one of them; if one of them lands after all, this one moves to the
+        // next nonce
         List<String> displaced = List.of();
         if (waiting != null) {
             BigInteger mined = transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
-            if (mined.compareTo(waiting.nonce()) <= 0) {
+            if (mined.compareTo(waiting.nonce()) > 0) {
+                waiting = null; // it landed (or another transaction of the key took its nonce)
+            } else if (!known(what, waiting.hashes(), deadline)) {
+                // dropped from the pool, or never taken: whatever waits at its nonce now is not
+                // this key's transaction from here, and may be another process's healthy one
+                progress.accept(
+                        what
+                                + ": the transaction left waiting at nonce "
+                                + waiting.nonce()
+                                + " is no longer known to the node; not replaced");
+                waiting = null;
+                nextNonce = null;
+                nonce = nonce(what, deadline);
+            } else {
                 nonce = waiting.nonce();
                 fees = raised(waiting.fees(), fees);
                 displaced = waiting.hashes();
                 progress.accept(
-                        what
-                                + ": replacing the transaction a timed-out send left waiting at"
-                                + " nonce "
-                                + nonce);
-            } else {
-                waiting = null; // it landed
+                        what + ": replacing the transaction left waiting at nonce " + nonce);
             }
         }
+        // from here a failure says itself what it leaves waiting (below)
+        waiting = null;
         List<String> hashes = new ArrayList<>();
         boolean moved = false;
         int attempts = 0;
-        while (true) {
-            RawTransaction tx =
-                    RawTransaction.createTransaction(
-                            chainId, nonce, gasLimit, to, value, data, fees[0], fees[1]);
-            byte[] signed = TransactionEncoder.signMessage(tx, key);
-            String hash = Numeric.toHexString(Hash.sha3(signed));
-            attempts++;
-            if (hashes.isEmpty() && !displaced.isEmpty()) {
-                // known until this replacement is taken: a refusal raises from these fees next time
-                waiting = new Waiting(nonce, fees, displaced);
-            }
-            keep(nonce, fees, displaced, hashes, hash);
-            if (broadcast(what, Numeric.toHexString(signed), hash, attempts > 1, deadline)) {
-                hashes.add(hash);
-                waiting = null;
-                progress.accept(
-                        what
-                                + ": sent "
-                                + hash
-                                + " nonce "
-                                + nonce
-                                + " max fee "
-                                + fees[1]
-                                + " wei/gas"
-                                + (attempts > 1 ? " (re-send " + (attempts - 1) + ")" : ""));
-            }
-            long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
-            boolean nonceTaken = false;
-            while (!nonceTaken && System.nanoTime() < Math.min(bumpAt, deadline)) {
-                for (String h : displaced) {
-                    nonceTaken |= receipt(h).isPresent();
+        String uncertain = null; // an attempt whose broadcast may or may not have reached the node
+        try {
+            while (true) {
+                RawTransaction tx =
+                        RawTransaction.createTransaction(
+                                chainId, nonce, gasLimit, to, value, data, fees[0], fees[1]);
+                byte[] signed = TransactionEncoder.signMessage(tx, key);
+                String hash = Numeric.toHexString(Hash.sha3(signed));
+                attempts++;
+                keep(nonce, fees, displaced, hashes, hash);
+                uncertain = hash;
+                boolean taken;
+                try {
+                    taken =
+                            broadcast(
+                                    what,
+                                    Numeric.toHexString(signed),
+                                    hash,
+                                    attempts > 1,
+                                    deadline);
+                } catch (ChainException e) {
+                    if (e.getCause() == null) {
+                        uncertain =
+                                null; // the node answered with a refusal: this attempt is not out
+                    }
+                    throw e;
+                }
+                uncertain = null;
+                if (taken) {
+                    hashes.add(hash);
+                    progress.accept(
+                            what
+                                    + ": sent "
+                                    + hash
+                                    + " nonce "
+                                    + nonce
+                                    + " max fee "
+                                    + fees[1]
+                                    + " wei/gas"
+                                    + (attempts > 1 ? " (re-send " + (attempts - 1) + ")" : ""));
+                }
+                long bumpAt = System.nanoTime() + options.bumpAfter().toNanos();
+                boolean nonceTaken = false;
+                while (!nonceTaken && System.nanoTime() < Math.min(bumpAt, deadline)) {
+                    // every attempt, oldest first, and a mined one wins over a reverted one: after
+                    // a
+                    // move into a nonce gap the earlier attempt can land too, right behind the
+                    // moved
+                    // one, as a duplicate the contract refuses. Oldest first, seeing it mined means
+                    // the moved one (checked later in the same pass) is seen mined as well.
+                    TransactionReceipt reverted = null;
+                    String revertedHash = null;
+                    for (String h : hashes) {
+                        Optional<TransactionReceipt> receipt = receipt(h);
+                        if (receipt.isEmpty()) {
+                            continue;
+                        }
+                        // after a move, an earlier attempt may hold the next nonce: ask the chain
+                        nextNonce = moved ? null : nonce.add(BigInteger.ONE);
+                        forget();
+                        if (receipt.get().isStatusOK()) {
+                            return new Sent(receipt.get(), nonce, attempts, gasLimit);
+                        }
+                        if (reverted == null) {
+                            reverted = receipt.get();
+                            revertedHash = h;
+                        }
+                    }
+                    if (reverted != null) {
+                        throw new ChainException(
+                                ChainException.Kind.REVERTED,
+                                what
+                                        + ": reverted in block "
+                                        + reverted.getBlockNumber()
+                                        + ", tx "
+                                        + revertedHash,
+                                null);
+                    }
+                    // this send's own attempts first: after a move, one of them and a replaced one
+                    // can both land, at different nonces, and then this send has landed
+                    for (String h : displaced) {
+                        nonceTaken |= receipt(h).isPresent();
+                    }
+                    if (nonceTaken) {
+                        break;
+                    }
+                    sleep(options.poll());
                 }
                 if (nonceTaken) {
-                    break;
-                }
-                // every attempt, oldest first, and a mined one wins over a reverted one: after a
-                // move into a nonce gap the earlier attempt can land too, right behind the moved
-                // one, as a duplicate the contract refuses. Oldest first, seeing it mined means
-                // the moved one (checked later in the same pass) is seen mined as well.
-                TransactionReceipt reverted = null;
-                String revertedHash = null;
-                for (String h : hashes) {
-                    Optional<TransactionReceipt> receipt = receipt(h);
-                    if (receipt.isEmpty()) {
-                        continue;
-                    }
-                    // after a move, an earlier attempt may hold the next nonce: ask the chain
-                    nextNonce = moved ? null : nonce.add(BigInteger.ONE);
-                    forget();
-                    if (receipt.get().isStatusOK()) {
-                        return new Sent(receipt.get(), nonce, attempts, gasLimit);
-                    }
-                    if (reverted == null) {
-                        reverted = receipt.get();
-                        revertedHash = h;
-                    }
-                }
-                if (reverted != null) {
-                    throw new ChainException(
-                            ChainException.Kind.REVERTED,
+                    // the replaced transaction landed after all, so nothing can land at this nonce:
+                    // this one moves to the next
+                    BigInteger next =
+                            transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
+                    progress.accept(
                             what
-                                    + ": reverted in block "
-                                    + reverted.getBlockNumber()
-                                    + ", tx "
-                                    + revertedHash,
+                                    + ": the transaction it replaced landed at nonce "
+                                    + nonce
+                                    + " after all; re-signing at "
+                                    + next);
+                    nonce = next;
+                    hashes.clear();
+                    displaced = List.of();
+                    continue;
+                }
+                if (System.nanoTime() >= deadline) {
+                    leftWaiting(nonce, fees, displaced, hashes, null);
+                    throw new ChainException(
+                            ChainException.Kind.TIMEOUT,
+                            what
+                                    + ": not mined within "
+                                    + options.receiptTimeout().toSeconds()
+                                    + " s after "
+                                    + attempts
+                                    + " attempt(s), nonce "
+                                    + nonce
+                                    + ", last tx "
+                                    + hash,
                             null);
                 }
-                sleep(options.poll());
-            }
-            if (nonceTaken) {
-                // the replaced transaction landed after all, so nothing can land at this nonce:
-                // this one moves to the next
                 BigInteger next =
-                        transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
-                progress.accept(
-                        what
-                                + ": the transaction it replaced landed at nonce "
-                                + nonce
-                                + " after all; re-signing at "
-                                + next);
-                nonce = next;
-                hashes.clear();
-                displaced = List.of();
-                continue;
+                        transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
+                if (next.compareTo(nonce) < 0) {
+                    // a nonce below this one is neither mined nor waiting: a reorganisation dropped
+                    // a transaction of this key that its node did not take back. This one can never
+                    // be
+                    // mined where it is; it moves down into the gap (the earlier attempts are still
+                    // watched: any of them landing means the call landed).
+                    progress.accept(
+                            what
+                                    + ": nonce "
+                                    + nonce
+                                    + " waits behind a gap (the chain's next nonce is "
+                                    + next
+                                    + "); re-signing at "
+                                    + next);
+                    nonce = next;
+                    moved = true;
+                }
+                fees = raised(fees, fees(what, deadline));
             }
-            if (System.nanoTime() >= deadline) {
-                nextNonce = null; // it may still land: ask the chain next time
-                List<String> all = new ArrayList<>(displaced);
-                all.addAll(hashes);
-                waiting = new Waiting(nonce, fees, List.copyOf(all));
-                throw new ChainException(
-                        ChainException.Kind.TIMEOUT,
-                        what
-                                + ": not mined within "
-                                + options.receiptTimeout().toSeconds()
-                                + " s after "
-                                + attempts
-                                + " attempt(s), nonce "
-                                + nonce
-                                + ", last tx "
-                                + hash,
-                        null);
+        } catch (ChainException | RuntimeException e) {
+            boolean settled =
+                    e instanceof ChainException c
+                            && (c.kind() == ChainException.Kind.REVERTED
+                                    || c.kind() == ChainException.Kind.TIMEOUT);
+            if (!settled) {
+                // refused, unreachable, interrupted: what is out may still land
+                leftWaiting(nonce, fees, displaced, hashes, uncertain);
             }
-            BigInteger next = transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
-            if (next.compareTo(nonce) < 0) {
-                // a nonce below this one is neither mined nor waiting: a reorganisation dropped
-                // a transaction of this key that its node did not take back. This one can never be
-                // mined where it is; it moves down into the gap (the earlier attempts are still
-                // watched: any of them landing means the call landed).
-                progress.accept(
-                        what
-                                + ": nonce "
-                                + nonce
-                                + " waits behind a gap (the chain's next nonce is "
-                                + next
-                                + "); re-signing at "
-                                + next);
-                nonce = next;
-                moved = true;
-            }
-            fees = raised(fees, fees(what, deadline));
+            throw e;
         }
+    }
+
+    /**
+     * Remembers (and writes down) what a send that ended without a receipt leaves out: the attempts
+     * the node took, one it may have taken, and the ones this send replaced; nothing when none. The
+     * next send replaces it, and asks the chain for the nonce.
+     */
+    private void leftWaiting(
+            BigInteger nonce,
+            BigInteger[] fees,
+            List<String> displaced,
+            List<String> hashes,
+            String uncertain) {
+        nextNonce = null;
+        waiting = waiting(nonce, fees, displaced, hashes, uncertain);
+        if (kept != null) {
+            try {
+                kept.write(waiting);
+            } catch (IOException e) {
+                progress.accept("could not write down the waiting transaction: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Takes the waiting-transaction file if this transactor has one and another process does not
+     * hold it, and starts from what an earlier process left there.
+     */
+    private void acquireFile() {
+        if (waitingFile == null || kept != null) {
+            return;
+        }
+        Consumer<String> once = toldNoFile ? line -> {} : progress;
+        try {
+            kept = WaitingFile.open(waitingFile, chainId, key.getAddress(), once).orElse(null);
+        } catch (IOException e) {
+            once.accept(
+                    "cannot use "
+                            + waitingFile
+                            + " ("
+                            + e.getMessage()
+                            + "): a transaction a crash leaves waiting will not be replaced");
+        }
+        toldNoFile = kept == null;
+        if (kept == null) {
+            return;
+        }
+        Optional<Waiting> left = kept.read(progress);
+        if (left.isPresent() && waiting == null) {
+            waiting = left.get();
+            progress.accept(
+                    "an earlier process left a transaction waiting at nonce "
+                            + waiting.nonce()
+                            + "; the next send replaces it unless it has landed");
+        }
+    }
+
+    /** Whether the node knows any of these transactions (waiting in its pool, or mined). */
+    private boolean known(String what, List<String> hashes, long deadline) throws ChainException {
+        for (String h : hashes) {
+            EthTransaction t = rpc(what, () -> web3j.ethGetTransactionByHash(h).send(), deadline);
+            if (!t.hasError() && t.getTransaction().isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -363,17 +463,8 @@ public final class Transactor implements AutoCloseable {
         if (kept == null) {
             return;
         }
-        List<String> all = new ArrayList<>(displaced);
-        all.addAll(hashes);
-        all.add(hash);
         try {
-            // the oldest are dropped past the file's limit: the latest attempts matter most
-            kept.write(
-                    new Waiting(
-                            nonce,
-                            fees,
-                            all.subList(
-                                    Math.max(0, all.size() - WaitingFile.MAX_HASHES), all.size())));
+            kept.write(waiting(nonce, fees, displaced, hashes, hash));
         } catch (IOException e) {
             if (!hashes.isEmpty()) {
                 // earlier attempts are out: keep waiting for them (the file names the last kept)
@@ -386,6 +477,31 @@ public final class Transactor implements AutoCloseable {
                     "cannot write down the transaction before sending it: " + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * The displaced attempts, this send's and {@code last} (if any) at {@code nonce}, or null when
+     * there are none; past the file's limit the oldest are dropped (the latest matter most).
+     */
+    private static Waiting waiting(
+            BigInteger nonce,
+            BigInteger[] fees,
+            List<String> displaced,
+            List<String> hashes,
+            String last) {
+        List<String> all = new ArrayList<>(displaced);
+        all.addAll(hashes);
+        if (last != null) {
+            all.add(last);
+        }
+        if (all.isEmpty()) {
+            return null;
+        }
+        return new Waiting(
+                nonce,
+                fees,
+                List.copyOf(
+                        all.subList(Math.max(0, all.size() - WaitingFile.MAX_HASHES), all.size())));
     }
 
     /** The send ended with a receipt: nothing is waiting. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -16,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -24,9 +25,10 @@ import java.util.regex.Pattern;
  * the key can replace it if this one dies while it waits: without it, a restarted node's sends
  * queue behind the dead process's transaction, and if the chain's fees outgrew it, for ever.
  *
- * <p>Written before every broadcast, cleared when a receipt comes. Only one process uses the file
- * at a time: it holds a lock on {@code <file>.lock} while its transactor is open. A second process
- * with the same state folder (a {@code withdraw} beside a running node) gets no file and replaces
+ * <p>Written before every broadcast, cleared when a receipt comes, and left naming what may still
+ * land when a send ends without one. Only one process uses the file at a time: it holds a lock on
+ * {@code <file>.lock} while its transactor is open (taken at its first send). A second process with
+ * the same state folder (a {@code withdraw} beside a running node) gets no file and replaces
  * nothing, since the other's transaction may be healthy and in flight; the lock dies with its
  * holder, so a restarted process finds what a crashed one left.
  *
@@ -44,15 +46,28 @@ final class WaitingFile implements AutoCloseable {
     private static final Pattern HASH = Pattern.compile("0x[0-9a-f]{64}");
     private static final Pattern NUMBER = Pattern.compile("[0-9]{1,78}");
 
+    /**
+     * The lock files held in this JVM: a second channel's {@code tryLock} here would throw, and
+     * closing that channel would release the first one's lock (POSIX locks are per process).
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
     private final Path file;
+    private final Path lockFile;
     private final long chainId;
     private final String address;
     private final FileChannel lockChannel;
     private final FileLock lock;
 
     private WaitingFile(
-            Path file, long chainId, String address, FileChannel lockChannel, FileLock lock) {
+            Path file,
+            Path lockFile,
+            long chainId,
+            String address,
+            FileChannel lockChannel,
+            FileLock lock) {
         this.file = file;
+        this.lockFile = lockFile;
         this.chainId = chainId;
         this.address = address;
         this.lockChannel = lockChannel;
@@ -69,20 +84,29 @@ final class WaitingFile implements AutoCloseable {
             Path file, long chainId, String address, Consumer<String> progress) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel channel =
-                FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another transactor of this JVM
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
+        Path lockFile =
+                file.resolveSibling(file.getFileName() + ".lock").toAbsolutePath().normalize();
+        FileLock lock = null;
+        FileChannel channel = null;
+        if (HELD.add(lockFile)) {
+            try {
+                channel =
+                        FileChannel.open(
+                                lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                lock = channel.tryLock(); // null: another process holds it
+            } catch (IOException | RuntimeException e) {
+                HELD.remove(lockFile);
+                if (channel != null) {
+                    channel.close();
+                }
+                throw e;
+            }
         }
         if (lock == null) {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+                HELD.remove(lockFile);
+            }
             progress.accept(
                     "another process with this key holds "
                             + lockFile
@@ -90,7 +114,8 @@ final class WaitingFile implements AutoCloseable {
             return Optional.empty();
         }
         return Optional.of(
-                new WaitingFile(file, chainId, address.toLowerCase(Locale.ROOT), channel, lock));
+                new WaitingFile(
+                        file, lockFile, chainId, address.toLowerCase(Locale.ROOT), channel, lock));
     }
 
     /** What an earlier process left, if anything readable for this chain and account. */
@@ -202,6 +227,7 @@ final class WaitingFile implements AutoCloseable {
             lock.release();
         } finally {
             lockChannel.close();
+            HELD.remove(lockFile);
         }
     }
 }

@@ -220,7 +220,8 @@ final class UpdateFetcher {
                             + " ("
                             + localReason
                             + ") and the local IPFS node is connected to no peer, so it can fetch"
-                            + " nobody's update; nothing flagged, the round is tried again");
+                            + " nobody's update; nothing flagged, the round is tried again (set"
+                            + " cohort.ipfs-shared if every party adds to this one node)");
         }
     }
 

@@ -314,8 +314,8 @@ class TransactorIT {
                     .anyMatch(
                             l ->
                                     l.equals(
-                                            "second: replacing the transaction a timed-out send"
-                                                    + " left waiting at nonce 0"));
+                                            "second: replacing the transaction left waiting"
+                                                    + " at nonce 0"));
             assertThat(
                             maxFee(
                                     log.stream()
@@ -345,14 +345,7 @@ class TransactorIT {
         rpc("evm_setAutomine", false);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Transactor dead =
-                    new Transactor(
-                            web3j,
-                            key,
-                            DevChain.CHAIN_ID,
-                            quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
-                            log::add,
-                            file);
+            Transactor dead = withFile(key, file);
             Thread dying =
                     new Thread(
                             () -> {
@@ -364,27 +357,24 @@ class TransactorIT {
                             });
             dying.start();
             awaitLog("first: sent");
+            // written before it was broadcast: what a process killed now would leave
+            assertThat(java.nio.file.Files.readString(file))
+                    .contains("nonce=0")
+                    .contains(hashIn(firstLine("first: sent")));
             dying.interrupt(); // stops its wait for the receipt
             dying.join(TimeUnit.SECONDS.toMillis(10));
             assertThat(dying.isAlive()).isFalse();
             assertThat(log).anyMatch(l -> l.startsWith("first: died:"));
             dead.close();
             // when: the next process with the key sends (its caller found nothing on the chain)
-            Transactor next =
-                    new Transactor(
-                            web3j,
-                            key,
-                            DevChain.CHAIN_ID,
-                            quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
-                            log::add,
-                            file);
+            Transactor next = withFile(key, file);
+            Future<Transactor.Sent> sending =
+                    pool.submit(() -> next.send("second", second, "0x", BigInteger.TWO));
+            awaitLog("second: sent");
             assertThat(log)
                     .contains(
                             "an earlier process left a transaction waiting at nonce 0; the next"
                                     + " send replaces it unless it has landed");
-            Future<Transactor.Sent> sending =
-                    pool.submit(() -> next.send("second", second, "0x", BigInteger.TWO));
-            awaitLog("second: sent");
             rpc("evm_mine");
             Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
             next.close();
@@ -411,23 +401,8 @@ class TransactorIT {
         String second = account().getAddress();
         rpc("evm_setAutomine", false);
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (Transactor running =
-                        new Transactor(
-                                web3j,
-                                key,
-                                DevChain.CHAIN_ID,
-                                quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
-                                log::add,
-                                file);
-                Transactor beside =
-                        new Transactor(
-                                web3j,
-                                key,
-                                DevChain.CHAIN_ID,
-                                quick(Duration.ofSeconds(60), Duration.ofSeconds(60)),
-                                log::add,
-                                file)) {
-            assertThat(log).anyMatch(l -> l.startsWith("another process with this key holds"));
+        try (Transactor running = withFile(key, file);
+                Transactor beside = withFile(key, file)) {
             Future<Transactor.Sent> a =
                     pool.submit(() -> running.send("first", first, "0x", BigInteger.ONE));
             awaitLog("first: sent");
@@ -435,8 +410,11 @@ class TransactorIT {
             Future<Transactor.Sent> b =
                     pool.submit(() -> beside.send("second", second, "0x", BigInteger.TWO));
             awaitLog("second: sent");
+            // then: it found the file held, so it did not replace the first (the file names it)
+            assertThat(log).anyMatch(l -> l.startsWith("another process with this key holds"));
+            assertThat(log).noneMatch(l -> l.startsWith("second: replacing"));
             rpc("evm_mine");
-            // then: both land, the second behind the first
+            // and both land, the second behind the first
             assertThat(a.get(30, TimeUnit.SECONDS).nonce()).isZero();
             assertThat(b.get(30, TimeUnit.SECONDS).nonce()).isOne();
             assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
@@ -445,6 +423,75 @@ class TransactorIT {
             rpc("evm_setAutomine", true);
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aWaitingTransactionTheNodeDroppedIsNotReplacedOverAnotherProcesssOne(@TempDir Path dir)
+            throws Exception {
+        // given: a send timed out at nonce 0, then the node dropped its transaction, and another
+        // process with the key (no file) has a healthy one in flight at nonce 0
+        Credentials key = account();
+        String first = account().getAddress();
+        String other = account().getAddress();
+        String third = account().getAddress();
+        rpc("evm_setAutomine", false);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Transactor t =
+                new Transactor(
+                        web3j,
+                        key,
+                        DevChain.CHAIN_ID,
+                        quick(Duration.ofSeconds(3), Duration.ofSeconds(30)),
+                        log::add,
+                        dir.resolve("waiting"))) {
+            ChainException e =
+                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                            ChainException.class,
+                            () -> t.send("first", first, "0x", BigInteger.ONE));
+            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+            String dropped = hashIn(firstLine("first: sent"));
+            rpc("anvil_dropTransaction", dropped);
+            Transactor another =
+                    transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofSeconds(60)));
+            Future<Transactor.Sent> healthy =
+                    pool.submit(() -> another.send("other", other, "0x", BigInteger.TWO));
+            awaitLog("other: sent");
+            // when
+            Future<Transactor.Sent> next =
+                    pool.submit(() -> t.send("third", third, "0x", BigInteger.TEN));
+            awaitLog("third: sent");
+            rpc("evm_mine");
+            // then: the other process's transaction keeps nonce 0, this one queues behind it
+            assertThat(healthy.get(30, TimeUnit.SECONDS).nonce()).isZero();
+            assertThat(next.get(30, TimeUnit.SECONDS).nonce()).isOne();
+            assertThat(log)
+                    .contains(
+                            "third: the transaction left waiting at nonce 0 is no longer known to"
+                                    + " the node; not replaced");
+            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+            assertThat(balanceOf(other)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+            assertThat(balanceOf(third)).isEqualTo(DevKit.ether("100").add(BigInteger.TEN));
+        } finally {
+            rpc("evm_setAutomine", true);
+            pool.shutdownNow();
+        }
+    }
+
+    private String firstLine(String prefix) {
+        return log.stream().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
+    }
+
+    /** The transaction hash of a "sent" log line. */
+    private static String hashIn(String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("0x[0-9a-f]{64}").matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        return m.group();
+    }
+
+    /** A transactor that keeps its transaction in flight in {@code file}; one minute to land. */
+    private Transactor withFile(Credentials key, Path file) {
+        Duration minute = Duration.ofSeconds(60);
+        return new Transactor(web3j, key, DevChain.CHAIN_ID, quick(minute, minute), log::add, file);
     }
 
     private void awaitLog(String prefix) throws InterruptedException {

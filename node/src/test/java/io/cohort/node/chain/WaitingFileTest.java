@@ -73,6 +73,49 @@ class WaitingFileTest {
     }
 
     @Test
+    void anotherProcessHoldingTheFileKeepsItFromThisOneUntilItDies() throws Exception {
+        // given: another JVM took the file and holds it
+        Path file = dir.resolve("w");
+        Process holder =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                Holder.class.getName(),
+                                file.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        try {
+            java.io.BufferedReader out =
+                    new java.io.BufferedReader(
+                            new java.io.InputStreamReader(
+                                    holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("holding");
+            // when / then: this process gets no file while it lives
+            assertThat(WaitingFile.open(file, 31337, ADDRESS, log::add)).isEmpty();
+            assertThat(log).singleElement().asString().startsWith("another process with this key");
+            // and the file once it was killed (a crash releases its lock)
+            holder.destroyForcibly().waitFor();
+            WaitingFile.open(file, 31337, ADDRESS, log::add).orElseThrow().close();
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    /** Takes the file named by its argument, says "holding", and keeps it until killed. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            WaitingFile held =
+                    WaitingFile.open(Path.of(args[0]), 31337, ADDRESS, System.out::println)
+                            .orElseThrow();
+            System.out.println("holding");
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+            held.close();
+        }
+    }
+
+    @Test
     void aSecondOpenWhileTheFirstIsHeldGetsNoFile() throws Exception {
         Path file = dir.resolve("w");
         try (WaitingFile first = WaitingFile.open(file, 31337, ADDRESS, log::add).orElseThrow()) {
