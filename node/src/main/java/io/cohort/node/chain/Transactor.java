@@ -252,8 +252,8 @@ public final class Transactor implements AutoCloseable {
                                     deadline);
                 } catch (ChainException e) {
                     if (e.getCause() == null) {
-                        uncertain =
-                                null; // the node answered with a refusal: this attempt is not out
+                        // the node answered with a refusal: this attempt is not out
+                        uncertain = null;
                     }
                     throw e;
                 }
@@ -275,11 +275,10 @@ public final class Transactor implements AutoCloseable {
                 boolean nonceTaken = false;
                 while (!nonceTaken && System.nanoTime() < Math.min(bumpAt, deadline)) {
                     // every attempt, oldest first, and a mined one wins over a reverted one: after
-                    // a
-                    // move into a nonce gap the earlier attempt can land too, right behind the
-                    // moved
-                    // one, as a duplicate the contract refuses. Oldest first, seeing it mined means
-                    // the moved one (checked later in the same pass) is seen mined as well.
+                    // a move into a nonce gap the earlier attempt can land too, right behind the
+                    // moved one, as a duplicate the contract refuses. Oldest first, seeing it
+                    // mined means the moved one (checked later in the same pass) is seen mined as
+                    // well.
                     TransactionReceipt reverted = null;
                     String revertedHash = null;
                     for (String h : hashes) {
@@ -352,11 +351,10 @@ public final class Transactor implements AutoCloseable {
                 BigInteger next =
                         transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
                 if (next.compareTo(nonce) < 0) {
-                    // a nonce below this one is neither mined nor waiting: a reorganisation dropped
-                    // a transaction of this key that its node did not take back. This one can never
-                    // be
-                    // mined where it is; it moves down into the gap (the earlier attempts are still
-                    // watched: any of them landing means the call landed).
+                    // a nonce below this one is neither mined nor waiting: a reorganisation
+                    // dropped a transaction of this key that its node did not take back. This one
+                    // can never be mined where it is; it moves down into the gap (the earlier
+                    // attempts are still watched: any of them landing means the call landed).
                     progress.accept(
                             what
                                     + ": nonce "
