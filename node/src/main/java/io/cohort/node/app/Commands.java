@@ -343,7 +343,9 @@ final class Commands {
             if (store instanceof KuboClient kubo) {
                 try {
                     kubo.version();
-                    return true;
+                    // online with no peer, it can neither serve this node's updates nor fetch
+                    // others' (unless every party shares it: cohort.ipfs-shared)
+                    return ipfs.unwrapped().reach() != ContentStore.Reach.ISOLATED;
                 } catch (IOException | RuntimeException e) {
                     return false;
                 }
