@@ -4,7 +4,6 @@ import io.cohort.contracts.seal.X25519KeyPair;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
-import io.cohort.ipfs.ForwardingStore;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.attack.Behaviour;
@@ -336,21 +335,8 @@ final class Commands {
         }
 
         boolean ipfsReachable() {
-            ContentStore store = ipfs;
-            while (store instanceof ForwardingStore f) {
-                store = f.unwrapped();
-            }
-            if (store instanceof KuboClient kubo) {
-                try {
-                    kubo.version();
-                    // online with no peer, it can neither serve this node's updates nor fetch
-                    // others' (unless every party shares it: cohort.ipfs-shared)
-                    return ipfs.unwrapped().reach() != ContentStore.Reach.ISOLATED;
-                } catch (IOException | RuntimeException e) {
-                    return false;
-                }
-            }
-            return true;
+            // unwrapped: the client's own call timeout, not the long read deadline
+            return NodeHealth.ipfsReady(ipfs.unwrapped());
         }
 
         @Override

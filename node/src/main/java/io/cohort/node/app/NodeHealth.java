@@ -1,7 +1,9 @@
 package io.cohort.node.app;
 
+import io.cohort.ipfs.ContentStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -11,6 +13,19 @@ import org.eclipse.microprofile.health.Readiness;
 public final class NodeHealth {
 
     private NodeHealth() {}
+
+    /**
+     * Whether this node's IPFS counts as reached for readiness: it answers, and if it is online it
+     * has a peer (an isolated Kubo can neither serve this node's updates nor fetch others'; a store
+     * shared by every party, {@link SharedIpfs}, or an offline one is local and needs none).
+     */
+    static boolean ipfsReady(ContentStore ipfs) {
+        try {
+            return ipfs.reach() != ContentStore.Reach.ISOLATED;
+        } catch (IOException | RuntimeException e) {
+            return false; // a daemon that is down does not answer swarm/peers either
+        }
+    }
 
     @Liveness
     @ApplicationScoped
