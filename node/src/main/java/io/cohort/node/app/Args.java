@@ -28,6 +28,7 @@ public record Args(String command, Map<String, List<String>> options) {
                     "evaluator run", Set.of("project"),
                     "status", Set.of("project"),
                     "withdraw", Set.of("project"),
+                    "unpin", Set.of("project"),
                     "keys new", Set.of(),
                     "keys import", Set.of("private-key-file"),
                     "keys show", Set.of(),
@@ -109,6 +110,7 @@ public record Args(String command, Map<String, List<String>> options) {
               evaluator run --project P [...]            judge and post every round until the projects end
               status [--project P ...]                   the projects' rounds and this account's standing
               withdraw --project P                       after the end: claim what is due, take back the stake or bond
+              unpin --project P                          after the end and its audits: unpin its updates here
               keys new                                   create the keystore (password from COHORT_KEYSTORE_PASSWORD)
               keys import --private-key-file F           create the keystore from a hex private key
               keys show                                  the account's address and seal (X25519) public key

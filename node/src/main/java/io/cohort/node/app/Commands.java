@@ -1,9 +1,11 @@
 package io.cohort.node.app;
 
 import io.cohort.contracts.seal.X25519KeyPair;
+import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.ipfs.IpfsException;
 import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.attack.Behaviour;
@@ -509,6 +511,56 @@ final class Commands {
                                     + id);
                 }
                 out.println("project " + id + ": nothing left to withdraw");
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * After a project ended (and its audits are over): unpins every submitted update of it from
+     * this node's IPFS (a trainer's own, the ones an evaluator kept to recompute records), so the
+     * node may collect their blocks. Records and global models stay pinned: they are what an audit
+     * starts from. An update this node does not pin is skipped.
+     */
+    int unpin(Args args) throws Failure, IOException, Args.UsageException {
+        List<BigInteger> ids = projects(args, true);
+        try (Connection c = new Connection()) {
+            requireProjects(c, ids);
+            for (BigInteger id : ids) {
+                if (!c.market.ended(id)) {
+                    throw new Failure(
+                            "project " + id + " has not ended yet; its updates are still needed");
+                }
+                int rounds = c.market.project(id).rounds();
+                int submitted = 0;
+                int unpinned = 0;
+                for (long r = 0; r < rounds; r++) {
+                    for (MarketClient.Submitted s : c.market.submissions(id, r)) {
+                        submitted++;
+                        Cid cid;
+                        try {
+                            cid = Cid.fromBytes(s.cid());
+                        } catch (IllegalArgumentException notACid) {
+                            continue; // flagged fetch:bad-cid: nothing stored under it
+                        }
+                        try {
+                            c.ipfs.unpin(cid);
+                            unpinned++;
+                        } catch (IpfsException e) {
+                            if (!String.valueOf(e.getMessage()).contains("not pinned")) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+                out.println(
+                        "project "
+                                + id
+                                + ": unpinned "
+                                + unpinned
+                                + " of "
+                                + submitted
+                                + " submitted update(s); records and models stay pinned");
             }
         }
         return 0;

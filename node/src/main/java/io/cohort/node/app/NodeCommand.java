@@ -47,6 +47,7 @@ public class NodeCommand implements QuarkusApplication {
                 case "keys show" -> commands.keysShow();
                 case "status" -> commands.status(args);
                 case "withdraw" -> commands.withdraw(args);
+                case "unpin" -> commands.unpin(args);
                 case "trainer run" -> commands.run(Commands.Role.TRAINER, args);
                 case "evaluator run" -> commands.run(Commands.Role.EVALUATOR, args);
                 default -> throw new Args.UsageException("unknown command " + args.command());

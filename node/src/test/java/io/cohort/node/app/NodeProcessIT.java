@@ -450,6 +450,28 @@ class NodeProcessIT {
                 NodeProcess.cli(dir, props("trainer0", address), "withdraw", "--project", "1");
         assertThat(again.exit()).as(again.out()).isZero();
         assertThat(again.out()).contains("project 1: nothing left to withdraw");
+        // after the audits: unpin the project's updates, keep its records and models
+        List<Cid> updates = new ArrayList<>();
+        for (long r = 0; r < client.project(project).rounds(); r++) {
+            for (MarketClient.Submitted sub : client.submissions(project, r)) {
+                updates.add(Cid.fromBytes(sub.cid()));
+            }
+        }
+        assertThat(updates).isNotEmpty().allMatch(NodeProcessIT::pinned);
+        NodeProcess.Result unpinned =
+                NodeProcess.cli(dir, props("trainer0", address), "unpin", "--project", "1");
+        assertThat(unpinned.exit()).as(unpinned.out()).isZero();
+        assertThat(unpinned.out())
+                .contains(
+                        "project 1: unpinned "
+                                + updates.size()
+                                + " of "
+                                + updates.size()
+                                + " submitted update(s)");
+        assertThat(updates).noneMatch(NodeProcessIT::pinned);
+        assertThat(settled)
+                .allMatch(s -> pinned(Cid.fromBytes(s.reportCid())))
+                .allMatch(s -> pinned(Cid.fromBytes(s.modelCid())));
         // a bad setting: one line, exit 1
         Map<String, String> bad = props("trainer0", address);
         bad.put("cohort.logs.max-blocks", "0");
@@ -832,6 +854,14 @@ class NodeProcessIT {
                 throw new AssertionError("timed out waiting until " + what + logs);
             }
             Thread.sleep(200);
+        }
+    }
+
+    private static boolean pinned(Cid cid) {
+        try {
+            return ipfs.isPinned(cid);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
