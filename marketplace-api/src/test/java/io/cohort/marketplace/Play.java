@@ -82,6 +82,19 @@ final class Play {
             int quorum,
             KuboClient ipfs)
             throws Exception {
+        return create(owner, BigInteger.valueOf(start), rounds, committee, sealKeys, quorum, ipfs);
+    }
+
+    /** As above, with any uint64 start (seconds). */
+    static BigInteger create(
+            Credentials owner,
+            BigInteger start,
+            int rounds,
+            List<Credentials> committee,
+            List<byte[]> sealKeys,
+            int quorum,
+            KuboClient ipfs)
+            throws Exception {
         byte[] spec =
                 ipfs.add("{\"spec\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
                         .toBytes();
@@ -95,7 +108,7 @@ final class Play {
                                         STAKE,
                                         DevKit.ether("0.5"),
                                         DevKit.ether("0.2"),
-                                        BigInteger.valueOf(start),
+                                        start,
                                         BigInteger.valueOf(600),
                                         BigInteger.valueOf(600),
                                         BigInteger.valueOf(rounds),

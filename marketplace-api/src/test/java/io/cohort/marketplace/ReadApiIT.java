@@ -200,6 +200,22 @@ class ReadApiIT {
             assertThat(model.body()).isEqualTo(onnx);
             assertProblem(get("/projects/2/model"), 404, "no settled round");
 
+            // a project that starts past 2^63 seconds (uint64 allows it) is indexed, and so is the
+            // next one: the index does not stop on it
+            BigInteger far =
+                    Play.create(
+                            owner,
+                            BigInteger.TWO.pow(64).subtract(BigInteger.ONE),
+                            1,
+                            List.of(evaluator),
+                            List.of(new byte[32]),
+                            1,
+                            ipfs);
+            BigInteger after = Play.create(owner, start + 200_000, 1, evaluator, ipfs);
+            await("/projects/" + after, n -> n.path("id").asText().equals(after.toString()));
+            assertThat(JSON.readTree(get("/projects/" + far).body()).path("status").asText())
+                    .isEqualTo("scheduled");
+
             // OpenAPI and health
             assertThat(get("/q/openapi").body()).contains("/projects/{id}/rounds/{round}");
             assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);

@@ -355,8 +355,18 @@ public class Auditor {
                             Cid.parse(reportCid).toBytes());
             byte[] hash = view().resultHash(rebuilt).send();
             result = Numeric.toHexString(hash).equals(r.settled().resultHash());
+        } catch (java.io.IOException e) {
+            // the chain did not answer: that says nothing about the record
+            throw new Problem(
+                    502,
+                    "Chain unavailable",
+                    "cannot check round "
+                            + r.round()
+                            + "'s result hash: the chain did not answer ("
+                            + e.getMessage()
+                            + ")");
         } catch (Exception e) {
-            result = false;
+            result = false; // a field the contract cannot take (a bad CID, an overflow)
         }
         if (!result) {
             problems.add(

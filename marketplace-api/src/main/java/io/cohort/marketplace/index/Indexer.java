@@ -37,6 +37,10 @@ public class Indexer {
 
     private final MarketIndex index = new MarketIndex();
     private Web3j web3j;
+
+    /** The latest start a project is indexed with (about 146 billion years from 1970). */
+    static final long LATEST_START = 1L << 62;
+
     private Market view;
     private EventLog log;
     private volatile long next;
@@ -90,7 +94,10 @@ public class Indexer {
             return new MarketIndex.Terms(
                     terms.component4(),
                     terms.component5(),
-                    schedule.component1().longValueExact(),
+                    // uint64: anyone may create a project starting past 2^63 seconds; one such
+                    // must not stop the index (it would be retried for ever), so it starts at
+                    // LATEST_START, far enough from overflow for every sum of its schedule
+                    schedule.component1().min(BigInteger.valueOf(LATEST_START)).longValueExact(),
                     schedule.component2().longValueExact(),
                     schedule.component3().longValueExact(),
                     terms.component7().intValueExact(),
@@ -177,6 +184,11 @@ public class Indexer {
     }
 
     /** The chain's head as last seen, or -1. */
+    /** How many blocks it stays behind the head. */
+    public int confirmations() {
+        return config.index().confirmations();
+    }
+
     public long head() {
         return head;
     }

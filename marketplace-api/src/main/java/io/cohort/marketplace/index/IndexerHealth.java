@@ -6,7 +6,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once the indexer has read up to the chain's head as last seen, without an error since. */
+/**
+ * Ready once the indexer has read up to the chain's head as last seen (less its confirmations),
+ * without an error since.
+ */
 @Readiness
 @ApplicationScoped
 public class IndexerHealth implements HealthCheck {
@@ -16,7 +19,7 @@ public class IndexerHealth implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         long head = indexer.head();
-        boolean caughtUp = head >= 0 && indexer.next() > head - 1;
+        boolean caughtUp = caughtUp(head, indexer.next(), indexer.confirmations());
         String error = indexer.lastError();
         return HealthCheckResponse.named("market-index")
                 .status(caughtUp && error == null)
@@ -25,5 +28,14 @@ public class IndexerHealth implements HealthCheck {
                 .withData("events", indexer.index().events())
                 .withData("error", error == null ? "none" : error)
                 .build();
+    }
+
+    /**
+     * Whether an indexer that will read next from {@code next} has read all it may of a chain whose
+     * head is {@code head} while staying {@code confirmations} blocks behind it (one block of
+     * slack: the head moves between two reads).
+     */
+    static boolean caughtUp(long head, long next, int confirmations) {
+        return head >= 0 && next >= head - confirmations;
     }
 }
