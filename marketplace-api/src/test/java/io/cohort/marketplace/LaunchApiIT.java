@@ -377,6 +377,20 @@ class LaunchApiIT {
                 "initialWeights is not base64",
                 "rounds must be in [1, 10000]");
 
+        // the largest upload (40 MiB, 56 million base64 characters) is read whole: the problem
+        // is the zero rounds, not the body (Jackson's default refuses strings over 20 million)
+        byte[] largest = new byte[40 << 20];
+        new java.util.Random(5).nextBytes(largest);
+        ObjectNode big =
+                launchBody(evaluator)
+                        .put("initialWeights", base64(weights))
+                        .put("validationData", base64(largest))
+                        .put("rounds", 0);
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(big)),
+                400,
+                "rounds must be in [1, 10000]");
+
         // then: nothing any of them carried was added to IPFS, let alone pinned
         assertNotAdded(weights, validation);
     }
