@@ -396,6 +396,37 @@ class LaunchApiIT {
     }
 
     @Test
+    void aLaunchWithoutSignInIsRefusedBeforeItsBodyIsRead() throws Exception {
+        // given: a launch that declares a 50 MiB body, with no token and then a made-up one,
+        // and sends none of it
+        for (String authorization : new String[] {"", "Authorization: Bearer f00d\r\n"}) {
+            try (Socket s = new Socket(base.getHost(), base.getPort())) {
+                s.setSoTimeout(30_000);
+                OutputStream out = s.getOutputStream();
+                out.write(
+                        ("POST /projects HTTP/1.1\r\nHost: localhost\r\n"
+                                        + authorization
+                                        + "Content-Type: application/json\r\nContent-Length: "
+                                        + (50 << 20)
+                                        + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+
+                // when: the server answers (it would wait for the body to check the token)
+                String answer =
+                        new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+                // then: the resource's own 401 as problem+json, and the connection closed
+                assertThat(answer).startsWith("HTTP/1.1 401");
+                assertThat(answer.toLowerCase()).contains("content-type: application/problem+json");
+                JsonNode problem = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+                assertThat(problem.path("detail").asText())
+                        .contains(authorization.isEmpty() ? "sign in" : "unknown token");
+            }
+        }
+    }
+
+    @Test
     void aBodyOverTheLimitIsRefusedAsAProblemBeforeItIsRead() throws Exception {
         // given: a request that declares one byte more than the 64 MiB limit and sends none of it
         long declared = (64L << 20) + 1;

@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Optional;
@@ -19,8 +20,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class BodyLimit {
 
-    /** Before Quarkus's own check, which is route order -2. */
-    static final int ORDER = -3;
+    /** Before the sign-in check of large launches and Quarkus's own check (route order -2). */
+    static final int ORDER = -4;
 
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
     Optional<MemorySize> limit;
@@ -53,22 +54,21 @@ public class BodyLimit {
                                             + max
                                             + " this API takes; add large files to IPFS and send"
                                             + " their CIDs";
-                            ctx.response()
-                                    .setStatusCode(413)
-                                    .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                                    .putHeader(HttpHeaders.CONNECTION, "close");
-                            // the body is left unread: close the connection once the answer is
-                            // out, as Quarkus does
-                            ctx.response().endHandler(v -> ctx.request().connection().close());
-                            ctx.response()
-                                    .end(
-                                            Buffer.buffer(
-                                                    new JsonObject(
-                                                                    Problem.body(
-                                                                            413,
-                                                                            "Content too large",
-                                                                            detail))
-                                                            .encode()));
+                            refuse(ctx, 413, "Content too large", detail);
                         });
+    }
+
+    /**
+     * Answers a problem+json and closes the connection once the answer is out, leaving the body
+     * unread (as Quarkus does for its own 413).
+     */
+    static void refuse(RoutingContext ctx, int status, String title, String detail) {
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .putHeader(HttpHeaders.CONNECTION, "close");
+        ctx.response().endHandler(v -> ctx.request().connection().close());
+        ctx.response()
+                .end(Buffer.buffer(new JsonObject(Problem.body(status, title, detail)).encode()));
     }
 }

@@ -43,6 +43,11 @@ public final class Problem extends RuntimeException {
         return status;
     }
 
+    /** Its title, as the body's {@code title}. */
+    String title() {
+        return title;
+    }
+
     /**
      * A 503 for a resource that is busy or full now, with when to ask again ({@code Retry-After}).
      */
