@@ -12,6 +12,7 @@ import io.cohort.contracts.generated.MockERC20;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.learning.model.ModelSpec;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -127,7 +128,11 @@ class LaunchApiIT {
 
     private ObjectNode launchBody(String evaluator) {
         ObjectNode b = JSON.createObjectNode();
-        b.putObject("modelSpec").put("name", "mlp").put("seed", 7);
+        try {
+            b.set("modelSpec", JSON.readTree(ModelSpec.mnistMlp(7).toJson()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         b.put("initialWeights", Base64.getEncoder().encodeToString(new byte[] {9, 8, 7, 6}));
         b.put(
                 "validationData",
@@ -242,7 +247,7 @@ class LaunchApiIT {
             Cid spec = Cid.parse(l.path("modelSpecCid").asText());
             assertThat(ipfs.isPinned(spec)).isTrue();
             assertThat(JSON.readTree(ipfs.readAllBytes(spec, 1 << 20)).path("name").asText())
-                    .isEqualTo("mlp");
+                    .isEqualTo("mnist-mlp");
             Cid validation = Cid.parse(l.path("validationDataCid").asText());
             assertThat(ipfs.isPinned(validation)).isTrue();
             assertThat(new String(ipfs.readAllBytes(validation, 1 << 20), StandardCharsets.UTF_8))
@@ -370,6 +375,21 @@ class LaunchApiIT {
                         .put("validationData", base64(validation))
                         .put("rounds", 0);
         bad.remove("modelSpec");
+        // a null spec, a spec no node can build, a file given twice
+        ObjectNode nullSpec = launchBody(evaluator).put("validationData", base64(validation));
+        nullSpec.putNull("modelSpec");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(nullSpec)),
+                400,
+                "modelSpec or modelSpecCid is required");
+        ObjectNode noSpec = launchBody(evaluator).put("validationData", base64(validation));
+        noSpec.putObject("modelSpec").put("name", "mlp").put("seed", 7);
+        noSpec.put("initialWeightsCid", "bafkqaaa");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(noSpec)),
+                400,
+                "modelSpec is no model spec",
+                "give initialWeights or initialWeightsCid, not both");
         assertProblem(
                 send("POST", "/projects", signIn(owner), JSON.writeValueAsString(bad)),
                 400,

@@ -7,6 +7,7 @@ import io.cohort.contracts.MarketErrors;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.learning.model.ModelSpec;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -150,12 +151,20 @@ public class Launcher {
             throw Problem.badRequest(
                     "the body must be a launch request (see the OpenAPI document)");
         }
-        if (q.modelSpec() == null && q.modelSpecCid() == null) {
+        // JSON null is no spec (Jackson gives a NullNode, which would be pinned as "null")
+        JsonNode modelSpec =
+                q.modelSpec() == null || q.modelSpec().isNull() || q.modelSpec().isMissingNode()
+                        ? null
+                        : q.modelSpec();
+        if (modelSpec == null && q.modelSpecCid() == null) {
             bad.add("modelSpec or modelSpecCid is required");
         }
         if (q.initialWeights() == null && q.initialWeightsCid() == null) {
             bad.add("initialWeights (base64 safetensors) or initialWeightsCid is required");
         }
+        oneOf(modelSpec, q.modelSpecCid(), "modelSpec", bad);
+        oneOf(q.initialWeights(), q.initialWeightsCid(), "initialWeights", bad);
+        oneOf(q.validationData(), q.validationDataCid(), "validationData", bad);
         String token = q.token() == null ? Erc20.ETH : q.token();
         if (!token.matches("0x[0-9a-fA-F]{40}")) {
             bad.add("token must be 0x and 40 hex digits: an ERC-20 contract, or absent for ETH");
@@ -185,7 +194,7 @@ public class Launcher {
         long start = start(q.start(), q.startsIn(), Instant.now().getEpochSecond(), bad);
         // the uploads are decoded and the CIDs parsed here, so that nothing is pinned for a
         // request that fails
-        byte[] specBytes = q.modelSpec() == null ? null : specBytes(q.modelSpec(), bad);
+        byte[] specBytes = modelSpec == null ? null : specBytes(modelSpec, bad);
         Cid specCid = specBytes == null ? cid(q.modelSpecCid(), "modelSpecCid", bad) : null;
         byte[] weightBytes = upload(q.initialWeights(), "initialWeights", bad);
         Cid weightsCid =
@@ -405,11 +414,25 @@ public class Launcher {
             byte[] b = JSON.writeValueAsBytes(spec);
             if (b.length > MAX_SPEC_BYTES) {
                 bad.add("modelSpec is " + b.length + " bytes, more than " + MAX_SPEC_BYTES);
+                return b;
+            }
+            // a spec no node could build would fund a project nobody can train
+            try {
+                ModelSpec.parse(new String(b, java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                bad.add("modelSpec is no model spec: " + e.getMessage());
             }
             return b;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             bad.add("modelSpec cannot be written as JSON: " + e.getOriginalMessage());
             return null;
+        }
+    }
+
+    /** A file is given once: inline or by CID, not both (which one would the project get?). */
+    private static void oneOf(Object inline, String cid, String name, List<String> bad) {
+        if (inline != null && cid != null) {
+            bad.add("give " + name + " or " + name + "Cid, not both");
         }
     }
 
