@@ -51,6 +51,15 @@ public class Indexer {
     private Thread thread;
 
     void start(@Observes StartupEvent ev) throws IOException {
+        if (config.index().maxRange() < 1 || config.index().confirmations() < 0) {
+            // a range of 0 blocks would never advance; a negative depth reads past the head
+            throw new IllegalArgumentException(
+                    "cohort.index.max-range must be at least 1 and cohort.index.confirmations at"
+                            + " least 0, got "
+                            + config.index().maxRange()
+                            + " and "
+                            + config.index().confirmations());
+        }
         String market = config.market();
         web3j = Web3j.build(new HttpService(config.rpcUrl()));
         view =
