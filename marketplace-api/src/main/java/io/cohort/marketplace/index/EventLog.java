@@ -61,6 +61,19 @@ final class EventLog implements AutoCloseable {
             }
             try {
                 JsonNode n = JSON.readTree(line);
+                if (n == null
+                        || !n.path("block").canConvertToExactIntegral()
+                        || n.path("block").asLong(-1) < 0
+                        || !n.path("index").canConvertToExactIntegral()
+                        || n.path("index").asLong(-1) < 0
+                        || !n.path("tx").isTextual()
+                        || !n.path("data").isTextual()
+                        || !n.path("topics").isArray()
+                        || n.path("topics").isEmpty()) {
+                    // a line that lost a field would be applied as block 0 with no event
+                    throw new IOException(
+                            "a log needs block, index, tx, data and topics: " + abbreviate(line));
+                }
                 Log log = new Log();
                 log.setBlockNumber(
                         Numeric.toHexStringWithPrefix(
@@ -82,6 +95,10 @@ final class EventLog implements AutoCloseable {
             out.truncate(complete); // drop the torn line so the next append starts clean
         }
         return logs;
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 120 ? line : line.substring(0, 117) + "...";
     }
 
     /** Appends logs and forces them to disk. */

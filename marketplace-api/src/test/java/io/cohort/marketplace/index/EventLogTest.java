@@ -66,12 +66,26 @@ class EventLogTest {
 
     @Test
     void aDamagedLogOrCursorIsRefusedWithItsPlace() throws IOException {
-        Files.writeString(
-                dir.resolve("events.jsonl"), "{\"block\":1}\nnot json\n", StandardCharsets.UTF_8);
+        String good =
+                "{\"block\":1,\"index\":0,\"tx\":\"0x01\",\"topics\":[\"0x02\"],\"data\":\"0x\"}\n";
         Files.writeString(dir.resolve("cursor"), "next block?\n");
-        try (EventLog log = EventLog.open(dir)) {
-            assertThatThrownBy(log::read).hasMessageContaining("line 2 is not an indexed log");
-            assertThatThrownBy(() -> log.cursor(0)).hasMessageContaining("is not a cursor");
+        // a line that is no JSON, and lines that lost a field or have a bad one
+        for (String damaged :
+                new String[] {
+                    "not json",
+                    "{\"block\":1}",
+                    good.strip().replace("\"block\":1", "\"block\":-1"),
+                    good.strip().replace("\"index\":0", "\"index\":\"x\""),
+                    good.strip().replace("[\"0x02\"]", "[]")
+                }) {
+            Files.writeString(
+                    dir.resolve("events.jsonl"), good + damaged + "\n", StandardCharsets.UTF_8);
+            try (EventLog log = EventLog.open(dir)) {
+                assertThatThrownBy(log::read)
+                        .as(damaged)
+                        .hasMessageContaining("line 2 is not an indexed log");
+                assertThatThrownBy(() -> log.cursor(0)).hasMessageContaining("is not a cursor");
+            }
         }
     }
 }
