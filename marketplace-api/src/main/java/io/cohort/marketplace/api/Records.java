@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,13 +44,20 @@ public class Records {
 
     private ContentStore ipfs;
 
-    private final Map<String, JsonNode> cache =
-            new LinkedHashMap<>(64, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, JsonNode> eldest) {
-                    return size() > 256;
-                }
-            };
+    /**
+     * The most record bytes the cache holds (their parsed trees take a few times that). Anyone can
+     * create a project and settle records of up to {@link #MAX_RECORD_BYTES}: a cache bounded by
+     * entries alone (256 of them) could have held gigabytes.
+     */
+    static final long MAX_CACHED_BYTES = 32 << 20;
+
+    /** A cached record and the bytes it was read from. */
+    private record Cached(JsonNode node, int bytes) {}
+
+    /** Least recently used first (guarded by itself). */
+    private final LinkedHashMap<String, Cached> cache = new LinkedHashMap<>(64, 0.75f, true);
+
+    private long cachedBytes; // guarded by cache
 
     @PostConstruct
     void open() {
@@ -84,24 +92,48 @@ public class Records {
     /** The record at {@code cid}; a {@link Problem} (502) if IPFS cannot give it. */
     public JsonNode record(String cid) {
         synchronized (cache) {
-            JsonNode hit = cache.get(cid);
+            Cached hit = cache.get(cid);
             if (hit != null) {
-                return hit;
+                return hit.node();
             }
         }
         JsonNode node;
+        int size;
         try {
-            node = JSON.readTree(ipfs.readAllBytes(Cid.parse(cid), MAX_RECORD_BYTES));
+            byte[] bytes = ipfs.readAllBytes(Cid.parse(cid), MAX_RECORD_BYTES);
+            size = bytes.length;
+            node = JSON.readTree(bytes);
         } catch (IOException | IllegalArgumentException e) {
             throw new Problem(
                     502,
                     "IPFS unavailable",
                     "cannot read the record " + cid + ": " + e.getMessage());
         }
-        synchronized (cache) {
-            cache.put(cid, node);
-        }
+        cache(cid, node, size);
         return node;
+    }
+
+    /** Keeps a record, dropping the least recently used past {@link #MAX_CACHED_BYTES}. */
+    private void cache(String cid, JsonNode node, int size) {
+        if (size > MAX_CACHED_BYTES / 4) {
+            return; // one record would push out most others
+        }
+        synchronized (cache) {
+            Cached before = cache.put(cid, new Cached(node, size));
+            cachedBytes += size - (before == null ? 0 : before.bytes());
+            Iterator<Map.Entry<String, Cached>> eldest = cache.entrySet().iterator();
+            while (cachedBytes > MAX_CACHED_BYTES && eldest.hasNext()) {
+                cachedBytes -= eldest.next().getValue().bytes();
+                eldest.remove();
+            }
+        }
+    }
+
+    /** How many record bytes the cache holds now. */
+    long cachedBytes() {
+        synchronized (cache) {
+            return cachedBytes;
+        }
     }
 
     /** The bytes at {@code cid}, at most {@code max}. */

@@ -50,6 +50,46 @@ class RecordsTest {
     }
 
     @Test
+    void theCacheHoldsAtMostItsBytesAndDropsTheLeastRecentlyUsed() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            java.util.concurrent.atomic.AtomicInteger reads =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            Records records = new Records();
+            records.config = readTimeout(Duration.ofSeconds(30));
+            records.use(
+                    new io.cohort.ipfs.ForwardingStore(real) {
+                        @Override
+                        public byte[] readAllBytes(Cid c, int max) throws java.io.IOException {
+                            reads.incrementAndGet();
+                            return super.readAllBytes(c, max);
+                        }
+                    });
+            // records of 3 MiB each: ten fit the 32 MiB cache, a big one (9 MiB) is not kept
+            java.util.List<String> cids = new java.util.ArrayList<>();
+            for (int i = 0; i < 14; i++) {
+                String json = "{\"n\":" + i + ",\"pad\":\"" + "x".repeat(3 << 20) + "\"}";
+                cids.add(real.add(json.getBytes(StandardCharsets.US_ASCII)).toString());
+                assertThat(records.record(cids.get(i)).path("n").asInt()).isEqualTo(i);
+                assertThat(records.cachedBytes()).isLessThanOrEqualTo(Records.MAX_CACHED_BYTES);
+            }
+            assertThat(records.cachedBytes()).isGreaterThan(Records.MAX_CACHED_BYTES - (4 << 20));
+            long before = records.cachedBytes();
+            Cid big =
+                    real.add(
+                            ("{\"pad\":\"" + "x".repeat(9 << 20) + "\"}")
+                                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(records.record(big.toString()).has("pad")).isTrue();
+            assertThat(records.cachedBytes()).isEqualTo(before);
+            // the newest is still a hit, the oldest was dropped and is read again
+            int read = reads.get();
+            assertThat(records.record(cids.get(13)).path("n").asInt()).isEqualTo(13);
+            assertThat(reads.get()).isEqualTo(read);
+            assertThat(records.record(cids.get(0)).path("n").asInt()).isZero();
+            assertThat(reads.get()).isEqualTo(read + 1);
+        }
+    }
+
+    @Test
     void aRecordWhoseReadNeverEndsAnswers502AtTheDeadline() throws Exception {
         try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
             Cid cid = real.add("{}".getBytes(StandardCharsets.US_ASCII));
