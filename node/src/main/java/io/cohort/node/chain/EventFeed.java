@@ -1,12 +1,12 @@
 package io.cohort.node.chain;
 
+import io.cohort.node.journal.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.Consumer;
 import org.web3j.protocol.Web3j;
@@ -102,13 +102,10 @@ public final class EventFeed {
 
     private void save() {
         try {
-            Path tmp = cursorFile.resolveSibling(cursorFile.getFileName() + ".tmp");
-            Files.writeString(tmp, "next-block " + next + "\n", StandardCharsets.US_ASCII);
-            Files.move(
-                    tmp,
+            AtomicFile.write(
                     cursorFile,
-                    StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+                    ("next-block " + next + "\n").getBytes(StandardCharsets.US_ASCII),
+                    false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the event cursor " + cursorFile, e);
         }

@@ -1,14 +1,13 @@
 package io.cohort.node.chain;
 
+import io.cohort.node.journal.AtomicFile;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -188,22 +187,7 @@ final class WaitingFile implements AutoCloseable {
                         + "\nhashes="
                         + String.join(",", waiting.hashes())
                         + "\n";
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel out =
-                FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            out.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            out.force(true);
-        }
-        try {
-            Files.move(
-                    tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8), true);
     }
 
     private static String required(String value, String name) {

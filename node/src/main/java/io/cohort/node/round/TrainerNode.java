@@ -19,6 +19,7 @@ import io.cohort.learning.model.TrainingListener;
 import io.cohort.learning.policy.ScoringPolicy;
 import io.cohort.node.chain.ChainException;
 import io.cohort.node.chain.Transactor;
+import io.cohort.node.journal.AtomicFile;
 import io.cohort.node.journal.Journal;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -26,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
@@ -218,7 +218,7 @@ public final class TrainerNode {
                 return null;
             }
             encoded = copied.get();
-            writeAtomically(file, encoded);
+            AtomicFile.write(file, encoded, false);
             record(journal, round, "trained", ScoringPolicy.sha256(encoded));
         } else {
             GlobalModel g = GlobalModel.load(market, ipfs, p, round);
@@ -253,8 +253,8 @@ public final class TrainerNode {
                                     config.training().seed()));
             ErrorFeedback feedback = residualBefore(project, round, journal, update.length);
             encoded = feedback.encode(update, config.compression());
-            writeAtomically(residualFile(project, round), floats(feedback.residual()));
-            writeAtomically(file, encoded);
+            AtomicFile.write(residualFile(project, round), floats(feedback.residual()), false);
+            AtomicFile.write(file, encoded, false);
             record(journal, round, "trained", ScoringPolicy.sha256(encoded));
         }
         SealContext context =
@@ -429,12 +429,6 @@ public final class TrainerNode {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         return b.array();
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Training progress as a text bar, one line per tenth of the batches. */
