@@ -448,30 +448,60 @@ class LaunchApiIT {
 
     @Test
     void aBodyOverTheLimitIsRefusedAsAProblemBeforeItIsRead() throws Exception {
-        // given: a request that declares one byte more than the 64 MiB limit and sends none of it
+        // given: a launch that declares one byte more than the 64 MiB limit and sends none of it
         long declared = (64L << 20) + 1;
+
+        // when: the server answers
+        JsonNode problem = declareOnly("/projects", declared);
+
+        // then: 413, and where large files go instead
+        assertThat(problem.path("detail").asText())
+                .contains("the body is " + declared + " bytes, more than the " + (64L << 20))
+                .contains("IPFS");
+    }
+
+    @Test
+    void aSignInLargerThanAnySignInIsRefusedBeforeItIsRead() throws Exception {
+        // given: a sign-in that declares 64 KiB and one byte, far under the launch limit
+        long declared = (64L << 10) + 1;
+
+        // when: the server answers
+        JsonNode problem = declareOnly("/auth/login", declared);
+
+        // then: 413 with the endpoint's own limit, the body unread
+        assertThat(problem.path("detail").asText())
+                .isEqualTo(
+                        "the body is "
+                                + declared
+                                + " bytes, more than the "
+                                + (64 << 10)
+                                + " this endpoint takes");
+    }
+
+    /**
+     * Sends only the head of a POST declaring {@code declared} bytes of JSON and expects a 413
+     * problem+json with the connection closed; returns the problem.
+     */
+    private JsonNode declareOnly(String path, long declared) throws Exception {
         try (Socket s = new Socket(base.getHost(), base.getPort())) {
             s.setSoTimeout(30_000);
             OutputStream out = s.getOutputStream();
             out.write(
-                    ("POST /projects HTTP/1.1\r\nHost: localhost\r\n"
+                    ("POST "
+                                    + path
+                                    + " HTTP/1.1\r\nHost: localhost\r\n"
                                     + "Content-Type: application/json\r\nContent-Length: "
                                     + declared
                                     + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-
-            // when: the server answers
             InputStream in = s.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-
-            // then: 413 as problem+json, and the connection closed
             assertThat(answer).startsWith("HTTP/1.1 413");
             assertThat(answer.toLowerCase()).contains("content-type: application/problem+json");
             JsonNode problem = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
             assertThat(problem.path("status").asInt()).isEqualTo(413);
-            assertThat(problem.path("detail").asText())
-                    .contains("the body is " + declared + " bytes, more than the " + (64L << 20));
+            return problem;
         }
     }
 }

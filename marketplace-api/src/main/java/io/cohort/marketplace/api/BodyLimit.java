@@ -3,6 +3,7 @@ package io.cohort.marketplace.api;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -12,10 +13,13 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The request body limit ({@code quarkus.http.limits.max-body-size}) as problem+json: a request
- * whose {@code Content-Length} is over it gets a 413 that says so before its body is read. Quarkus
- * checks the same header on a later route and answers an empty 413; this route runs first. (A
- * chunked body that grows past the limit is still cut off by Quarkus, with an empty 413.)
+ * The request body limits as problem+json. A launch ({@code POST /projects}) may send up to {@code
+ * quarkus.http.limits.max-body-size}; every other request, {@value #SMALL_BYTES} bytes, since
+ * nothing else this API takes is larger than a sign-in. A request whose {@code Content-Length} is
+ * over its limit gets a 413 that says so before its body is read. Quarkus checks the same header
+ * against the overall limit on a later route and answers an empty 413; this route runs first. (A
+ * chunked body is checked only by Quarkus, against the overall limit, and cut off with an empty 413
+ * past it.)
  */
 @ApplicationScoped
 public class BodyLimit {
@@ -23,27 +27,23 @@ public class BodyLimit {
     /** Before the sign-in check of large launches and Quarkus's own check (route order -2). */
     static final int ORDER = -4;
 
+    /** The most any request but a launch may declare. */
+    static final long SMALL_BYTES = 64 << 10;
+
     @ConfigProperty(name = "quarkus.http.limits.max-body-size")
     Optional<MemorySize> limit;
 
     void install(@Observes Router router) {
-        if (limit.isEmpty()) {
-            return;
-        }
-        long max = limit.get().asLongValue();
+        long max = limit.map(MemorySize::asLongValue).orElse(Long.MAX_VALUE);
+        long small = Math.min(max, SMALL_BYTES);
         router.route()
                 .order(ORDER)
                 .handler(
                         ctx -> {
-                            String header = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-                            long declared;
-                            try {
-                                declared = header == null ? -1 : Long.parseLong(header.strip());
-                            } catch (NumberFormatException e) {
-                                ctx.next(); // Vert.x refuses a malformed Content-Length itself
-                                return;
-                            }
-                            if (declared <= max) {
+                            boolean launch = isLaunch(ctx);
+                            long allowed = launch ? max : small;
+                            Long declared = declaredLength(ctx);
+                            if (declared == null || declared <= allowed) {
                                 ctx.next();
                                 return;
                             }
@@ -51,11 +51,34 @@ public class BodyLimit {
                                     "the body is "
                                             + declared
                                             + " bytes, more than the "
-                                            + max
-                                            + " this API takes; add large files to IPFS and send"
-                                            + " their CIDs";
+                                            + allowed
+                                            + (launch
+                                                    ? " this API takes; add large files to IPFS and"
+                                                            + " send their CIDs"
+                                                    : " this endpoint takes");
                             refuse(ctx, 413, "Content too large", detail);
                         });
+    }
+
+    static boolean isLaunch(RoutingContext ctx) {
+        return ctx.request().method() == HttpMethod.POST
+                && "/projects".equals(ctx.normalizedPath());
+    }
+
+    /**
+     * The body length a request declares, or null when it declares none (a chunked body). A
+     * malformed {@code Content-Length} counts as 0 here: Vert.x refuses it itself.
+     */
+    static Long declaredLength(RoutingContext ctx) {
+        String header = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (header == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            return 0L;
+        }
     }
 
     /**

@@ -30,8 +30,8 @@ public class SignInFirst {
                 .order(ORDER)
                 .handler(
                         ctx -> {
-                            String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-                            if (length != null && declared(length) <= UNSIGNED_BYTES) {
+                            Long declared = BodyLimit.declaredLength(ctx);
+                            if (declared != null && declared <= UNSIGNED_BYTES) {
                                 ctx.next();
                                 return;
                             }
@@ -43,13 +43,5 @@ public class SignInFirst {
                             }
                             ctx.next();
                         });
-    }
-
-    private static long declared(String header) {
-        try {
-            return Long.parseLong(header.strip());
-        } catch (NumberFormatException e) {
-            return 0; // Vert.x refuses a malformed Content-Length itself
-        }
     }
 }
