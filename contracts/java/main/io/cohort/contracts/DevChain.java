@@ -131,6 +131,20 @@ public final class DevChain implements AutoCloseable {
     }
 
     /**
+     * Whether a block is mined for every transaction as it arrives ({@code evm_setAutomine}, on by
+     * default). Off, transactions wait in the pool until {@link #mine}: a test's way to make a
+     * receipt late.
+     */
+    public void setAutomine(boolean on) {
+        call("evm_setAutomine", on);
+    }
+
+    /** Mines one block now with what the pool holds ({@code evm_mine}). */
+    public void mine() {
+        call("evm_mine");
+    }
+
+    /**
      * Records the chain's state ({@code evm_snapshot}) and returns its id, for {@link #revert}: a
      * test's way to make a reorganisation, since everything mined after it can be dropped.
      */

@@ -61,6 +61,13 @@ public interface MarketplaceConfig {
         String passwordEnv();
 
         java.util.Optional<Path> passwordFile();
+
+        /**
+         * How long a launch waits for each of its transactions to be mined before it answers 504
+         * with the transaction's hash.
+         */
+        @WithDefault("PT2M")
+        Duration receiptTimeout();
     }
 
     interface Index {

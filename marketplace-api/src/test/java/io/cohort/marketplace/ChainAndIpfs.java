@@ -48,7 +48,8 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
                     "cohort.index.poll", "PT0.1S",
                     "cohort.operator.keystore", keystore.toString(),
                     "cohort.operator.password-file", password.toString(),
-                    "cohort.auth.token-ttl", "PT5S");
+                    "cohort.auth.token-ttl", "PT5S",
+                    "cohort.operator.receipt-timeout", "PT2S");
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start Anvil and Kubo for the tests", e);

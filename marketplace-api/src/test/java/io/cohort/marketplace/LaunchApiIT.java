@@ -170,6 +170,15 @@ class LaunchApiIT {
         Credentials other = DevKit.fundedAccount(chain, DevKit.ether("1"));
         String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
         String body = JSON.writeValueAsString(launchBody(evaluator));
+        Market market =
+                Market.load(
+                        ChainAndIpfs.market,
+                        chain.web3j(),
+                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
+                        new DefaultGasProvider());
+        // other tests of this class may have launched before this one
+        BigInteger first = market.projectCount().send().add(BigInteger.ONE);
+        BigInteger escrow = ethOf(ChainAndIpfs.market);
 
         // no token, a made-up token
         assertProblem(send("POST", "/projects", null, body), 401, "sign in");
@@ -228,21 +237,15 @@ class LaunchApiIT {
         // then: 201, created and funded on-chain by the operator, files pinned
         assertThat(launched.statusCode()).as(launched.body()).isEqualTo(201);
         JsonNode l = JSON.readTree(launched.body());
-        assertThat(l.path("project").asText()).isEqualTo("1");
+        assertThat(l.path("project").asText()).isEqualTo(first.toString());
         assertThat(l.path("requestedBy").asText()).isEqualTo(owner.getAddress());
         assertThat(l.path("owner").asText()).isEqualTo(ChainAndIpfs.operator.getAddress());
         assertThat(launched.headers().firstValue("location"))
-                .hasValueSatisfying(v -> assertThat(v).endsWith("/projects/1"));
-        Market market =
-                Market.load(
-                        ChainAndIpfs.market,
-                        chain.web3j(),
-                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
-                        new DefaultGasProvider());
-        var terms = market.projectTerms(BigInteger.ONE).send();
+                .hasValueSatisfying(v -> assertThat(v).endsWith("/projects/" + first));
+        var terms = market.projectTerms(first).send();
         assertThat(terms.component1()).isEqualTo(ChainAndIpfs.operator.getAddress());
         assertThat(terms.component3()).isEqualTo(DevKit.ether("1"));
-        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(DevKit.ether("3"));
+        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(escrow.add(DevKit.ether("3")));
         try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
             Cid spec = Cid.parse(l.path("modelSpecCid").asText());
             assertThat(ipfs.isPinned(spec)).isTrue();
@@ -260,7 +263,7 @@ class LaunchApiIT {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         HttpResponse<String> read;
         do {
-            read = send("GET", "/projects/1", null, null);
+            read = send("GET", "/projects/" + first, null, null);
             Thread.sleep(100);
         } while (read.statusCode() != 200 && System.nanoTime() < end);
         assertThat(JSON.readTree(read.body()).path("status").asText()).isEqualTo("scheduled");
@@ -296,21 +299,99 @@ class LaunchApiIT {
                 send("POST", "/projects", token, JSON.writeValueAsString(inCoin));
         assertThat(coinLaunch.statusCode()).as(coinLaunch.body()).isEqualTo(201);
         JsonNode c = JSON.readTree(coinLaunch.body());
-        assertThat(c.path("project").asText()).isEqualTo("2");
+        assertThat(c.path("project").asText()).isEqualTo(first.add(BigInteger.ONE).toString());
         assertThat(c.path("token").asText()).isEqualTo(coin.getContractAddress());
         assertThat(c.path("approvalTransactionHash").asText()).startsWith("0x");
-        assertThat(market.projectTerms(BigInteger.TWO).send().component2())
+        assertThat(market.projectTerms(first.add(BigInteger.ONE)).send().component2())
                 .isEqualToIgnoringCase(coin.getContractAddress());
         assertThat(coin.balanceOf(ChainAndIpfs.market).send()).isEqualTo(DevKit.ether("3"));
         assertThat(coin.balanceOf(ChainAndIpfs.operator.getAddress()).send())
                 .isEqualTo(DevKit.ether("2"));
         // the ETH escrow is untouched by it; the ETH launch answered no token approval
-        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(DevKit.ether("3"));
+        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(escrow.add(DevKit.ether("3")));
         assertThat(l.path("approvalTransactionHash").isNull()).isTrue();
 
         // a token expires (cohort.auth.token-ttl is 5 s in this test)
         Thread.sleep(5_500);
         assertProblem(send("POST", "/projects", token, body), 401, "expired");
+    }
+
+    @Test
+    void aLaunchWhoseReceiptIsLateIsLearnedByAskingAgainUnderItsKeyAndFundedOnce()
+            throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "launch-" + UUID.randomUUID();
+        Market market =
+                Market.load(
+                        ChainAndIpfs.market,
+                        chain.web3j(),
+                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
+                        new DefaultGasProvider());
+        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
+        String hash;
+
+        // given: a chain that mines nothing until told (the API waits 2 s for a receipt here;
+        // tokens last 5 s, so each request signs in afresh)
+        chain.setAutomine(false);
+        try {
+            // when: the launch under a key waits past the receipt timeout
+            HttpResponse<String> late = launch(signIn(owner), key, body);
+
+            // then: 504 naming the transaction, which may still be mined
+            assertProblem(late, 504, "was sent but not mined within", "Idempotency-Key");
+            var m =
+                    java.util.regex.Pattern.compile("0x[0-9a-f]{64}")
+                            .matcher(JSON.readTree(late.body()).path("detail").asText());
+            assertThat(m.find()).as(late.body()).isTrue();
+            hash = m.group();
+
+            // and: asked again while it waits, the same transaction, not a second one
+            assertProblem(
+                    launch(signIn(owner), key, body), 409, "is waiting for createProject " + hash);
+            // and: the key with another request is refused
+            ObjectNode other = launchBody(evaluator).put("rounds", 4);
+            assertProblem(
+                    launch(signIn(owner), key, JSON.writeValueAsString(other)),
+                    422,
+                    "was used for another launch request");
+            chain.mine();
+        } finally {
+            chain.setAutomine(true);
+        }
+
+        // when: asked again once it is mined, and once more
+        HttpResponse<String> learned = launch(signIn(owner), key, body);
+        HttpResponse<String> again = launch(signIn(owner), key, body);
+
+        // then: both answer the project that transaction created
+        assertThat(learned.statusCode()).as(learned.body()).isEqualTo(201);
+        JsonNode l = JSON.readTree(learned.body());
+        assertThat(l.path("transactionHash").asText()).isEqualTo(hash);
+        assertThat(l.path("requestedBy").asText()).isEqualTo(owner.getAddress());
+        assertThat(JSON.readTree(again.body())).isEqualTo(l);
+        BigInteger project = new BigInteger(l.path("project").asText());
+        assertThat(market.projectCount().send()).isEqualTo(project);
+        // and: funded once, three rounds of 1 ETH
+        assertThat(ethOf(ChainAndIpfs.market).subtract(escrowBefore)).isEqualTo(DevKit.ether("3"));
+
+        // and: a malformed key is a 400 that launches nothing
+        assertProblem(launch(signIn(owner), "no spaces", body), 400, "Idempotency-Key header");
+        assertThat(market.projectCount().send()).isEqualTo(project);
+    }
+
+    private HttpResponse<String> launch(String token, String key, String body) throws Exception {
+        HttpRequest r =
+                HttpRequest.newBuilder(base.resolve("/projects"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Authorization", "Bearer " + token)
+                        .header("Idempotency-Key", key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        return HTTP.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -16,25 +16,32 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.web3j.abi.FunctionEncoder;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Function;
 import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Hash;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
-import org.web3j.tx.RawTransactionManager;
 import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import org.web3j.utils.Numeric;
 
 /**
  * {@code POST /projects}: checks a launch request, pins what it uploads to IPFS, and creates and
@@ -144,12 +151,20 @@ public class Launcher {
         }
     }
 
-    /** Checks, pins, creates and funds. */
-    public synchronized Launched launch(LaunchRequest q, String requestedBy) {
+    /**
+     * Checks, pins, creates and funds. With an {@code idempotencyKey}, a repeat of the same request
+     * by the same owner answers what the first did (finishing it if its transaction was mined
+     * since) instead of launching again.
+     */
+    public synchronized Launched launch(
+            LaunchRequest q, String requestedBy, String idempotencyKey) {
         List<String> bad = new ArrayList<>();
         if (q == null) {
             throw Problem.badRequest(
                     "the body must be a launch request (see the OpenAPI document)");
+        }
+        if (idempotencyKey != null && !LaunchLedger.KEY.matcher(idempotencyKey).matches()) {
+            bad.add("the Idempotency-Key header must be 1 to 128 of A-Z a-z 0-9 . _ : -");
         }
         // JSON null is no spec (Jackson gives a NullNode, which would be pinned as "null")
         JsonNode modelSpec =
@@ -210,6 +225,14 @@ public class Launcher {
             throw Problem.badRequest(String.join("; ", bad));
         }
         Credentials key = operator();
+        LaunchLedger.Entry asked = null;
+        if (idempotencyKey != null) {
+            asked = new LaunchLedger.Entry(requestedBy, idempotencyKey, sha256(q), null, null);
+            Launched before = earlier(asked);
+            if (before != null) {
+                return before;
+            }
+        }
 
         // pin what was uploaded
         Cid spec = pin(specCid, specBytes, "modelSpec");
@@ -247,8 +270,50 @@ public class Launcher {
                                 "createProject",
                                 List.of(params),
                                 List.of(new TypeReference<Uint256>() {})));
+        Launched pending =
+                new Launched(
+                        null,
+                        null,
+                        key.getAddress(),
+                        requestedBy,
+                        token,
+                        approval,
+                        budget.toString(),
+                        spec.toString(),
+                        weights.toString(),
+                        validation == null ? null : validation.toString());
+        LaunchLedger.Entry ask = asked;
         TransactionReceipt receipt =
-                send(key, config.market(), data, erc20 ? BigInteger.ZERO : budget, "createProject");
+                send(
+                        key,
+                        config.market(),
+                        data,
+                        erc20 ? BigInteger.ZERO : budget,
+                        "createProject",
+                        new Broadcast() {
+                            @Override
+                            public void before(String hash) {
+                                if (ask != null) {
+                                    ledger().put(ask.with(hash, pending));
+                                }
+                            }
+
+                            @Override
+                            public void refused() {
+                                if (ask != null) {
+                                    ledger().forget(ask);
+                                }
+                            }
+                        });
+        Launched done = created(receipt, pending);
+        if (asked != null) {
+            ledger().put(asked.with(receipt.getTransactionHash(), done));
+        }
+        return done;
+    }
+
+    /** What the launch's mined transaction did: the project it created. */
+    private static Launched created(TransactionReceipt receipt, Launched pending) {
         var created = Market.getProjectCreatedEvents(receipt);
         if (created.isEmpty()) {
             throw new Problem(
@@ -259,14 +324,98 @@ public class Launcher {
         return new Launched(
                 created.get(0).projectId.toString(),
                 receipt.getTransactionHash(),
-                key.getAddress(),
-                requestedBy,
-                token,
-                approval,
-                budget.toString(),
-                spec.toString(),
-                weights.toString(),
-                validation == null ? null : validation.toString());
+                pending.owner(),
+                pending.requestedBy(),
+                pending.token(),
+                pending.approvalTransactionHash(),
+                pending.budget(),
+                pending.modelSpecCid(),
+                pending.initialWeightsCid(),
+                pending.validationDataCid());
+    }
+
+    /**
+     * What an earlier request under the same key did, or null if there was none or it cannot have
+     * launched (its transaction reverted or is gone), so this one launches.
+     *
+     * @throws Problem 422 if the key was used for another request, 409 while its transaction is
+     *     still waiting to be mined
+     */
+    private Launched earlier(LaunchLedger.Entry asked) {
+        LaunchLedger.Entry e = ledger().find(asked.by(), asked.key()).orElse(null);
+        if (e == null) {
+            return null;
+        }
+        if (!e.request().equals(asked.request())) {
+            throw new Problem(
+                    422,
+                    "Idempotency-Key reused",
+                    "the Idempotency-Key "
+                            + asked.key()
+                            + " was used for another launch request; use a new key for a new"
+                            + " request");
+        }
+        if (e.mined()) {
+            return e.launched();
+        }
+        try {
+            Optional<TransactionReceipt> receipt =
+                    web3j.ethGetTransactionReceipt(e.transaction()).send().getTransactionReceipt();
+            if (receipt.isPresent()) {
+                if (!receipt.get().isStatusOK()) {
+                    ledger().forget(e);
+                    return null;
+                }
+                Launched done = created(receipt.get(), e.launched());
+                ledger().put(e.with(e.transaction(), done));
+                return done;
+            }
+            if (web3j.ethGetTransactionByHash(e.transaction()).send().getTransaction().isEmpty()) {
+                ledger().forget(e); // never broadcast, or dropped: it cannot be mined now
+                return null;
+            }
+        } catch (IOException ex) {
+            throw new Problem(
+                    502,
+                    "Chain unavailable",
+                    "cannot learn whether createProject "
+                            + e.transaction()
+                            + " was mined: "
+                            + ex.getMessage());
+        }
+        throw new Problem(
+                409,
+                "Launch pending",
+                "the launch under Idempotency-Key "
+                        + e.key()
+                        + " is waiting for createProject "
+                        + e.transaction()
+                        + " to be mined; ask again later");
+    }
+
+    private static String sha256(LaunchRequest q) {
+        try {
+            return HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(JSON.writeValueAsBytes(q)));
+        } catch (java.security.NoSuchAlgorithmException | IOException e) {
+            throw new IllegalStateException("cannot hash the launch request", e);
+        }
+    }
+
+    private LaunchLedger ledger;
+
+    private synchronized LaunchLedger ledger() {
+        if (ledger == null) {
+            Path file = config.index().dir().resolve(LaunchLedger.FILE);
+            try {
+                ledger = LaunchLedger.open(file);
+            } catch (IOException e) {
+                throw new Problem(503, "Launch ledger unreadable", e.getMessage());
+            }
+        }
+        return ledger;
     }
 
     /**
@@ -295,7 +444,13 @@ public class Launcher {
         if (allowance.compareTo(budget) >= 0) {
             return null;
         }
-        return send(key, token, Erc20.approve(config.market(), budget), BigInteger.ZERO, "approve")
+        return send(
+                        key,
+                        token,
+                        Erc20.approve(config.market(), budget),
+                        BigInteger.ZERO,
+                        "approve",
+                        Broadcast.NONE)
                 .getTransactionHash();
     }
 
@@ -314,8 +469,30 @@ public class Launcher {
         }
     }
 
+    /** What a send tells its caller about its broadcast. */
+    private interface Broadcast {
+        Broadcast NONE = new Broadcast() {};
+
+        /** The signed transaction's hash, before it is broadcast. */
+        default void before(String hash) {}
+
+        /** The node refused the transaction: it will not be mined. */
+        default void refused() {}
+    }
+
+    /**
+     * Signs, broadcasts and waits for one transaction from the operator; 422 when it would revert,
+     * 502 when the node refuses it or it reverts, 504 with its hash when it is not mined within
+     * {@code cohort.operator.receipt-timeout}.
+     */
     private TransactionReceipt send(
-            Credentials key, String to, String data, BigInteger value, String what) {
+            Credentials key,
+            String to,
+            String data,
+            BigInteger value,
+            String what,
+            Broadcast broadcast) {
+        String hash = null;
         try {
             EthEstimateGas estimate =
                     web3j.ethEstimateGas(
@@ -335,20 +512,31 @@ public class Launcher {
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
             BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
-            RawTransactionManager tx =
-                    new RawTransactionManager(
-                            web3j,
-                            key,
-                            config.chainId(),
-                            new PollingTransactionReceiptProcessor(web3j, 100, 1200));
-            EthSendTransaction sent = tx.sendTransaction(gasPrice, gasLimit, to, data, value);
+            BigInteger nonce =
+                    web3j.ethGetTransactionCount(
+                                    key.getAddress(), DefaultBlockParameterName.PENDING)
+                            .send()
+                            .getTransactionCount();
+            String signed =
+                    Numeric.toHexString(
+                            TransactionEncoder.signMessage(
+                                    RawTransaction.createTransaction(
+                                            nonce, gasPrice, gasLimit, to, value, data),
+                                    config.chainId(),
+                                    key));
+            hash = Hash.sha3(signed);
+            broadcast.before(hash);
+            EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
             if (sent.hasError()) {
+                broadcast.refused();
                 throw new Problem(
                         502, "Chain error", what + " was refused: " + sent.getError().getMessage());
             }
+            Duration timeout = config.operator().receiptTimeout();
             TransactionReceipt receipt =
-                    new PollingTransactionReceiptProcessor(web3j, 100, 1200)
-                            .waitForTransactionReceipt(sent.getTransactionHash());
+                    new PollingTransactionReceiptProcessor(
+                                    web3j, RECEIPT_POLL_MS, receiptPolls(timeout))
+                            .waitForTransactionReceipt(hash);
             if (!receipt.isStatusOK()) {
                 throw new Problem(
                         502,
@@ -356,9 +544,32 @@ public class Launcher {
                         what + " " + receipt.getTransactionHash() + " reverted");
             }
             return receipt;
-        } catch (IOException | org.web3j.protocol.exceptions.TransactionException e) {
-            throw new Problem(502, "Chain unavailable", what + ": " + e.getMessage());
+        } catch (org.web3j.protocol.exceptions.TransactionException e) {
+            throw new Problem(
+                    504,
+                    "Transaction pending",
+                    what
+                            + " "
+                            + hash
+                            + " was sent but not mined within "
+                            + config.operator().receiptTimeout()
+                            + "; it may still be. Ask again with the same Idempotency-Key to learn"
+                            + " what it did (without one, a repeat launches a second project)");
+        } catch (IOException e) {
+            throw new Problem(
+                    502,
+                    "Chain unavailable",
+                    what
+                            + (hash == null ? "" : " " + hash + " (it may have been sent)")
+                            + ": "
+                            + e.getMessage());
         }
+    }
+
+    private static final long RECEIPT_POLL_MS = 100;
+
+    private static int receiptPolls(Duration timeout) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis() / RECEIPT_POLL_MS));
     }
 
     private Cid pin(Cid cid, byte[] bytes, String what) {

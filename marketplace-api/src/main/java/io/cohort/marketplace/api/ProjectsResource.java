@@ -110,9 +110,21 @@ public class ProjectsResource {
             summary =
                     "Launch a project: pin its files to IPFS, create and fund it on-chain (sign-in required)")
     public Response launch(
-            @HeaderParam("Authorization") String authorization, Launcher.LaunchRequest request) {
+            @HeaderParam("Authorization") String authorization,
+            @Parameter(
+                            description =
+                                    "A client-chosen key, one per launch: repeating the same request"
+                                            + " under it answers what the first did instead of"
+                                            + " funding a second project",
+                            schema =
+                                    @Schema(
+                                            type = SchemaType.STRING,
+                                            pattern = "^[A-Za-z0-9._:-]{1,128}$"))
+                    @HeaderParam("Idempotency-Key")
+                    String idempotencyKey,
+            Launcher.LaunchRequest request) {
         Auth.Session who = auth.require(authorization);
-        Launcher.Launched l = launcher.launch(request, who.address());
+        Launcher.Launched l = launcher.launch(request, who.address(), idempotencyKey);
         return Response.status(201)
                 .location(java.net.URI.create("/projects/" + l.project()))
                 .entity(l)

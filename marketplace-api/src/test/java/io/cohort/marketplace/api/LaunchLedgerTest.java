@@ -1,0 +1,103 @@
+package io.cohort.marketplace.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LaunchLedgerTest {
+
+    private static final String OWNER = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01";
+
+    @TempDir Path dir;
+
+    private static Launcher.Launched launched(String project) {
+        return new Launcher.Launched(
+                project, "0x" + "ab".repeat(32), "0xop", OWNER, "0x0", null, "3", "s", "w", null);
+    }
+
+    private static LaunchLedger.Entry asked(String key) {
+        return new LaunchLedger.Entry(OWNER, key, "sha", null, null);
+    }
+
+    @Test
+    void whatWasAskedUnderAKeyOutlivesTheProcessAndTheLastWordWins() throws Exception {
+        // given: one key pending then mined, another pending then forgotten
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger ledger = LaunchLedger.open(file);
+        ledger.put(asked("a").with("0x1", launched(null)));
+        ledger.put(asked("a").with("0x1", launched("7")));
+        ledger.put(asked("b").with("0x2", launched(null)));
+        ledger.forget(asked("b"));
+
+        // when: read again, as after a restart
+        LaunchLedger again = LaunchLedger.open(file);
+
+        // then: the key's last state, found for the owner in any letter case
+        assertThat(again.find(OWNER.toLowerCase(), "a"))
+                .hasValueSatisfying(
+                        e -> {
+                            assertThat(e.mined()).isTrue();
+                            assertThat(e.launched().project()).isEqualTo("7");
+                        });
+        assertThat(again.find(OWNER, "b")).isEmpty();
+        assertThat(again.find("0xsomeoneelse", "a")).isEmpty();
+    }
+
+    @Test
+    void aTornLastLineIsCutOffAndTheNextEntryStartsClean() throws Exception {
+        // given: a crash mid-append after one whole entry
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger.open(file).put(asked("a").with("0x1", launched("1")));
+        Files.writeString(file, "{\"by\":\"0x", StandardOpenOption.APPEND);
+
+        // when: opened and written again
+        LaunchLedger ledger = LaunchLedger.open(file);
+        ledger.put(asked("c").with("0x3", launched("3")));
+
+        // then: both entries read back, and the file has no trace of the torn line
+        LaunchLedger again = LaunchLedger.open(file);
+        assertThat(again.find(OWNER, "a")).isPresent();
+        assertThat(again.find(OWNER, "c")).isPresent();
+        assertThat(Files.readString(file)).doesNotContain("{\"by\":\"0x{");
+        assertThat(Files.readAllLines(file)).hasSize(2);
+    }
+
+    @Test
+    void aWholeLastLineWithoutItsNewlineIsKept() throws Exception {
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger.open(file).put(asked("a").with("0x1", launched("1")));
+        String text = Files.readString(file);
+        Files.writeString(file, text.substring(0, text.length() - 1));
+
+        LaunchLedger ledger = LaunchLedger.open(file);
+        ledger.put(asked("b").with("0x2", launched("2")));
+
+        LaunchLedger again = LaunchLedger.open(file);
+        assertThat(again.find(OWNER, "a")).isPresent();
+        assertThat(again.find(OWNER, "b")).isPresent();
+    }
+
+    @Test
+    void anEditedLineInTheMiddleIsAnErrorNamingIt() throws Exception {
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger ledger = LaunchLedger.open(file);
+        ledger.put(asked("a").with("0x1", launched("1")));
+        ledger.put(asked("b").with("0x2", launched("2")));
+        var lines = Files.readAllLines(file);
+        Files.writeString(file, "garbage\n" + lines.get(1) + "\n", StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> LaunchLedger.open(file))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("line 1 is no ledger entry");
+        Files.writeString(file, "{\"key\":\"a\"}\n" + lines.get(1) + "\n");
+        assertThatThrownBy(() -> LaunchLedger.open(file))
+                .hasMessageContaining("line 1 lacks by, key or request");
+    }
+}
