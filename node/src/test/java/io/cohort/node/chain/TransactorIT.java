@@ -116,39 +116,36 @@ class TransactorIT {
         Transactor t =
                 transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofMillis(300)));
         String to = account().getAddress();
-        rpc("evm_setAutomine", false);
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            Future<Transactor.Sent> sending =
-                    pool.submit(() -> t.send("transfer", to, "0x", BigInteger.ONE));
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (log.stream().noneMatch(l -> l.contains("(re-send 2)"))
-                    && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
-            assertThat(log).anyMatch(l -> l.contains("(re-send 2)"));
-            rpc("evm_mine");
-            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
-            assertThat(sent.attempts()).isGreaterThanOrEqualTo(3);
-            TransactionReceipt receipt = sent.receipt();
-            BigInteger firstMaxFee = maxFee(log.get(0));
-            BigInteger minedMaxFee =
-                    web3j.ethGetTransactionByHash(receipt.getTransactionHash())
-                            .send()
-                            .getTransaction()
-                            .orElseThrow()
-                            .getMaxFeePerGas();
-            assertThat(minedMaxFee).isGreaterThan(firstMaxFee);
-            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
-            assertThat(
-                            web3j.ethGetBalance(to, DefaultBlockParameterName.LATEST)
+        withoutAutomine(
+                1,
+                pool -> {
+                    Future<Transactor.Sent> sending =
+                            pool.submit(() -> t.send("transfer", to, "0x", BigInteger.ONE));
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (log.stream().noneMatch(l -> l.contains("(re-send 2)"))
+                            && System.nanoTime() < until) {
+                        Thread.sleep(50);
+                    }
+                    assertThat(log).anyMatch(l -> l.contains("(re-send 2)"));
+                    chain.mine();
+                    Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+                    assertThat(sent.attempts()).isGreaterThanOrEqualTo(3);
+                    TransactionReceipt receipt = sent.receipt();
+                    BigInteger firstMaxFee = maxFee(log.get(0));
+                    BigInteger minedMaxFee =
+                            web3j.ethGetTransactionByHash(receipt.getTransactionHash())
                                     .send()
-                                    .getBalance())
-                    .isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
-        } finally {
-            rpc("evm_setAutomine", true);
-            pool.shutdownNow();
-        }
+                                    .getTransaction()
+                                    .orElseThrow()
+                                    .getMaxFeePerGas();
+                    assertThat(minedMaxFee).isGreaterThan(firstMaxFee);
+                    assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+                    assertThat(
+                                    web3j.ethGetBalance(to, DefaultBlockParameterName.LATEST)
+                                            .send()
+                                            .getBalance())
+                            .isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
+                });
     }
 
     private static BigInteger maxFee(String line) {
@@ -264,19 +261,23 @@ class TransactorIT {
     void noReceiptBeforeTheTimeoutIsATimeoutNamingTheNonce() throws Exception {
         Credentials key = account();
         Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(2), Duration.ofSeconds(10)));
-        rpc("evm_setAutomine", false);
-        try {
-            ChainException e =
-                    org.assertj.core.api.Assertions.catchThrowableOfType(
-                            ChainException.class,
-                            () -> t.send("transfer", account().getAddress(), "0x", BigInteger.ONE));
-            assertThat(e).isNotNull();
-            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
-            assertThat(e.getMessage()).contains("not mined within 2 s").contains("nonce 0");
-        } finally {
-            rpc("evm_setAutomine", true);
-            rpc("evm_mine");
-        }
+        withoutAutomine(
+                1,
+                pool -> {
+                    ChainException e =
+                            org.assertj.core.api.Assertions.catchThrowableOfType(
+                                    ChainException.class,
+                                    () ->
+                                            t.send(
+                                                    "transfer",
+                                                    account().getAddress(),
+                                                    "0x",
+                                                    BigInteger.ONE));
+                    assertThat(e).isNotNull();
+                    assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    assertThat(e.getMessage()).contains("not mined within 2 s").contains("nonce 0");
+                });
+        chain.mine();
         // the timed-out transaction landed with the mined block; the next one asks the chain
         Transactor.Sent next = t.send("transfer", account().getAddress(), "0x", BigInteger.ONE);
         assertThat(next.nonce()).isEqualTo(BigInteger.ONE);
@@ -290,47 +291,42 @@ class TransactorIT {
         Transactor t = transactor(web3j, key, quick(Duration.ofSeconds(8), Duration.ofSeconds(30)));
         String first = account().getAddress();
         String second = account().getAddress();
-        rpc("evm_setAutomine", false);
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            ChainException e =
-                    org.assertj.core.api.Assertions.catchThrowableOfType(
-                            ChainException.class,
-                            () -> t.send("first", first, "0x", BigInteger.ONE));
-            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
-            // when: the next send of the same transactor (the caller found nothing on the chain)
-            Future<Transactor.Sent> sending =
-                    pool.submit(() -> t.send("second", second, "0x", BigInteger.TWO));
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (log.stream().noneMatch(l -> l.startsWith("second: sent"))
-                    && System.nanoTime() < until) {
-                Thread.sleep(50);
-            }
-            rpc("evm_mine");
-            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
-            // then: it took nonce 0 with higher fees, and the waiting one never lands
-            assertThat(sent.nonce()).isZero();
-            assertThat(log)
-                    .anyMatch(
-                            l ->
-                                    l.equals(
-                                            "second: replacing the transaction left waiting"
-                                                    + " at nonce 0"));
-            assertThat(
-                            maxFee(
-                                    log.stream()
-                                            .filter(l -> l.startsWith("second: sent"))
-                                            .findFirst()
-                                            .orElseThrow()))
-                    .isGreaterThan(maxFee(log.get(0)));
-            rpc("evm_mine");
-            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
-            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
-            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
-        } finally {
-            rpc("evm_setAutomine", true);
-            pool.shutdownNow();
-        }
+        withoutAutomine(
+                1,
+                pool -> {
+                    ChainException e =
+                            org.assertj.core.api.Assertions.catchThrowableOfType(
+                                    ChainException.class,
+                                    () -> t.send("first", first, "0x", BigInteger.ONE));
+                    assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    // when: the next send of the same transactor (the caller found nothing on the
+                    // chain)
+                    Future<Transactor.Sent> sending =
+                            pool.submit(() -> t.send("second", second, "0x", BigInteger.TWO));
+                    awaitLog("second: sent");
+                    chain.mine();
+                    Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+                    // then: it took nonce 0 with higher fees, and the waiting one never lands
+                    assertThat(sent.nonce()).isZero();
+                    assertThat(log)
+                            .anyMatch(
+                                    l ->
+                                            l.equals(
+                                                    "second: replacing the transaction left waiting"
+                                                            + " at nonce 0"));
+                    assertThat(
+                                    maxFee(
+                                            log.stream()
+                                                    .filter(l -> l.startsWith("second: sent"))
+                                                    .findFirst()
+                                                    .orElseThrow()))
+                            .isGreaterThan(maxFee(log.get(0)));
+                    chain.mine();
+                    assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+                    assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+                    assertThat(balanceOf(second))
+                            .isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+                });
     }
 
     @Test
@@ -342,53 +338,52 @@ class TransactorIT {
         Path file = dir.resolve("waiting");
         String first = account().getAddress();
         String second = account().getAddress();
-        rpc("evm_setAutomine", false);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            Transactor dead = withFile(key, file);
-            Thread dying =
-                    new Thread(
-                            () -> {
-                                try {
-                                    dead.send("first", first, "0x", BigInteger.ONE);
-                                } catch (ChainException | RuntimeException e) {
-                                    log.add("first: died: " + e);
-                                }
-                            });
-            dying.start();
-            awaitLog("first: sent");
-            // written before it was broadcast: what a process killed now would leave
-            assertThat(java.nio.file.Files.readString(file))
-                    .contains("nonce=0")
-                    .contains(hashIn(firstLine("first: sent")));
-            dying.interrupt(); // stops its wait for the receipt
-            dying.join(TimeUnit.SECONDS.toMillis(10));
-            assertThat(dying.isAlive()).isFalse();
-            assertThat(log).anyMatch(l -> l.startsWith("first: died:"));
-            dead.close();
-            // when: the next process with the key sends (its caller found nothing on the chain)
-            Transactor next = withFile(key, file);
-            Future<Transactor.Sent> sending =
-                    pool.submit(() -> next.send("second", second, "0x", BigInteger.TWO));
-            awaitLog("second: sent");
-            assertThat(log)
-                    .contains(
-                            "an earlier process left a transaction waiting at nonce 0; the next"
-                                    + " send replaces it unless it has landed");
-            rpc("evm_mine");
-            Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
-            next.close();
-            // then: it took nonce 0 over the dead process's transaction, which never lands
-            assertThat(sent.nonce()).isZero();
-            rpc("evm_mine");
-            assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
-            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
-            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
-            assertThat(file).doesNotExist(); // the receipt cleared it
-        } finally {
-            rpc("evm_setAutomine", true);
-            pool.shutdownNow();
-        }
+        withoutAutomine(
+                2,
+                pool -> {
+                    Transactor dead = withFile(key, file);
+                    Thread dying =
+                            new Thread(
+                                    () -> {
+                                        try {
+                                            dead.send("first", first, "0x", BigInteger.ONE);
+                                        } catch (ChainException | RuntimeException e) {
+                                            log.add("first: died: " + e);
+                                        }
+                                    });
+                    dying.start();
+                    awaitLog("first: sent");
+                    // written before it was broadcast: what a process killed now would leave
+                    assertThat(java.nio.file.Files.readString(file))
+                            .contains("nonce=0")
+                            .contains(hashIn(firstLine("first: sent")));
+                    dying.interrupt(); // stops its wait for the receipt
+                    dying.join(TimeUnit.SECONDS.toMillis(10));
+                    assertThat(dying.isAlive()).isFalse();
+                    assertThat(log).anyMatch(l -> l.startsWith("first: died:"));
+                    dead.close();
+                    // when: the next process with the key sends (its caller found nothing on the
+                    // chain)
+                    Transactor next = withFile(key, file);
+                    Future<Transactor.Sent> sending =
+                            pool.submit(() -> next.send("second", second, "0x", BigInteger.TWO));
+                    awaitLog("second: sent");
+                    assertThat(log)
+                            .contains(
+                                    "an earlier process left a transaction waiting at nonce 0; the next"
+                                            + " send replaces it unless it has landed");
+                    chain.mine();
+                    Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+                    next.close();
+                    // then: it took nonce 0 over the dead process's transaction, which never lands
+                    assertThat(sent.nonce()).isZero();
+                    chain.mine();
+                    assertThat(nonceOf(key.getAddress())).isEqualTo(BigInteger.ONE);
+                    assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+                    assertThat(balanceOf(second))
+                            .isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+                    assertThat(file).doesNotExist(); // the receipt cleared it
+                });
     }
 
     @Test
@@ -399,30 +394,35 @@ class TransactorIT {
         Path file = dir.resolve("waiting");
         String first = account().getAddress();
         String second = account().getAddress();
-        rpc("evm_setAutomine", false);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (Transactor running = withFile(key, file);
-                Transactor beside = withFile(key, file)) {
-            Future<Transactor.Sent> a =
-                    pool.submit(() -> running.send("first", first, "0x", BigInteger.ONE));
-            awaitLog("first: sent");
-            // when: the other process sends
-            Future<Transactor.Sent> b =
-                    pool.submit(() -> beside.send("second", second, "0x", BigInteger.TWO));
-            awaitLog("second: sent");
-            // then: it found the file held, so it did not replace the first (the file names it)
-            assertThat(log).anyMatch(l -> l.startsWith("another process with this key holds"));
-            assertThat(log).noneMatch(l -> l.startsWith("second: replacing"));
-            rpc("evm_mine");
-            // and both land, the second behind the first
-            assertThat(a.get(30, TimeUnit.SECONDS).nonce()).isZero();
-            assertThat(b.get(30, TimeUnit.SECONDS).nonce()).isOne();
-            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
-            assertThat(balanceOf(second)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
-        } finally {
-            rpc("evm_setAutomine", true);
-            pool.shutdownNow();
-        }
+        withoutAutomine(
+                2,
+                pool -> {
+                    try (Transactor running = withFile(key, file);
+                            Transactor beside = withFile(key, file)) {
+                        Future<Transactor.Sent> a =
+                                pool.submit(
+                                        () -> running.send("first", first, "0x", BigInteger.ONE));
+                        awaitLog("first: sent");
+                        // when: the other process sends
+                        Future<Transactor.Sent> b =
+                                pool.submit(
+                                        () -> beside.send("second", second, "0x", BigInteger.TWO));
+                        awaitLog("second: sent");
+                        // then: it found the file held, so it did not replace the first (the file
+                        // names it)
+                        assertThat(log)
+                                .anyMatch(l -> l.startsWith("another process with this key holds"));
+                        assertThat(log).noneMatch(l -> l.startsWith("second: replacing"));
+                        chain.mine();
+                        // and both land, the second behind the first
+                        assertThat(a.get(30, TimeUnit.SECONDS).nonce()).isZero();
+                        assertThat(b.get(30, TimeUnit.SECONDS).nonce()).isOne();
+                        assertThat(balanceOf(first))
+                                .isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
+                        assertThat(balanceOf(second))
+                                .isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+                    }
+                });
     }
 
     @Test
@@ -434,47 +434,53 @@ class TransactorIT {
         String first = account().getAddress();
         String other = account().getAddress();
         String third = account().getAddress();
-        rpc("evm_setAutomine", false);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (Transactor t =
-                new Transactor(
-                        web3j,
-                        key,
-                        DevChain.CHAIN_ID,
-                        quick(Duration.ofSeconds(3), Duration.ofSeconds(30)),
-                        log::add,
-                        dir.resolve("waiting"))) {
-            ChainException e =
-                    org.assertj.core.api.Assertions.catchThrowableOfType(
-                            ChainException.class,
-                            () -> t.send("first", first, "0x", BigInteger.ONE));
-            assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
-            String dropped = hashIn(firstLine("first: sent"));
-            rpc("anvil_dropTransaction", dropped);
-            Transactor another =
-                    transactor(web3j, key, quick(Duration.ofSeconds(60), Duration.ofSeconds(60)));
-            Future<Transactor.Sent> healthy =
-                    pool.submit(() -> another.send("other", other, "0x", BigInteger.TWO));
-            awaitLog("other: sent");
-            // when
-            Future<Transactor.Sent> next =
-                    pool.submit(() -> t.send("third", third, "0x", BigInteger.TEN));
-            awaitLog("third: sent");
-            rpc("evm_mine");
-            // then: the other process's transaction keeps nonce 0, this one queues behind it
-            assertThat(healthy.get(30, TimeUnit.SECONDS).nonce()).isZero();
-            assertThat(next.get(30, TimeUnit.SECONDS).nonce()).isOne();
-            assertThat(log)
-                    .contains(
-                            "third: the transaction left waiting at nonce 0 is no longer known to"
-                                    + " the node; not replaced");
-            assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
-            assertThat(balanceOf(other)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
-            assertThat(balanceOf(third)).isEqualTo(DevKit.ether("100").add(BigInteger.TEN));
-        } finally {
-            rpc("evm_setAutomine", true);
-            pool.shutdownNow();
-        }
+        withoutAutomine(
+                2,
+                pool -> {
+                    try (Transactor t =
+                            new Transactor(
+                                    web3j,
+                                    key,
+                                    DevChain.CHAIN_ID,
+                                    quick(Duration.ofSeconds(3), Duration.ofSeconds(30)),
+                                    log::add,
+                                    dir.resolve("waiting"))) {
+                        ChainException e =
+                                org.assertj.core.api.Assertions.catchThrowableOfType(
+                                        ChainException.class,
+                                        () -> t.send("first", first, "0x", BigInteger.ONE));
+                        assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                        String dropped = hashIn(firstLine("first: sent"));
+                        rpc("anvil_dropTransaction", dropped);
+                        Transactor another =
+                                transactor(
+                                        web3j,
+                                        key,
+                                        quick(Duration.ofSeconds(60), Duration.ofSeconds(60)));
+                        Future<Transactor.Sent> healthy =
+                                pool.submit(
+                                        () -> another.send("other", other, "0x", BigInteger.TWO));
+                        awaitLog("other: sent");
+                        // when
+                        Future<Transactor.Sent> next =
+                                pool.submit(() -> t.send("third", third, "0x", BigInteger.TEN));
+                        awaitLog("third: sent");
+                        chain.mine();
+                        // then: the other process's transaction keeps nonce 0, this one queues
+                        // behind it
+                        assertThat(healthy.get(30, TimeUnit.SECONDS).nonce()).isZero();
+                        assertThat(next.get(30, TimeUnit.SECONDS).nonce()).isOne();
+                        assertThat(log)
+                                .contains(
+                                        "third: the transaction left waiting at nonce 0 is no longer known to"
+                                                + " the node; not replaced");
+                        assertThat(balanceOf(first)).isEqualTo(DevKit.ether("100"));
+                        assertThat(balanceOf(other))
+                                .isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
+                        assertThat(balanceOf(third))
+                                .isEqualTo(DevKit.ether("100").add(BigInteger.TEN));
+                    }
+                });
     }
 
     private String firstLine(String prefix) {
@@ -492,6 +498,26 @@ class TransactorIT {
     private Transactor withFile(Credentials key, Path file) {
         Duration minute = Duration.ofSeconds(60);
         return new Transactor(web3j, key, DevChain.CHAIN_ID, quick(minute, minute), log::add, file);
+    }
+
+    /** What runs on a chain that mines only when told, with a pool for sends that must wait. */
+    private interface WithoutAutomine {
+        void run(ExecutorService pool) throws Exception;
+    }
+
+    /**
+     * Runs {@code body} with automine off and a pool of {@code threads}; automine is back on and
+     * the pool stopped however it ends.
+     */
+    private static void withoutAutomine(int threads, WithoutAutomine body) throws Exception {
+        chain.setAutomine(false);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            body.run(pool);
+        } finally {
+            chain.setAutomine(true);
+            pool.shutdownNow();
+        }
     }
 
     private void awaitLog(String prefix) throws InterruptedException {
