@@ -139,6 +139,14 @@ public final class DevChain implements AutoCloseable {
         call("evm_setAutomine", on);
     }
 
+    /**
+     * Removes a transaction from the pool ({@code anvil_dropTransaction}), as a node that lost it:
+     * it is unknown to the node afterwards and is never mined unless sent again.
+     */
+    public void dropTransaction(String hash) {
+        call("anvil_dropTransaction", hash);
+    }
+
     /** Mines one block now with what the pool holds ({@code evm_mine}). */
     public void mine() {
         call("evm_mine");

@@ -68,6 +68,13 @@ public interface MarketplaceConfig {
          */
         @WithDefault("PT2M")
         Duration receiptTimeout();
+
+        /**
+         * The launch ledger: what was launched under each Idempotency-Key. Kept apart from the
+         * index folder, which may be deleted to rebuild the index.
+         */
+        @WithDefault("marketplace-launches.jsonl")
+        Path ledger();
     }
 
     interface Index {

@@ -49,7 +49,11 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
                     "cohort.operator.keystore", keystore.toString(),
                     "cohort.operator.password-file", password.toString(),
                     "cohort.auth.token-ttl", "PT5S",
-                    "cohort.operator.receipt-timeout", "PT2S");
+                    "cohort.operator.receipt-timeout", "PT2S",
+                    "cohort.operator.ledger",
+                            Files.createTempDirectory("marketplace-launches")
+                                    .resolve("launches.jsonl")
+                                    .toString());
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start Anvil and Kubo for the tests", e);

@@ -357,6 +357,15 @@ class LaunchApiIT {
                     launch(signIn(owner), key, JSON.writeValueAsString(other)),
                     422,
                     "was used for another launch request");
+            // and: a node that lost the transaction is given the same one again (the ledger kept
+            // it signed), its nonce still unused
+            chain.dropTransaction(hash);
+            assertThat(chain.web3j().ethGetTransactionByHash(hash).send().getTransaction())
+                    .isEmpty();
+            assertProblem(
+                    launch(signIn(owner), key, body), 409, "is waiting for createProject " + hash);
+            assertThat(chain.web3j().ethGetTransactionByHash(hash).send().getTransaction())
+                    .isPresent();
             chain.mine();
         } finally {
             chain.setAutomine(true);
@@ -380,6 +389,89 @@ class LaunchApiIT {
         // and: a malformed key is a 400 that launches nothing
         assertProblem(launch(signIn(owner), "no spaces", body), 400, "Idempotency-Key header");
         assertThat(market.projectCount().send()).isEqualTo(project);
+    }
+
+    @Test
+    void aLostLaunchWhoseNonceWasUsedSinceIsNeverLaunchedAgainUnderItsKey() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "lost-" + UUID.randomUUID();
+        Market market =
+                Market.load(
+                        ChainAndIpfs.market,
+                        chain.web3j(),
+                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
+                        new DefaultGasProvider());
+        BigInteger projects = market.projectCount().send();
+        BigInteger escrow = ethOf(ChainAndIpfs.market);
+
+        // given: a launch that timed out, whose transaction the node then lost, and another
+        // transaction of the operator mined at its nonce
+        chain.setAutomine(false);
+        String hash;
+        try {
+            HttpResponse<String> late = launch(signIn(owner), key, body);
+            assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
+            var m =
+                    java.util.regex.Pattern.compile("0x[0-9a-f]{64}")
+                            .matcher(JSON.readTree(late.body()).path("detail").asText());
+            assertThat(m.find()).isTrue();
+            hash = m.group();
+            chain.dropTransaction(hash);
+        } finally {
+            chain.setAutomine(true);
+        }
+        org.web3j.tx.Transfer.sendFunds(
+                        chain.web3j(),
+                        ChainAndIpfs.operator,
+                        owner.getAddress(),
+                        java.math.BigDecimal.ONE,
+                        org.web3j.utils.Convert.Unit.WEI)
+                .send();
+
+        // when: asked again under the key
+        HttpResponse<String> again = launch(signIn(owner), key, body);
+
+        // then: a 502 that says it cannot tell, and no second project, now or on the next ask
+        assertProblem(again, 502, "createProject " + hash, "nothing is launched again");
+        assertProblem(launch(signIn(owner), key, body), 502, "nothing is launched again");
+        assertThat(market.projectCount().send()).isEqualTo(projects);
+        assertThat(ethOf(ChainAndIpfs.market)).isEqualTo(escrow);
+    }
+
+    @Test
+    void aChunkedSignInIsRefusedAndALaunchPathWithATrailingSlashIsStillALaunch() throws Exception {
+        // a sign-in whose length is declared nowhere: 411, before its body is read
+        try (Socket s = new Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(
+                    ("POST /auth/login HTTP/1.1\r\nHost: localhost\r\n"
+                                    + "Content-Type: application/json\r\n"
+                                    + "Transfer-Encoding: chunked\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 411");
+            assertThat(answer).contains("only a launch may send a body without Content-Length");
+        }
+        // POST /projects/ declaring 2 MiB without a token: the launch's sign-in check (401), not
+        // the 64 KiB limit of other endpoints
+        try (Socket s = new Socket(base.getHost(), base.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(
+                    ("POST /projects/ HTTP/1.1\r\nHost: localhost\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: "
+                                    + (2 << 20)
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 401");
+        }
     }
 
     private HttpResponse<String> launch(String token, String key, String body) throws Exception {

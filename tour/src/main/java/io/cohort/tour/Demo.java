@@ -300,6 +300,7 @@ public final class Demo {
                                 "-Dcohort.market=" + market,
                                 "-Dcohort.ipfs-url=" + ipfs,
                                 "-Dcohort.index.dir=" + work.resolve("index"),
+                                "-Dcohort.operator.ledger=" + work.resolve("launches.jsonl"),
                                 "-Dcohort.index.poll=PT0.5S",
                                 "-Dcohort.operator.keystore=" + operatorKey,
                                 "-Dcohort.operator.password-file=" + password(work),

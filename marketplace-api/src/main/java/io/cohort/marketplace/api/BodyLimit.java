@@ -36,6 +36,14 @@ public class BodyLimit {
     void install(@Observes Router router) {
         long max = limit.map(MemorySize::asLongValue).orElse(Long.MAX_VALUE);
         long small = Math.min(max, SMALL_BYTES);
+        // Vert.x matches /projects/ here too, as the resource does
+        router.route(HttpMethod.POST, "/projects")
+                .order(ORDER - 1)
+                .handler(
+                        ctx -> {
+                            ctx.put(LAUNCH, Boolean.TRUE);
+                            ctx.next();
+                        });
         router.route()
                 .order(ORDER)
                 .handler(
@@ -43,6 +51,17 @@ public class BodyLimit {
                             boolean launch = isLaunch(ctx);
                             long allowed = launch ? max : small;
                             Long declared = declaredLength(ctx);
+                            if (declared == null && !launch && chunked(ctx)) {
+                                refuse(
+                                        ctx,
+                                        411,
+                                        "Length required",
+                                        "only a launch may send a body without Content-Length;"
+                                                + " declare this one's length (at most "
+                                                + small
+                                                + " bytes)");
+                                return;
+                            }
                             if (declared == null || declared <= allowed) {
                                 ctx.next();
                                 return;
@@ -60,9 +79,17 @@ public class BodyLimit {
                         });
     }
 
+    private static final String LAUNCH = "cohort.launch";
+
+    /** Whether the request is a launch ({@code POST /projects}), the one large-body endpoint. */
     static boolean isLaunch(RoutingContext ctx) {
-        return ctx.request().method() == HttpMethod.POST
-                && "/projects".equals(ctx.normalizedPath());
+        return Boolean.TRUE.equals(ctx.get(LAUNCH));
+    }
+
+    /** An HTTP/1.1 body sent in chunks, its length declared nowhere. */
+    private static boolean chunked(RoutingContext ctx) {
+        String te = ctx.request().getHeader(HttpHeaders.TRANSFER_ENCODING);
+        return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
     }
 
     /**

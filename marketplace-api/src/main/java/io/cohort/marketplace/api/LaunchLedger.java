@@ -3,14 +3,13 @@ package io.cohort.marketplace.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,31 +40,51 @@ final class LaunchLedger {
 
     /**
      * One launch: who asked under which key, the request's SHA-256 (hex), its {@code createProject}
-     * transaction and what it did. {@code transaction} and {@code launched} are null in a line that
-     * forgets the key.
+     * transaction (hash, nonce, and the signed bytes while it is not mined, to broadcast again if
+     * the node loses it) and what it did. {@code transaction} and what follows are null in a line
+     * that forgets the key.
      */
     record Entry(
-            String by, String key, String request, String transaction, Launcher.Launched launched) {
+            String by,
+            String key,
+            String request,
+            String transaction,
+            String nonce,
+            String raw,
+            Launcher.Launched launched) {
+
+        /** What {@code by} asks under {@code key}, before anything is sent. */
+        static Entry asked(String by, String key, String request) {
+            return new Entry(by, key, request, null, null, null, null);
+        }
 
         /** Whether its transaction was mined and created the project. */
         boolean mined() {
             return launched != null && launched.project() != null;
         }
 
-        /** The same ask, now with its transaction and what it did so far. */
-        Entry with(String transaction, Launcher.Launched launched) {
-            return new Entry(by, key, request, transaction, launched);
+        /** The same ask with its signed transaction, not yet mined. */
+        Entry sent(String transaction, String nonce, String raw, Launcher.Launched pending) {
+            return new Entry(by, key, request, transaction, nonce, raw, pending);
+        }
+
+        /** The same ask, its transaction mined: what it did (the signed bytes are let go). */
+        Entry done(Launcher.Launched launched) {
+            return new Entry(by, key, request, transaction, nonce, null, launched);
         }
     }
 
     private final Path file;
-    private final Map<String, Entry> entries = new HashMap<>();
+    private final Map<String, Entry> entries = new LinkedHashMap<>();
 
     private LaunchLedger(Path file) {
         this.file = file;
     }
 
-    /** Reads the ledger at {@code file}, or starts an empty one if there is none. */
+    /**
+     * Reads the ledger at {@code file}, or starts an empty one if there is none. A file with many
+     * more lines than keys is rewritten with one line per key.
+     */
     static LaunchLedger open(Path file) throws IOException {
         LaunchLedger ledger = new LaunchLedger(file);
         if (!Files.exists(file)) {
@@ -108,23 +127,40 @@ final class LaunchLedger {
                 Files.writeString(file, "\n", StandardOpenOption.APPEND);
             }
         }
+        if (lines.size() > 2 * ledger.entries.size() + COMPACT_SLACK) {
+            ledger.compact();
+        }
         return ledger;
     }
+
+    /** Lines beyond two per key that a ledger may hold before it is rewritten on open. */
+    static final int COMPACT_SLACK = 64;
 
     /** The launch {@code by} asked under {@code key}, if any. */
     synchronized Optional<Entry> find(String by, String key) {
         return Optional.ofNullable(entries.get(id(by, key)));
     }
 
-    /** Records an entry on disk, then in memory. */
-    synchronized void put(Entry e) {
+    /**
+     * Records an entry on disk, forced, then in memory.
+     *
+     * @throws IOException if it could not be written; the file is as it was before
+     */
+    synchronized void put(Entry e) throws IOException {
         append(e);
         apply(e);
     }
 
     /** Forgets what {@code by} asked under {@code key}: the key may launch afresh. */
-    synchronized void forget(Entry e) {
-        put(new Entry(e.by(), e.key(), e.request(), null, null));
+    synchronized void forget(Entry e) throws IOException {
+        put(Entry.asked(e.by(), e.key(), e.request()));
+    }
+
+    /** How many lines the file holds now. */
+    synchronized long lines() throws IOException {
+        try (var l = Files.lines(file)) {
+            return l.count();
+        }
     }
 
     private void apply(Entry e) {
@@ -135,25 +171,59 @@ final class LaunchLedger {
         }
     }
 
-    private void append(Entry e) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
-            try (FileChannel out =
-                    FileChannel.open(
-                            file,
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.WRITE,
-                            StandardOpenOption.APPEND)) {
+    private static byte[] line(Entry e) throws IOException {
+        return (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void append(Entry e) throws IOException {
+        byte[] line = line(e);
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        try (FileChannel out =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long before = out.size();
+            try {
                 ByteBuffer b = ByteBuffer.wrap(line);
+                long at = before;
                 while (b.hasRemaining()) {
-                    out.write(b);
+                    at += out.write(b, at);
                 }
                 out.force(true);
+            } catch (IOException ex) {
+                try {
+                    out.truncate(before); // no half line for the next append to join
+                } catch (IOException cut) {
+                    ex.addSuppressed(cut);
+                }
+                throw ex;
             }
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write the launch ledger " + file, ex);
         }
+    }
+
+    /** Rewrites the file with one line per key, in their first order. */
+    private void compact() throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (Entry e : entries.values()) {
+            all.write(line(e));
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel out =
+                FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(all.toByteArray());
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            out.force(true);
+        }
+        Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String id(String by, String key) {

@@ -61,6 +61,8 @@ public class Launcher {
     static final int MAX_UPLOAD_BYTES = 40 << 20;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.jboss.logging.Logger LOG =
+            org.jboss.logging.Logger.getLogger(Launcher.class);
 
     /** A committee member: its account and its X25519 seal key (hex, 32 bytes). */
     public record Member(String address, String sealKey) {}
@@ -227,7 +229,7 @@ public class Launcher {
         Credentials key = operator();
         LaunchLedger.Entry asked = null;
         if (idempotencyKey != null) {
-            asked = new LaunchLedger.Entry(requestedBy, idempotencyKey, sha256(q), null, null);
+            asked = LaunchLedger.Entry.asked(requestedBy, idempotencyKey, sha256(q));
             Launched before = earlier(asked);
             if (before != null) {
                 return before;
@@ -292,22 +294,22 @@ public class Launcher {
                         "createProject",
                         new Broadcast() {
                             @Override
-                            public void before(String hash) {
+                            public void before(String hash, BigInteger nonce, String signed) {
                                 if (ask != null) {
-                                    ledger().put(ask.with(hash, pending));
+                                    record(ask.sent(hash, nonce.toString(), signed, pending));
                                 }
                             }
 
                             @Override
                             public void refused() {
                                 if (ask != null) {
-                                    ledger().forget(ask);
+                                    record(ask);
                                 }
                             }
                         });
         Launched done = created(receipt, pending);
         if (asked != null) {
-            ledger().put(asked.with(receipt.getTransactionHash(), done));
+            record(asked.sent(receipt.getTransactionHash(), null, null, pending).done(done));
         }
         return done;
     }
@@ -358,28 +360,31 @@ public class Launcher {
         if (e.mined()) {
             return e.launched();
         }
+        String hash = e.transaction();
         try {
-            Optional<TransactionReceipt> receipt =
-                    web3j.ethGetTransactionReceipt(e.transaction()).send().getTransactionReceipt();
+            var answer = web3j.ethGetTransactionReceipt(hash).send();
+            chainAnswered(answer, hash);
+            Optional<TransactionReceipt> receipt = answer.getTransactionReceipt();
             if (receipt.isPresent()) {
                 if (!receipt.get().isStatusOK()) {
-                    ledger().forget(e);
+                    record(asked); // it reverted: nothing was created, the key launches afresh
                     return null;
                 }
                 Launched done = created(receipt.get(), e.launched());
-                ledger().put(e.with(e.transaction(), done));
+                record(e.done(done));
                 return done;
             }
-            if (web3j.ethGetTransactionByHash(e.transaction()).send().getTransaction().isEmpty()) {
-                ledger().forget(e); // never broadcast, or dropped: it cannot be mined now
-                return null;
+            var known = web3j.ethGetTransactionByHash(hash).send();
+            chainAnswered(known, hash);
+            if (known.getTransaction().isEmpty()) {
+                rebroadcast(e);
             }
         } catch (IOException ex) {
             throw new Problem(
                     502,
                     "Chain unavailable",
                     "cannot learn whether createProject "
-                            + e.transaction()
+                            + hash
                             + " was mined: "
                             + ex.getMessage());
         }
@@ -389,8 +394,71 @@ public class Launcher {
                 "the launch under Idempotency-Key "
                         + e.key()
                         + " is waiting for createProject "
-                        + e.transaction()
+                        + hash
                         + " to be mined; ask again later");
+    }
+
+    /**
+     * Broadcasts again a launch's transaction the node does not know (it never got it, or dropped
+     * it) while the operator's nonce it was signed for is unused, so that it, and no second launch,
+     * takes that nonce. Once the nonce is used, by it on a node that cannot show it or by another
+     * transaction, nothing here can tell whether the launch happened: 502, and the key is kept.
+     */
+    private void rebroadcast(LaunchLedger.Entry e) throws IOException {
+        BigInteger nonce = new BigInteger(e.nonce());
+        BigInteger next =
+                web3j.ethGetTransactionCount(e.launched().owner(), DefaultBlockParameterName.LATEST)
+                        .send()
+                        .getTransactionCount();
+        if (next.compareTo(nonce) > 0 || e.raw() == null) {
+            throw new Problem(
+                    502,
+                    "Launch unknown",
+                    "createProject "
+                            + e.transaction()
+                            + " is unknown to the chain node and the operator's nonce "
+                            + nonce
+                            + " it was signed for is used, so whether it created a project cannot"
+                            + " be told here and nothing is launched again under this key; look"
+                            + " the transaction up on a node that indexes it");
+        }
+        EthSendTransaction sent = web3j.ethSendRawTransaction(e.raw()).send();
+        if (sent.hasError()) {
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    "createProject "
+                            + e.transaction()
+                            + " was lost by the chain node, which refuses it again: "
+                            + sent.getError().getMessage());
+        }
+    }
+
+    /** A JSON-RPC error is no answer: 502, never read as "not found". */
+    private static void chainAnswered(org.web3j.protocol.core.Response<?> r, String hash) {
+        if (r.hasError()) {
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    "cannot learn whether createProject "
+                            + hash
+                            + " was mined: "
+                            + r.getError().getMessage());
+        }
+    }
+
+    /** Writes a ledger entry; 503 if the ledger cannot be written (nothing is sent then). */
+    private void record(LaunchLedger.Entry e) {
+        try {
+            ledger().put(e);
+        } catch (IOException ex) {
+            LOG.errorf(ex, "cannot write the launch ledger %s", config.operator().ledger());
+            throw new Problem(
+                    503,
+                    "Launch ledger unwritable",
+                    "the launch ledger cannot be written (the server's log says why); nothing was"
+                            + " sent after that");
+        }
     }
 
     private static String sha256(LaunchRequest q) {
@@ -408,11 +476,15 @@ public class Launcher {
 
     private synchronized LaunchLedger ledger() {
         if (ledger == null) {
-            Path file = config.index().dir().resolve(LaunchLedger.FILE);
+            Path file = config.operator().ledger();
             try {
                 ledger = LaunchLedger.open(file);
             } catch (IOException e) {
-                throw new Problem(503, "Launch ledger unreadable", e.getMessage());
+                LOG.errorf(e, "cannot read the launch ledger %s", file);
+                throw new Problem(
+                        503,
+                        "Launch ledger unreadable",
+                        "the launch ledger cannot be read (the server's log says why)");
             }
         }
         return ledger;
@@ -473,8 +545,8 @@ public class Launcher {
     private interface Broadcast {
         Broadcast NONE = new Broadcast() {};
 
-        /** The signed transaction's hash, before it is broadcast. */
-        default void before(String hash) {}
+        /** The signed transaction, its hash and nonce, before it is broadcast. */
+        default void before(String hash, BigInteger nonce, String signed) {}
 
         /** The node refused the transaction: it will not be mined. */
         default void refused() {}
@@ -525,7 +597,7 @@ public class Launcher {
                                     config.chainId(),
                                     key));
             hash = Hash.sha3(signed);
-            broadcast.before(hash);
+            broadcast.before(hash, nonce, signed);
             EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
             if (sent.hasError()) {
                 broadcast.refused();
@@ -545,6 +617,12 @@ public class Launcher {
             }
             return receipt;
         } catch (org.web3j.protocol.exceptions.TransactionException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith(RECEIPT_TIMEOUT)) {
+                throw new Problem(
+                        502,
+                        "Chain error",
+                        what + " " + hash + " was sent; its receipt: " + e.getMessage());
+            }
             throw new Problem(
                     504,
                     "Transaction pending",
@@ -553,8 +631,12 @@ public class Launcher {
                             + hash
                             + " was sent but not mined within "
                             + config.operator().receiptTimeout()
-                            + "; it may still be. Ask again with the same Idempotency-Key to learn"
-                            + " what it did (without one, a repeat launches a second project)");
+                            + "; it may still be. "
+                            + (broadcast == Broadcast.NONE
+                                    ? "Asking again sends it anew: the approval is for the same"
+                                            + " amount, so a second one changes nothing"
+                                    : "Ask again with the same Idempotency-Key to learn what it did"
+                                            + " (without one, a repeat launches a second project)"));
         } catch (IOException e) {
             throw new Problem(
                     502,
@@ -567,6 +649,9 @@ public class Launcher {
     }
 
     private static final long RECEIPT_POLL_MS = 100;
+
+    /** How web3j's receipt poller begins the message of a wait that ran out. */
+    private static final String RECEIPT_TIMEOUT = "Transaction receipt was not generated";
 
     private static int receiptPolls(Duration timeout) {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis() / RECEIPT_POLL_MS));

@@ -23,7 +23,7 @@ class LaunchLedgerTest {
     }
 
     private static LaunchLedger.Entry asked(String key) {
-        return new LaunchLedger.Entry(OWNER, key, "sha", null, null);
+        return LaunchLedger.Entry.asked(OWNER, key, "sha");
     }
 
     @Test
@@ -31,9 +31,9 @@ class LaunchLedgerTest {
         // given: one key pending then mined, another pending then forgotten
         Path file = dir.resolve(LaunchLedger.FILE);
         LaunchLedger ledger = LaunchLedger.open(file);
-        ledger.put(asked("a").with("0x1", launched(null)));
-        ledger.put(asked("a").with("0x1", launched("7")));
-        ledger.put(asked("b").with("0x2", launched(null)));
+        ledger.put(asked("a").sent("0x1", "0", "0xf8", launched(null)));
+        ledger.put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("7")));
+        ledger.put(asked("b").sent("0x2", "0", "0xf8", launched(null)));
         ledger.forget(asked("b"));
 
         // when: read again, as after a restart
@@ -51,15 +51,44 @@ class LaunchLedgerTest {
     }
 
     @Test
+    void aLedgerWithManyMoreLinesThanKeysIsRewrittenWithOneLinePerKey() throws Exception {
+        // given: one key written over and over, another once
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger ledger = LaunchLedger.open(file);
+        for (int i = 0; i < 100; i++) {
+            ledger.put(asked("busy").sent("0x" + i, "0", "0xf8", launched(null)));
+        }
+        ledger.put(asked("once").sent("0x9", "1", "0xf8", launched(null)).done(launched("9")));
+        ledger.forget(asked("gone"));
+        assertThat(ledger.lines()).isEqualTo(102);
+
+        // when: opened again
+        LaunchLedger again = LaunchLedger.open(file);
+
+        // then: two lines, the last word of each key kept, the signed bytes of a mined one let go
+        assertThat(again.lines()).isEqualTo(2);
+        assertThat(again.find(OWNER, "busy"))
+                .hasValueSatisfying(e -> assertThat(e.transaction()).isEqualTo("0x99"));
+        assertThat(again.find(OWNER, "once"))
+                .hasValueSatisfying(
+                        e -> {
+                            assertThat(e.launched().project()).isEqualTo("9");
+                            assertThat(e.raw()).isNull();
+                        });
+        assertThat(LaunchLedger.open(file).find(OWNER, "busy")).isPresent();
+    }
+
+    @Test
     void aTornLastLineIsCutOffAndTheNextEntryStartsClean() throws Exception {
         // given: a crash mid-append after one whole entry
         Path file = dir.resolve(LaunchLedger.FILE);
-        LaunchLedger.open(file).put(asked("a").with("0x1", launched("1")));
+        LaunchLedger.open(file)
+                .put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("1")));
         Files.writeString(file, "{\"by\":\"0x", StandardOpenOption.APPEND);
 
         // when: opened and written again
         LaunchLedger ledger = LaunchLedger.open(file);
-        ledger.put(asked("c").with("0x3", launched("3")));
+        ledger.put(asked("c").sent("0x3", "0", "0xf8", launched(null)).done(launched("3")));
 
         // then: both entries read back, and the file has no trace of the torn line
         LaunchLedger again = LaunchLedger.open(file);
@@ -72,12 +101,13 @@ class LaunchLedgerTest {
     @Test
     void aWholeLastLineWithoutItsNewlineIsKept() throws Exception {
         Path file = dir.resolve(LaunchLedger.FILE);
-        LaunchLedger.open(file).put(asked("a").with("0x1", launched("1")));
+        LaunchLedger.open(file)
+                .put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("1")));
         String text = Files.readString(file);
         Files.writeString(file, text.substring(0, text.length() - 1));
 
         LaunchLedger ledger = LaunchLedger.open(file);
-        ledger.put(asked("b").with("0x2", launched("2")));
+        ledger.put(asked("b").sent("0x2", "0", "0xf8", launched(null)).done(launched("2")));
 
         LaunchLedger again = LaunchLedger.open(file);
         assertThat(again.find(OWNER, "a")).isPresent();
@@ -88,8 +118,8 @@ class LaunchLedgerTest {
     void anEditedLineInTheMiddleIsAnErrorNamingIt() throws Exception {
         Path file = dir.resolve(LaunchLedger.FILE);
         LaunchLedger ledger = LaunchLedger.open(file);
-        ledger.put(asked("a").with("0x1", launched("1")));
-        ledger.put(asked("b").with("0x2", launched("2")));
+        ledger.put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("1")));
+        ledger.put(asked("b").sent("0x2", "0", "0xf8", launched(null)).done(launched("2")));
         var lines = Files.readAllLines(file);
         Files.writeString(file, "garbage\n" + lines.get(1) + "\n", StandardCharsets.UTF_8);
 

@@ -28,7 +28,6 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
 
@@ -68,15 +67,6 @@ class TransactorIT {
         return web3j.ethGetTransactionCount(address, DefaultBlockParameterName.LATEST)
                 .send()
                 .getTransactionCount();
-    }
-
-    private static void rpc(String method, Object... params) throws Exception {
-        new Request<>(
-                        method,
-                        List.of(params),
-                        new HttpService(chain.rpcUrl()),
-                        DevChain.RawResponse.class)
-                .send();
     }
 
     @Test
@@ -451,7 +441,7 @@ class TransactorIT {
                                         () -> t.send("first", first, "0x", BigInteger.ONE));
                         assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
                         String dropped = hashIn(firstLine("first: sent"));
-                        rpc("anvil_dropTransaction", dropped);
+                        chain.dropTransaction(dropped);
                         Transactor another =
                                 transactor(
                                         web3j,
