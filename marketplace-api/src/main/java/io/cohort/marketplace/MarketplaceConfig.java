@@ -28,6 +28,13 @@ public interface MarketplaceConfig {
     @WithDefault("PT2M")
     Duration ipfsReadTimeout();
 
+    /**
+     * How many model downloads and audits may run at once (each may hold a large file in memory);
+     * one more is a 503 with Retry-After.
+     */
+    @WithDefault("4")
+    int heavyReads();
+
     /** The chain id sign-in messages and transactions are for. */
     @WithDefault("31337")
     long chainId();

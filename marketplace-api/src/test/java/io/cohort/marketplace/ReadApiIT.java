@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.CreditTree;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.marketplace.api.HeavyReads;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
@@ -37,6 +43,8 @@ class ReadApiIT {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject HeavyReads heavyReads;
 
     private HttpResponse<String> get(String path) throws Exception {
         return HTTP.send(
@@ -199,6 +207,45 @@ class ReadApiIT {
             assertThat(model.statusCode()).isEqualTo(200);
             assertThat(model.body()).isEqualTo(onnx);
             assertProblem(get("/projects/2/model"), 404, "no settled round");
+
+            // while four heavy reads run (cohort.heavy-reads), a download or an audit more is a
+            // 503 with Retry-After, not a thread left waiting; once they end, it is served
+            CountDownLatch holding = new CountDownLatch(4);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                for (int i = 0; i < 4; i++) {
+                    pool.submit(
+                            () ->
+                                    heavyReads.run(
+                                            () -> {
+                                                holding.countDown();
+                                                try {
+                                                    return release.await(60, TimeUnit.SECONDS);
+                                                } catch (InterruptedException e) {
+                                                    Thread.currentThread().interrupt();
+                                                    return false;
+                                                }
+                                            }));
+                }
+                assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+                HttpResponse<String> busy = get("/projects/1/model");
+                assertProblem(busy, 503, "4 model downloads and audits are running");
+                assertThat(busy.headers().firstValue("retry-after")).hasValue("5");
+                assertProblem(get("/projects/1/audit"), 503, "ask again shortly");
+            } finally {
+                release.countDown();
+                pool.shutdown();
+            }
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(
+                            HTTP.send(
+                                            HttpRequest.newBuilder(
+                                                            base.resolve("/projects/1/model"))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofByteArray())
+                                    .body())
+                    .isEqualTo(onnx);
 
             // a project that starts past 2^63 seconds (uint64 allows it) is indexed, and so is the
             // next one: the index does not stop on it

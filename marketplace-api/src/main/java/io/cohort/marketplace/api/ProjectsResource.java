@@ -41,6 +41,7 @@ public class ProjectsResource {
     @Inject Auth auth;
     @Inject Launcher launcher;
     @Inject Auditor auditor;
+    @Inject HeavyReads heavyReads;
 
     /** A page of projects. */
     public record Page(List<ProjectView> items, int page, int size, int total) {}
@@ -187,7 +188,7 @@ public class ProjectsResource {
         if (!recompute.equalsIgnoreCase("true") && !recompute.equalsIgnoreCase("false")) {
             throw Problem.badRequest("recompute must be true or false, got '" + recompute + "'");
         }
-        return auditor.audit(project, recompute.equalsIgnoreCase("true"));
+        return heavyReads.run(() -> auditor.audit(project, recompute.equalsIgnoreCase("true")));
     }
 
     @GET
@@ -212,7 +213,8 @@ public class ProjectsResource {
             throw new Problem(
                     502, "Bad record", "round " + last.round() + "'s record names no ONNX model");
         }
-        return Response.ok(records.bytes(onnx, Records.MAX_MODEL_BYTES), "application/octet-stream")
+        byte[] bytes = heavyReads.run(() -> records.bytes(onnx, Records.MAX_MODEL_BYTES));
+        return Response.ok(bytes, "application/octet-stream")
                 .header(
                         "Content-Disposition",
                         "attachment; filename=\"project-"
