@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,19 +20,20 @@ import org.web3j.crypto.Sign;
 /**
  * Sign-in with an Ethereum signature (EIP-4361 message, EIP-191 personal signature) and the
  * short-lived bearer tokens that authenticate writes. Nonces are single-use and expire after five
- * minutes, and at most {@link #MAX_NONCES} are outstanding (anyone may ask for one); tokens expire
- * after {@code cohort.auth.token-ttl}. Both live in memory: a restart signs everyone out.
+ * minutes; asking for one stores nothing ({@link Nonces}), so anyone may ask as often as they like;
+ * at most {@link #MAX_SIGN_INS} sign-ins are remembered per five minutes. Tokens expire after
+ * {@code cohort.auth.token-ttl}. Both live in memory: a restart signs everyone out.
  */
 @ApplicationScoped
 public class Auth {
 
-    static final Duration NONCE_TTL = Duration.ofMinutes(5);
+    static final Duration NONCE_TTL = Nonces.TTL;
     static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
     /**
-     * Outstanding nonces at most: {@code GET /auth/nonce} needs no sign-in, so memory is capped.
+     * Redeemed nonces remembered at most (each until it expires): signed sign-ins per five minutes.
      */
-    static final int MAX_NONCES = 10_000;
+    static final int MAX_SIGN_INS = 100_000;
 
     /** A signed-in owner. */
     public record Session(String address, Instant expiresAt) {}
@@ -46,28 +46,12 @@ public class Auth {
     Clock clock = Clock.systemUTC();
 
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Instant> nonces = new ConcurrentHashMap<>();
+    private final Nonces nonces = new Nonces(random, MAX_SIGN_INS);
     private final Map<String, Session> tokens = new ConcurrentHashMap<>();
 
-    /**
-     * A fresh nonce for a sign-in message; a 503 with {@code Retry-After} while {@link #MAX_NONCES}
-     * unexpired ones are outstanding.
-     */
-    public synchronized String nonce() {
-        Instant now = clock.instant();
-        purge(now);
-        if (nonces.size() >= MAX_NONCES) {
-            Instant first = nonces.values().stream().min(Instant::compareTo).orElse(now);
-            throw Problem.unavailable(
-                    "Too many sign-ins",
-                    MAX_NONCES + " sign-in nonces are outstanding; ask again when one expires",
-                    Duration.between(now, first));
-        }
-        byte[] b = new byte[12];
-        random.nextBytes(b);
-        String n = HexFormat.of().formatHex(b);
-        nonces.put(n, now.plus(NONCE_TTL));
-        return n;
+    /** A fresh nonce for a sign-in message, good for one sign-in within five minutes. */
+    public String nonce() {
+        return nonces.issue(clock.instant());
     }
 
     /**
@@ -118,10 +102,7 @@ public class Auth {
         if (!signer.equalsIgnoreCase(m.address())) {
             throw unauthorized("the signature is by " + signer + ", not by " + m.address());
         }
-        Instant nonceExpiry = nonces.remove(m.nonce());
-        if (nonceExpiry == null || nonceExpiry.isBefore(now)) {
-            throw unauthorized("unknown, used or expired nonce; ask GET /auth/nonce for a new one");
-        }
+        nonces.redeem(m.nonce(), now);
         List<String> owners = a.owners().orElse(List.of());
         String address = m.address().toLowerCase();
         if (!owners.isEmpty() && owners.stream().noneMatch(o -> o.equalsIgnoreCase(address))) {
@@ -131,6 +112,7 @@ public class Auth {
         random.nextBytes(t);
         String token = HexFormat.of().formatHex(t);
         Instant expires = now.plus(a.tokenTtl());
+        purge(now);
         tokens.put(token, new Session(address, expires));
         return new Token(token, address, expires);
     }
@@ -180,12 +162,6 @@ public class Auth {
     }
 
     private void purge(Instant now) {
-        for (Iterator<Map.Entry<String, Instant>> it = nonces.entrySet().iterator();
-                it.hasNext(); ) {
-            if (it.next().getValue().isBefore(now)) {
-                it.remove();
-            }
-        }
         tokens.values().removeIf(s -> !s.expiresAt().isAfter(now));
     }
 }

@@ -1,0 +1,139 @@
+package io.cohort.marketplace.auth;
+
+import io.cohort.marketplace.api.Problem;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Sign-in nonces that cost the server nothing until they are used. A nonce carries its own expiry
+ * and a MAC under a key this process drew at start (9 random bytes, 5 bytes of expiry in seconds,
+ * 16 bytes of HMAC-SHA256, as 60 hex digits): asking for one ({@code GET /auth/nonce}, no sign-in)
+ * stores nothing, so no rate of asking can use up sign-in for others. A nonce is remembered only
+ * once a correctly signed message redeems it, until it expires, so it works once; at most {@code
+ * maxUsed} are remembered, a bound only signed sign-ins can reach. A restart draws a new key:
+ * nonces given before it no longer redeem.
+ */
+final class Nonces {
+
+    static final Duration TTL = Duration.ofMinutes(5);
+
+    /** The length of a nonce in hex digits. */
+    static final int LENGTH = 60;
+
+    private static final int RANDOM = 9;
+    private static final int EXPIRY = 5;
+    private static final int TAG = 16;
+
+    private final SecureRandom random;
+    private final SecretKeySpec key;
+    private final int maxUsed;
+    private final Map<String, Instant> used = new LinkedHashMap<>(); // in redeeming order
+
+    Nonces(SecureRandom random, int maxUsed) {
+        this.random = random;
+        byte[] k = new byte[32];
+        random.nextBytes(k);
+        this.key = new SecretKeySpec(k, "HmacSHA256");
+        this.maxUsed = maxUsed;
+    }
+
+    /** A fresh nonce that redeems until {@code now} plus {@link #TTL}. */
+    String issue(Instant now) {
+        byte[] body = new byte[RANDOM + EXPIRY];
+        byte[] r = new byte[RANDOM];
+        random.nextBytes(r);
+        System.arraycopy(r, 0, body, 0, RANDOM);
+        long expiry = now.plus(TTL).getEpochSecond();
+        for (int i = 0; i < EXPIRY; i++) {
+            body[RANDOM + i] = (byte) (expiry >>> (8 * (EXPIRY - 1 - i)));
+        }
+        return HexFormat.of().formatHex(body) + HexFormat.of().formatHex(tag(body));
+    }
+
+    /**
+     * Redeems a nonce of a correctly signed message: once, before it expires.
+     *
+     * @throws Problem 401 if it was not issued here, expired or was used; 503 with {@code
+     *     Retry-After} if {@code maxUsed} unexpired nonces are remembered
+     */
+    synchronized void redeem(String nonce, Instant now) {
+        Instant expires = expiry(nonce);
+        if (expires == null || expires.isBefore(now)) {
+            throw new Problem(
+                    401,
+                    "Unauthorized",
+                    "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
+        }
+        purge(now);
+        if (used.containsKey(nonce)) {
+            throw new Problem(
+                    401,
+                    "Unauthorized",
+                    "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
+        }
+        if (used.size() >= maxUsed) {
+            Instant first = used.values().stream().min(Instant::compareTo).orElse(now);
+            throw Problem.unavailable(
+                    "Too many sign-ins",
+                    maxUsed + " sign-ins in the last five minutes; ask again when one expires",
+                    Duration.between(now, first));
+        }
+        used.put(nonce, expires);
+    }
+
+    /** How many redeemed nonces are remembered now. */
+    synchronized int remembered() {
+        return used.size();
+    }
+
+    /** The expiry a nonce issued here carries, or null if it was not issued here. */
+    private Instant expiry(String nonce) {
+        if (nonce == null || nonce.length() != LENGTH) {
+            return null;
+        }
+        byte[] all;
+        try {
+            all = HexFormat.of().parseHex(nonce);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        byte[] body = Arrays.copyOf(all, RANDOM + EXPIRY);
+        byte[] tag = Arrays.copyOfRange(all, RANDOM + EXPIRY, all.length);
+        if (!MessageDigest.isEqual(tag, tag(body))) {
+            return null;
+        }
+        long expiry = 0;
+        for (int i = 0; i < EXPIRY; i++) {
+            expiry = (expiry << 8) | (body[RANDOM + i] & 0xff);
+        }
+        return Instant.ofEpochSecond(expiry);
+    }
+
+    private byte[] tag(byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return Arrays.copyOf(mac.doFinal(body), TAG);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    private void purge(Instant now) {
+        for (Iterator<Instant> it = used.values().iterator(); it.hasNext(); ) {
+            if (it.next().isBefore(now)) {
+                it.remove();
+            }
+        }
+    }
+}

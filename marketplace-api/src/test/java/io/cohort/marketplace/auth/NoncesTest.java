@@ -1,0 +1,98 @@
+package io.cohort.marketplace.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.cohort.marketplace.api.Problem;
+import jakarta.ws.rs.core.Response;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NoncesTest {
+
+    private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+    private static int status(Problem p) {
+        return new Problem.Mapper().toResponse(p).getStatus();
+    }
+
+    @Test
+    void askingForNoncesStoresNothingSoNoRateOfAskingLocksSignInOut() {
+        // given: far more nonces asked for than the old outstanding cap of 10,000
+        Nonces nonces = new Nonces(new SecureRandom(), 3);
+        Set<String> issued = new HashSet<>();
+        for (int i = 0; i < 50_000; i++) {
+            issued.add(nonces.issue(T0));
+        }
+
+        // then: all distinct, all well-formed EIP-4361 nonces, none remembered, and the last works
+        assertThat(issued).hasSize(50_000);
+        assertThat(issued).allMatch(n -> n.matches("[0-9a-f]{" + Nonces.LENGTH + "}"));
+        assertThat(Nonces.LENGTH).isLessThanOrEqualTo(64); // SiweMessage takes 8 to 64
+        assertThat(nonces.remembered()).isZero();
+        nonces.redeem(issued.iterator().next(), T0.plusSeconds(1));
+        assertThat(nonces.remembered()).isOne();
+    }
+
+    @Test
+    void aNonceRedeemsOnceBeforeItExpiresAndOnlyIfIssuedHere() {
+        Nonces nonces = new Nonces(new SecureRandom(), 10);
+        String n = nonces.issue(T0);
+
+        // used twice
+        nonces.redeem(n, T0.plus(Duration.ofMinutes(1)));
+        Problem twice =
+                catchThrowableOfType(
+                        Problem.class, () -> nonces.redeem(n, T0.plus(Duration.ofMinutes(2))));
+        assertThat(status(twice)).isEqualTo(401);
+        assertThat(twice).hasMessageContaining("unknown, used or expired nonce");
+
+        // expired: good at its last second, not after
+        String late = nonces.issue(T0);
+        Problem expired =
+                catchThrowableOfType(
+                        Problem.class,
+                        () -> nonces.redeem(late, T0.plus(Nonces.TTL).plusSeconds(1)));
+        assertThat(status(expired)).isEqualTo(401);
+        nonces.redeem(nonces.issue(T0), T0.plus(Nonces.TTL));
+
+        // one digit changed (its expiry pushed later), another process's, or no nonce of ours
+        String fresh = nonces.issue(T0);
+        char[] c = fresh.toCharArray();
+        c[20] = c[20] == 'f' ? 'e' : 'f';
+        String otherProcess = new Nonces(new SecureRandom(), 10).issue(T0);
+        for (String forged : new String[] {new String(c), otherProcess, "abcdefgh12345678", null}) {
+            Problem p = catchThrowableOfType(Problem.class, () -> nonces.redeem(forged, T0));
+            assertThat(status(p)).as(forged).isEqualTo(401);
+        }
+        nonces.redeem(fresh, T0);
+    }
+
+    @Test
+    void signInsPerFiveMinutesAreCappedUntilTheFirstExpires() {
+        // given: as many sign-ins as are remembered, at T0
+        Nonces nonces = new Nonces(new SecureRandom(), 3);
+        for (int i = 0; i < 3; i++) {
+            nonces.redeem(nonces.issue(T0), T0);
+        }
+
+        // when: one more, a minute later
+        Instant minute = T0.plus(Duration.ofMinutes(1));
+        String next = nonces.issue(minute);
+        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(next, minute));
+
+        // then: 503, to ask again when the first expires (four minutes on)
+        Response r = new Problem.Mapper().toResponse(full);
+        assertThat(r.getStatus()).isEqualTo(503);
+        assertThat(r.getHeaderString("Retry-After")).isEqualTo("240");
+        assertThat(full).hasMessageContaining("3 sign-ins in the last five minutes");
+
+        // and once they expired they are forgotten, and the same nonce redeems
+        nonces.redeem(next, T0.plus(Nonces.TTL).plusSeconds(1));
+        assertThat(nonces.remembered()).isOne();
+    }
+}
