@@ -16,6 +16,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.DefaultBlockParameterNumber;
 import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.protocol.http.HttpService;
@@ -45,12 +46,20 @@ public class Indexer {
     private EventLog log;
     private volatile long next;
     private volatile long head = -1;
-    private volatile long headTime;
+    private volatile long indexedTime;
     private volatile String lastError;
     private volatile boolean stopping;
     private Thread thread;
 
     void start(@Observes StartupEvent ev) throws IOException {
+        open();
+        thread = new Thread(this::loop, "market-indexer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Checks the settings, opens the chain and the event log, and replays the log. */
+    void open() throws IOException {
         if (config.index().maxRange() < 1 || config.index().confirmations() < 0) {
             // a range of 0 blocks would never advance; a negative depth reads past the head
             throw new IllegalArgumentException(
@@ -77,9 +86,6 @@ public class Indexer {
         LOG.infof(
                 "indexing market %s from block %d (%d events replayed from %s)",
                 market, next, stored.size(), config.index().dir());
-        thread = new Thread(this::loop, "market-indexer");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     void stop(@Observes ShutdownEvent ev) throws IOException {
@@ -150,8 +156,10 @@ public class Indexer {
                         .getBlock();
         long top = latest.getNumber().longValueExact() - config.index().confirmations();
         head = latest.getNumber().longValueExact();
-        headTime = latest.getTimestamp().longValueExact();
         if (top < next) {
+            if (indexedTime == 0 && next > 0) { // restarted with nothing new: the cursor's block
+                indexedTime = blockTime(Math.min(next - 1, head), latest);
+            }
             return false;
         }
         long to = Math.min(top, next + config.index().maxRange() - 1);
@@ -175,16 +183,37 @@ public class Indexer {
             index.apply(l, this::terms);
         }
         next = to + 1;
+        indexedTime = blockTime(to, latest);
         return to < top;
+    }
+
+    /** The timestamp of block {@code number}; {@code latest} answers for itself. */
+    private long blockTime(long number, EthBlock.Block latest) throws IOException {
+        if (number == latest.getNumber().longValueExact()) {
+            return latest.getTimestamp().longValueExact();
+        }
+        EthBlock.Block b =
+                web3j.ethGetBlockByNumber(
+                                new DefaultBlockParameterNumber(BigInteger.valueOf(number)), false)
+                        .send()
+                        .getBlock();
+        if (b == null) {
+            throw new IOException("block " + number + " is unknown to the node");
+        }
+        return b.getTimestamp().longValueExact();
     }
 
     public MarketIndex index() {
         return index;
     }
 
-    /** The chain's time as of the latest block seen (statuses are computed at it). */
+    /**
+     * The chain's time as of the last block indexed (statuses are computed at it): a round is not
+     * shown past its deadline while the blocks before that deadline, which may hold its
+     * submissions, are still to be read. 0 before the first block is read.
+     */
     public long now() {
-        return headTime;
+        return indexedTime;
     }
 
     /** The next block to index. */
@@ -192,12 +221,12 @@ public class Indexer {
         return next;
     }
 
-    /** The chain's head as last seen, or -1. */
     /** How many blocks it stays behind the head. */
     public int confirmations() {
         return config.index().confirmations();
     }
 
+    /** The chain's head as last seen, or -1. */
     public long head() {
         return head;
     }

@@ -1,0 +1,135 @@
+package io.cohort.marketplace.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.contracts.DevChain;
+import io.cohort.contracts.DevKit;
+import io.cohort.contracts.generated.Market;
+import io.cohort.marketplace.MarketplaceConfig;
+import java.lang.reflect.Proxy;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.web3j.protocol.core.DefaultBlockParameterNumber;
+
+/**
+ * The indexer's clock on a real Anvil, stepped by hand: statuses are computed at the time of the
+ * last block indexed, not at the head's, so a lagging index never shows a round past a deadline
+ * whose blocks it has not read.
+ */
+class IndexerIT {
+
+    private static DevChain chain;
+    private static String market;
+
+    @BeforeAll
+    static void startChain() throws Exception {
+        chain = DevChain.start();
+        var deployer = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        market =
+                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), deployer), DevKit.gas())
+                        .send()
+                        .getContractAddress();
+    }
+
+    @AfterAll
+    static void stopChain() {
+        if (chain != null) {
+            chain.close();
+        }
+    }
+
+    /** The settings the indexer reads, as the application would have them. */
+    private static MarketplaceConfig config(Path dir, int maxRange) {
+        MarketplaceConfig.Index index =
+                proxy(
+                        MarketplaceConfig.Index.class,
+                        Map.of(
+                                "dir",
+                                dir,
+                                "startBlock",
+                                0L,
+                                "maxRange",
+                                maxRange,
+                                "confirmations",
+                                0,
+                                "poll",
+                                Duration.ofMillis(100)));
+        return proxy(
+                MarketplaceConfig.class,
+                Map.of("rpcUrl", chain.rpcUrl(), "market", market, "index", index));
+    }
+
+    private static <T> T proxy(Class<T> type, Map<String, Object> values) {
+        return type.cast(
+                Proxy.newProxyInstance(
+                        type.getClassLoader(),
+                        new Class<?>[] {type},
+                        (p, method, args) -> {
+                            if (!values.containsKey(method.getName())) {
+                                throw new UnsupportedOperationException(method.getName());
+                            }
+                            return values.get(method.getName());
+                        }));
+    }
+
+    private static long timeOf(long block) throws Exception {
+        return chain.web3j()
+                .ethGetBlockByNumber(
+                        new DefaultBlockParameterNumber(BigInteger.valueOf(block)), false)
+                .send()
+                .getBlock()
+                .getTimestamp()
+                .longValueExact();
+    }
+
+    private static Indexer opened(Path dir, int maxRange) throws Exception {
+        Indexer indexer = new Indexer();
+        indexer.config = config(dir, maxRange);
+        indexer.open();
+        return indexer;
+    }
+
+    @Test
+    void statusesAreAtTheLastIndexedBlocksTimeWhileTheIndexCatchesUp(@TempDir Path dir)
+            throws Exception {
+        // given: blocks a day apart beyond the deployment
+        long t = chain.latestTimestamp();
+        for (int i = 1; i <= 3; i++) {
+            chain.mineAt(t + i * 86_400L);
+        }
+        long head = chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        Indexer indexer = opened(dir, 1);
+        try {
+            // when: it reads one block of many
+            assertThat(indexer.step()).isTrue();
+
+            // then: its clock is that block's, not the head's a day or more later
+            assertThat(indexer.next()).isEqualTo(1);
+            assertThat(indexer.now()).isEqualTo(timeOf(0)).isLessThan(timeOf(head));
+
+            // and: caught up, the head's
+            while (indexer.step()) {
+                assertThat(indexer.now()).isEqualTo(timeOf(indexer.next() - 1));
+            }
+            assertThat(indexer.now()).isEqualTo(timeOf(head));
+        } finally {
+            indexer.stop(null);
+        }
+
+        // and: restarted on the same folder with nothing new, the cursor's block's time
+        Indexer again = opened(dir, 1);
+        try {
+            assertThat(again.now()).isZero();
+            assertThat(again.step()).isFalse();
+            assertThat(again.now()).isEqualTo(timeOf(head));
+        } finally {
+            again.stop(null);
+        }
+    }
+}
