@@ -1,16 +1,10 @@
 package io.cohort.marketplace.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.marketplace.JsonLines;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -20,13 +14,11 @@ import java.util.regex.Pattern;
  * answer (a receipt wait that timed out, a dropped connection, a restarted API) can ask again and
  * learn what its first request did, instead of funding a second project.
  *
- * <p>One JSON object per line, appended and forced to disk before the transaction it names is
- * broadcast: who asked, under which key, the SHA-256 of the request, the {@code createProject}
- * transaction and what the launch did (its project null until the transaction is mined). A later
- * line for the same asker and key replaces the earlier; one without a transaction forgets the key
- * (its transaction reverted, or can no longer be mined). A crash can tear only the last line, which
- * is cut off when the ledger is opened; any other unreadable line is an error naming the file and
- * line.
+ * <p>One JSON object per line ({@link JsonLines}), appended and forced to disk before the
+ * transaction it names is broadcast: who asked, under which key, the SHA-256 of the request, the
+ * {@code createProject} transaction and what the launch did (its project null until the transaction
+ * is mined). A later line for the same asker and key replaces the earlier; one without a
+ * transaction forgets the key (its transaction reverted, or can no longer be mined).
  */
 final class LaunchLedger {
 
@@ -36,7 +28,6 @@ final class LaunchLedger {
     static final String FILE = "launches.jsonl";
 
     private static final long MAX_BYTES = 64L << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One launch: who asked under which key, the request's SHA-256 (hex), its {@code createProject}
@@ -87,48 +78,21 @@ final class LaunchLedger {
      */
     static LaunchLedger open(Path file) throws IOException {
         LaunchLedger ledger = new LaunchLedger(file);
-        if (!Files.exists(file)) {
-            return ledger;
-        }
-        long size = Files.size(file);
-        if (size > MAX_BYTES) {
-            throw new IOException(
-                    file
-                            + " is "
-                            + size
-                            + " bytes, more than a launch ledger may be ("
-                            + MAX_BYTES
-                            + ")");
-        }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        List<String> lines = text.lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            boolean torn = i == lines.size() - 1 && !text.endsWith("\n");
-            Entry e;
-            try {
-                e = JSON.readValue(lines.get(i), Entry.class);
-            } catch (JsonProcessingException ex) {
-                if (torn) { // a crash mid-append: cut it off, so the next line starts clean
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                        ch.truncate(
-                                text.substring(0, text.lastIndexOf('\n') + 1)
-                                        .getBytes(StandardCharsets.UTF_8)
-                                        .length);
-                    }
-                    break;
-                }
-                throw new IOException(file + " line " + (i + 1) + " is no ledger entry", ex);
-            }
-            if (e.by() == null || e.key() == null || e.request() == null) {
-                throw new IOException(file + " line " + (i + 1) + " lacks by, key or request");
-            }
-            ledger.apply(e);
-            if (torn) { // whole but for its newline
-                Files.writeString(file, "\n", StandardOpenOption.APPEND);
-            }
-        }
-        if (lines.size() > 2 * ledger.entries.size() + COMPACT_SLACK) {
-            ledger.compact();
+        int lines =
+                JsonLines.read(
+                        file,
+                        MAX_BYTES,
+                        Entry.class,
+                        "ledger entry",
+                        (e, line) -> {
+                            if (e.by() == null || e.key() == null || e.request() == null) {
+                                throw new IOException(
+                                        file + " line " + line + " lacks by, key or request");
+                            }
+                            ledger.apply(e);
+                        });
+        if (lines > 2 * ledger.entries.size() + COMPACT_SLACK) {
+            JsonLines.rewrite(file, ledger.entries.values());
         }
         return ledger;
     }
@@ -147,7 +111,7 @@ final class LaunchLedger {
      * @throws IOException if it could not be written; the file is as it was before
      */
     synchronized void put(Entry e) throws IOException {
-        append(e);
+        JsonLines.append(file, e);
         apply(e);
     }
 
@@ -169,61 +133,6 @@ final class LaunchLedger {
         } else {
             entries.put(id(e.by(), e.key()), e);
         }
-    }
-
-    private static byte[] line(Entry e) throws IOException {
-        return (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private void append(Entry e) throws IOException {
-        byte[] line = line(e);
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        try (FileChannel out =
-                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            long before = out.size();
-            try {
-                ByteBuffer b = ByteBuffer.wrap(line);
-                long at = before;
-                while (b.hasRemaining()) {
-                    at += out.write(b, at);
-                }
-                out.force(true);
-            } catch (IOException ex) {
-                try {
-                    out.truncate(before); // no half line for the next append to join
-                } catch (IOException cut) {
-                    ex.addSuppressed(cut);
-                }
-                throw ex;
-            }
-        }
-    }
-
-    /** Rewrites the file with one line per key, in their first order. */
-    private void compact() throws IOException {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-        for (Entry e : entries.values()) {
-            all.write(line(e));
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel out =
-                FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(all.toByteArray());
-            while (b.hasRemaining()) {
-                out.write(b);
-            }
-            out.force(true);
-        }
-        Files.move(
-                tmp,
-                file,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String id(String by, String key) {

@@ -44,6 +44,10 @@ public class Indexer {
 
     private Market view;
     private EventLog log;
+    private TermsCache terms;
+
+    private static final String PROJECT_CREATED =
+            org.web3j.abi.EventEncoder.encode(Market.PROJECTCREATED_EVENT);
     private volatile long next;
     private volatile long head = -1;
     private volatile long indexedTime;
@@ -78,9 +82,10 @@ public class Indexer {
                         new ReadonlyTransactionManager(web3j, market),
                         new DefaultGasProvider());
         log = EventLog.open(config.index().dir());
+        terms = TermsCache.open(config.index().dir(), this::termsFromChain);
         List<Log> stored = log.read();
         for (Log l : stored) {
-            index.apply(l, this::terms);
+            index.apply(l, terms);
         }
         next = log.cursor(config.index().startBlock());
         LOG.infof(
@@ -101,7 +106,7 @@ public class Indexer {
         }
     }
 
-    private MarketIndex.Terms terms(BigInteger project) throws IOException {
+    private MarketIndex.Terms termsFromChain(BigInteger project) throws IOException {
         try {
             var terms = view.projectTerms(project).send();
             var schedule = view.schedule(project).send();
@@ -177,10 +182,16 @@ public class Indexer {
         for (EthLog.LogResult<?> r : result.getLogs()) {
             logs.add((Log) r.get());
         }
+        // new projects' terms are read before the index is locked to apply the logs
+        for (Log l : logs) {
+            if (!l.getTopics().isEmpty() && l.getTopics().get(0).equals(PROJECT_CREATED)) {
+                terms.terms(Market.getProjectCreatedEventFromLog(l).projectId);
+            }
+        }
         log.append(logs);
         log.moveCursor(to + 1);
         for (Log l : logs) {
-            index.apply(l, this::terms);
+            index.apply(l, terms);
         }
         next = to + 1;
         indexedTime = blockTime(to, latest);

@@ -99,19 +99,26 @@ class LaunchLedgerTest {
     }
 
     @Test
-    void aWholeLastLineWithoutItsNewlineIsKept() throws Exception {
+    void aLastLineWithoutItsNewlineWasNeverAcknowledgedAndIsDropped() throws Exception {
+        // given: a whole entry, and a second one whose newline never reached the disk (its put
+        // never returned, so what it named was never broadcast)
         Path file = dir.resolve(LaunchLedger.FILE);
-        LaunchLedger.open(file)
-                .put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("1")));
+        LaunchLedger first = LaunchLedger.open(file);
+        first.put(asked("a").sent("0x1", "0", "0xf8", launched(null)).done(launched("1")));
+        first.put(asked("b").sent("0x2", "1", "0xf8", launched(null)));
         String text = Files.readString(file);
         Files.writeString(file, text.substring(0, text.length() - 1));
 
+        // when: opened and written again
         LaunchLedger ledger = LaunchLedger.open(file);
-        ledger.put(asked("b").sent("0x2", "0", "0xf8", launched(null)).done(launched("2")));
+        ledger.put(asked("c").sent("0x3", "2", "0xf8", launched(null)));
 
+        // then: the first and the third
         LaunchLedger again = LaunchLedger.open(file);
         assertThat(again.find(OWNER, "a")).isPresent();
-        assertThat(again.find(OWNER, "b")).isPresent();
+        assertThat(again.find(OWNER, "b")).isEmpty();
+        assertThat(again.find(OWNER, "c")).isPresent();
+        assertThat(Files.readAllLines(file)).hasSize(2);
     }
 
     @Test

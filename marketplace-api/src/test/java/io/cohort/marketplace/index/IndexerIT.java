@@ -10,6 +10,7 @@ import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,6 +47,10 @@ class IndexerIT {
 
     /** The settings the indexer reads, as the application would have them. */
     private static MarketplaceConfig config(Path dir, int maxRange) {
+        return config(dir, maxRange, chain.rpcUrl());
+    }
+
+    private static MarketplaceConfig config(Path dir, int maxRange, String rpcUrl) {
         MarketplaceConfig.Index index =
                 proxy(
                         MarketplaceConfig.Index.class,
@@ -62,7 +67,7 @@ class IndexerIT {
                                 Duration.ofMillis(100)));
         return proxy(
                 MarketplaceConfig.class,
-                Map.of("rpcUrl", chain.rpcUrl(), "market", market, "index", index));
+                Map.of("rpcUrl", rpcUrl, "market", market, "index", index));
     }
 
     private static <T> T proxy(Class<T> type, Map<String, Object> values) {
@@ -93,6 +98,62 @@ class IndexerIT {
         indexer.config = config(dir, maxRange);
         indexer.open();
         return indexer;
+    }
+
+    @Test
+    void aRestartReplaysProjectsWithoutTheChainFromTheTermsItKept(@TempDir Path dir)
+            throws Exception {
+        // given: a project created on the chain and indexed
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        Market m =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        var receipt =
+                m.createProject(
+                                new Market.ProjectParams(
+                                        DevKit.ETH,
+                                        DevKit.ether("1"),
+                                        DevKit.ether("0.1"),
+                                        DevKit.ether("0.5"),
+                                        DevKit.ether("0.2"),
+                                        BigInteger.valueOf(chain.latestTimestamp() + 10_000),
+                                        BigInteger.valueOf(600),
+                                        BigInteger.valueOf(700),
+                                        BigInteger.TWO,
+                                        BigInteger.valueOf(7),
+                                        BigInteger.ONE,
+                                        List.of(evaluator.getAddress()),
+                                        List.of(new byte[32]),
+                                        DevKit.cid("spec"),
+                                        DevKit.cid("weights")),
+                                DevKit.ether("2"))
+                        .send();
+        BigInteger project = Market.getProjectCreatedEvents(receipt).get(0).projectId;
+        Indexer live = opened(dir, 2000);
+        try {
+            while (live.step()) {}
+        } finally {
+            live.stop(null);
+        }
+        assertThat(dir.resolve(TermsCache.FILE)).exists();
+
+        // when: restarted with the chain's RPC unreachable (a closed loopback port)
+        int closed;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Indexer restarted = new Indexer();
+        restarted.config = config(dir, 2000, "http://127.0.0.1:" + closed);
+        try {
+            restarted.open();
+
+            // then: the project is back with its terms, read from the file
+            var p = restarted.index().read(ix -> ix.project(project, 0)).orElseThrow();
+            assertThat(p.evalPeriod()).isEqualTo(700);
+            assertThat(p.maxTrainers()).isEqualTo(7);
+        } finally {
+            restarted.stop(null);
+        }
     }
 
     @Test
