@@ -20,6 +20,16 @@ const { chromium } = require('playwright-core');
     await page.goto(`${base}/#/`);
     await ready();
     out.projectRows = await page.locator('#projects tbody tr').count();
+    out.pager = await page.locator('#pager').innerText();
+
+    // one project a page: the second page holds the older one, and links back to the newer
+    await page.goto(`${base}/#/?page=2&size=1`);
+    await ready();
+    out.secondPageIds = await page.locator('#projects tbody tr td:first-child').allInnerTexts();
+    out.secondPager = await page.locator('#pager').innerText();
+    await page.locator('#pager a', { hasText: 'newer' }).click();
+    await ready();
+    out.firstPageIds = await page.locator('#projects tbody tr td:first-child').allInnerTexts();
 
     await page.goto(`${base}/#/projects/${project}`);
     await ready();

@@ -25,12 +25,19 @@ async function api(path) {
   return body;
 }
 
+const PAGE_SIZE = 50;
+
 function cid(c) {
   return c ? `<span class="cid" title="ipfs://${esc(c)}">${esc(c)}</span>` : '—';
 }
 
-async function projects() {
-  const page = await api('/projects?size=100');
+/** Projects newest first, a page at a time: #/?page=2 (from 1), optionally &size= (1 to 100). */
+async function projects(params) {
+  const size = Math.min(100, Math.max(1, Math.floor(Number(params.get('size'))) || PAGE_SIZE));
+  const at = Math.max(1, Math.floor(Number(params.get('page'))) || 1);
+  const page = await api(`/projects?size=${size}&page=${at - 1}`);
+  const pages = Math.max(1, Math.ceil(page.total / size));
+  const link = (n, text) => `<a href="#/?page=${n}${size !== PAGE_SIZE ? `&size=${size}` : ''}">${text}</a>`;
   const rows = page.items.map(p => `<tr>
       <td><a href="#/projects/${esc(p.id)}">${esc(p.id)}</a></td>
       <td><span class="status">${esc(p.status)}</span></td>
@@ -38,7 +45,8 @@ async function projects() {
       <td>${eth(p.rewardPerRound)} ETH</td><td>${eth(p.budget)} ETH</td></tr>`).join('');
   view.innerHTML = `<h1>Projects (${page.total})</h1>
     <table id="projects"><thead><tr><th>id</th><th>status</th><th>settled rounds</th><th>trainers</th>
-    <th>reward per round</th><th>budget</th></tr></thead><tbody>${rows}</tbody></table>`;
+    <th>reward per round</th><th>budget</th></tr></thead><tbody>${rows}</tbody></table>
+    <p id="pager">page ${at} of ${pages}${at > 1 ? ' · ' + link(at - 1, 'newer') : ''}${at < pages ? ' · ' + link(at + 1, 'older') : ''}</p>`;
   window.cohortCharts.ready = true;
 }
 
@@ -107,10 +115,11 @@ async function audit(id) {
 async function route() {
   window.cohortCharts = { ready: false };
   const m = location.hash.match(/^#\/projects\/(\d+)(\/audit)?$/);
+  const q = location.hash.match(/^#\/\?(.*)$/);
   try {
     if (m && m[2]) await audit(m[1]);
     else if (m) await project(m[1]);
-    else await projects();
+    else await projects(new URLSearchParams(q ? q[1] : ''));
   } catch (e) {
     view.innerHTML = `<p class="error">${esc(e.message)}</p>`;
     window.cohortCharts.ready = true;

@@ -46,6 +46,8 @@ class DashboardIT {
             Credentials alice = cast.alice();
             Credentials bob = cast.bob();
             long start = chain.latestTimestamp() + 100;
+            // an older project, so the list has two pages of one
+            BigInteger older = Play.create(owner, start + 100_000, 1, evaluator, ipfs);
             BigInteger project = Play.create(owner, start, 3, evaluator, ipfs);
             cast.join(project);
             BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
@@ -99,7 +101,11 @@ class DashboardIT {
 
             assertThat(seen.path("errors")).as(printed).isEmpty();
             assertThat(seen.path("external")).as("requests to other origins").isEmpty();
-            assertThat(seen.path("projectRows").asInt()).isEqualTo(1);
+            assertThat(seen.path("projectRows").asInt()).isEqualTo(2);
+            assertThat(seen.path("pager").asText()).isEqualTo("page 1 of 1");
+            assertThat(seen.path("secondPageIds").toString()).isEqualTo("[\"" + older + "\"]");
+            assertThat(seen.path("secondPager").asText()).isEqualTo("page 2 of 2 · newer");
+            assertThat(seen.path("firstPageIds").toString()).isEqualTo("[\"" + project + "\"]");
             assertThat(seen.path("accuracyPoints").asInt()).isEqualTo(2);
             assertThat(seen.path("accuracy").path(1).asDouble()).isEqualTo(100.0 * 401 / 500);
             assertThat(seen.path("rewardBars").asInt()).isEqualTo(2);
