@@ -55,7 +55,10 @@ public interface MarketplaceConfig {
         @WithDefault("PT15M")
         Duration tokenTtl();
 
-        /** Addresses allowed to launch projects; empty lets anyone who signs in. */
+        /**
+         * Addresses allowed to sign in and launch projects with the operator's funds, or {@code *}
+         * for anyone; unset, nobody may.
+         */
         java.util.Optional<java.util.List<String>> owners();
     }
 

@@ -40,20 +40,25 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
             var keystore = dir.resolve("operator.json");
             ObjectMapperFactory.getObjectMapper().writeValue(keystore.toFile(), wallet);
             var password = Files.writeString(dir.resolve("password"), "operator password\n");
-            return Map.of(
-                    "cohort.rpc-url", chain.rpcUrl(),
-                    "cohort.market", market,
-                    "cohort.ipfs-url", kubo.apiUrl().toString(),
-                    "cohort.index.dir", Files.createTempDirectory("marketplace-index").toString(),
-                    "cohort.index.poll", "PT0.1S",
-                    "cohort.operator.keystore", keystore.toString(),
-                    "cohort.operator.password-file", password.toString(),
-                    "cohort.auth.token-ttl", "PT5S",
-                    "cohort.operator.receipt-timeout", "PT2S",
-                    "cohort.operator.ledger",
+            // anyone who signs in may launch: the tests sign in with fresh keys
+            return Map.ofEntries(
+                    Map.entry("cohort.auth.owners", "*"),
+                    Map.entry("cohort.rpc-url", chain.rpcUrl()),
+                    Map.entry("cohort.market", market),
+                    Map.entry("cohort.ipfs-url", kubo.apiUrl().toString()),
+                    Map.entry(
+                            "cohort.index.dir",
+                            Files.createTempDirectory("marketplace-index").toString()),
+                    Map.entry("cohort.index.poll", "PT0.1S"),
+                    Map.entry("cohort.operator.keystore", keystore.toString()),
+                    Map.entry("cohort.operator.password-file", password.toString()),
+                    Map.entry("cohort.auth.token-ttl", "PT5S"),
+                    Map.entry("cohort.operator.receipt-timeout", "PT2S"),
+                    Map.entry(
+                            "cohort.operator.ledger",
                             Files.createTempDirectory("marketplace-launches")
                                     .resolve("launches.jsonl")
-                                    .toString());
+                                    .toString()));
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start Anvil and Kubo for the tests", e);

@@ -288,6 +288,8 @@ public final class Demo {
         out.println("demo: market deployed at " + market);
         Credentials operator = funder.fund(DevKit.ether("1000"));
         Path operatorKey = keystore(work, "operator", operator);
+        // the one owner this marketplace lets sign in and launch with the operator's funds
+        Credentials owner = funder.fund(DevKit.ether("1"));
         Path marketplaceLog = work.resolve("marketplace.log");
         Process marketplace =
                 start(
@@ -304,6 +306,7 @@ public final class Demo {
                                 "-Dcohort.index.poll=PT0.5S",
                                 "-Dcohort.operator.keystore=" + operatorKey,
                                 "-Dcohort.operator.password-file=" + password(work),
+                                "-Dcohort.auth.owners=" + owner.getAddress(),
                                 "-Dquarkus.http.port=0",
                                 "-jar",
                                 marketJar.toString()),
@@ -324,7 +327,6 @@ public final class Demo {
                 Launch.sealKeyOf(nodeJar, evaluatorKey, PASSWORD, work.resolve("keys-show.log"));
 
         // the owner signs in and launches the project by REST
-        Credentials owner = funder.fund(DevKit.ether("1"));
         JsonNode l =
                 Launch.asOwner(
                         http,

@@ -2,7 +2,9 @@ package io.cohort.marketplace.auth;
 
 import io.cohort.marketplace.MarketplaceConfig;
 import io.cohort.marketplace.api.Problem;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +44,21 @@ public class Auth {
     public record Token(String token, String address, Instant expiresAt) {}
 
     @Inject MarketplaceConfig config;
+
+    /** The {@code cohort.auth.owners} entry that lets anyone who signs in launch. */
+    static final String ANYONE = "*";
+
+    /** Refuses to start with an owner that is neither an address nor {@link #ANYONE}. */
+    void check(@Observes StartupEvent ev) {
+        for (String o : config.auth().owners().orElse(List.of())) {
+            if (!o.equals(ANYONE) && !o.matches("0x[0-9a-fA-F]{40}")) {
+                throw new IllegalArgumentException(
+                        "cohort.auth.owners takes addresses (0x and 40 hex digits) or *, got '"
+                                + o
+                                + "'");
+            }
+        }
+    }
 
     Clock clock = Clock.systemUTC();
 
@@ -103,9 +120,17 @@ public class Auth {
             throw unauthorized("the signature is by " + signer + ", not by " + m.address());
         }
         nonces.redeem(m.nonce(), now);
-        List<String> owners = a.owners().orElse(List.of());
         String address = m.address().toLowerCase();
-        if (!owners.isEmpty() && owners.stream().noneMatch(o -> o.equalsIgnoreCase(address))) {
+        List<String> owners = a.owners().orElse(List.of());
+        if (owners.isEmpty()) {
+            throw new Problem(
+                    403,
+                    "Forbidden",
+                    "nobody may launch projects here: cohort.auth.owners is not set (addresses, or *"
+                            + " for anyone)");
+        }
+        if (!owners.contains(ANYONE)
+                && owners.stream().noneMatch(o -> o.equalsIgnoreCase(address))) {
             throw new Problem(403, "Forbidden", address + " may not launch projects here");
         }
         byte[] t = new byte[32];

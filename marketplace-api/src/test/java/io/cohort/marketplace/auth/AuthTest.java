@@ -1,12 +1,27 @@
 package io.cohort.marketplace.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.cohort.contracts.DevKit;
+import io.cohort.marketplace.MarketplaceConfig;
+import io.cohort.marketplace.api.Problem;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
 
-/** Sign-in's bounds: how old a message may be (the nonces' own are in NoncesTest). */
+/**
+ * Sign-in: how old a message may be, and who may sign in (the nonces' bounds are in NoncesTest).
+ */
 class AuthTest {
 
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
@@ -18,5 +33,78 @@ class AuthTest {
         assertThat(Auth.recent(now.plus(Duration.ofMinutes(5)).plusSeconds(1), now)).isFalse();
         assertThat(Auth.recent(now.minus(Duration.ofMinutes(10)), now)).isTrue();
         assertThat(Auth.recent(now.minus(Duration.ofMinutes(10)).minusSeconds(1), now)).isFalse();
+    }
+
+    /** Auth with these owners, its clock at T0, the rest as the application's defaults. */
+    private static Auth auth(Optional<List<String>> owners) {
+        MarketplaceConfig.Auth a =
+                proxy(
+                        MarketplaceConfig.Auth.class,
+                        Map.of(
+                                "domain",
+                                "localhost",
+                                "tokenTtl",
+                                Duration.ofMinutes(15),
+                                "owners",
+                                owners));
+        Auth auth = new Auth();
+        auth.config = proxy(MarketplaceConfig.class, Map.of("auth", a, "chainId", 31337L));
+        auth.clock = Clock.fixed(T0, ZoneOffset.UTC);
+        return auth;
+    }
+
+    private static <T> T proxy(Class<T> type, Map<String, Object> values) {
+        return type.cast(
+                Proxy.newProxyInstance(
+                        type.getClassLoader(),
+                        new Class<?>[] {type},
+                        (p, m, args) -> {
+                            if (!values.containsKey(m.getName())) {
+                                throw new UnsupportedOperationException(m.getName());
+                            }
+                            return values.get(m.getName());
+                        }));
+    }
+
+    /**
+     * Signs {@code key} in to {@code auth}: a fresh nonce, a message issued at T0, its signature.
+     */
+    private static Auth.Token signIn(Auth auth, Credentials key) {
+        String message =
+                "localhost wants you to sign in with your Ethereum account:\n"
+                        + key.getAddress()
+                        + "\n\nLaunch Cohort projects.\n\nURI: http://localhost/\nVersion: 1\n"
+                        + "Chain ID: 31337\nNonce: "
+                        + auth.nonce()
+                        + "\nIssued At: "
+                        + T0;
+        return auth.login(message, DevKit.personalSign(message, key));
+    }
+
+    @Test
+    void onlyTheOwnersListedSignInAndUnsetNobodyDoes() throws Exception {
+        Credentials alice = Credentials.create(Keys.createEcKeyPair());
+        Credentials bob = Credentials.create(Keys.createEcKeyPair());
+
+        // unset: nobody, with a reason that says what to set
+        Problem none =
+                catchThrowableOfType(Problem.class, () -> signIn(auth(Optional.empty()), alice));
+        assertThat(new Problem.Mapper().toResponse(none).getStatus()).isEqualTo(403);
+        assertThat(none).hasMessageContaining("cohort.auth.owners is not set");
+
+        // listed (in any letter case): that address only
+        Auth listed =
+                auth(Optional.of(List.of(alice.getAddress().toUpperCase().replace("0X", "0x"))));
+        assertThat(signIn(listed, alice).address()).isEqualTo(alice.getAddress());
+        Problem other = catchThrowableOfType(Problem.class, () -> signIn(listed, bob));
+        assertThat(other).hasMessageContaining(bob.getAddress() + " may not launch projects here");
+
+        // *: anyone
+        assertThat(signIn(auth(Optional.of(List.of("*"))), bob).token()).hasSize(64);
+
+        // an entry that is neither refuses to start
+        assertThatThrownBy(() -> auth(Optional.of(List.of("*", "bob"))).check(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 'bob'");
     }
 }
