@@ -170,12 +170,7 @@ class LaunchApiIT {
         Credentials other = DevKit.fundedAccount(chain, DevKit.ether("1"));
         String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
         String body = JSON.writeValueAsString(launchBody(evaluator));
-        Market market =
-                Market.load(
-                        ChainAndIpfs.market,
-                        chain.web3j(),
-                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
-                        new DefaultGasProvider());
+        Market market = market();
         // other tests of this class may have launched before this one
         BigInteger first = market.projectCount().send().add(BigInteger.ONE);
         BigInteger escrow = ethOf(ChainAndIpfs.market);
@@ -324,12 +319,7 @@ class LaunchApiIT {
         String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
         String body = JSON.writeValueAsString(launchBody(evaluator));
         String key = "launch-" + UUID.randomUUID();
-        Market market =
-                Market.load(
-                        ChainAndIpfs.market,
-                        chain.web3j(),
-                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
-                        new DefaultGasProvider());
+        Market market = market();
         BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
         String hash;
 
@@ -342,11 +332,7 @@ class LaunchApiIT {
 
             // then: 504 naming the transaction, which may still be mined
             assertProblem(late, 504, "was sent but not mined within", "Idempotency-Key");
-            var m =
-                    java.util.regex.Pattern.compile("0x[0-9a-f]{64}")
-                            .matcher(JSON.readTree(late.body()).path("detail").asText());
-            assertThat(m.find()).as(late.body()).isTrue();
-            hash = m.group();
+            hash = transactionIn(late);
 
             // and: asked again while it waits, the same transaction, not a second one
             assertProblem(
@@ -398,12 +384,7 @@ class LaunchApiIT {
         String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
         String body = JSON.writeValueAsString(launchBody(evaluator));
         String key = "lost-" + UUID.randomUUID();
-        Market market =
-                Market.load(
-                        ChainAndIpfs.market,
-                        chain.web3j(),
-                        new ReadonlyTransactionManager(chain.web3j(), ChainAndIpfs.market),
-                        new DefaultGasProvider());
+        Market market = market();
         BigInteger projects = market.projectCount().send();
         BigInteger escrow = ethOf(ChainAndIpfs.market);
 
@@ -414,11 +395,7 @@ class LaunchApiIT {
         try {
             HttpResponse<String> late = launch(signIn(owner), key, body);
             assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
-            var m =
-                    java.util.regex.Pattern.compile("0x[0-9a-f]{64}")
-                            .matcher(JSON.readTree(late.body()).path("detail").asText());
-            assertThat(m.find()).isTrue();
-            hash = m.group();
+            hash = transactionIn(late);
             chain.dropTransaction(hash);
         } finally {
             chain.setAutomine(true);
@@ -472,6 +449,25 @@ class LaunchApiIT {
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 401");
         }
+    }
+
+    /** The market contract, to read. */
+    private static Market market() {
+        var web3j = ChainAndIpfs.chain.web3j();
+        return Market.load(
+                ChainAndIpfs.market,
+                web3j,
+                new ReadonlyTransactionManager(web3j, ChainAndIpfs.market),
+                new DefaultGasProvider());
+    }
+
+    /** The transaction hash a problem's detail names. */
+    private static String transactionIn(HttpResponse<String> problem) throws Exception {
+        var m =
+                java.util.regex.Pattern.compile("0x[0-9a-f]{64}")
+                        .matcher(JSON.readTree(problem.body()).path("detail").asText());
+        assertThat(m.find()).as(problem.body()).isTrue();
+        return m.group();
     }
 
     private HttpResponse<String> launch(String token, String key, String body) throws Exception {

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.cohort.contracts.DevKit;
 import io.cohort.marketplace.MarketplaceConfig;
+import io.cohort.marketplace.TestConfig;
 import io.cohort.marketplace.api.Problem;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +38,7 @@ class AuthTest {
     /** Auth with these owners, its clock at T0, the rest as the application's defaults. */
     private static Auth auth(Optional<List<String>> owners) {
         MarketplaceConfig.Auth a =
-                proxy(
+                TestConfig.of(
                         MarketplaceConfig.Auth.class,
                         Map.of(
                                 "domain",
@@ -48,22 +48,9 @@ class AuthTest {
                                 "owners",
                                 owners));
         Auth auth = new Auth();
-        auth.config = proxy(MarketplaceConfig.class, Map.of("auth", a, "chainId", 31337L));
+        auth.config = TestConfig.of(MarketplaceConfig.class, Map.of("auth", a, "chainId", 31337L));
         auth.clock = Clock.fixed(T0, ZoneOffset.UTC);
         return auth;
-    }
-
-    private static <T> T proxy(Class<T> type, Map<String, Object> values) {
-        return type.cast(
-                Proxy.newProxyInstance(
-                        type.getClassLoader(),
-                        new Class<?>[] {type},
-                        (p, m, args) -> {
-                            if (!values.containsKey(m.getName())) {
-                                throw new UnsupportedOperationException(m.getName());
-                            }
-                            return values.get(m.getName());
-                        }));
     }
 
     /**

@@ -6,7 +6,7 @@ import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import io.cohort.marketplace.MarketplaceConfig;
-import java.lang.reflect.Proxy;
+import io.cohort.marketplace.TestConfig;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +52,7 @@ class IndexerIT {
 
     private static MarketplaceConfig config(Path dir, int maxRange, String rpcUrl) {
         MarketplaceConfig.Index index =
-                proxy(
+                TestConfig.of(
                         MarketplaceConfig.Index.class,
                         Map.of(
                                 "dir",
@@ -65,22 +65,9 @@ class IndexerIT {
                                 0,
                                 "poll",
                                 Duration.ofMillis(100)));
-        return proxy(
+        return TestConfig.of(
                 MarketplaceConfig.class,
                 Map.of("rpcUrl", rpcUrl, "market", market, "index", index));
-    }
-
-    private static <T> T proxy(Class<T> type, Map<String, Object> values) {
-        return type.cast(
-                Proxy.newProxyInstance(
-                        type.getClassLoader(),
-                        new Class<?>[] {type},
-                        (p, method, args) -> {
-                            if (!values.containsKey(method.getName())) {
-                                throw new UnsupportedOperationException(method.getName());
-                            }
-                            return values.get(method.getName());
-                        }));
     }
 
     private static long timeOf(long block) throws Exception {
