@@ -1,20 +1,23 @@
 package io.cohort.marketplace.api;
 
 import io.cohort.marketplace.MarketplaceConfig;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * Bounds how many reads that pull large files from IPFS run at once: a model download (up to 256
- * MiB held in memory until it is sent) and an audit (every settled record of a project, and with
- * recompute the released updates). Neither needs a sign-in, so without a bound anyone could make
- * the API hold gigabytes with a few parallel requests. One over the bound ({@code
- * cohort.heavy-reads}, 4 by default) is a 503 with {@code Retry-After}, not a worker thread left
- * waiting.
+ * MiB held in memory until it is sent, so its permit is held until the response ends) and an audit
+ * (every settled record of a project, and with recompute the released updates). Neither needs a
+ * sign-in, so without a bound anyone could make the API hold gigabytes with a few parallel
+ * requests. One over the bound ({@code cohort.heavy-reads}, 4 by default) is a 503 with {@code
+ * Retry-After}, not a worker thread left waiting.
  */
 @ApplicationScoped
 public class HeavyReads {
@@ -26,8 +29,16 @@ public class HeavyReads {
 
     private Semaphore gate;
 
+    /** Refuses to start with a bound below 1 (the bean is otherwise made at the first read). */
+    void check(@Observes StartupEvent ev) {
+        open();
+    }
+
     @PostConstruct
-    void open() {
+    synchronized void open() {
+        if (gate != null) {
+            return;
+        }
         int permits = config.heavyReads();
         if (permits < 1) {
             throw new IllegalStateException(
@@ -37,11 +48,11 @@ public class HeavyReads {
     }
 
     /**
-     * Runs {@code read} if fewer than the bound run now.
+     * Takes a permit if fewer than the bound are taken now.
      *
      * @throws Problem 503 with {@code Retry-After} if the bound is reached
      */
-    public <T> T run(Supplier<T> read) {
+    public Permit enter() {
         if (!gate.tryAcquire()) {
             throw Problem.unavailable(
                     "Busy",
@@ -50,10 +61,25 @@ public class HeavyReads {
                             + " once; ask again shortly",
                     RETRY);
         }
-        try {
+        return new Permit();
+    }
+
+    /** Runs {@code read} within a permit (see {@link #enter}). */
+    public <T> T run(Supplier<T> read) {
+        try (Permit p = enter()) {
             return read.get();
-        } finally {
-            gate.release();
+        }
+    }
+
+    /** One taken place; closing it more than once gives it back once. */
+    public final class Permit implements AutoCloseable {
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        @Override
+        public void close() {
+            if (open.compareAndSet(true, false)) {
+                gate.release();
+            }
         }
     }
 }

@@ -405,19 +405,23 @@ public class Launcher {
      * transaction, nothing here can tell whether the launch happened: 502, and the key is kept.
      */
     private void rebroadcast(LaunchLedger.Entry e) throws IOException {
-        BigInteger nonce = new BigInteger(e.nonce());
-        BigInteger next =
-                web3j.ethGetTransactionCount(e.launched().owner(), DefaultBlockParameterName.LATEST)
-                        .send()
-                        .getTransactionCount();
-        if (next.compareTo(nonce) > 0 || e.raw() == null) {
+        BigInteger next = null;
+        if (e.nonce() != null && e.raw() != null) {
+            var count =
+                    web3j.ethGetTransactionCount(
+                                    e.launched().owner(), DefaultBlockParameterName.LATEST)
+                            .send();
+            chainAnswered(count, e.transaction());
+            next = count.getTransactionCount();
+        }
+        if (next == null || next.compareTo(new BigInteger(e.nonce())) > 0) {
             throw new Problem(
                     502,
                     "Launch unknown",
                     "createProject "
                             + e.transaction()
                             + " is unknown to the chain node and the operator's nonce "
-                            + nonce
+                            + e.nonce()
                             + " it was signed for is used, so whether it created a project cannot"
                             + " be told here and nothing is launched again under this key; look"
                             + " the transaction up on a node that indexes it");

@@ -6,6 +6,7 @@ import io.cohort.contracts.RoundRecords;
 import io.cohort.marketplace.auth.Auth;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.ProjectView;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.math.BigInteger;
@@ -195,7 +197,7 @@ public class ProjectsResource {
     @Path("/{id}/model")
     @Produces({"application/octet-stream", Problem.MEDIA_TYPE})
     @Operation(summary = "The latest settled round's global model as ONNX")
-    public Response model(@PathParam("id") String id) {
+    public Response model(@PathParam("id") String id, @Context RoutingContext exchange) {
         project(id);
         List<ProjectView.RoundView> rounds =
                 indexer.index().read(ix -> ProjectView.rounds(ix, id(id), indexer.now()));
@@ -213,7 +215,16 @@ public class ProjectsResource {
             throw new Problem(
                     502, "Bad record", "round " + last.round() + "'s record names no ONNX model");
         }
-        byte[] bytes = heavyReads.run(() -> records.bytes(onnx, Records.MAX_MODEL_BYTES));
+        // the bytes stay in memory until the client has them: the permit goes with the response
+        HeavyReads.Permit permit = heavyReads.enter();
+        exchange.addEndHandler(done -> permit.close());
+        byte[] bytes;
+        try {
+            bytes = records.bytes(onnx, Records.MAX_MODEL_BYTES);
+        } catch (RuntimeException e) {
+            permit.close();
+            throw e;
+        }
         return Response.ok(bytes, "application/octet-stream")
                 .header(
                         "Content-Disposition",

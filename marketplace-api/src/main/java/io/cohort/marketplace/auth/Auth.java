@@ -119,7 +119,6 @@ public class Auth {
         if (!signer.equalsIgnoreCase(m.address())) {
             throw unauthorized("the signature is by " + signer + ", not by " + m.address());
         }
-        nonces.redeem(m.nonce(), now);
         String address = m.address().toLowerCase();
         List<String> owners = a.owners().orElse(List.of());
         if (owners.isEmpty()) {
@@ -133,6 +132,8 @@ public class Auth {
                 && owners.stream().noneMatch(o -> o.equalsIgnoreCase(address))) {
             throw new Problem(403, "Forbidden", address + " may not launch projects here");
         }
+        // after the owners check: keys nobody listed cannot fill the redeemed-nonce bound
+        nonces.redeem(m.nonce(), now);
         byte[] t = new byte[32];
         random.nextBytes(t);
         String token = HexFormat.of().formatHex(t);

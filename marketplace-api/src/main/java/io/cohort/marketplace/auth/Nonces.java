@@ -98,8 +98,8 @@ final class Nonces {
 
     /** The expiry a nonce issued here carries, or null if it was not issued here. */
     private Instant expiry(String nonce) {
-        if (nonce == null || nonce.length() != LENGTH) {
-            return null;
+        if (nonce == null || !nonce.matches("[0-9a-f]{" + LENGTH + "}")) {
+            return null; // as issued: lower case only, or one nonce would redeem in many spellings
         }
         byte[] all;
         try {

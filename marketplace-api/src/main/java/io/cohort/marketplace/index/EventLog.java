@@ -128,16 +128,37 @@ final class EventLog implements AutoCloseable {
         if (!Files.exists(cursor)) {
             return start;
         }
-        String text = Files.readString(cursor, StandardCharsets.US_ASCII).strip();
-        if (!text.matches("next-block \\d{1,18}")) {
-            throw new IOException(cursor + " is not a cursor: '" + text + "'");
-        }
-        return Long.parseLong(text.substring("next-block ".length()));
+        return cursorLine().next();
     }
 
-    void moveCursor(long next) throws IOException {
+    /**
+     * The timestamp of the last block read as the cursor records it (seconds), or 0 if it records
+     * none (no cursor, or one written before the time was kept).
+     */
+    long cursorTime() throws IOException {
+        return Files.exists(cursor) ? cursorLine().time() : 0;
+    }
+
+    private record CursorLine(long next, long time) {}
+
+    private static final java.util.regex.Pattern CURSOR =
+            java.util.regex.Pattern.compile("next-block (\\d{1,18})(?: time (\\d{1,18}))?");
+
+    private CursorLine cursorLine() throws IOException {
+        String text = Files.readString(cursor, StandardCharsets.US_ASCII).strip();
+        var m = CURSOR.matcher(text);
+        if (!m.matches()) {
+            throw new IOException(cursor + " is not a cursor: '" + text + "'");
+        }
+        return new CursorLine(
+                Long.parseLong(m.group(1)), m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
+    }
+
+    /** Records that blocks up to {@code next} - 1 are read, the last of them at {@code time}. */
+    void moveCursor(long next, long time) throws IOException {
         Path tmp = cursor.resolveSibling("cursor.tmp");
-        Files.writeString(tmp, "next-block " + next + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(
+                tmp, "next-block " + next + " time " + time + "\n", StandardCharsets.US_ASCII);
         Files.move(
                 tmp, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -1,5 +1,6 @@
 package io.cohort.marketplace.index;
 
+import io.cohort.contracts.MarketEvents;
 import io.cohort.contracts.generated.Market;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.quarkus.runtime.ShutdownEvent;
@@ -46,8 +47,7 @@ public class Indexer {
     private EventLog log;
     private TermsCache terms;
 
-    private static final String PROJECT_CREATED =
-            org.web3j.abi.EventEncoder.encode(Market.PROJECTCREATED_EVENT);
+    private static final String PROJECT_CREATED = MarketEvents.topic("ProjectCreated");
     private volatile long next;
     private volatile long head = -1;
     private volatile long indexedTime;
@@ -88,6 +88,7 @@ public class Indexer {
             index.apply(l, terms);
         }
         next = log.cursor(config.index().startBlock());
+        indexedTime = log.cursorTime(); // statuses are right before the first step, chain or not
         LOG.infof(
                 "indexing market %s from block %d (%d events replayed from %s)",
                 market, next, stored.size(), config.index().dir());
@@ -162,7 +163,7 @@ public class Indexer {
         long top = latest.getNumber().longValueExact() - config.index().confirmations();
         head = latest.getNumber().longValueExact();
         if (top < next) {
-            if (indexedTime == 0 && next > 0) { // restarted with nothing new: the cursor's block
+            if (indexedTime == 0 && next > 0) { // a cursor from before the time was kept
                 indexedTime = blockTime(Math.min(next - 1, head), latest);
             }
             return false;
@@ -188,13 +189,14 @@ public class Indexer {
                 terms.terms(Market.getProjectCreatedEventFromLog(l).projectId);
             }
         }
+        long time = blockTime(to, latest); // before anything moves: it may fail
         log.append(logs);
-        log.moveCursor(to + 1);
+        log.moveCursor(to + 1, time);
         for (Log l : logs) {
             index.apply(l, terms);
         }
         next = to + 1;
-        indexedTime = blockTime(to, latest);
+        indexedTime = time;
         return to < top;
     }
 
@@ -221,7 +223,8 @@ public class Indexer {
     /**
      * The chain's time as of the last block indexed (statuses are computed at it): a round is not
      * shown past its deadline while the blocks before that deadline, which may hold its
-     * submissions, are still to be read. 0 before the first block is read.
+     * submissions, are still to be read. Kept in the cursor, so a restart has it before its first
+     * step; 0 before any block was read.
      */
     public long now() {
         return indexedTime;

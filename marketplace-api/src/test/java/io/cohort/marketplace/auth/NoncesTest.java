@@ -60,12 +60,16 @@ class NoncesTest {
         assertThat(status(expired)).isEqualTo(401);
         nonces.redeem(nonces.issue(T0), T0.plus(Nonces.TTL));
 
-        // one digit changed (its expiry pushed later), another process's, or no nonce of ours
+        // one digit changed (its expiry pushed later), another process's, no nonce of ours, or a
+        // used one spelled in capitals
         String fresh = nonces.issue(T0);
         char[] c = fresh.toCharArray();
         c[20] = c[20] == 'f' ? 'e' : 'f';
         String otherProcess = new Nonces(new SecureRandom(), 10).issue(T0);
-        for (String forged : new String[] {new String(c), otherProcess, "abcdefgh12345678", null}) {
+        for (String forged :
+                new String[] {
+                    new String(c), otherProcess, "abcdefgh12345678", null, n.toUpperCase()
+                }) {
             Problem p = catchThrowableOfType(Problem.class, () -> nonces.redeem(forged, T0));
             assertThat(status(p)).as(forged).isEqualTo(401);
         }

@@ -34,7 +34,8 @@ class EventLogTest {
         try (EventLog log = EventLog.open(dir)) {
             assertThat(log.cursor(7)).isEqualTo(7);
             log.append(List.of(log(3, 0, "0x00"), log(3, 1, "0x0102")));
-            log.moveCursor(4);
+            assertThat(log.cursorTime()).isZero();
+            log.moveCursor(4, 1_700_000_000L);
         }
         try (EventLog log = EventLog.open(dir)) {
             List<Log> back = log.read();
@@ -43,6 +44,13 @@ class EventLogTest {
             assertThat(back.get(1).getData()).isEqualTo("0x0102");
             assertThat(back.get(1).getTopics()).hasSize(2);
             assertThat(log.cursor(0)).isEqualTo(4);
+            assertThat(log.cursorTime()).isEqualTo(1_700_000_000L);
+        }
+        // a cursor written before the time was kept still reads, with no time
+        Files.writeString(dir.resolve("cursor"), "next-block 9\n");
+        try (EventLog log = EventLog.open(dir)) {
+            assertThat(log.cursor(0)).isEqualTo(9);
+            assertThat(log.cursorTime()).isZero();
         }
     }
 

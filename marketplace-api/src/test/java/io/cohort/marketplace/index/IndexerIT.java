@@ -134,10 +134,17 @@ class IndexerIT {
         try {
             restarted.open();
 
-            // then: the project is back with its terms, read from the file
-            var p = restarted.index().read(ix -> ix.project(project, 0)).orElseThrow();
+            // then: the project is back with its terms, read from the file, and its status at
+            // the last indexed block's time (the cursor keeps it)
+            assertThat(restarted.now()).isEqualTo(chain.latestTimestamp());
+            var p =
+                    restarted
+                            .index()
+                            .read(ix -> ix.project(project, restarted.now()))
+                            .orElseThrow();
             assertThat(p.evalPeriod()).isEqualTo(700);
             assertThat(p.maxTrainers()).isEqualTo(7);
+            assertThat(p.status()).isEqualTo("scheduled");
         } finally {
             restarted.stop(null);
         }
@@ -173,7 +180,7 @@ class IndexerIT {
         // and: restarted on the same folder with nothing new, the cursor's block's time
         Indexer again = opened(dir, 1);
         try {
-            assertThat(again.now()).isZero();
+            assertThat(again.now()).isEqualTo(timeOf(head)); // from the cursor, before any step
             assertThat(again.step()).isFalse();
             assertThat(again.now()).isEqualTo(timeOf(head));
         } finally {
