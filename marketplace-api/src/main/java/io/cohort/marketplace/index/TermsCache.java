@@ -61,11 +61,6 @@ final class TermsCache implements MarketIndex.TermsSource {
         return t;
     }
 
-    /** How many projects' terms it holds. */
-    int size() {
-        return known.size();
-    }
-
     private synchronized void keep(BigInteger project, MarketIndex.Terms t) throws IOException {
         if (known.containsKey(project)) {
             return;
