@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import org.web3j.crypto.Keys;
 import org.web3j.crypto.Sign;
@@ -65,6 +66,8 @@ public class Auth {
     private final SecureRandom random = new SecureRandom();
     private final Nonces nonces = new Nonces(random, MAX_SIGN_INS);
     private final Map<String, Session> tokens = new ConcurrentHashMap<>();
+    // the same tokens, soonest expiry first, so a sign-in forgets the expired without a scan
+    private final PriorityQueue<Nonces.Expiring> expiring = new PriorityQueue<>();
 
     /** A fresh nonce for a sign-in message, good for one sign-in within five minutes. */
     public String nonce() {
@@ -138,8 +141,13 @@ public class Auth {
         random.nextBytes(t);
         String token = HexFormat.of().formatHex(t);
         Instant expires = now.plus(a.tokenTtl());
-        purge(now);
-        tokens.put(token, new Session(address, expires));
+        synchronized (expiring) {
+            while (!expiring.isEmpty() && !expiring.peek().expires().isAfter(now)) {
+                tokens.remove(expiring.poll().key());
+            }
+            tokens.put(token, new Session(address, expires));
+            expiring.add(new Nonces.Expiring(expires, token));
+        }
         return new Token(token, address, expires);
     }
 
@@ -187,7 +195,8 @@ public class Auth {
         return new Problem(401, "Unauthorized", detail);
     }
 
-    private void purge(Instant now) {
-        tokens.values().removeIf(s -> !s.expiresAt().isAfter(now));
+    /** How many sessions are held, expired ones not yet forgotten included. */
+    int sessions() {
+        return tokens.size();
     }
 }

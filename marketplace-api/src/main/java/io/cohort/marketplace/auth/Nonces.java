@@ -7,10 +7,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -37,7 +37,17 @@ final class Nonces {
     private final SecureRandom random;
     private final SecretKeySpec key;
     private final int maxUsed;
-    private final Map<String, Instant> used = new LinkedHashMap<>(); // in redeeming order
+    private final Set<String> used = new HashSet<>();
+    // the same nonces, soonest expiry first: forgetting the expired costs only their own removal
+    private final PriorityQueue<Expiring> expiring = new PriorityQueue<>();
+
+    /** A remembered nonce and when it expires. */
+    record Expiring(Instant expires, String key) implements Comparable<Expiring> {
+        @Override
+        public int compareTo(Expiring o) {
+            return expires.compareTo(o.expires);
+        }
+    }
 
     Nonces(SecureRandom random, int maxUsed) {
         this.random = random;
@@ -75,20 +85,20 @@ final class Nonces {
                     "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
         }
         purge(now);
-        if (used.containsKey(nonce)) {
+        if (used.contains(nonce)) {
             throw new Problem(
                     401,
                     "Unauthorized",
                     "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
         }
         if (used.size() >= maxUsed) {
-            Instant first = used.values().stream().min(Instant::compareTo).orElse(now);
             throw Problem.unavailable(
                     "Too many sign-ins",
                     maxUsed + " sign-ins in the last five minutes; ask again when one expires",
-                    Duration.between(now, first));
+                    Duration.between(now, expiring.peek().expires()));
         }
-        used.put(nonce, expires);
+        used.add(nonce);
+        expiring.add(new Expiring(expires, nonce));
     }
 
     /** How many redeemed nonces are remembered now. */
@@ -130,10 +140,8 @@ final class Nonces {
     }
 
     private void purge(Instant now) {
-        for (Iterator<Instant> it = used.values().iterator(); it.hasNext(); ) {
-            if (it.next().isBefore(now)) {
-                it.remove();
-            }
+        while (!expiring.isEmpty() && expiring.peek().expires().isBefore(now)) {
+            used.remove(expiring.poll().key());
         }
     }
 }

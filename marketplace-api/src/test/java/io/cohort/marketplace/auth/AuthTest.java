@@ -54,7 +54,8 @@ class AuthTest {
     }
 
     /**
-     * Signs {@code key} in to {@code auth}: a fresh nonce, a message issued at T0, its signature.
+     * Signs {@code key} in to {@code auth}: a fresh nonce, a message issued at its clock's time,
+     * its signature.
      */
     private static Auth.Token signIn(Auth auth, Credentials key) {
         String message =
@@ -64,7 +65,7 @@ class AuthTest {
                         + "Chain ID: 31337\nNonce: "
                         + auth.nonce()
                         + "\nIssued At: "
-                        + T0;
+                        + auth.clock.instant();
         return auth.login(message, DevKit.personalSign(message, key));
     }
 
@@ -93,5 +94,27 @@ class AuthTest {
         assertThatThrownBy(() -> auth(Optional.of(List.of("*", "bob"))).check(null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 'bob'");
+    }
+
+    @Test
+    void aSignInForgetsTheSessionsThatExpired() throws Exception {
+        // given: two sessions from T0 and one from ten minutes later (tokens live 15 minutes)
+        Auth auth = auth(Optional.of(List.of("*")));
+        Credentials alice = Credentials.create(Keys.createEcKeyPair());
+        Auth.Token first = signIn(auth, alice);
+        signIn(auth, alice);
+        auth.clock = Clock.fixed(T0.plus(Duration.ofMinutes(10)), ZoneOffset.UTC);
+        Auth.Token later = signIn(auth, alice);
+
+        // when: one more sign-in as the first two expire
+        auth.clock = Clock.fixed(T0.plus(Duration.ofMinutes(15)), ZoneOffset.UTC);
+        signIn(auth, alice);
+
+        // then: those two are forgotten, the later one still authenticates
+        assertThat(auth.sessions()).isEqualTo(2);
+        assertThat(auth.require("Bearer " + later.token()).address())
+                .isEqualTo(alice.getAddress().toLowerCase());
+        assertThatThrownBy(() -> auth.require("Bearer " + first.token()))
+                .hasMessageContaining("unknown token");
     }
 }

@@ -99,4 +99,27 @@ class NoncesTest {
         nonces.redeem(next, T0.plus(Nonces.TTL).plusSeconds(1));
         assertThat(nonces.remembered()).isOne();
     }
+
+    @Test
+    void redeemedNoncesAreForgottenInTheOrderTheyExpireNotTheOrderTheyWereUsed() {
+        // given: B issued a minute after A but redeemed first (A expires at 5 min, B at 6)
+        Nonces nonces = new Nonces(new SecureRandom(), 2);
+        String a = nonces.issue(T0);
+        Instant one = T0.plus(Duration.ofMinutes(1));
+        nonces.redeem(nonces.issue(one), one);
+        Instant two = T0.plus(Duration.ofMinutes(2));
+        nonces.redeem(a, two);
+
+        // when: a third while both are remembered
+        String c = nonces.issue(two);
+        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(c, two));
+
+        // then: ask again when A expires, three minutes on, not when B does
+        assertThat(new Problem.Mapper().toResponse(full).getHeaderString("Retry-After"))
+                .isEqualTo("180");
+
+        // and once A expired, only A is forgotten
+        nonces.redeem(c, T0.plus(Nonces.TTL).plusSeconds(1));
+        assertThat(nonces.remembered()).isEqualTo(2);
+    }
 }
