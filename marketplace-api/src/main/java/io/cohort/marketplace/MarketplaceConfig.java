@@ -56,6 +56,13 @@ public interface MarketplaceConfig {
         Duration tokenTtl();
 
         /**
+         * Sign-ins one client (an IPv4 address, an IPv6 /64) may make per five minutes; one more is
+         * a 429 with {@code Retry-After}.
+         */
+        @WithDefault("100")
+        int signInsPerClient();
+
+        /**
          * Addresses allowed to sign in and launch projects with the operator's funds, or {@code *}
          * for anyone; unset, nobody may.
          */

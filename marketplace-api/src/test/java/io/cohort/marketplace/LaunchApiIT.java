@@ -20,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +33,7 @@ import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
 import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.DefaultGasProvider;
 
@@ -448,6 +450,48 @@ class LaunchApiIT {
             out.flush();
             String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(answer).startsWith("HTTP/1.1 401");
+        }
+    }
+
+    @Test
+    void oneClientSignsInAtMostAHundredTimesInFiveMinutes() throws Exception {
+        // given: a client at another loopback address that signed in the default 100 times
+        Credentials owner = Credentials.create(Keys.createEcKeyPair());
+        InetAddress other = InetAddress.getByName("127.0.0.2");
+        for (int i = 0; i < 100; i++) {
+            assertThat(loginFrom(other, owner)).startsWith("HTTP/1.1 200");
+        }
+
+        // when: it signs in once more
+        String refused = loginFrom(other, owner);
+
+        // then: 429 problem+json saying when to ask again, while 127.0.0.1 still signs in
+        assertThat(refused)
+                .startsWith("HTTP/1.1 429")
+                .containsIgnoringCase("retry-after: ")
+                .contains("application/problem+json")
+                .contains("100 sign-ins from 127.0.0.2 in the last five minutes");
+        assertThat(signIn(owner)).hasSize(64);
+    }
+
+    /** A sign-in of {@code owner} sent from the local address {@code from}: the raw answer. */
+    private String loginFrom(InetAddress from, Credentials owner) throws Exception {
+        String m = message(owner.getAddress(), nonce(), "localhost", Instant.now());
+        byte[] body =
+                JSON.writeValueAsBytes(
+                        JSON.createObjectNode().put("message", m).put("signature", sign(m, owner)));
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), base.getPort(), from, 0)) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(
+                    ("POST /auth/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                                    + "Content-Type: application/json\r\nContent-Length: "
+                                    + body.length
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 

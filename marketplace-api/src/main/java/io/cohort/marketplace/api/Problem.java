@@ -55,6 +55,13 @@ public final class Problem extends RuntimeException {
         return new Problem(503, title, detail, retryAfter);
     }
 
+    /**
+     * A 429 for a client that asked too often, with when it may ask again ({@code Retry-After}).
+     */
+    public static Problem tooMany(String title, String detail, Duration retryAfter) {
+        return new Problem(429, title, detail, retryAfter);
+    }
+
     public static Problem notFound(String detail) {
         return new Problem(404, "Not found", detail);
     }

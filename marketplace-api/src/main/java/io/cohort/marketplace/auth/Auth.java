@@ -7,6 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,8 +26,9 @@ import org.web3j.crypto.Sign;
  * Sign-in with an Ethereum signature (EIP-4361 message, EIP-191 personal signature) and the
  * short-lived bearer tokens that authenticate writes. Nonces are single-use and expire after five
  * minutes; asking for one stores nothing ({@link Nonces}), so anyone may ask as often as they like;
- * at most {@link #MAX_SIGN_INS} sign-ins are remembered per five minutes. Tokens expire after
- * {@code cohort.auth.token-ttl}. Both live in memory: a restart signs everyone out.
+ * at most {@link #MAX_SIGN_INS} sign-ins are remembered per five minutes, and {@code
+ * cohort.auth.sign-ins-per-client} of them from one {@link #client}. Tokens expire after {@code
+ * cohort.auth.token-ttl}. Both live in memory: a restart signs everyone out.
  */
 @ApplicationScoped
 public class Auth {
@@ -51,6 +54,11 @@ public class Auth {
 
     /** Refuses to start with an owner that is neither an address nor {@link #ANYONE}. */
     void check(@Observes StartupEvent ev) {
+        if (config.auth().signInsPerClient() < 1) {
+            throw new IllegalArgumentException(
+                    "cohort.auth.sign-ins-per-client must be at least 1, got "
+                            + config.auth().signInsPerClient());
+        }
         for (String o : config.auth().owners().orElse(List.of())) {
             if (!o.equals(ANYONE) && !o.matches("0x[0-9a-fA-F]{40}")) {
                 throw new IllegalArgumentException(
@@ -84,9 +92,26 @@ public class Auth {
     }
 
     /**
-     * Verifies a signed sign-in message and opens a session; a {@link Problem} if anything is off.
+     * Who counts as one client for {@code cohort.auth.sign-ins-per-client}: an IPv4 address, or an
+     * IPv6 address's /64 prefix (one subscriber's usual allocation), as text.
      */
-    public Token login(String message, String signature) {
+    static String client(InetAddress from) {
+        if (from instanceof Inet6Address) {
+            byte[] a = from.getAddress();
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < 8; i += 2) {
+                s.append(Integer.toHexString(((a[i] & 0xff) << 8) | (a[i + 1] & 0xff))).append(':');
+            }
+            return s.append(":/64").toString();
+        }
+        return from.getHostAddress();
+    }
+
+    /**
+     * Verifies a signed sign-in message sent from {@code client} (see {@link #client}) and opens a
+     * session; a {@link Problem} if anything is off.
+     */
+    public Token login(String message, String signature, String client) {
         SiweMessage m;
         try {
             m = SiweMessage.parse(message);
@@ -136,7 +161,7 @@ public class Auth {
             throw new Problem(403, "Forbidden", address + " may not launch projects here");
         }
         // after the owners check: keys nobody listed cannot fill the redeemed-nonce bound
-        nonces.redeem(m.nonce(), now);
+        nonces.redeem(m.nonce(), now, client, a.signInsPerClient());
         byte[] t = new byte[32];
         random.nextBytes(t);
         String token = HexFormat.of().formatHex(t);

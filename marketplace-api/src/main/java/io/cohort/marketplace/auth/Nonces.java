@@ -7,10 +7,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -20,8 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
  * 16 bytes of HMAC-SHA256, as 60 hex digits): asking for one ({@code GET /auth/nonce}, no sign-in)
  * stores nothing, so no rate of asking can use up sign-in for others. A nonce is remembered only
  * once a correctly signed message redeems it, until it expires, so it works once; at most {@code
- * maxUsed} are remembered, a bound only signed sign-ins can reach. A restart draws a new key:
- * nonces given before it no longer redeem.
+ * maxUsed} are remembered, a bound only signed sign-ins can reach, and at most a given number of
+ * them redeemed by one client (see {@link Auth#client}), so one client alone cannot reach it. A
+ * restart draws a new key: nonces given before it no longer redeem.
  */
 final class Nonces {
 
@@ -37,9 +38,11 @@ final class Nonces {
     private final SecureRandom random;
     private final SecretKeySpec key;
     private final int maxUsed;
-    private final Set<String> used = new HashSet<>();
+    private final Map<String, String> used = new HashMap<>(); // redeemed nonce -> its client
     // the same nonces, soonest expiry first: forgetting the expired costs only their own removal
     private final PriorityQueue<Expiring> expiring = new PriorityQueue<>();
+    // each client's redeemed nonces' expiries, soonest first
+    private final Map<String, PriorityQueue<Instant>> byClient = new HashMap<>();
 
     /** A remembered nonce and when it expires. */
     record Expiring(Instant expires, String key) implements Comparable<Expiring> {
@@ -71,12 +74,14 @@ final class Nonces {
     }
 
     /**
-     * Redeems a nonce of a correctly signed message: once, before it expires.
+     * Redeems a nonce of a correctly signed message sent by {@code client}: once, before it
+     * expires, and while fewer than {@code perClient} nonces that client redeemed are unexpired.
      *
-     * @throws Problem 401 if it was not issued here, expired or was used; 503 with {@code
-     *     Retry-After} if {@code maxUsed} unexpired nonces are remembered
+     * @throws Problem 401 if it was not issued here, expired or was used; 429 with {@code
+     *     Retry-After} if {@code perClient} unexpired nonces redeemed by this client are
+     *     remembered; 503 with {@code Retry-After} if {@code maxUsed} are remembered in all
      */
-    synchronized void redeem(String nonce, Instant now) {
+    synchronized void redeem(String nonce, Instant now, String client, int perClient) {
         Instant expires = expiry(nonce);
         if (expires == null || expires.isBefore(now)) {
             throw new Problem(
@@ -85,11 +90,21 @@ final class Nonces {
                     "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
         }
         purge(now);
-        if (used.contains(nonce)) {
+        if (used.containsKey(nonce)) {
             throw new Problem(
                     401,
                     "Unauthorized",
                     "unknown, used or expired nonce; ask GET /auth/nonce for a new one");
+        }
+        PriorityQueue<Instant> mine = byClient.get(client);
+        if (mine != null && mine.size() >= perClient) {
+            throw Problem.tooMany(
+                    "Too many sign-ins",
+                    perClient
+                            + " sign-ins from "
+                            + client
+                            + " in the last five minutes; ask again when one expires",
+                    Duration.between(now, mine.peek()));
         }
         if (used.size() >= maxUsed) {
             throw Problem.unavailable(
@@ -97,8 +112,9 @@ final class Nonces {
                     maxUsed + " sign-ins in the last five minutes; ask again when one expires",
                     Duration.between(now, expiring.peek().expires()));
         }
-        used.add(nonce);
+        used.put(nonce, client);
         expiring.add(new Expiring(expires, nonce));
+        byClient.computeIfAbsent(client, c -> new PriorityQueue<>()).add(expires);
     }
 
     /** How many redeemed nonces are remembered now. */
@@ -141,7 +157,13 @@ final class Nonces {
 
     private void purge(Instant now) {
         while (!expiring.isEmpty() && expiring.peek().expires().isBefore(now)) {
-            used.remove(expiring.poll().key());
+            String client = used.remove(expiring.poll().key());
+            // the soonest to expire overall is also the soonest of its client's
+            PriorityQueue<Instant> mine = byClient.get(client);
+            mine.poll();
+            if (mine.isEmpty()) {
+                byClient.remove(client);
+            }
         }
     }
 }

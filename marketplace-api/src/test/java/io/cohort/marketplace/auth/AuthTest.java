@@ -8,6 +8,7 @@ import io.cohort.contracts.DevKit;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.cohort.marketplace.TestConfig;
 import io.cohort.marketplace.api.Problem;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +38,11 @@ class AuthTest {
 
     /** Auth with these owners, its clock at T0, the rest as the application's defaults. */
     private static Auth auth(Optional<List<String>> owners) {
+        return auth(owners, 100);
+    }
+
+    /** Auth with these owners and sign-ins per client, its clock at T0. */
+    private static Auth auth(Optional<List<String>> owners, int perClient) {
         MarketplaceConfig.Auth a =
                 TestConfig.of(
                         MarketplaceConfig.Auth.class,
@@ -46,7 +52,9 @@ class AuthTest {
                                 "tokenTtl",
                                 Duration.ofMinutes(15),
                                 "owners",
-                                owners));
+                                owners,
+                                "signInsPerClient",
+                                perClient));
         Auth auth = new Auth();
         auth.config = TestConfig.of(MarketplaceConfig.class, Map.of("auth", a, "chainId", 31337L));
         auth.clock = Clock.fixed(T0, ZoneOffset.UTC);
@@ -66,7 +74,7 @@ class AuthTest {
                         + auth.nonce()
                         + "\nIssued At: "
                         + auth.clock.instant();
-        return auth.login(message, DevKit.personalSign(message, key));
+        return auth.login(message, DevKit.personalSign(message, key), "127.0.0.1");
     }
 
     @Test
@@ -94,6 +102,21 @@ class AuthTest {
         assertThatThrownBy(() -> auth(Optional.of(List.of("*", "bob"))).check(null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("got 'bob'");
+        assertThatThrownBy(() -> auth(Optional.of(List.of("*")), 0).check(null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sign-ins-per-client must be at least 1, got 0");
+    }
+
+    @Test
+    void aClientIsAnIpv4AddressOrAnIpv6Slash64() throws Exception {
+        assertThat(Auth.client(InetAddress.getByName("192.0.2.7"))).isEqualTo("192.0.2.7");
+        assertThat(Auth.client(InetAddress.getByName("::ffff:192.0.2.7"))).isEqualTo("192.0.2.7");
+        assertThat(Auth.client(InetAddress.getByName("2001:db8:1:2:3:4:5:6")))
+                .isEqualTo("2001:db8:1:2::/64")
+                .isEqualTo(Auth.client(InetAddress.getByName("2001:db8:1:2::9")));
+        assertThat(Auth.client(InetAddress.getByName("2001:db8:1:3::9")))
+                .isEqualTo("2001:db8:1:3::/64");
+        assertThat(Auth.client(InetAddress.getByName("::1"))).isEqualTo("0:0:0:0::/64");
     }
 
     @Test

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class NoncesTest {
 
+    private static final String C = "192.0.2.1";
+
     private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
 
     private static int status(Problem p) {
@@ -34,7 +36,7 @@ class NoncesTest {
         assertThat(issued).allMatch(n -> n.matches("[0-9a-f]{" + Nonces.LENGTH + "}"));
         assertThat(Nonces.LENGTH).isLessThanOrEqualTo(64); // SiweMessage takes 8 to 64
         assertThat(nonces.remembered()).isZero();
-        nonces.redeem(issued.iterator().next(), T0.plusSeconds(1));
+        nonces.redeem(issued.iterator().next(), T0.plusSeconds(1), C, 1000);
         assertThat(nonces.remembered()).isOne();
     }
 
@@ -44,10 +46,11 @@ class NoncesTest {
         String n = nonces.issue(T0);
 
         // used twice
-        nonces.redeem(n, T0.plus(Duration.ofMinutes(1)));
+        nonces.redeem(n, T0.plus(Duration.ofMinutes(1)), C, 1000);
         Problem twice =
                 catchThrowableOfType(
-                        Problem.class, () -> nonces.redeem(n, T0.plus(Duration.ofMinutes(2))));
+                        Problem.class,
+                        () -> nonces.redeem(n, T0.plus(Duration.ofMinutes(2)), C, 1000));
         assertThat(status(twice)).isEqualTo(401);
         assertThat(twice).hasMessageContaining("unknown, used or expired nonce");
 
@@ -56,9 +59,9 @@ class NoncesTest {
         Problem expired =
                 catchThrowableOfType(
                         Problem.class,
-                        () -> nonces.redeem(late, T0.plus(Nonces.TTL).plusSeconds(1)));
+                        () -> nonces.redeem(late, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000));
         assertThat(status(expired)).isEqualTo(401);
-        nonces.redeem(nonces.issue(T0), T0.plus(Nonces.TTL));
+        nonces.redeem(nonces.issue(T0), T0.plus(Nonces.TTL), C, 1000);
 
         // one digit changed (its expiry pushed later), another process's, no nonce of ours, or a
         // used one spelled in capitals
@@ -70,10 +73,11 @@ class NoncesTest {
                 new String[] {
                     new String(c), otherProcess, "abcdefgh12345678", null, n.toUpperCase()
                 }) {
-            Problem p = catchThrowableOfType(Problem.class, () -> nonces.redeem(forged, T0));
+            Problem p =
+                    catchThrowableOfType(Problem.class, () -> nonces.redeem(forged, T0, C, 1000));
             assertThat(status(p)).as(forged).isEqualTo(401);
         }
-        nonces.redeem(fresh, T0);
+        nonces.redeem(fresh, T0, C, 1000);
     }
 
     @Test
@@ -81,13 +85,14 @@ class NoncesTest {
         // given: as many sign-ins as are remembered, at T0
         Nonces nonces = new Nonces(new SecureRandom(), 3);
         for (int i = 0; i < 3; i++) {
-            nonces.redeem(nonces.issue(T0), T0);
+            nonces.redeem(nonces.issue(T0), T0, C, 1000);
         }
 
         // when: one more, a minute later
         Instant minute = T0.plus(Duration.ofMinutes(1));
         String next = nonces.issue(minute);
-        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(next, minute));
+        Problem full =
+                catchThrowableOfType(Problem.class, () -> nonces.redeem(next, minute, C, 1000));
 
         // then: 503, to ask again when the first expires (four minutes on)
         Response r = new Problem.Mapper().toResponse(full);
@@ -96,8 +101,34 @@ class NoncesTest {
         assertThat(full).hasMessageContaining("3 sign-ins in the last five minutes");
 
         // and once they expired they are forgotten, and the same nonce redeems
-        nonces.redeem(next, T0.plus(Nonces.TTL).plusSeconds(1));
+        nonces.redeem(next, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000);
         assertThat(nonces.remembered()).isOne();
+    }
+
+    @Test
+    void oneClientSignsInAtMostPerClientTimesPerFiveMinutes() {
+        // given: client A redeemed two nonces, at T0 and a minute later
+        Nonces nonces = new Nonces(new SecureRandom(), 1000);
+        nonces.redeem(nonces.issue(T0), T0, "A", 2);
+        Instant one = T0.plus(Duration.ofMinutes(1));
+        nonces.redeem(nonces.issue(one), one, "A", 2);
+
+        // when: A tries a third, two minutes on
+        Instant two = T0.plus(Duration.ofMinutes(2));
+        String third = nonces.issue(two);
+        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(third, two, "A", 2));
+
+        // then: 429 until A's first expires; the nonce is not used up
+        Response r = new Problem.Mapper().toResponse(full);
+        assertThat(r.getStatus()).isEqualTo(429);
+        assertThat(r.getHeaderString("Retry-After")).isEqualTo("180");
+        assertThat(full).hasMessageContaining("2 sign-ins from A in the last five minutes");
+        assertThat(nonces.remembered()).isEqualTo(2);
+
+        // and B is not held back by A, and once A's first expired A signs in again
+        nonces.redeem(nonces.issue(two), two, "B", 2);
+        nonces.redeem(third, T0.plus(Nonces.TTL).plusSeconds(1), "A", 2);
+        assertThat(nonces.remembered()).isEqualTo(3);
     }
 
     @Test
@@ -106,20 +137,20 @@ class NoncesTest {
         Nonces nonces = new Nonces(new SecureRandom(), 2);
         String a = nonces.issue(T0);
         Instant one = T0.plus(Duration.ofMinutes(1));
-        nonces.redeem(nonces.issue(one), one);
+        nonces.redeem(nonces.issue(one), one, C, 1000);
         Instant two = T0.plus(Duration.ofMinutes(2));
-        nonces.redeem(a, two);
+        nonces.redeem(a, two, C, 1000);
 
         // when: a third while both are remembered
         String c = nonces.issue(two);
-        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(c, two));
+        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(c, two, C, 1000));
 
         // then: ask again when A expires, three minutes on, not when B does
         assertThat(new Problem.Mapper().toResponse(full).getHeaderString("Retry-After"))
                 .isEqualTo("180");
 
         // and once A expired, only A is forgotten
-        nonces.redeem(c, T0.plus(Nonces.TTL).plusSeconds(1));
+        nonces.redeem(c, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000);
         assertThat(nonces.remembered()).isEqualTo(2);
     }
 }
