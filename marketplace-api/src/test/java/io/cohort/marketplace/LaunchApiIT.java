@@ -454,6 +454,33 @@ class LaunchApiIT {
     }
 
     @Test
+    void http2IsNotSpokenSoEveryBodyWithoutALengthIsChunkedHttp1() throws Exception {
+        // an HTTP/2 client with prior knowledge (h2c) could send bodies without a length that
+        // only Quarkus's overall 64 MiB limit would stop; the API speaks HTTP/1.1 only
+        try (Socket s = new Socket(InetAddress.getByName("127.0.0.1"), base.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            // an empty SETTINGS frame, as an HTTP/2 client sends after the preface
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            out.flush();
+            // then: not a SETTINGS frame but a text answer: the preface is a malformed HTTP/1
+            // request
+            byte[] answer = s.getInputStream().readNBytes(24);
+            assertThat(new String(answer, StandardCharsets.ISO_8859_1))
+                    .matches("HTTP/\\d\\.\\d 400 Bad Request");
+        }
+        // and an upgrade to h2c is not taken: the answer is HTTP/1.1
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> r =
+                h2.send(
+                        HttpRequest.newBuilder(base.resolve("/auth/nonce")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+    }
+
+    @Test
     void oneClientSignsInAtMostAHundredTimesInFiveMinutes() throws Exception {
         // given: a client at another loopback address that signed in the default 100 times
         Credentials owner = Credentials.create(Keys.createEcKeyPair());
