@@ -3,13 +3,13 @@ package io.cohort.marketplace.index;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.ipfs.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,11 +156,10 @@ final class EventLog implements AutoCloseable {
 
     /** Records that blocks up to {@code next} - 1 are read, the last of them at {@code time}. */
     void moveCursor(long next, long time) throws IOException {
-        Path tmp = cursor.resolveSibling("cursor.tmp");
-        Files.writeString(
-                tmp, "next-block " + next + " time " + time + "\n", StandardCharsets.US_ASCII);
-        Files.move(
-                tmp, cursor, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(
+                cursor,
+                ("next-block " + next + " time " + time + "\n").getBytes(StandardCharsets.US_ASCII),
+                false);
     }
 
     @Override

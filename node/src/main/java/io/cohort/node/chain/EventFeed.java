@@ -1,6 +1,6 @@
 package io.cohort.node.chain;
 
-import io.cohort.node.journal.AtomicFile;
+import io.cohort.ipfs.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;

@@ -1,6 +1,6 @@
 package io.cohort.node.chain;
 
-import io.cohort.node.journal.AtomicFile;
+import io.cohort.ipfs.AtomicFile;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.cohort.node.journal;
+package io.cohort.ipfs;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.cohort.node.journal;
+package io.cohort.ipfs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,9 +10,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Replaces a node file whole: the bytes go to {@code <file>.tmp} beside it, which is then moved
- * over the file, so a crash leaves either the old content or the new, never a torn mix. A file
- * system without atomic moves gets a plain replacing move.
+ * Replaces a file whole: the bytes go to {@code <file>.tmp} beside it, which is then moved over the
+ * file, so a crash leaves either the old content or the new, never a torn mix. A file system
+ * without atomic moves gets a plain replacing move. One writer per file at a time (the fixed
+ * temporary name is what lets a crash's leftover be overwritten rather than pile up): the node's
+ * journals, the marketplace's ledgers and index cursor. {@link EmbeddedStore}, whose blocks may be
+ * put by several threads at once and are never replaced, keeps its own unique temporaries.
  */
 public final class AtomicFile {
 
