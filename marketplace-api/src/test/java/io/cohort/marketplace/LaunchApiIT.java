@@ -482,7 +482,8 @@ class LaunchApiIT {
 
     @Test
     void oneClientSignsInAtMostAHundredTimesInFiveMinutes() throws Exception {
-        // given: a client at another loopback address that signed in the default 100 times
+        // given: a client at another loopback address that signed in the default 100 times (Linux
+        // routes all of 127/8 to lo; macOS needs `ifconfig lo0 alias 127.0.0.2` first)
         Credentials owner = Credentials.create(Keys.createEcKeyPair());
         InetAddress other = InetAddress.getByName("127.0.0.2");
         for (int i = 0; i < 100; i++) {

@@ -19,10 +19,10 @@ import javax.crypto.spec.SecretKeySpec;
  * and a MAC under a key this process drew at start (9 random bytes, 5 bytes of expiry in seconds,
  * 16 bytes of HMAC-SHA256, as 60 hex digits): asking for one ({@code GET /auth/nonce}, no sign-in)
  * stores nothing, so no rate of asking can use up sign-in for others. A nonce is remembered only
- * once a correctly signed message redeems it, until it expires, so it works once; at most {@code
- * maxUsed} are remembered, a bound only signed sign-ins can reach, and at most a given number of
- * them redeemed by one client (see {@link Auth#client}), so one client alone cannot reach it. A
- * restart draws a new key: nonces given before it no longer redeem.
+ * once a correctly signed message redeems it, for five minutes from then, so it works once; at most
+ * {@code maxUsed} are remembered, a bound only signed sign-ins can reach, and at most a given
+ * number of them redeemed by one client (see {@link Auth#client}), so one client alone cannot reach
+ * it. A restart draws a new key: nonces given before it no longer redeem.
  */
 final class Nonces {
 
@@ -43,6 +43,7 @@ final class Nonces {
     private final PriorityQueue<Expiring> expiring = new PriorityQueue<>();
     // each client's redeemed nonces' expiries, soonest first
     private final Map<String, PriorityQueue<Instant>> byClient = new HashMap<>();
+    private Instant horizon; // the latest time a redeem was asked at
 
     /** A remembered nonce and when it expires. */
     record Expiring(Instant expires, String key) implements Comparable<Expiring> {
@@ -74,14 +75,22 @@ final class Nonces {
     }
 
     /**
-     * Redeems a nonce of a correctly signed message sent by {@code client}: once, before it
-     * expires, and while fewer than {@code perClient} nonces that client redeemed are unexpired.
+     * Redeems a nonce of a correctly signed message sent by {@code client} at {@code asked}: once,
+     * before it expires, and while fewer than {@code perClient} nonces that client redeemed in the
+     * last five minutes are remembered. A redeemed nonce is remembered for five minutes from its
+     * use (at least until it expires).
      *
      * @throws Problem 401 if it was not issued here, expired or was used; 429 with {@code
-     *     Retry-After} if {@code perClient} unexpired nonces redeemed by this client are
-     *     remembered; 503 with {@code Retry-After} if {@code maxUsed} are remembered in all
+     *     Retry-After} if {@code perClient} nonces redeemed by this client are remembered; 503 with
+     *     {@code Retry-After} if {@code maxUsed} are remembered in all
      */
-    synchronized void redeem(String nonce, Instant now, String client, int perClient) {
+    synchronized void redeem(String nonce, Instant asked, String client, int perClient) {
+        // callers read the clock before a slow signature check and may arrive out of order: a
+        // time behind one already seen could accept a nonce that time has purged, so never go back
+        if (horizon == null || asked.isAfter(horizon)) {
+            horizon = asked;
+        }
+        Instant now = horizon;
         Instant expires = expiry(nonce);
         if (expires == null || expires.isBefore(now)) {
             throw new Problem(
@@ -112,9 +121,13 @@ final class Nonces {
                     maxUsed + " sign-ins in the last five minutes; ask again when one expires",
                     Duration.between(now, expiring.peek().expires()));
         }
+        // remembered (and counted) five minutes from its use, not just until it expires: one
+        // redeemed in its last second would otherwise count for a second, and the bounds per five
+        // minutes would be bounds per second. Never less than until it expires, so it works once.
+        Instant until = now.plus(TTL).isAfter(expires) ? now.plus(TTL) : expires;
         used.put(nonce, client);
-        expiring.add(new Expiring(expires, nonce));
-        byClient.computeIfAbsent(client, c -> new PriorityQueue<>()).add(expires);
+        expiring.add(new Expiring(until, nonce));
+        byClient.computeIfAbsent(client, c -> new PriorityQueue<>()).add(until);
     }
 
     /** How many redeemed nonces are remembered now. */

@@ -54,14 +54,16 @@ class NoncesTest {
         assertThat(status(twice)).isEqualTo(401);
         assertThat(twice).hasMessageContaining("unknown, used or expired nonce");
 
-        // expired: good at its last second, not after
-        String late = nonces.issue(T0);
+        // expired: good at its last second, not after (on their own Nonces, as time only moves
+        // forward there)
+        Nonces later = new Nonces(new SecureRandom(), 10);
+        String late = later.issue(T0);
+        later.redeem(later.issue(T0), T0.plus(Nonces.TTL), C, 1000);
         Problem expired =
                 catchThrowableOfType(
                         Problem.class,
-                        () -> nonces.redeem(late, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000));
+                        () -> later.redeem(late, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000));
         assertThat(status(expired)).isEqualTo(401);
-        nonces.redeem(nonces.issue(T0), T0.plus(Nonces.TTL), C, 1000);
 
         // one digit changed (its expiry pushed later), another process's, no nonce of ours, or a
         // used one spelled in capitals
@@ -132,25 +134,43 @@ class NoncesTest {
     }
 
     @Test
-    void redeemedNoncesAreForgottenInTheOrderTheyExpireNotTheOrderTheyWereUsed() {
-        // given: B issued a minute after A but redeemed first (A expires at 5 min, B at 6)
-        Nonces nonces = new Nonces(new SecureRandom(), 2);
-        String a = nonces.issue(T0);
-        Instant one = T0.plus(Duration.ofMinutes(1));
-        nonces.redeem(nonces.issue(one), one, C, 1000);
-        Instant two = T0.plus(Duration.ofMinutes(2));
-        nonces.redeem(a, two, C, 1000);
+    void aNonceRedeemedInItsLastSecondCountsFiveMinutesFromItsUse() {
+        // given: one sign-in per client, a nonce from T0 redeemed a second before it expires
+        Nonces nonces = new Nonces(new SecureRandom(), 1000);
+        Instant late = T0.plus(Nonces.TTL).minusSeconds(1);
+        nonces.redeem(nonces.issue(T0), late, "A", 1);
 
-        // when: a third while both are remembered
-        String c = nonces.issue(two);
-        Problem full = catchThrowableOfType(Problem.class, () -> nonces.redeem(c, two, C, 1000));
+        // when: the same client signs in again just after that nonce expired
+        Instant after = T0.plus(Nonces.TTL).plusSeconds(1);
+        String next = nonces.issue(after);
+        Problem full =
+                catchThrowableOfType(Problem.class, () -> nonces.redeem(next, after, "A", 1));
 
-        // then: ask again when A expires, three minutes on, not when B does
+        // then: still counted, for five minutes from its use, not one sign-in per second
+        assertThat(new Problem.Mapper().toResponse(full).getStatus()).isEqualTo(429);
         assertThat(new Problem.Mapper().toResponse(full).getHeaderString("Retry-After"))
-                .isEqualTo("180");
+                .isEqualTo("298");
+        nonces.redeem(next, late.plus(Nonces.TTL).plusSeconds(1), "A", 1);
+    }
 
-        // and once A expired, only A is forgotten
-        nonces.redeem(c, T0.plus(Nonces.TTL).plusSeconds(1), C, 1000);
-        assertThat(nonces.remembered()).isEqualTo(2);
+    @Test
+    void aRedeemAskedAtAnEarlierTimeThanOneSeenDoesNotBringAPurgedNonceBack() {
+        // given: N redeemed at one minute, then forgotten when M is redeemed past N's five minutes
+        Nonces nonces = new Nonces(new SecureRandom(), 1000);
+        String n = nonces.issue(T0);
+        nonces.redeem(n, T0.plus(Duration.ofMinutes(1)), C, 1000);
+        Instant two = T0.plus(Duration.ofMinutes(2));
+        Instant past = T0.plus(Duration.ofMinutes(6)).plusSeconds(1);
+        nonces.redeem(nonces.issue(two), past, C, 1000);
+        assertThat(nonces.remembered()).isOne();
+
+        // when: a sign-in whose clock was read earlier (at four minutes) arrives with N again
+        Problem replay =
+                catchThrowableOfType(
+                        Problem.class,
+                        () -> nonces.redeem(n, T0.plus(Duration.ofMinutes(4)), C, 1000));
+
+        // then: N is expired at the latest time seen, so it does not redeem twice
+        assertThat(new Problem.Mapper().toResponse(replay).getStatus()).isEqualTo(401);
     }
 }
