@@ -21,6 +21,9 @@ contract Market is IMarket, ReentrancyGuard {
     uint256 public constant MAX_COMMITTEE = 16;
     /// @notice Largest trainer cap a project may set.
     uint16 public constant MAX_TRAINERS = 4096;
+    /// @notice Gas an ETH stake return pushed by `withdrawStake` may use in the receiver (a wallet contract's
+    /// receive needs far less); a receiver that needs more is paid by `collectStake`, with all the call's gas.
+    uint256 public constant STAKE_PUSH_GAS = 100_000;
 
     struct Project {
         // slot 0
@@ -89,6 +92,7 @@ contract Market is IMarket, ReentrancyGuard {
     mapping(uint256 projectId => mapping(uint256 round => RoundData)) private _rounds;
     mapping(uint256 projectId => bytes modelSpecCid) private _modelSpecCids;
     mapping(uint256 projectId => bytes initialModelCid) private _initialModelCids;
+    mapping(uint256 projectId => mapping(address trainer => uint128 amount)) private _stakeOwed;
 
     // ------------------------------------------------------------------ owner
 
@@ -264,7 +268,21 @@ contract Market is IMarket, ReentrancyGuard {
         p.stakePool -= returned;
         p.forfeited += slashed;
         emit StakeWithdrawn(projectId, trainer_, returned, slashed);
-        if (returned != 0) _pay(p.token, trainer_, returned);
+        if (returned != 0 && !_tryPay(p.token, trainer_, returned)) {
+            // the trainer's address refused it: keep it for collectStake rather than undo the owner's part
+            _stakeOwed[projectId][trainer_] = returned;
+            emit StakeOwed(projectId, trainer_, returned);
+        }
+    }
+
+    /// @inheritdoc IMarket
+    function collectStake(uint256 projectId, address trainer_) external nonReentrant {
+        Project storage p = _project(projectId);
+        uint128 owed = _stakeOwed[projectId][trainer_];
+        if (owed == 0) revert NothingToClaim(projectId, trainer_);
+        _stakeOwed[projectId][trainer_] = 0;
+        emit StakeCollected(projectId, trainer_, owed);
+        _pay(p.token, trainer_, owed);
     }
 
     // ------------------------------------------------------------------ evaluators
@@ -496,6 +514,11 @@ contract Market is IMarket, ReentrancyGuard {
     }
 
     /// @inheritdoc IMarket
+    function stakeOwed(uint256 projectId, address account) external view returns (uint128) {
+        return _stakeOwed[projectId][account];
+    }
+
+    /// @inheritdoc IMarket
     function evaluator(uint256 projectId, address account)
         external
         view
@@ -682,6 +705,19 @@ contract Market is IMarket, ReentrancyGuard {
         t.safeTransferFrom(msg.sender, address(this), amount);
         uint256 received = t.balanceOf(address(this)) - before;
         if (received != amount) revert PaymentMismatch(amount, received);
+    }
+
+    /// @dev Like `_pay`, but says whether the payment went through instead of reverting. An ETH receiver gets
+    /// at most STAKE_PUSH_GAS, so one that burns all it is given cannot starve the caller, and what it returns
+    /// is not copied (a `(bool ok,) = to.call...` would copy it all into memory at the caller's cost).
+    function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
+        if (token == address(0)) {
+            assembly ("memory-safe") {
+                ok := call(STAKE_PUSH_GAS, to, amount, 0, 0, 0, 0)
+            }
+            return ok;
+        }
+        return IERC20(token).trySafeTransfer(to, amount);
     }
 
     function _pay(address token, address to, uint256 amount) private {

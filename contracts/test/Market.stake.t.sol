@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IMarket} from "../src/interfaces/IMarket.sol";
 import {CreditTree, Leaf} from "./utils/CreditTree.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {RefusingReceiver} from "./mocks/RefusingReceiver.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 contract MarketStakeTest is MarketFixture {
     /// @dev A one-round project in `token_` (committee of one); alice, bob and carol registered; dave
@@ -150,6 +152,95 @@ contract MarketStakeTest is MarketFixture {
         vm.prank(e1);
         market.withdrawBond(id);
         assertEq(address(market).balance, 0);
+    }
+
+    /// @dev Regression: a trainer whose address refused the ETH made withdrawStake revert for everyone, so the
+    /// owner could never collect the slashed part of its stake.
+    function test_withdrawStake_keepsTheReturnOfARefusingTrainerAndSettlesTheOwnersPart() public {
+        // given: bob (slashed 0.03) is a contract that reverts on ETH
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        vm.etch(bob, address(new RefusingReceiver()).code);
+        uint256 bobBefore = bob.balance;
+        uint256 refundBefore = market.refundable(id);
+
+        // when: the owner settles bob's stake
+        vm.expectEmit(address(market));
+        emit IMarket.StakeWithdrawn(id, bob, STAKE - 0.03 ether, 0.03 ether);
+        vm.expectEmit(address(market));
+        emit IMarket.StakeOwed(id, bob, STAKE - 0.03 ether);
+        vm.prank(owner);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: the slash is the owner's now, the return is kept for bob, and settling again is refused
+        assertEq(bob.balance, bobBefore);
+        assertEq(market.refundable(id), refundBefore + 0.03 ether);
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.StakeAlreadyWithdrawn.selector, id, bob));
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // and once bob takes ETH, anyone collects it for him, once
+        RefusingReceiver(payable(bob)).setMode(2);
+        vm.expectEmit(address(market));
+        emit IMarket.StakeCollected(id, bob, STAKE - 0.03 ether);
+        vm.prank(stranger);
+        market.collectStake(id, bob);
+        assertEq(bob.balance, bobBefore + STAKE - 0.03 ether);
+        assertEq(market.stakeOwed(id, bob), 0);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.NothingToClaim.selector, id, bob));
+        market.collectStake(id, bob);
+
+        // and every wei still comes out: the owner's refund, the credits, the other stakes, the bond
+        vm.prank(owner);
+        market.withdrawRefund(id);
+        _claim(id, leaves, 0);
+        _claim(id, leaves, 1);
+        _withdrawStake(id, leaves, 0);
+        _withdrawStake(id, leaves, 2);
+        vm.prank(dave);
+        market.withdrawStake(id, dave, 0, 0, _noProof());
+        vm.prank(owner);
+        market.withdrawRefund(id);
+        vm.prank(e1);
+        market.withdrawBond(id);
+        assertEq(address(market).balance, 0);
+    }
+
+    function test_withdrawStake_givesAGasBurningTrainerAtMostStakePushGas() public {
+        // given: bob burns all the gas a payment gives him
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        vm.etch(bob, address(new RefusingReceiver()).code);
+        RefusingReceiver(payable(bob)).setMode(1);
+
+        // when: the owner settles his stake with 400,000 gas (all of it forwarded, bob would leave too little
+        // to record what is kept for him)
+        vm.prank(owner);
+        market.withdrawStake{gas: 400_000}(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: the call went through and the return is kept for him
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+    }
+
+    function test_withdrawStake_keepsTheReturnWhenTheTokenRefusesTheTransfer() public {
+        // given: a token that refuses transfers to bob (a blocklist)
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        uint256 before = token.balanceOf(bob);
+        vm.mockCallRevert(
+            address(token), abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)), "blocked"
+        );
+
+        // when
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: kept; once the token lets bob receive, it is collected
+        assertEq(token.balanceOf(bob), before);
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+        vm.clearMockedCalls();
+        market.collectStake(id, bob);
+        assertEq(token.balanceOf(bob), before + STAKE - 0.03 ether);
     }
 
     function test_withdrawStake_revertsBeforeEnd() public {

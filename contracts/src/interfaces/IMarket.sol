@@ -166,6 +166,11 @@ interface IMarket {
     event StakeWithdrawn(
         uint256 indexed projectId, address indexed trainer, uint128 returned, uint128 slashed
     );
+    /// @notice A stake return the trainer's address did not take (it reverted, ran out of the gas it was given
+    /// or is blocked by the token): kept for it, to be paid by `collectStake`. The owner's part is settled.
+    event StakeOwed(uint256 indexed projectId, address indexed trainer, uint128 amount);
+    /// @notice A stake return kept by `StakeOwed` was paid to the trainer.
+    event StakeCollected(uint256 indexed projectId, address indexed trainer, uint128 amount);
     /// @notice The owner took back unspent budget, collected slashes and penalties.
     event RefundWithdrawn(uint256 indexed projectId, address indexed owner, uint256 amount);
     /// @notice An evaluator took back what is left of its bond after the project ended.
@@ -213,7 +218,10 @@ interface IMarket {
 
     /// @notice After the project ended, returns the trainer `account`'s stake minus its slashes (at most the stake).
     /// Anyone may call it for a trainer; the stake goes to the trainer and `min(slash, stake)` becomes
-    /// refundable to the owner.
+    /// refundable to the owner. If the trainer's address does not take the payment (an ETH receiver that
+    /// reverts or needs more than `STAKE_PUSH_GAS`, a token that refuses the transfer), the call still
+    /// settles the owner's part and keeps the return for `collectStake` (`StakeOwed`): no trainer can hold
+    /// back the owner's share of its slash.
     /// @dev A trainer whose index is not covered by the latest root (or any trainer when nothing settled) has
     /// no leaf and passes an empty proof with zero credit and slash.
     function withdrawStake(
@@ -223,6 +231,10 @@ interface IMarket {
         uint128 slash,
         bytes32[] calldata proof
     ) external;
+
+    /// @notice Pays a trainer the stake return `withdrawStake` kept for it (see `StakeOwed`), with all the gas
+    /// the call has; anyone may call it for a trainer. Reverts with `NothingToClaim` if nothing is kept.
+    function collectStake(uint256 projectId, address account) external;
 
     // ---------------------------------------------------------------- evaluators
 
@@ -320,6 +332,9 @@ interface IMarket {
         external
         view
         returns (bool registered, uint16 index, uint128 claimed, bool stakeWithdrawn);
+
+    /// @notice The stake return kept for a trainer whose address did not take it (see `StakeOwed`); zero if none.
+    function stakeOwed(uint256 projectId, address account) external view returns (uint128);
 
     /// @notice An evaluator's seat: whether on the committee, whether bonded, and its bond left.
     function evaluator(uint256 projectId, address account)

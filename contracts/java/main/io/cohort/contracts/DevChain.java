@@ -122,6 +122,14 @@ public final class DevChain implements AutoCloseable {
         call("anvil_setBalance", address, Numeric.toHexStringWithPrefix(wei));
     }
 
+    /**
+     * Replaces the code at {@code address} ({@code anvil_setCode}, hex runtime bytecode; {@code
+     * "0x"} for none): a test's way to make an account a contract that refuses payments.
+     */
+    public void setCode(String address, String code) {
+        call("anvil_setCode", address, code);
+    }
+
     /** Mines one block whose timestamp is {@code timestamp} (seconds since the epoch). */
     public void mineAt(long timestamp) {
         call(

@@ -27,7 +27,7 @@ class MarketEventsTest {
             }
         }
         assertThat(bound).containsExactlyInAnyOrderElementsOf(MarketEvents.names());
-        assertThat(bound).hasSize(12);
+        assertThat(bound).hasSize(14);
     }
 
     @Test

@@ -31,6 +31,9 @@ public class TrainersResource {
      *
      * @param credit cumulative credit after the latest settled round (from its record)
      * @param slash cumulative slash after it
+     * @param stakeReturned the stake minus its slash, once settled ({@code stakeWithdrawn})
+     * @param stakeOwed what of it the market keeps because the trainer's address refused the
+     *     payment, until {@code collectStake} pays it (zero otherwise)
      */
     public record Participation(
             String project,
@@ -41,7 +44,8 @@ public class TrainersResource {
             BigInteger slash,
             BigInteger claimed,
             boolean stakeWithdrawn,
-            BigInteger stakeReturned) {}
+            BigInteger stakeReturned,
+            BigInteger stakeOwed) {}
 
     public record TrainerView(String address, List<Participation> projects) {}
 
@@ -94,7 +98,8 @@ public class TrainersResource {
                             slash,
                             s.claimed(),
                             s.stakeWithdrawn(),
-                            s.stakeReturned()));
+                            s.stakeReturned(),
+                            s.stakeOwed()));
         }
         return new TrainerView(address.toLowerCase(), out);
     }

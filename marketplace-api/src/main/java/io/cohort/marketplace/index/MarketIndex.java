@@ -68,7 +68,8 @@ public final class MarketIndex {
             BigInteger claimed,
             boolean stakeWithdrawn,
             BigInteger stakeReturned,
-            BigInteger stakeSlashed) {
+            BigInteger stakeSlashed,
+            BigInteger stakeOwed) {
 
         /** A newly registered trainer: nothing claimed, its stake still held. */
         static TrainerStanding registered(String trainer, int index, BigInteger stake) {
@@ -79,6 +80,7 @@ public final class MarketIndex {
                     BigInteger.ZERO,
                     false,
                     BigInteger.ZERO,
+                    BigInteger.ZERO,
                     BigInteger.ZERO);
         }
 
@@ -87,12 +89,40 @@ public final class MarketIndex {
          */
         TrainerStanding withClaimed(BigInteger total) {
             return new TrainerStanding(
-                    trainer, index, stake, total, stakeWithdrawn, stakeReturned, stakeSlashed);
+                    trainer,
+                    index,
+                    stake,
+                    total,
+                    stakeWithdrawn,
+                    stakeReturned,
+                    stakeSlashed,
+                    stakeOwed);
         }
 
-        /** This standing after the stake was withdrawn: what came back and what was slashed. */
+        /**
+         * This standing after the stake was settled: what is the trainer's again and what was
+         * slashed.
+         */
         TrainerStanding withStakeBack(BigInteger returned, BigInteger slashed) {
-            return new TrainerStanding(trainer, index, stake, claimed, true, returned, slashed);
+            return new TrainerStanding(
+                    trainer, index, stake, claimed, true, returned, slashed, stakeOwed);
+        }
+
+        /**
+         * This standing with {@code owed} of its returned stake kept by the market, not yet paid:
+         * the trainer's address refused the payment ({@code StakeOwed}), or zero once collected
+         * ({@code StakeCollected}).
+         */
+        TrainerStanding withStakeOwed(BigInteger owed) {
+            return new TrainerStanding(
+                    trainer,
+                    index,
+                    stake,
+                    claimed,
+                    stakeWithdrawn,
+                    stakeReturned,
+                    stakeSlashed,
+                    owed);
         }
     }
 
@@ -141,6 +171,8 @@ public final class MarketIndex {
                     "EvaluatorPenalized",
                     "CreditsClaimed",
                     "StakeWithdrawn",
+                    "StakeOwed",
+                    "StakeCollected",
                     "RefundWithdrawn",
                     "BondWithdrawn");
 
@@ -264,6 +296,14 @@ public final class MarketIndex {
             case "StakeWithdrawn" -> {
                 var e = Market.getStakeWithdrawnEventFromLog(log);
                 standing(e.projectId, e.trainer, s -> s.withStakeBack(e.returned, e.slashed));
+            }
+            case "StakeOwed" -> {
+                var e = Market.getStakeOwedEventFromLog(log);
+                standing(e.projectId, e.trainer, s -> s.withStakeOwed(e.amount));
+            }
+            case "StakeCollected" -> {
+                var e = Market.getStakeCollectedEventFromLog(log);
+                standing(e.projectId, e.trainer, s -> s.withStakeOwed(BigInteger.ZERO));
             }
             case "RefundWithdrawn" -> {
                 var e = Market.getRefundWithdrawnEventFromLog(log);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.DefaultBlockParameterNumber;
 
 /**
@@ -147,6 +148,83 @@ class IndexerIT {
             assertThat(p.status()).isEqualTo("scheduled");
         } finally {
             restarted.stop(null);
+        }
+    }
+
+    @Test
+    void aStakeReturnATrainerRefusedIsIndexedAsOwedUntilCollected(@TempDir Path dir)
+            throws Exception {
+        // given: a one-round project that ended with nothing settled, and bob registered in it
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var bob = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        BigInteger stake = DevKit.ether("0.1");
+        long start = chain.latestTimestamp() + 100;
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        var receipt =
+                asOwner.createProject(
+                                new Market.ProjectParams(
+                                        DevKit.ETH,
+                                        DevKit.ether("1"),
+                                        stake,
+                                        BigInteger.ZERO,
+                                        BigInteger.ZERO,
+                                        BigInteger.valueOf(start),
+                                        BigInteger.valueOf(600),
+                                        BigInteger.valueOf(700),
+                                        BigInteger.ONE,
+                                        BigInteger.valueOf(7),
+                                        BigInteger.ONE,
+                                        List.of(evaluator.getAddress()),
+                                        List.of(new byte[32]),
+                                        DevKit.cid("spec"),
+                                        DevKit.cid("weights")),
+                                DevKit.ether("1"))
+                        .send();
+        BigInteger project = Market.getProjectCreatedEvents(receipt).get(0).projectId;
+        Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), bob), DevKit.gas())
+                .register(project, stake)
+                .send();
+        chain.mineAt(start + 600 + 700 + 1);
+
+        // when: bob's address refuses ETH (code that always reverts) as the owner settles his
+        // stake, and then takes it again when anyone collects it
+        chain.setCode(bob.getAddress(), "0x60006000fd");
+        asOwner.withdrawStake(
+                        project, bob.getAddress(), BigInteger.ZERO, BigInteger.ZERO, List.of())
+                .send();
+        Indexer indexer = opened(dir, 2000);
+        try {
+            while (indexer.step()) {}
+            MarketIndex.TrainerStanding owed =
+                    indexer.index().read(ix -> ix.trainers(project)).get(0);
+
+            // then: the stake is settled and owed to him
+            assertThat(owed.stakeWithdrawn()).isTrue();
+            assertThat(owed.stakeReturned()).isEqualTo(stake);
+            assertThat(owed.stakeOwed()).isEqualTo(stake);
+
+            // and once collected, nothing is owed and bob has it
+            chain.setCode(bob.getAddress(), "0x");
+            BigInteger before =
+                    chain.web3j()
+                            .ethGetBalance(bob.getAddress(), DefaultBlockParameterName.LATEST)
+                            .send()
+                            .getBalance();
+            asOwner.collectStake(project, bob.getAddress()).send();
+            while (indexer.step()) {}
+            assertThat(indexer.index().read(ix -> ix.trainers(project)).get(0).stakeOwed())
+                    .isZero();
+            assertThat(
+                            chain.web3j()
+                                    .ethGetBalance(
+                                            bob.getAddress(), DefaultBlockParameterName.LATEST)
+                                    .send()
+                                    .getBalance())
+                    .isEqualTo(before.add(stake));
+        } finally {
+            indexer.stop(null);
         }
     }
 
