@@ -256,6 +256,14 @@ public final class MarketClient {
                 t.component1(), t.component2().intValueExact(), t.component3(), t.component4());
     }
 
+    /**
+     * The stake return the market keeps for a trainer whose address refused it when its stake was
+     * settled ({@code StakeOwed}); zero if none.
+     */
+    public BigInteger stakeOwed(BigInteger project, String trainer) throws IOException {
+        return call(() -> view.stakeOwed(project, trainer).send());
+    }
+
     /** An evaluator's seat: a committee member, bonded, and the bond it still has there. */
     public record EvaluatorInfo(boolean member, boolean bonded, BigInteger bond) {}
 
@@ -734,6 +742,16 @@ public final class MarketClient {
                         new Uint128(credit),
                         new Uint128(slash),
                         new DynamicArray<>(Bytes32.class, p)),
+                BigInteger.ZERO);
+    }
+
+    /** Pays a trainer the stake return the market kept for it (see {@link #stakeOwed}). */
+    public Transactor.Sent collectStake(Transactor key, BigInteger project, String trainer)
+            throws ChainException {
+        return key.send(
+                "collectStake(project " + project + ", " + trainer + ")",
+                market,
+                encode("collectStake", new Uint256(project), new Address(trainer)),
                 BigInteger.ZERO);
     }
 

@@ -495,8 +495,9 @@ public final class TrainerNode {
 
     /**
      * After the project ended: claims what is still due, then takes back the stake less the slashes
-     * of the final credits tree. Returns false if the project has not ended, true once the stake is
-     * back (or was taken back before).
+     * of the final credits tree, or, if someone settled it while this address refused the payment,
+     * collects what the market kept for it. Returns false if the project has not ended, true once
+     * the stake is back (or was taken back before).
      */
     public boolean finish(BigInteger project) throws IOException, ChainException {
         if (!market.ended(project)) {
@@ -504,7 +505,15 @@ public final class TrainerNode {
         }
         claim(project);
         MarketClient.TrainerInfo me = market.trainerInfo(project, address());
-        if (!me.registered() || me.stakeWithdrawn()) {
+        if (!me.registered()) {
+            return true;
+        }
+        if (me.stakeWithdrawn()) {
+            BigInteger owed = market.stakeOwed(project, address());
+            if (owed.signum() > 0) {
+                market.collectStake(key, project, address());
+                progress.accept("stake collected (" + owed + " wei the market kept)");
+            }
             return true;
         }
         Optional<Standing> s = standing(project);

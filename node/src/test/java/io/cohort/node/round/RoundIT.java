@@ -179,6 +179,13 @@ class RoundIT {
                 .getTransactionCount();
     }
 
+    private static BigInteger balance(String address) throws Exception {
+        return chain.web3j()
+                .ethGetBalance(address, DefaultBlockParameterName.LATEST)
+                .send()
+                .getBalance();
+    }
+
     @ParameterizedTest(name = "paid in {0}")
     @ValueSource(strings = {"ETH", "an ERC-20 token"})
     void twoRoundsSettleCreditTheHonestFlagTheCopierAndTheGarbageAndPayClaims(String money)
@@ -553,6 +560,30 @@ class RoundIT {
             }
         }
         assertThat(IntStream.of(correct).min().orElseThrow()).isPositive();
+
+        // the project ended with round 1's settlement. The owner settles an honest trainer's stake
+        // while its address refuses ETH (code that always reverts): the market keeps the return,
+        // and the trainer's node collects it once the address takes payments again
+        assertThat(client.ended(project)).isTrue();
+        if (coin == null) {
+            TrainerNode t = honest.get(0);
+            chain.setCode(t.address(), "0x60006000fd");
+            market.withdrawStake(
+                            project,
+                            t.address(),
+                            credits.leaf(t.address()).credit(),
+                            BigInteger.ZERO,
+                            credits.proof(t.address()))
+                    .send();
+            assertThat(client.stakeOwed(project, t.address())).isEqualTo(STAKE);
+            chain.setCode(t.address(), "0x");
+            BigInteger held = balance(t.address());
+            assertThat(t.finish(project)).isTrue();
+            assertThat(client.stakeOwed(project, t.address())).isZero();
+            assertThat(balance(t.address()))
+                    .isGreaterThan(held.add(STAKE).subtract(DevKit.ether("0.01")));
+            assertThat(log).anyMatch(l -> l.contains("stake collected (" + STAKE + " wei"));
+        }
     }
 
     @Test
