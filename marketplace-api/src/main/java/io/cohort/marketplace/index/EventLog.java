@@ -18,10 +18,11 @@ import org.web3j.utils.Numeric;
 
 /**
  * The indexer's persistent state, in its folder: {@code events.jsonl}, every market log indexed so
- * far (one JSON object per line, forced to disk before the cursor moves), and {@code cursor}, the
- * next block to read ({@code next-block <n>}, replaced atomically). A restarted indexer replays the
- * log into memory and goes on from the cursor, without reading the chain from the start. A crash
- * between the two writes makes the next range come again: the index skips logs it already has.
+ * far with its block's hash (one JSON object per line, forced to disk before the cursor moves), and
+ * {@code cursor}, the next block to read with the time and hash of the last one read ({@code
+ * next-block <n> time <t> hash <h>}, replaced atomically). A restarted indexer replays the log into
+ * memory and goes on from the cursor, without reading the chain from the start. A crash between the
+ * two writes makes the next range come again: the index skips logs it already has.
  */
 final class EventLog implements AutoCloseable {
 
@@ -83,6 +84,9 @@ final class EventLog implements AutoCloseable {
                                 java.math.BigInteger.valueOf(n.path("index").asLong())));
                 log.setTransactionHash(n.path("tx").asText());
                 log.setData(n.path("data").asText());
+                if (n.path("hash").isTextual()) { // lines written before hashes were kept lack it
+                    log.setBlockHash(n.path("hash").asText());
+                }
                 List<String> topics = new ArrayList<>();
                 n.path("topics").forEach(t -> topics.add(t.asText()));
                 log.setTopics(topics);
@@ -114,6 +118,7 @@ final class EventLog implements AutoCloseable {
             n.put("tx", log.getTransactionHash());
             n.putPOJO("topics", log.getTopics());
             n.put("data", log.getData());
+            n.put("hash", log.getBlockHash());
             b.append(JSON.writeValueAsString(n)).append('\n');
         }
         ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
@@ -139,10 +144,11 @@ final class EventLog implements AutoCloseable {
         return Files.exists(cursor) ? cursorLine().time() : 0;
     }
 
-    private record CursorLine(long next, long time) {}
+    private record CursorLine(long next, long time, String hash) {}
 
     private static final java.util.regex.Pattern CURSOR =
-            java.util.regex.Pattern.compile("next-block (\\d{1,18})(?: time (\\d{1,18}))?");
+            java.util.regex.Pattern.compile(
+                    "next-block (\\d{1,18})(?: time (\\d{1,18}))?(?: hash (0x[0-9a-f]{64}))?");
 
     private CursorLine cursorLine() throws IOException {
         String text = Files.readString(cursor, StandardCharsets.US_ASCII).strip();
@@ -151,15 +157,58 @@ final class EventLog implements AutoCloseable {
             throw new IOException(cursor + " is not a cursor: '" + text + "'");
         }
         return new CursorLine(
-                Long.parseLong(m.group(1)), m.group(2) == null ? 0 : Long.parseLong(m.group(2)));
+                Long.parseLong(m.group(1)),
+                m.group(2) == null ? 0 : Long.parseLong(m.group(2)),
+                m.group(3));
     }
 
-    /** Records that blocks up to {@code next} - 1 are read, the last of them at {@code time}. */
-    void moveCursor(long next, long time) throws IOException {
+    /**
+     * The hash of the last block read as the cursor records it, or null if it records none (no
+     * cursor, nothing read yet, or one written before hashes were kept).
+     */
+    String cursorHash() throws IOException {
+        return Files.exists(cursor) ? cursorLine().hash() : null;
+    }
+
+    /**
+     * Records that blocks up to {@code next} - 1 are read, the last of them at {@code time} with
+     * {@code hash} (null: none read).
+     */
+    void moveCursor(long next, long time, String hash) throws IOException {
         AtomicFile.write(
                 cursor,
-                ("next-block " + next + " time " + time + "\n").getBytes(StandardCharsets.US_ASCII),
+                ("next-block "
+                                + next
+                                + " time "
+                                + time
+                                + (hash == null ? "" : " hash " + hash.toLowerCase())
+                                + "\n")
+                        .getBytes(StandardCharsets.US_ASCII),
                 false);
+    }
+
+    /**
+     * Drops the logs of blocks after {@code block} (all of them for -1), cutting the file where the
+     * first of them begins: logs are written in block order.
+     */
+    void dropAfter(long block) throws IOException {
+        byte[] all = Files.readAllBytes(events);
+        int at = 0;
+        while (at < all.length) {
+            int end = at;
+            while (end < all.length && all[end] != '\n') {
+                end++;
+            }
+            JsonNode n = JSON.readTree(new String(all, at, end - at, StandardCharsets.UTF_8));
+            if (n != null && n.path("block").asLong(-1) > block) {
+                break;
+            }
+            at = end + 1;
+        }
+        if (at < all.length) {
+            out.truncate(at);
+            out.force(false);
+        }
     }
 
     @Override

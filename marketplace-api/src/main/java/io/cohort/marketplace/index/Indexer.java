@@ -29,6 +29,11 @@ import org.web3j.tx.gas.DefaultGasProvider;
  * by range ({@code eth_getLogs}, at most {@code max-range} blocks, {@code confirmations} behind the
  * head), persisting every log and the cursor ({@link EventLog}) before applying it, so a restart
  * replays the file and goes on where it stopped. Errors (RPC down) are logged and retried.
+ *
+ * <p>Reorganisations are followed: before each step the hash of the last block read is compared
+ * with the chain's; if it changed, the logs of the blocks the chain replaced are dropped (back to
+ * the latest logged block whose hash still matches), the terms of projects whose creation they held
+ * are forgotten, the index is rebuilt from the logs kept, and reading goes on from there.
  */
 @ApplicationScoped
 public class Indexer {
@@ -49,6 +54,7 @@ public class Indexer {
 
     private static final String PROJECT_CREATED = MarketEvents.topic("ProjectCreated");
     private volatile long next;
+    private volatile String lastHash; // of block next - 1, null if none read (or not recorded)
     private volatile long head = -1;
     private volatile long indexedTime;
     private volatile String lastError;
@@ -89,6 +95,7 @@ public class Indexer {
         }
         next = log.cursor(config.index().startBlock());
         indexedTime = log.cursorTime(); // statuses are right before the first step, chain or not
+        lastHash = log.cursorHash();
         LOG.infof(
                 "indexing market %s from block %d (%d events replayed from %s)",
                 market, next, stored.size(), config.index().dir());
@@ -162,13 +169,22 @@ public class Indexer {
                         .getBlock();
         long top = latest.getNumber().longValueExact() - config.index().confirmations();
         head = latest.getNumber().longValueExact();
+        if (lastHash != null && next - 1 <= head) {
+            EthBlock.Block last = block(next - 1, latest);
+            if (!last.getHash().equalsIgnoreCase(lastHash)) {
+                rewind(next - 1, latest);
+                return true;
+            }
+        }
         if (top < next) {
             if (indexedTime == 0 && next > 0) { // a cursor from before the time was kept
-                indexedTime = blockTime(Math.min(next - 1, head), latest);
+                indexedTime =
+                        block(Math.min(next - 1, head), latest).getTimestamp().longValueExact();
             }
             return false;
         }
         long to = Math.min(top, next + config.index().maxRange() - 1);
+        EthBlock.Block end = block(to, latest); // before anything moves: it may fail
         EthFilter filter =
                 new EthFilter(
                         new DefaultBlockParameterNumber(BigInteger.valueOf(next)),
@@ -189,21 +205,88 @@ public class Indexer {
                 terms.terms(Market.getProjectCreatedEventFromLog(l).projectId);
             }
         }
-        long time = blockTime(to, latest); // before anything moves: it may fail
+        // the logs are of the chain whose block `to` was read above only if it is still there
+        for (Log l : logs) {
+            if (l.getBlockNumber().longValueExact() == to
+                    && !end.getHash().equalsIgnoreCase(l.getBlockHash())) {
+                throw new IOException(
+                        "the chain reorganised while blocks " + next + ".." + to + " were read");
+            }
+        }
+        if (!block(to, null).getHash().equalsIgnoreCase(end.getHash())) {
+            throw new IOException(
+                    "the chain reorganised while blocks " + next + ".." + to + " were read");
+        }
+        long time = end.getTimestamp().longValueExact();
         log.append(logs);
-        log.moveCursor(to + 1, time);
+        log.moveCursor(to + 1, time, end.getHash());
         for (Log l : logs) {
             index.apply(l, terms);
         }
         next = to + 1;
         indexedTime = time;
+        lastHash = end.getHash();
         return to < top;
     }
 
-    /** The timestamp of block {@code number}; {@code latest} answers for itself. */
-    private long blockTime(long number, EthBlock.Block latest) throws IOException {
-        if (number == latest.getNumber().longValueExact()) {
-            return latest.getTimestamp().longValueExact();
+    /**
+     * After the chain replaced block {@code replaced} (the last one read): keeps the logs up to the
+     * latest logged block whose hash the chain still has, drops the rest from the file, the terms
+     * cache and the index, and moves the cursor back to the block after it.
+     */
+    private void rewind(long replaced, EthBlock.Block latest) throws IOException {
+        List<Log> stored = log.read();
+        long keep = -1;
+        EthBlock.Block kept = null;
+        for (int i = stored.size() - 1; i >= 0; i--) {
+            Log l = stored.get(i);
+            long number = l.getBlockNumber().longValueExact();
+            if (number == keep) {
+                continue;
+            }
+            EthBlock.Block b = number <= head ? block(number, latest) : null;
+            // a line written before hashes were kept cannot be checked: taken as still there
+            if (b != null
+                    && (l.getBlockHash() == null
+                            || l.getBlockHash().equalsIgnoreCase(b.getHash()))) {
+                keep = number;
+                kept = b;
+                break;
+            }
+            keep = number; // this block's logs are gone; look below it
+        }
+        if (kept == null) {
+            keep = -1;
+        }
+        List<Log> remaining = new ArrayList<>();
+        List<BigInteger> dropped = new ArrayList<>();
+        for (Log l : stored) {
+            if (l.getBlockNumber().longValueExact() <= keep) {
+                remaining.add(l);
+            } else if (!l.getTopics().isEmpty() && l.getTopics().get(0).equals(PROJECT_CREATED)) {
+                dropped.add(Market.getProjectCreatedEventFromLog(l).projectId);
+            }
+        }
+        long from = kept == null ? config.index().startBlock() : keep + 1;
+        long time = kept == null ? 0 : kept.getTimestamp().longValueExact();
+        String hash = kept == null ? null : kept.getHash();
+        log.dropAfter(keep);
+        log.moveCursor(from, time, hash);
+        terms.forget(dropped);
+        index.rebuild(remaining, terms);
+        next = from;
+        indexedTime = time;
+        lastHash = hash;
+        LOG.warnf(
+                "the chain replaced block %d: dropped %d logs after block %d (%d projects created"
+                        + " there), reading again from block %d",
+                replaced, stored.size() - remaining.size(), keep, dropped.size(), from);
+    }
+
+    /** Block {@code number} (without transactions); {@code latest} answers for itself. */
+    private EthBlock.Block block(long number, EthBlock.Block latest) throws IOException {
+        if (latest != null && number == latest.getNumber().longValueExact()) {
+            return latest;
         }
         EthBlock.Block b =
                 web3j.ethGetBlockByNumber(
@@ -213,7 +296,7 @@ public class Indexer {
         if (b == null) {
             throw new IOException("block " + number + " is unknown to the node");
         }
-        return b.getTimestamp().longValueExact();
+        return b;
     }
 
     public MarketIndex index() {

@@ -187,6 +187,20 @@ public final class MarketIndex {
     private long lastIndex = -1;
     private long events;
 
+    /**
+     * Forgets everything and applies {@code logs} again, under the index's lock, so a reader sees
+     * the old index or the new one: after a reorganisation dropped the logs of replaced blocks.
+     */
+    public synchronized void rebuild(List<Log> logs, TermsSource terms) throws java.io.IOException {
+        projects.clear();
+        lastBlock = -1;
+        lastIndex = -1;
+        events = 0;
+        for (Log l : logs) {
+            apply(l, terms);
+        }
+    }
+
     /** Applies one log; a log at or before the last applied position is skipped (replays). */
     public synchronized void apply(Log log, TermsSource terms) throws java.io.IOException {
         long block = log.getBlockNumber().longValueExact();

@@ -61,6 +61,20 @@ final class TermsCache implements MarketIndex.TermsSource {
         return t;
     }
 
+    /**
+     * Forgets the terms of {@code projects}, whose creation a reorganisation dropped: the ids may
+     * come again for other projects.
+     */
+    synchronized void forget(java.util.Collection<BigInteger> projects) throws IOException {
+        if (projects.isEmpty()) {
+            return;
+        }
+        known.keySet().removeAll(projects);
+        java.util.List<Line> lines = new java.util.ArrayList<>();
+        known.forEach((id, t) -> lines.add(new Line(id.toString(), t)));
+        JsonLines.rewrite(file, lines);
+    }
+
     private synchronized void keep(BigInteger project, MarketIndex.Terms t) throws IOException {
         if (known.containsKey(project)) {
             return;

@@ -35,7 +35,7 @@ class EventLogTest {
             assertThat(log.cursor(7)).isEqualTo(7);
             log.append(List.of(log(3, 0, "0x00"), log(3, 1, "0x0102")));
             assertThat(log.cursorTime()).isZero();
-            log.moveCursor(4, 1_700_000_000L);
+            log.moveCursor(4, 1_700_000_000L, null);
         }
         try (EventLog log = EventLog.open(dir)) {
             List<Log> back = log.read();

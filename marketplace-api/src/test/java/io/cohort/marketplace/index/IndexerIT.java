@@ -151,17 +151,13 @@ class IndexerIT {
         }
     }
 
-    @Test
-    void aStakeReturnATrainerRefusedIsIndexedAsOwedUntilCollected(@TempDir Path dir)
+    /**
+     * Creates a one-round ETH project of 1 ether starting at {@code start}, no bond, and returns
+     * its id.
+     */
+    private static BigInteger oneRound(
+            Market asOwner, String evaluator, long start, BigInteger stake, int maxTrainers)
             throws Exception {
-        // given: a one-round project that ended with nothing settled, and bob registered in it
-        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
-        var bob = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        BigInteger stake = DevKit.ether("0.1");
-        long start = chain.latestTimestamp() + 100;
-        Market asOwner =
-                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
         var receipt =
                 asOwner.createProject(
                                 new Market.ProjectParams(
@@ -174,15 +170,78 @@ class IndexerIT {
                                         BigInteger.valueOf(600),
                                         BigInteger.valueOf(700),
                                         BigInteger.ONE,
-                                        BigInteger.valueOf(7),
+                                        BigInteger.valueOf(maxTrainers),
                                         BigInteger.ONE,
-                                        List.of(evaluator.getAddress()),
+                                        List.of(evaluator),
                                         List.of(new byte[32]),
                                         DevKit.cid("spec"),
                                         DevKit.cid("weights")),
                                 DevKit.ether("1"))
                         .send();
-        BigInteger project = Market.getProjectCreatedEvents(receipt).get(0).projectId;
+        return Market.getProjectCreatedEvents(receipt).get(0).projectId;
+    }
+
+    @Test
+    void aReorganisationDropsTheLogsOfTheBlocksItReplacedAndTheirProjectsTerms(@TempDir Path dir)
+            throws Exception {
+        // given: an index that read a project created after a snapshot of the chain
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        long start = chain.latestTimestamp() + 10_000;
+        Indexer indexer = opened(dir, 2000);
+        try {
+            oneRound(asOwner, evaluator.getAddress(), start, BigInteger.ZERO, 7);
+            while (indexer.step()) {}
+            long events = indexer.index().events();
+            String before = chain.snapshot();
+            BigInteger gone = oneRound(asOwner, evaluator.getAddress(), start, BigInteger.ZERO, 5);
+            chain.mine();
+            while (indexer.step()) {}
+            assertThat(indexer.index().read(ix -> ix.project(gone, 0)).orElseThrow().maxTrainers())
+                    .isEqualTo(5);
+            long withGone = indexer.index().events();
+            assertThat(withGone).isGreaterThan(events);
+
+            // when: the chain drops those blocks and grows another branch past them, where the
+            // same id is another project
+            chain.revert(before);
+            for (int i = 0; i < 3; i++) {
+                chain.mine();
+            }
+            BigInteger other = oneRound(asOwner, evaluator.getAddress(), start, BigInteger.ZERO, 9);
+            assertThat(other).isEqualTo(gone);
+            while (indexer.step()) {}
+
+            // then: the index holds the new branch's project with its own terms, once
+            assertThat(indexer.index().read(ix -> ix.project(other, 0)).orElseThrow().maxTrainers())
+                    .isEqualTo(9);
+            assertThat(indexer.index().events()).isEqualTo(withGone);
+
+            // and a restart from the folder agrees: the dropped log and terms are gone from it
+            indexer.stop(null);
+            indexer = opened(dir, 2000);
+            assertThat(indexer.index().read(ix -> ix.project(other, 0)).orElseThrow().maxTrainers())
+                    .isEqualTo(9);
+            assertThat(indexer.index().events()).isEqualTo(withGone);
+        } finally {
+            indexer.stop(null);
+        }
+    }
+
+    @Test
+    void aStakeReturnATrainerRefusedIsIndexedAsOwedUntilCollected(@TempDir Path dir)
+            throws Exception {
+        // given: a one-round project that ended with nothing settled, and bob registered in it
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var bob = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        BigInteger stake = DevKit.ether("0.1");
+        long start = chain.latestTimestamp() + 100;
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        BigInteger project = oneRound(asOwner, evaluator.getAddress(), start, stake, 7);
         Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), bob), DevKit.gas())
                 .register(project, stake)
                 .send();
