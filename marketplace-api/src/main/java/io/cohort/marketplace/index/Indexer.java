@@ -55,6 +55,8 @@ public class Indexer {
     private static final String PROJECT_CREATED = MarketEvents.topic("ProjectCreated");
     private volatile long next;
     private volatile String lastHash; // of block next - 1, null if none read (or not recorded)
+    // the projects whose creation the event log holds (the indexer's thread only)
+    private final java.util.Set<BigInteger> created = new java.util.HashSet<>();
     private volatile long head = -1;
     private volatile long indexedTime;
     private volatile String lastError;
@@ -88,12 +90,27 @@ public class Indexer {
                         new ReadonlyTransactionManager(web3j, market),
                         new DefaultGasProvider());
         log = EventLog.open(config.index().dir());
-        terms = TermsCache.open(config.index().dir(), this::termsFromChain);
         List<Log> stored = log.read();
+        long cursor = log.cursor(config.index().startBlock());
+        if (!stored.isEmpty()
+                && stored.get(stored.size() - 1).getBlockNumber().longValueExact() >= cursor) {
+            // the cursor is the commit point: logs past it (a crash between the two writes) may
+            // be of blocks the chain has replaced since, and are read again
+            log.dropAfter(cursor - 1);
+            stored = log.read();
+        }
+        for (Log l : stored) {
+            if (createdBy(l) != null) {
+                created.add(createdBy(l));
+            }
+        }
+        terms = TermsCache.open(config.index().dir(), this::termsFromChain);
+        // terms of a project the log does not create may be of a replaced branch's project
+        terms.retainOnly(created);
         for (Log l : stored) {
             index.apply(l, terms);
         }
-        next = log.cursor(config.index().startBlock());
+        next = cursor;
         indexedTime = log.cursorTime(); // statuses are right before the first step, chain or not
         lastHash = log.cursorHash();
         LOG.infof(
@@ -169,12 +186,13 @@ public class Indexer {
                         .getBlock();
         long top = latest.getNumber().longValueExact() - config.index().confirmations();
         head = latest.getNumber().longValueExact();
-        if (lastHash != null && next - 1 <= head) {
-            EthBlock.Block last = block(next - 1, latest);
-            if (!last.getHash().equalsIgnoreCase(lastHash)) {
-                rewind(next - 1, latest);
-                return true;
-            }
+        // a chain now shorter than what was read, or whose last block read has another hash,
+        // replaced blocks that were indexed
+        if (lastHash != null
+                && (next - 1 > head
+                        || !block(next - 1, latest).getHash().equalsIgnoreCase(lastHash))) {
+            rewind(next - 1, latest);
+            return true;
         }
         if (top < next) {
             if (indexedTime == 0 && next > 0) { // a cursor from before the time was kept
@@ -199,12 +217,6 @@ public class Indexer {
         for (EthLog.LogResult<?> r : result.getLogs()) {
             logs.add((Log) r.get());
         }
-        // new projects' terms are read before the index is locked to apply the logs
-        for (Log l : logs) {
-            if (!l.getTopics().isEmpty() && l.getTopics().get(0).equals(PROJECT_CREATED)) {
-                terms.terms(Market.getProjectCreatedEventFromLog(l).projectId);
-            }
-        }
         // the logs are of the chain whose block `to` was read above only if it is still there
         for (Log l : logs) {
             if (l.getBlockNumber().longValueExact() == to
@@ -218,9 +230,24 @@ public class Indexer {
                     "the chain reorganised while blocks " + next + ".." + to + " were read");
         }
         long time = end.getTimestamp().longValueExact();
-        log.append(logs);
-        log.moveCursor(to + 1, time, end.getHash());
+        try {
+            // new projects' terms are read before the index is locked to apply the logs
+            for (Log l : logs) {
+                if (createdBy(l) != null) {
+                    terms.terms(createdBy(l));
+                }
+            }
+            log.append(logs);
+            log.moveCursor(to + 1, time, end.getHash());
+        } catch (IOException | RuntimeException e) {
+            // terms read for logs not committed: the range may come back from another branch
+            terms.retainOnly(created);
+            throw e;
+        }
         for (Log l : logs) {
+            if (createdBy(l) != null) {
+                created.add(createdBy(l));
+            }
             index.apply(l, terms);
         }
         next = to + 1;
@@ -259,28 +286,38 @@ public class Indexer {
             keep = -1;
         }
         List<Log> remaining = new ArrayList<>();
-        List<BigInteger> dropped = new ArrayList<>();
+        created.clear();
         for (Log l : stored) {
             if (l.getBlockNumber().longValueExact() <= keep) {
                 remaining.add(l);
-            } else if (!l.getTopics().isEmpty() && l.getTopics().get(0).equals(PROJECT_CREATED)) {
-                dropped.add(Market.getProjectCreatedEventFromLog(l).projectId);
+                if (createdBy(l) != null) {
+                    created.add(createdBy(l));
+                }
             }
         }
         long from = kept == null ? config.index().startBlock() : keep + 1;
         long time = kept == null ? 0 : kept.getTimestamp().longValueExact();
         String hash = kept == null ? null : kept.getHash();
+        // in this order, each step idempotent: a crash leaves the old cursor, whose hash no longer
+        // matches, so the restarted indexer rewinds again and ends in the same state
         log.dropAfter(keep);
+        terms.retainOnly(created);
         log.moveCursor(from, time, hash);
-        terms.forget(dropped);
         index.rebuild(remaining, terms);
         next = from;
         indexedTime = time;
         lastHash = hash;
         LOG.warnf(
-                "the chain replaced block %d: dropped %d logs after block %d (%d projects created"
-                        + " there), reading again from block %d",
-                replaced, stored.size() - remaining.size(), keep, dropped.size(), from);
+                "the chain replaced block %d: dropped %d logs after block %d, reading again from"
+                        + " block %d",
+                replaced, stored.size() - remaining.size(), keep, from);
+    }
+
+    /** The project a log creates, or null if it is no {@code ProjectCreated}. */
+    private static BigInteger createdBy(Log l) {
+        return !l.getTopics().isEmpty() && l.getTopics().get(0).equals(PROJECT_CREATED)
+                ? Market.getProjectCreatedEventFromLog(l).projectId
+                : null;
     }
 
     /** Block {@code number} (without transactions); {@code latest} answers for itself. */

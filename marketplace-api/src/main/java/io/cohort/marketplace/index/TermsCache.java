@@ -62,14 +62,15 @@ final class TermsCache implements MarketIndex.TermsSource {
     }
 
     /**
-     * Forgets the terms of {@code projects}, whose creation a reorganisation dropped: the ids may
-     * come again for other projects.
+     * Keeps only the terms of {@code projects}, those whose creation the event log still holds
+     * after a reorganisation dropped logs: the others' ids may come again for other projects.
+     * Idempotent, so a rewind that a crash cut short can be done again.
      */
-    synchronized void forget(java.util.Collection<BigInteger> projects) throws IOException {
-        if (projects.isEmpty()) {
+    synchronized void retainOnly(java.util.Collection<BigInteger> projects) throws IOException {
+        if (projects.containsAll(known.keySet())) {
             return;
         }
-        known.keySet().removeAll(projects);
+        known.keySet().retainAll(projects);
         java.util.List<Line> lines = new java.util.ArrayList<>();
         known.forEach((id, t) -> lines.add(new Line(id.toString(), t)));
         JsonLines.rewrite(file, lines);

@@ -55,6 +55,31 @@ class EventLogTest {
     }
 
     @Test
+    void blockHashesAreKeptAndLogsAfterABlockAreCutOff() throws IOException {
+        String h3 = "0x" + "c3".repeat(32);
+        String h5 = "0x" + "c5".repeat(32);
+        try (EventLog log = EventLog.open(dir)) {
+            Log a = log(3, 0, "0x00");
+            a.setBlockHash(h3);
+            Log b = log(5, 0, "0x01");
+            b.setBlockHash(h5);
+            log.append(List.of(a, b, log(6, 0, "0x02"), log(6, 1, "0x03")));
+            log.moveCursor(7, 1_700_000_000L, h5.toUpperCase().replace("0X", "0x"));
+            assertThat(log.cursorHash()).isEqualTo(h5);
+
+            // when: the blocks after 4 are dropped
+            log.dropAfter(4);
+
+            // then: block 3's log is left, with its hash, and appends go on after it
+            assertThat(log.read()).extracting(Log::getBlockHash).containsExactly(h3);
+            log.append(List.of(log(5, 0, "0x09")));
+            assertThat(log.read()).extracting(Log::getData).containsExactly("0x00", "0x09");
+            log.dropAfter(-1);
+            assertThat(log.read()).isEmpty();
+        }
+    }
+
+    @Test
     void aTornLastLineIsDroppedAndTheNextAppendStartsClean() throws IOException {
         try (EventLog log = EventLog.open(dir)) {
             log.append(List.of(log(1, 0, "0x00")));

@@ -8,10 +8,12 @@ import io.cohort.contracts.generated.Market;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.cohort.marketplace.TestConfig;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -204,9 +206,16 @@ class IndexerIT {
             long withGone = indexer.index().events();
             assertThat(withGone).isGreaterThan(events);
 
-            // when: the chain drops those blocks and grows another branch past them, where the
-            // same id is another project
+            // when: the chain drops those blocks (and is shorter than what was read)
             chain.revert(before);
+            while (indexer.step()) {}
+
+            // then: the project is gone from the index
+            Optional<ProjectView> none = indexer.index().read(ix -> ix.project(gone, 0));
+            assertThat(none).isEmpty();
+            assertThat(indexer.index().events()).isEqualTo(events);
+
+            // when: it grows another branch past them, where the same id is another project
             for (int i = 0; i < 3; i++) {
                 chain.mine();
             }
@@ -227,6 +236,47 @@ class IndexerIT {
             assertThat(indexer.index().events()).isEqualTo(withGone);
         } finally {
             indexer.stop(null);
+        }
+    }
+
+    @Test
+    void logsPastTheCursorAreReadAgainNotReplayed(@TempDir Path dir) throws Exception {
+        // given: a project indexed, then the cursor put back before its block, as a crash between
+        // writing the logs and moving the cursor leaves it
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        long block = chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        BigInteger project =
+                oneRound(
+                        asOwner,
+                        evaluator.getAddress(),
+                        chain.latestTimestamp() + 10_000,
+                        BigInteger.ZERO,
+                        3);
+        Indexer first = opened(dir, 2000);
+        try {
+            while (first.step()) {}
+        } finally {
+            first.stop(null);
+        }
+        Files.writeString(dir.resolve("cursor"), "next-block " + (block + 1) + "\n");
+
+        // when: reopened
+        Indexer again = opened(dir, 2000);
+        try {
+            // then: the logs past the cursor and their project's terms are dropped, not replayed
+            Optional<ProjectView> none = again.index().read(ix -> ix.project(project, 0));
+            assertThat(none).isEmpty();
+            assertThat(Files.readString(dir.resolve(TermsCache.FILE)))
+                    .doesNotContain("\"" + project + "\"");
+            // and read again from the chain
+            while (again.step()) {}
+            assertThat(again.index().read(ix -> ix.project(project, 0)).orElseThrow().maxTrainers())
+                    .isEqualTo(3);
+        } finally {
+            again.stop(null);
         }
     }
 
