@@ -188,16 +188,22 @@ public final class MarketIndex {
     private long events;
 
     /**
-     * Forgets everything and applies {@code logs} again, under the index's lock, so a reader sees
-     * the old index or the new one: after a reorganisation dropped the logs of replaced blocks.
+     * Replaces everything with what {@code logs} say, after a reorganisation dropped the logs of
+     * replaced blocks. The new state is built aside and swapped in under the index's lock, so
+     * readers wait only for the swap and see the old index or the new one, and a failure halfway
+     * (terms that cannot be read) leaves the old one.
      */
-    public synchronized void rebuild(List<Log> logs, TermsSource terms) throws java.io.IOException {
-        projects.clear();
-        lastBlock = -1;
-        lastIndex = -1;
-        events = 0;
+    public void rebuild(List<Log> logs, TermsSource terms) throws java.io.IOException {
+        MarketIndex fresh = new MarketIndex();
         for (Log l : logs) {
-            apply(l, terms);
+            fresh.apply(l, terms);
+        }
+        synchronized (this) {
+            projects.clear();
+            projects.putAll(fresh.projects);
+            lastBlock = fresh.lastBlock;
+            lastIndex = fresh.lastIndex;
+            events = fresh.events;
         }
     }
 
