@@ -494,10 +494,10 @@ public final class TrainerNode {
     }
 
     /**
-     * After the project ended: claims what is still due, then takes back the stake less the slashes
-     * of the final credits tree, or, if someone settled it while this address refused the payment,
-     * collects what the market kept for it. Returns false if the project has not ended, true once
-     * the stake is back (or was taken back before).
+     * After the project ended: claims what is still due, takes back the stake less the slashes of
+     * the final credits tree, and, if the stake was settled (by this node or anyone for it) while
+     * this address refused the payment, collects what the market kept for it. Returns false if the
+     * project has not ended, true once the stake is back (or was taken back before).
      */
     public boolean finish(BigInteger project) throws IOException, ChainException {
         if (!market.ended(project)) {
@@ -508,20 +508,21 @@ public final class TrainerNode {
         if (!me.registered()) {
             return true;
         }
-        if (me.stakeWithdrawn()) {
-            BigInteger owed = market.stakeOwed(project, address());
-            if (owed.signum() > 0) {
-                market.collectStake(key, project, address());
-                progress.accept("stake collected (" + owed + " wei the market kept)");
-            }
-            return true;
+        if (!me.stakeWithdrawn()) {
+            Optional<Standing> s = standing(project);
+            BigInteger credit = s.map(x -> x.leaf().credit()).orElse(BigInteger.ZERO);
+            BigInteger slash = s.map(x -> x.leaf().slash()).orElse(BigInteger.ZERO);
+            List<byte[]> proof = s.isPresent() ? s.get().tree().proof(address()) : List.of();
+            market.withdrawStake(key, project, address(), credit, slash, proof);
+            progress.accept("stake withdrawn (slashed " + slash + " wei)");
         }
-        Optional<Standing> s = standing(project);
-        BigInteger credit = s.map(x -> x.leaf().credit()).orElse(BigInteger.ZERO);
-        BigInteger slash = s.map(x -> x.leaf().slash()).orElse(BigInteger.ZERO);
-        List<byte[]> proof = s.isPresent() ? s.get().tree().proof(address()) : List.of();
-        market.withdrawStake(key, project, address(), credit, slash, proof);
-        progress.accept("stake withdrawn (slashed " + slash + " wei)");
+        // someone settled the stake (this node, or anyone for it) while this address refused the
+        // payment: the market kept it
+        BigInteger owed = market.stakeOwed(project, address());
+        if (owed.signum() > 0) {
+            market.collectStake(key, project, address());
+            progress.accept("stake collected (" + owed + " wei the market kept)");
+        }
         return true;
     }
 }
