@@ -170,9 +170,9 @@ public class Auditor {
                     stakes = false;
                     problems.add(
                             t.trainer()
-                                    + " got "
+                                    + " was given "
                                     + t.stakeReturned()
-                                    + " of its stake back, not "
+                                    + " of its stake back (paid or kept for it), not "
                                     + t.stake().subtract(slashed));
                 }
             }

@@ -520,8 +520,22 @@ public final class TrainerNode {
         // payment: the market kept it
         BigInteger owed = market.stakeOwed(project, address());
         if (owed.signum() > 0) {
-            market.collectStake(key, project, address());
-            progress.accept("stake collected (" + owed + " wei the market kept)");
+            try {
+                market.collectStake(key, project, address());
+                progress.accept("stake collected (" + owed + " wei the market kept)");
+            } catch (ChainException e) {
+                BigInteger left = market.stakeOwed(project, address());
+                if (left.signum() > 0) {
+                    // still refused (a token's blocklist, say): nothing more to do on this pass
+                    progress.accept(
+                            "the market keeps "
+                                    + left
+                                    + " wei of the stake for this address, which did not take it ("
+                                    + e.getMessage()
+                                    + "); run withdraw again once it can");
+                }
+                // else someone else collected it for this address meanwhile
+            }
         }
         return true;
     }
