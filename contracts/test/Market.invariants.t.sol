@@ -21,7 +21,7 @@ contract MarketInvariantTest is Test {
         token = new MockERC20("Cohort test token", "CTT");
         handler = new MarketHandler(market, token);
 
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = MarketHandler.createProject.selector;
         selectors[1] = MarketHandler.register.selector;
         selectors[2] = MarketHandler.bondEvaluator.selector;
@@ -34,6 +34,8 @@ contract MarketInvariantTest is Test {
         selectors[9] = MarketHandler.withdrawBond.selector;
         selectors[10] = MarketHandler.cancelProject.selector;
         selectors[11] = MarketHandler.warp.selector; // time moves twice as often as anything else
+        selectors[12] = MarketHandler.setRefusing.selector;
+        selectors[13] = MarketHandler.collectStake.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -59,6 +61,7 @@ contract MarketInvariantTest is Test {
             (uint256 budget,, uint128 claimed,, uint128 stakePool, uint128 refunded, uint128 penalties) =
                 market.accounts(id);
             uint256 held = budget + penalties - refunded - claimed + stakePool;
+            held += _kept(id); // kept for trainers that refused it: in no account
             for (uint256 i; i < handler.EVALUATORS(); ++i) {
                 (,, uint128 bond) = market.evaluator(id, handler.evaluatorPool(i));
                 held += bond;
@@ -70,6 +73,22 @@ contract MarketInvariantTest is Test {
         assertEq(
             token.balanceOf(address(market)), tokenHeld, "tokens held = sum of the token projects' accounts"
         );
+    }
+
+    /// @dev A trainer's stake back, paid or kept for it, is within its leaf; what is kept is what it refused.
+    function _checkStakeBack(uint256 id, address t, uint256 due) internal view {
+        assertLe(
+            handler.ghost_stakeReturned(id, t) + handler.ghost_owed(id, t), due, "stake back within leaf"
+        );
+        assertEq(market.stakeOwed(id, t), handler.ghost_owed(id, t), "kept = refused, not yet collected");
+    }
+
+    /// @dev What the market keeps of `id`'s stake returns for trainers whose address refused them.
+    function _kept(uint256 id) internal view returns (uint256 sum) {
+        address[] memory regs = handler.registered(id);
+        for (uint256 i; i < regs.length; ++i) {
+            sum += market.stakeOwed(id, regs[i]);
+        }
     }
 
     /// @notice Nobody is paid more than its leaf allows: credits up to the leaf's credit, stake back up to
@@ -91,7 +110,7 @@ contract MarketInvariantTest is Test {
                 assertLe(handler.ghost_claimed(id, t), handler.ghost_leafCredit(id, t), "claim within leaf");
                 uint128 slash = handler.ghost_leafSlash(id, t);
                 uint256 due = stake - (slash < stake ? slash : stake);
-                assertLe(handler.ghost_stakeReturned(id, t), due, "stake back within leaf");
+                _checkStakeBack(id, t, due);
                 if (!withdrawn) held += stake;
             }
             assertEq(stakePool, held + handler.ghost_forfeitedPending(id), "pool = open stakes + forfeited");

@@ -9,6 +9,7 @@ import {Vm} from "forge-std/Vm.sol";
 import {Market} from "../../src/Market.sol";
 import {IMarket} from "../../src/interfaces/IMarket.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
+import {RefusingReceiver} from "../mocks/RefusingReceiver.sol";
 import {CreditTree, Leaf} from "../utils/CreditTree.sol";
 
 /// @notice Drives up to four projects (ETH and token) through registration, submissions, time, results
@@ -41,6 +42,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     mapping(uint256 projectId => uint256 amount) public ghost_ownerReceived;
     mapping(uint256 projectId => mapping(address trainer => uint256 amount)) public ghost_claimed;
     mapping(uint256 projectId => mapping(address trainer => uint256 amount)) public ghost_stakeReturned;
+    /// @notice Stake returns the market keeps for the refusing trainer (StakeOwed), until collected.
+    mapping(uint256 projectId => mapping(address trainer => uint256 amount)) public ghost_owed;
+    /// @notice The last trainer of the pool is a contract that refuses ETH while `refusing` is set, when its stake
+    /// is settled (claims always reach it).
+    address public refuser;
+    bool public refusing;
+    bool private _refusesNow;
     /// @notice Stake forfeited by withdrawn trainers (min(slash, stake)), in total and not yet refunded.
     mapping(uint256 projectId => uint256 amount) public ghost_forfeited;
     mapping(uint256 projectId => uint256 amount) public ghost_forfeitedPending;
@@ -105,6 +113,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             // forge-lint: disable-next-line(unsafe-typecast)
             evaluatorPool[i] = address(uint160(0x30000 + i));
         }
+        refuser = trainerPool[TRAINERS - 1];
+        vm.etch(refuser, address(new RefusingReceiver()).code);
+        RefusingReceiver(payable(refuser)).setMode(2);
         // one project of each kind from the start, so every action has something to act on
         _create(Terms(address(0), 3, 2, 1 ether, 0.1 ether, 0.3 ether, 0.1 ether, 3, 4, 50, 50, 10));
         _create(Terms(address(token_), 1, 1, 1000e18, 10e18, 0, 0, 4, 6, 40, 60, 0));
@@ -278,6 +289,22 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @notice Whether the refusing trainer's address refuses the ETH of its next stake settlements.
+    function setRefusing(bool on) external {
+        refusing = on;
+    }
+
+    /// @notice Pays a stake return the market kept for the refusing trainer.
+    function collectStake(uint256 projectSeed) external {
+        for (uint256 k; k < projects.length; ++k) {
+            uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
+            if (market.stakeOwed(id, refuser) == 0) continue;
+            _collectStake(id);
+            _afterAction();
+            return;
+        }
+    }
+
     function withdrawRefund(uint256 projectSeed) external {
         for (uint256 k; k < projects.length; ++k) {
             uint256 id = projects[(projectSeed % projects.length + k) % projects.length];
@@ -338,6 +365,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                 (,, uint128 claimed, bool withdrawn) = market.trainer(id, t);
                 if (i < ghost_covered[id] && ghost_leafCredit[id][t] > claimed) _claim(id, i, t);
                 if (!withdrawn) _withdrawStake(id, i, t);
+                if (market.stakeOwed(id, t) != 0) _collectStake(id);
             }
             for (uint256 i; i < EVALUATORS; ++i) {
                 (,, uint128 bond) = market.evaluator(id, evaluatorPool[i]);
@@ -484,6 +512,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         bool isCovered = index < ghost_covered[id];
         uint128 slash = isCovered ? ghost_leafSlash[id][t] : 0;
         uint256 before = _balance(_token(id), t);
+        _refusesNow = t == refuser && refusing && _token(id) == address(0); // a local is one too many
+        if (_refusesNow) RefusingReceiver(payable(refuser)).setMode(0);
         vm.prank(caller);
         try market.withdrawStake(
             id,
@@ -492,9 +522,39 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             slash,
             isCovered ? _proof(id, index) : new bytes32[](0)
         ) {
-            _recordStake(id, t, slash, before);
+            if (_refusesNow) _recordKept(id, t, slash, before);
+            else _recordStake(id, t, slash, before);
         } catch (bytes memory reason) {
             _unexpected("withdrawStake", reason);
+        }
+        if (_refusesNow) RefusingReceiver(payable(refuser)).setMode(2);
+    }
+
+    /// @dev A settlement whose ETH the trainer refused: nothing reaches it, the return is kept for it in full.
+    function _recordKept(uint256 id, address t, uint128 slash, uint256 before) internal {
+        (,,, uint128 stake,,,,) = market.projectTerms(id);
+        uint128 lost = slash < stake ? slash : stake;
+        if (_balance(address(0), t) != before || market.stakeOwed(id, t) != stake - lost) {
+            _wrong("withdrawStake kept");
+        }
+        ghost_owed[id][t] = stake - lost;
+        ghost_forfeited[id] += lost;
+        ghost_forfeitedPending[id] += lost;
+    }
+
+    function _collectStake(uint256 id) internal {
+        calls["collectStake"]++;
+        address tok = _token(id);
+        uint256 before = _balance(tok, refuser);
+        vm.prank(stranger);
+        try market.collectStake(id, refuser) {
+            uint256 got = _balance(tok, refuser) - before;
+            if (got != ghost_owed[id][refuser] || market.stakeOwed(id, refuser) != 0) _wrong("collectStake");
+            ghost_owed[id][refuser] = 0;
+            ghost_stakeReturned[id][refuser] += got;
+            ghost_paidOut[tok] += got;
+        } catch (bytes memory reason) {
+            _unexpected("collectStake", reason);
         }
     }
 
