@@ -99,11 +99,7 @@ public class Indexer {
             log.dropAfter(cursor - 1);
             stored = log.read();
         }
-        for (Log l : stored) {
-            if (createdBy(l) != null) {
-                created.add(createdBy(l));
-            }
-        }
+        noteCreated(stored);
         terms = TermsCache.open(config.index().dir(), this::termsFromChain);
         // terms of a project the log does not create may be of a replaced branch's project
         terms.retainOnly(created);
@@ -233,8 +229,9 @@ public class Indexer {
         try {
             // new projects' terms are read before the index is locked to apply the logs
             for (Log l : logs) {
-                if (createdBy(l) != null) {
-                    terms.terms(createdBy(l));
+                BigInteger id = createdBy(l);
+                if (id != null) {
+                    terms.terms(id);
                 }
             }
             log.append(logs);
@@ -244,10 +241,8 @@ public class Indexer {
             terms.retainOnly(created);
             throw e;
         }
+        noteCreated(logs);
         for (Log l : logs) {
-            if (createdBy(l) != null) {
-                created.add(createdBy(l));
-            }
             index.apply(l, terms);
         }
         next = to + 1;
@@ -286,15 +281,13 @@ public class Indexer {
             keep = -1;
         }
         List<Log> remaining = new ArrayList<>();
-        created.clear();
         for (Log l : stored) {
             if (l.getBlockNumber().longValueExact() <= keep) {
                 remaining.add(l);
-                if (createdBy(l) != null) {
-                    created.add(createdBy(l));
-                }
             }
         }
+        created.clear();
+        noteCreated(remaining);
         long from = kept == null ? config.index().startBlock() : keep + 1;
         long time = kept == null ? 0 : kept.getTimestamp().longValueExact();
         String hash = kept == null ? null : kept.getHash();
@@ -311,6 +304,16 @@ public class Indexer {
                 "the chain replaced block %d: dropped %d logs after block %d, reading again from"
                         + " block %d",
                 replaced, stored.size() - remaining.size(), keep, from);
+    }
+
+    /** Adds the projects {@code logs} create to {@link #created}. */
+    private void noteCreated(List<Log> logs) {
+        for (Log l : logs) {
+            BigInteger id = createdBy(l);
+            if (id != null) {
+                created.add(id);
+            }
+        }
     }
 
     /** The project a log creates, or null if it is no {@code ProjectCreated}. */
