@@ -41,9 +41,14 @@ public interface ContentStore extends AutoCloseable {
      * @throws ContentTooLargeException if it holds more than {@code maxBytes}
      */
     default byte[] readAllBytes(Cid cid, int maxBytes) throws IOException {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException(
+                    "maxBytes must be 0 or more, not " + maxBytes + " (reading " + cid + ")");
+        }
         try (InputStream in = read(cid)) {
-            byte[] bytes = in.readNBytes(maxBytes + 1);
-            if (bytes.length > maxBytes) {
+            byte[] bytes = in.readNBytes(maxBytes);
+            // one byte more says it is too large (maxBytes + 1 would overflow at the int limit)
+            if (in.read() >= 0) {
                 throw new ContentTooLargeException(cid, maxBytes);
             }
             return bytes;

@@ -135,9 +135,10 @@ public final class EmbeddedStore implements ContentStore {
 
     private void putBlock(Cid cid, byte[] block, int length) throws IOException {
         Path target = blockPath(cid);
-        if (Files.exists(target)) {
+        if (Files.exists(target) && intact(cid, target)) {
             return;
         }
+        // absent, or damaged on disk: adding the same bytes again repairs it
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
         try {
@@ -151,6 +152,18 @@ public final class EmbeddedStore implements ContentStore {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static boolean intact(Cid cid, Path file) {
+        try {
+            if (Files.size(file) > DagReader.MAX_BLOCK_SIZE) {
+                return false;
+            }
+            byte[] held = Files.readAllBytes(file);
+            return cid.matches(held, held.length);
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -50,6 +50,12 @@ class EmbeddedStoreTest {
             assertThatThrownBy(() -> store.readAllBytes(cid, 999))
                     .isInstanceOf(ContentTooLargeException.class)
                     .hasMessage(cid + " is larger than 999 bytes");
+            // the largest bound an int holds works (maxBytes + 1 would overflow), a negative one
+            // is refused by name
+            assertThat(store.readAllBytes(cid, Integer.MAX_VALUE)).isEqualTo(content);
+            assertThatThrownBy(() -> store.readAllBytes(cid, -1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("maxBytes must be 0 or more, not -1 (reading " + cid + ")");
         }
     }
 
@@ -68,6 +74,9 @@ class EmbeddedStoreTest {
                         .isInstanceOf(ContentMismatchException.class)
                         .hasMessageContaining(firstLeaf.toString());
             }
+            // adding the same bytes again repairs the damaged block
+            assertThat(store.add(content)).isEqualTo(cid);
+            assertThat(store.readAllBytes(cid, content.length)).isEqualTo(content);
         }
     }
 

@@ -79,6 +79,8 @@ public final class KuboClient implements ContentStore {
     private static final Pattern PEERS =
             Pattern.compile("\"Peers\"\\s*:\\s*(null|\\[\\s*]|\\[\\s*\\{)");
 
+    private static final Pattern PINNED =
+            Pattern.compile("\"Type\"\\s*:\\s*\"(recursive|direct)\"");
     private static final Pattern HASH = Pattern.compile("\"Hash\"\\s*:\\s*\"([^\"]+)\"");
 
     private final URI api;
@@ -126,13 +128,13 @@ public final class KuboClient implements ContentStore {
     /** Adds a stream; not retried (a consumed stream cannot be replayed). */
     @Override
     public Cid add(InputStream in) throws IOException {
-        return addOnce(in, null);
+        return addOnce(in);
     }
 
     /** Adds bytes, retried on connection errors. */
     @Override
     public Cid add(byte[] bytes) throws IOException {
-        return retrying("add", null, () -> addOnce(new ByteArrayInputStream(bytes), null));
+        return retrying("add", null, () -> addOnce(new ByteArrayInputStream(bytes)));
     }
 
     /** Adds a file, streamed from disk, retried on connection errors. */
@@ -143,20 +145,24 @@ public final class KuboClient implements ContentStore {
                 null,
                 () -> {
                     try (InputStream in = Files.newInputStream(file)) {
-                        return addOnce(in, file.getFileName().toString());
+                        return addOnce(in);
                     }
                 });
     }
 
-    private Cid addOnce(InputStream in, String name) throws IOException {
+    /**
+     * One {@code add} of {@code in}, read to its end and left open. The part is always named {@code
+     * data}: a file's name plays no part in its CID, and Kubo un-escapes and cleans the name, so
+     * one holding {@code %2F} would be added as a directory.
+     */
+    private Cid addOnce(InputStream in) throws IOException {
         String boundary = "cohort-" + UUID.randomUUID();
         String head =
                 "--"
                         + boundary
                         + "\r\n"
-                        + "Content-Disposition: form-data; name=\"file\"; filename=\""
-                        + (name == null ? "data" : name.replaceAll("[\"\\r\\n]", "_"))
-                        + "\"\r\n"
+                        + "Content-Disposition: form-data; name=\"file\"; filename=\"data\""
+                        + "\r\n"
                         + "Content-Type: application/octet-stream\r\n\r\n";
         String tail = "\r\n--" + boundary + "--\r\n";
         HttpRequest request =
@@ -172,7 +178,7 @@ public final class KuboClient implements ContentStore {
                                                                                 head.getBytes(
                                                                                         StandardCharsets
                                                                                                 .UTF_8)),
-                                                                        in,
+                                                                        keptOpen(in),
                                                                         new ByteArrayInputStream(
                                                                                 tail.getBytes(
                                                                                         StandardCharsets
@@ -188,6 +194,16 @@ public final class KuboClient implements ContentStore {
             throw new IpfsException(where("add") + " answered without a Hash: " + abbreviate(body));
         }
         return Cid.parse(hash);
+    }
+
+    /** {@code in} behind a close that does nothing: the HTTP client closes what it sends. */
+    private static InputStream keptOpen(InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public void close() {
+                // the caller's stream: it closes it
+            }
+        };
     }
 
     @Override
@@ -225,7 +241,9 @@ public final class KuboClient implements ContentStore {
                                     "block/get",
                                     cid,
                                     response.statusCode(),
-                                    new String(body.readNBytes(4096), StandardCharsets.UTF_8));
+                                    new String(
+                                            readBody("block/get", cid, body, 4096),
+                                            StandardCharsets.UTF_8));
                         }
                         long declared =
                                 response.headers().firstValueAsLong("Content-Length").orElse(-1);
@@ -238,7 +256,8 @@ public final class KuboClient implements ContentStore {
                                             + declared
                                             + " bytes, above the 2 MiB limit");
                         }
-                        byte[] block = body.readNBytes(DagReader.MAX_BLOCK_SIZE + 1);
+                        byte[] block =
+                                readBody("block/get", cid, body, DagReader.MAX_BLOCK_SIZE + 1);
                         if (block.length > DagReader.MAX_BLOCK_SIZE) {
                             throw new IpfsException(
                                     where("block/get")
@@ -280,8 +299,13 @@ public final class KuboClient implements ContentStore {
     /** Whether Kubo holds a recursive (or direct) pin on {@code cid}. */
     public boolean isPinned(Cid cid) throws IOException {
         try {
-            String body = retrying("pin/ls", cid, () -> callString("pin/ls", cid, "arg=" + cid));
-            return body.contains(cid.toString());
+            String body =
+                    retrying(
+                            "pin/ls",
+                            cid,
+                            () -> callString("pin/ls", cid, "arg=" + cid + "&type=all"));
+            // a block of a pinned file is listed too, pinned "indirect through" its root
+            return PINNED.matcher(body).find();
         } catch (KuboCallException e) {
             if (e.getMessage().contains("is not pinned")) {
                 return false;
@@ -382,7 +406,9 @@ public final class KuboClient implements ContentStore {
 
     @Override
     public void close() {
-        fetchers.shutdownNow();
+        // queued fetches still run (each bounded by the call timeout): a reader waiting on one
+        // would otherwise wait for ever
+        fetchers.shutdown();
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -432,6 +458,20 @@ public final class KuboClient implements ContentStore {
         }
     }
 
+    /**
+     * Up to {@code max} bytes of an answer's body; a connection lost while reading it may be
+     * retried like one lost before the answer.
+     */
+    private byte[] readBody(String command, Cid cid, InputStream body, int max) throws IOException {
+        try {
+            return body.readNBytes(max);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            throw lost(command, cid, e);
+        }
+    }
+
     private String callString(String command, Cid cid, String query) throws IOException {
         return send(command, cid, post(command, query, options.callTimeout()));
     }
@@ -440,9 +480,7 @@ public final class KuboClient implements ContentStore {
         HttpResponse<InputStream> response = exchange(command, cid, request);
         byte[] bytes;
         try (InputStream in = response.body()) {
-            bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
-        } catch (IOException e) {
-            throw lost(command, cid, e);
+            bytes = readBody(command, cid, in, MAX_ANSWER_BYTES + 1);
         }
         boolean tooLarge = bytes.length > MAX_ANSWER_BYTES;
         String body =

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -294,36 +295,57 @@ public final class KuboNode implements AutoCloseable {
     }
 
     private String run(List<String> command, Duration timeout) {
+        return run(command, Map.of("IPFS_PATH", repo.toString()), timeout);
+    }
+
+    /**
+     * Runs {@code command} to its end, or kills it (and what it started) after {@code timeout}.
+     * Both outputs are read on their own threads, so a command that never closes them still times
+     * out.
+     */
+    static String run(List<String> command, Map<String, String> env, Duration timeout) {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(false);
-        pb.environment().put("IPFS_PATH", repo.toString());
+        pb.environment().putAll(env);
+        Process p;
         try {
-            Process p = pb.start();
+            p = pb.start();
             p.getOutputStream().close();
-            var stdout = new java.io.ByteArrayOutputStream();
-            var stderr = new java.io.ByteArrayOutputStream();
-            Thread err = new Thread(() -> copy(p.getErrorStream(), stderr));
-            err.start();
-            copy(p.getInputStream(), stdout);
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " timed out");
-            }
-            err.join();
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(
-                        String.join(" ", command)
-                                + " exited with "
-                                + p.exitValue()
-                                + ": "
-                                + stderr.toString(StandardCharsets.UTF_8).strip());
-            }
-            return stdout.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command.get(0), e);
+        }
+        var stdout = new java.io.ByteArrayOutputStream();
+        var stderr = new java.io.ByteArrayOutputStream();
+        Thread out = new Thread(() -> copy(p.getInputStream(), stdout), "kubo-cli-out");
+        Thread err = new Thread(() -> copy(p.getErrorStream(), stderr), "kubo-cli-err");
+        out.setDaemon(true);
+        err.setDaemon(true);
+        out.start();
+        err.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new IllegalStateException(
+                        String.join(" ", command) + " timed out after " + timeout);
+            }
+            // the outputs end with the process, unless a child it left behind still holds them
+            out.join(5_000);
+            err.join(5_000);
         } catch (InterruptedException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted running " + command, e);
         }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(
+                    String.join(" ", command)
+                            + " exited with "
+                            + p.exitValue()
+                            + ": "
+                            + stderr.toString(StandardCharsets.UTF_8).strip());
+        }
+        return stdout.toString(StandardCharsets.UTF_8);
     }
 
     private static void copy(java.io.InputStream in, java.io.OutputStream out) {

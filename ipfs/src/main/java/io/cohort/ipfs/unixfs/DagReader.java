@@ -68,6 +68,7 @@ public final class DagReader extends InputStream {
     private long produced;
     private final SequentialSource sequential;
     private InputStream stream;
+    private boolean streamGone;
 
     private record Fetch(Pending pending, CompletableFuture<byte[]> block) {}
 
@@ -225,10 +226,10 @@ public final class DagReader extends InputStream {
                     new Frame(node.links().iterator(), fs.blockSizes().iterator(), p.depth() + 1));
         }
         if (inline > 0) {
-            if (sequential != null) {
+            if (sequential != null && !streamGone) {
                 // the stream carries the inline bytes too: they must be the same
                 byte[] streamed = streamBytes(p, fs.data().length);
-                if (!java.util.Arrays.equals(streamed, fs.data())) {
+                if (streamed != null && !java.util.Arrays.equals(streamed, fs.data())) {
                     throw new ContentMismatchException(
                             where, p.cid(), "inline data differs from the stream");
                 }
@@ -292,8 +293,14 @@ public final class DagReader extends InputStream {
                 return block;
             }
             Pending p = fetch.pending();
-            if (sequential != null && p.cid().codec() == Cid.RAW && p.expectedSize() >= 0) {
-                return streamBytes(p, p.expectedSize());
+            if (sequential != null
+                    && !streamGone
+                    && p.cid().codec() == Cid.RAW
+                    && p.expectedSize() >= 0) {
+                byte[] streamed = streamBytes(p, p.expectedSize());
+                if (streamed != null) {
+                    return streamed;
+                }
             }
             return source.get(p.cid());
         } catch (InterruptedException e) {
@@ -310,21 +317,40 @@ public final class DagReader extends InputStream {
         }
     }
 
-    /** The next {@code size} bytes of the sequential stream (the leaf {@code p}). */
+    /**
+     * The next {@code size} bytes of the sequential stream (the leaf {@code p}), or null when the
+     * stream failed or ended early: Kubo reports an error met mid-stream (a block it cannot find)
+     * only in a trailer, so a short stream says nothing about the content. The stream is then
+     * dropped and this and every later block is fetched on its own, where a missing block gets its
+     * own clear error.
+     */
     private byte[] streamBytes(Pending p, long size) throws IOException {
         if (size > MAX_BLOCK_SIZE) {
             throw new ContentMismatchException(
                     where, p.cid(), "is declared " + size + " bytes, above the 2 MiB block limit");
         }
-        if (stream == null) {
-            stream = sequential.open();
+        byte[] bytes;
+        try {
+            if (stream == null) {
+                stream = sequential.open();
+            }
+            bytes = stream.readNBytes((int) size);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            bytes = null;
         }
-        byte[] bytes = stream.readNBytes((int) size);
-        if (bytes.length < size) {
-            throw new ContentMismatchException(
-                    where,
-                    p.cid(),
-                    "is truncated: the stream ended " + (size - bytes.length) + " bytes early");
+        if (bytes == null || bytes.length < size) {
+            streamGone = true;
+            if (stream != null) {
+                try {
+                    stream.close();
+                } catch (IOException e) {
+                    // dropped either way
+                }
+                stream = null;
+            }
+            return null;
         }
         return bytes;
     }

@@ -3,8 +3,11 @@ package io.cohort.ipfs.kubo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.IpfsException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -12,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,9 +29,7 @@ class KuboClientTest {
      */
     private KuboClient answering(int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext(
-                "/api/v0/",
+        return serving(
                 exchange -> {
                     try (OutputStream out = exchange.getResponseBody()) {
                         exchange.sendResponseHeaders(status, bytes.length);
@@ -37,13 +39,26 @@ class KuboClientTest {
                     } finally {
                         exchange.close();
                     }
-                });
+                },
+                1);
+    }
+
+    /**
+     * Starts a server handling every {@code /api/v0/} call; the client tries each call so often.
+     */
+    private KuboClient serving(HttpHandler handler, int attempts) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/api/v0/", handler);
         server.start();
         URI api = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         return KuboClient.connect(
                 api,
                 new KuboClient.Options(
-                        Duration.ofSeconds(2), Duration.ofSeconds(10), 1, Duration.ofMillis(1), 1));
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(10),
+                        attempts,
+                        Duration.ofMillis(1),
+                        1));
     }
 
     @AfterEach
@@ -99,6 +114,67 @@ class KuboClientTest {
                                     + "/api/v0/version answered more than "
                                     + KuboClient.MAX_ANSWER_BYTES
                                     + " bytes; no answer to this call is that large");
+        }
+    }
+
+    @Test
+    void addReadsTheCallersStreamToItsEndAndLeavesItOpen() throws IOException {
+        // given: a Kubo that reads the whole request and answers with the bytes' CID
+        byte[] bytes = "abc".getBytes(StandardCharsets.UTF_8);
+        Cid cid = Cid.of(Cid.RAW, bytes);
+        byte[] answer =
+                ("{\"Name\":\"data\",\"Hash\":\"" + cid + "\",\"Size\":\"3\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+        boolean[] closed = {false};
+        var in =
+                new ByteArrayInputStream(bytes) {
+                    @Override
+                    public void close() {
+                        closed[0] = true;
+                    }
+                };
+        try (KuboClient client =
+                serving(
+                        exchange -> {
+                            exchange.getRequestBody().readAllBytes();
+                            exchange.sendResponseHeaders(200, answer.length);
+                            try (OutputStream out = exchange.getResponseBody()) {
+                                out.write(answer);
+                            }
+                        },
+                        1)) {
+            // when
+            Cid added = client.add(in);
+            // then: the stream is used up but still the caller's to close (a zip entry, say)
+            assertThat(added).isEqualTo(cid);
+            assertThat(in.available()).isZero();
+            assertThat(closed[0]).isFalse();
+        }
+    }
+
+    @Test
+    void aBlockWhoseAnswerBreaksOffIsRetriedAndNamed() throws IOException {
+        // given: a Kubo that promises 1000 bytes of a block, sends 10 and hangs up
+        AtomicInteger calls = new AtomicInteger();
+        Cid cid = Cid.of(Cid.RAW, new byte[] {1, 2, 3});
+        try (KuboClient client =
+                serving(
+                        exchange -> {
+                            calls.incrementAndGet();
+                            exchange.sendResponseHeaders(200, 1000);
+                            OutputStream out = exchange.getResponseBody();
+                            out.write(new byte[10]);
+                            out.flush();
+                            exchange.close();
+                        },
+                        3)) {
+            // when / then: a lost connection, tried three times, naming the call and the block
+            assertThatThrownBy(() -> client.getBlock(cid))
+                    .isInstanceOf(IpfsException.class)
+                    .hasMessageStartingWith(client.api() + "/api/v0/block/get: connection lost")
+                    .hasMessageContaining(cid.toString())
+                    .hasMessageEndingWith("(gave up after 3 attempts)");
+            assertThat(calls).hasValue(3);
         }
     }
 }

@@ -110,6 +110,28 @@ class KuboIT {
     }
 
     @Test
+    void aFileIsAddedAsItsBytesWhateverItsName() throws IOException {
+        // Kubo un-escapes a part's file name: "a%2Fb.bin" sent as a name would become a directory
+        byte[] bytes = {1, 2, 3};
+        Path file = Files.write(tmp.resolve("a%2Fb+c.bin"), bytes);
+        assertThat(client.add(file))
+                .isEqualTo(EmbeddedStore.cidOf(new java.io.ByteArrayInputStream(bytes)));
+        assertThat(client.readAllBytes(client.add(file), 3)).isEqualTo(bytes);
+    }
+
+    @Test
+    void aBlockOfAPinnedFileIsNotPinnedItself() throws IOException {
+        // given: a two-leaf file, pinned recursively by add
+        Cid root = client.add(new TestContent(256 * KIB + 1, 77));
+        Cid firstLeaf =
+                io.cohort.ipfs.unixfs.DagPbNode.decode(client.getBlock(root)).links().get(0).cid();
+        // then: Kubo lists the leaf "indirect through" the root, which is no pin of its own
+        assertThat(node.cli("pin", "ls", firstLeaf.toString())).contains("indirect");
+        assertThat(client.isPinned(root)).isTrue();
+        assertThat(client.isPinned(firstLeaf)).isFalse();
+    }
+
+    @Test
     void contentMovesFromTheEmbeddedStoreToKuboUnchanged() throws IOException {
         try (EmbeddedStore embedded = EmbeddedStore.open(tmp.resolve("move"))) {
             Cid local = embedded.add(new TestContent(MIB + 3, 42));
