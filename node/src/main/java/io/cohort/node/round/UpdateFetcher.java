@@ -102,6 +102,10 @@ final class UpdateFetcher {
                             + ", got "
                             + parallel);
         }
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException(
+                    "cohort.evaluator.max-sealed-bytes must be at least 1, got " + maxBytes);
+        }
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(
                     "the fetch deadline must be positive (cohort.evaluator.fetch-timeout), got "

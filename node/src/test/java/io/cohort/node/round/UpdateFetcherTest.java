@@ -285,20 +285,35 @@ class UpdateFetcherTest {
         }
     }
 
+    private static ContentStore unread() {
+        return new Stub() {
+            @Override
+            public InputStream read(Cid c) {
+                throw new UnsupportedOperationException();
+            }
+        };
+    }
+
     @Test
     void aParallelismOutsideOneToSixtyFourIsRefused() throws Exception {
-        ContentStore none =
-                new Stub() {
-                    @Override
-                    public InputStream read(Cid c) {
-                        throw new UnsupportedOperationException();
-                    }
-                };
+        ContentStore none = unread();
         for (int p : new int[] {0, -1, 65}) {
             assertThatThrownBy(
                             () -> new UpdateFetcher(none, 1024, Duration.ofSeconds(1), p, log::add))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("cohort.evaluator.fetch-parallel must be 1 to 64");
+        }
+    }
+
+    @Test
+    void aSizeBoundBelowOneIsRefused() {
+        for (int max : new int[] {0, -1}) {
+            assertThatThrownBy(
+                            () ->
+                                    new UpdateFetcher(
+                                            unread(), max, Duration.ofSeconds(1), 1, log::add))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cohort.evaluator.max-sealed-bytes must be at least 1");
         }
     }
 
