@@ -176,10 +176,22 @@ public final class Transactor implements AutoCloseable {
      *
      * @param what a short name for messages, e.g. {@code submit(project 1, round 2)}
      */
-    public synchronized Sent send(String what, String to, String data, BigInteger value)
+    public Sent send(String what, String to, String data, BigInteger value) throws ChainException {
+        return send(what, to, data, value, 0);
+    }
+
+    /**
+     * Like {@link #send(String, String, String, BigInteger)}, with {@code extraGas} on top of the
+     * estimate and its margin: for a call whose cost depends on what lands before it in the same
+     * block (the post that completes a quorum settles the round, which the estimate, made while it
+     * would only vote, does not price).
+     */
+    public synchronized Sent send(
+            String what, String to, String data, BigInteger value, long extraGas)
             throws ChainException {
         long deadline = System.nanoTime() + options.receiptTimeout().toNanos();
-        BigInteger gasLimit = estimate(what, to, data, value, deadline);
+        BigInteger gasLimit =
+                estimate(what, to, data, value, deadline).add(BigInteger.valueOf(extraGas));
         if (gasLimit.compareTo(BigInteger.valueOf(options.maxGas())) > 0) {
             throw new ChainException(
                     ChainException.Kind.GAS_CAP,
@@ -188,7 +200,9 @@ public final class Transactor implements AutoCloseable {
                             + gasLimit
                             + " (estimate + "
                             + options.gasMarginPercent()
-                            + " %), above the cap of "
+                            + " %"
+                            + (extraGas > 0 ? " + " + extraGas : "")
+                            + "), above the cap of "
                             + options.maxGas()
                             + "; nothing was sent",
                     null);

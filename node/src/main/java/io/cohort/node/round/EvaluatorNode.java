@@ -287,7 +287,7 @@ public final class EvaluatorNode {
                             report.toBytes());
             Transactor.Sent sent;
             try {
-                sent = market.postResult(key, project, round, result);
+                sent = market.postResult(key, project, round, result, committee(project).size());
             } catch (ChainException e) {
                 if (!e.marketError().equals(Optional.of("ResultAlreadyPosted"))) {
                     throw e;

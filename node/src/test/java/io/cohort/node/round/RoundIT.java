@@ -744,6 +744,25 @@ class RoundIT {
         for (EvaluatorNode e : committee) {
             assertThat(e.round(project, 2)).isEqualTo(EvaluatorNode.Result.POSTED);
         }
+        // the first post, estimated as a vote, carried gas enough to settle the round as the
+        // second did: committee members finish alike, and on a chain that estimates against the
+        // latest block (not Anvil's pending one) two posts estimated at once land in one block,
+        // where the second completes the quorum
+        List<String> posts =
+                log.stream()
+                        .filter(l -> l.startsWith("postResult(project 1, round 2): sent "))
+                        .map(l -> l.split(" ")[5])
+                        .toList();
+        assertThat(posts).hasSize(2);
+        BigInteger voteLimit =
+                chain.web3j().ethGetTransactionByHash(posts.get(0)).send().getResult().getGas();
+        BigInteger settleUsed =
+                chain.web3j()
+                        .ethGetTransactionReceipt(posts.get(1))
+                        .send()
+                        .getResult()
+                        .getGasUsed();
+        assertThat(voteLimit).isGreaterThan(settleUsed);
         settled = client.settled(project);
         assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(1L, 2L);
         byte[] round2 = ipfs.readAllBytes(Cid.fromBytes(settled.get(1).reportCid()), 1 << 24);
