@@ -454,7 +454,21 @@ public final class Transactor implements AutoCloseable {
     private boolean known(String what, List<String> hashes, long deadline) throws ChainException {
         for (String h : hashes) {
             EthTransaction t = rpc(what, () -> web3j.ethGetTransactionByHash(h).send(), deadline);
-            if (!t.hasError() && t.getTransaction().isPresent()) {
+            if (t.hasError()) {
+                // an error (a rate limit, a backend that lost track) is no "dropped": forgetting
+                // the waiting transaction then would queue every later one of the key behind it
+                throw new ChainException(
+                        ChainException.Kind.REFUSED,
+                        what
+                                + ": the node answered an error when asked about the transaction"
+                                + " waiting at nonce "
+                                + waiting.nonce()
+                                + " ("
+                                + t.getError().getMessage()
+                                + "); nothing was sent",
+                        null);
+            }
+            if (t.getTransaction().isPresent()) {
                 return true;
             }
         }
@@ -571,10 +585,14 @@ public final class Transactor implements AutoCloseable {
                         .divide(BigInteger.valueOf(100)));
     }
 
+    /**
+     * The nonce of the next transaction: after this transactor's last one, or after what the node
+     * holds of the key, whichever is later (another process with the key, such as the CLI's {@code
+     * withdraw} beside {@code run}, may have sent since).
+     */
     private BigInteger nonce(String what, long deadline) throws ChainException {
-        if (nextNonce == null) {
-            nextNonce = transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
-        }
+        BigInteger pending = transactionCount(what, DefaultBlockParameterName.PENDING, deadline);
+        nextNonce = nextNonce == null ? pending : nextNonce.max(pending);
         return nextNonce;
     }
 

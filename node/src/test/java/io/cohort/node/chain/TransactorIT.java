@@ -28,6 +28,8 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.Request;
+import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
 
@@ -373,6 +375,95 @@ class TransactorIT {
                     assertThat(balanceOf(second))
                             .isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
                     assertThat(file).doesNotExist(); // the receipt cleared it
+                });
+    }
+
+    @Test
+    void aSendOfAnotherProcessWithTheKeyMovesTheNextNonce() throws Exception {
+        // given: two transactors of one key (the node's run loop and the CLI's withdraw beside it)
+        Credentials key = account();
+        Duration minute = Duration.ofMinutes(1);
+        Transactor run = transactor(web3j, key, quick(minute, minute));
+        Transactor beside = transactor(web3j, key, quick(minute, minute));
+        String to = account().getAddress();
+        assertThat(run.send("first", to, "0x", BigInteger.ONE).nonce()).isZero();
+        assertThat(beside.send("beside", to, "0x", BigInteger.ONE).nonce()).isOne();
+        // when / then: the first one's next send asks the chain, not only its own count
+        assertThat(run.send("second", to, "0x", BigInteger.ONE).nonce()).isEqualTo(2);
+        assertThat(balanceOf(to)).isEqualTo(DevKit.ether("100").add(BigInteger.valueOf(3)));
+    }
+
+    /** An endpoint that answers the next {@code errors} transaction look-ups with an error. */
+    private static final class LookUpErrors extends HttpService {
+        volatile int errors;
+
+        LookUpErrors(String url) {
+            super(url);
+        }
+
+        @Override
+        public <T extends Response> T send(Request request, Class<T> responseType)
+                throws java.io.IOException {
+            if (errors > 0 && request.getMethod().equals("eth_getTransactionByHash")) {
+                errors--;
+                try {
+                    T answer = responseType.getDeclaredConstructor().newInstance();
+                    answer.setError(new Response.Error(-32005, "rate limit exceeded"));
+                    return answer;
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return super.send(request, responseType);
+        }
+    }
+
+    @Test
+    void anErrorAskingAboutTheWaitingTransactionSendsNothingAndKeepsItToReplace() throws Exception {
+        // given: a send that timed out, its transaction waiting at nonce 0 (no block mined)
+        Credentials key = account();
+        LookUpErrors endpoint = new LookUpErrors(chain.rpcUrl());
+        Transactor t =
+                transactor(
+                        Web3j.build(endpoint),
+                        key,
+                        quick(Duration.ofSeconds(5), Duration.ofSeconds(30)));
+        String to = account().getAddress();
+        withoutAutomine(
+                1,
+                pool -> {
+                    ChainException timedOut =
+                            org.assertj.core.api.Assertions.catchThrowableOfType(
+                                    ChainException.class,
+                                    () -> t.send("first", to, "0x", BigInteger.ONE));
+                    assertThat(timedOut.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    // when: the next send cannot learn whether the node still holds it
+                    endpoint.errors = 1;
+                    ChainException refused =
+                            org.assertj.core.api.Assertions.catchThrowableOfType(
+                                    ChainException.class,
+                                    () -> t.send("second", to, "0x", BigInteger.TWO));
+                    // then: nothing is sent (it would queue behind the waiting one for good)
+                    assertThat(refused.kind()).isEqualTo(ChainException.Kind.REFUSED);
+                    assertThat(refused)
+                            .hasMessage(
+                                    "second: the node answered an error when asked about the"
+                                            + " transaction waiting at nonce 0 (rate limit"
+                                            + " exceeded); nothing was sent");
+                    assertThat(
+                                    web3j.ethGetTransactionCount(
+                                                    key.getAddress(),
+                                                    DefaultBlockParameterName.PENDING)
+                                            .send()
+                                            .getTransactionCount())
+                            .isOne();
+                    // and the send after it replaces the waiting one at nonce 0
+                    Future<Transactor.Sent> third =
+                            pool.submit(() -> t.send("third", to, "0x", BigInteger.TWO));
+                    awaitLog("third: sent");
+                    chain.mine();
+                    assertThat(third.get(30, TimeUnit.SECONDS).nonce()).isZero();
+                    assertThat(balanceOf(to)).isEqualTo(DevKit.ether("100").add(BigInteger.TWO));
                 });
     }
 
