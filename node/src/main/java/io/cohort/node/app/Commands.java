@@ -650,6 +650,10 @@ final class Commands {
         }
     }
 
+    /** Market errors of {@code register} that stay true for the rest of the project. */
+    private static final Set<String> REGISTRATION_OVER =
+            Set.of("ProjectAlreadyCancelled", "RegistrationClosed", "TrainerCapReached");
+
     /** One role's per-project work, done a step per tick. */
     private final class Loop {
         private final Role role;
@@ -713,8 +717,20 @@ final class Commands {
                     progress(id).accept("ended before this trainer registered");
                     return true;
                 }
-                c.market.register(c.key, id, p.token(), p.trainerStake());
-                progress(id).accept("registered, staked " + amount(p, p.trainerStake()));
+                try {
+                    c.market.register(c.key, id, p.token(), p.trainerStake());
+                    progress(id).accept("registered, staked " + amount(p, p.trainerStake()));
+                } catch (ChainException e) {
+                    String error = e.marketError().orElse("");
+                    if (REGISTRATION_OVER.contains(error)) {
+                        // what no later tick can change: done, not an error every poll
+                        progress(id).accept("cannot register: " + e.getMessage());
+                        return true;
+                    }
+                    if (!error.equals("TrainerAlreadyRegistered")) {
+                        throw e; // (else a send that timed out landed after all)
+                    }
+                }
             }
             current = id;
             if (trainer.finish(id)) {

@@ -651,6 +651,17 @@ class NodeProcessIT {
         NodeProcess.Result malformed = NodeProcess.cli(dir, noChain, "status", "--project", "abc");
         assertThat(malformed.exit()).as(malformed.out()).isEqualTo(2);
         assertThat(malformed.out()).contains("'abc' is not a project id");
+        // a trainer that comes after registration closed (the last round's submissions are over,
+        // the project has not ended): one line and done, not a revert every poll for ever
+        chain.mineAt(chain.latestTimestamp() + 800);
+        newKey("late");
+        NodeProcess.Result late =
+                NodeProcess.cli(dir, props("late", address), "trainer", "run", "--project", "1");
+        assertThat(late.exit()).as(late.out()).isZero();
+        assertThat(late.out())
+                .contains("cannot register: register(project 1): would revert: RegistrationClosed(")
+                .contains("project 1: done")
+                .doesNotContain("retrying in");
         // -h is help
         NodeProcess.Result help = NodeProcess.cli(dir, props, "-h");
         assertThat(help.exit()).as(help.out()).isZero();
