@@ -251,6 +251,9 @@ final class Commands {
         final Credentials credentials;
         final Transactor key;
 
+        /** The state of this market's projects: journals, trained updates, residuals. */
+        final Path marketState;
+
         Connection() throws Failure {
             this.credentials = credentials();
             String address =
@@ -289,6 +292,12 @@ final class Commands {
                                 + config.chainId());
             }
             this.market = new MarketClient(web3j, address, chainId, range);
+            // one folder per market: project ids start at 1 on every market, and a journal of
+            // another market's project 1 would make a trainer resubmit a CID sealed for that one
+            this.marketState =
+                    config.stateDir()
+                            .resolve("markets")
+                            .resolve(chainId + "-" + address.toLowerCase(Locale.ROOT));
             ContentStore store = openIpfs();
             try {
                 this.ipfs = new DeadlineStore(store, config.ipfsReadTimeout());
@@ -307,20 +316,23 @@ final class Commands {
                                             + "-"
                                             + credentials.getAddress().toLowerCase(Locale.ROOT)
                                             + ".waiting");
-            this.key =
-                    new Transactor(
-                            web3j,
-                            credentials,
-                            chainId,
-                            new Transactor.Options(
-                                    gas.marginPercent(),
-                                    gas.receiptTimeout(),
-                                    gas.bumpAfter(),
-                                    gas.bumpPercent(),
-                                    gas.receiptPoll(),
-                                    gas.maxLimit()),
-                            LOG::info,
-                            waitingFile);
+            Transactor.Options options;
+            try {
+                options =
+                        new Transactor.Options(
+                                gas.marginPercent(),
+                                gas.receiptTimeout(),
+                                gas.bumpAfter(),
+                                gas.bumpPercent(),
+                                gas.receiptPoll(),
+                                gas.maxLimit(),
+                                gas.maxFee());
+            } catch (IllegalArgumentException e) {
+                closeQuietly(ipfs);
+                web3j.shutdown();
+                throw new Failure("cohort.gas: " + e.getMessage(), e);
+            }
+            this.key = new Transactor(web3j, credentials, chainId, options, LOG::info, waitingFile);
         }
 
         String address() {
@@ -499,7 +511,7 @@ final class Commands {
                                     c.key,
                                     null,
                                     null,
-                                    evaluatorConfig(null),
+                                    evaluatorConfig(c, null),
                                     out::println)
                             .finish(id);
                     any = true;
@@ -797,7 +809,7 @@ final class Commands {
                 c.key,
                 data,
                 new TrainerNode.Config(
-                        config.stateDir(),
+                        c.marketState,
                         training(),
                         compression(config.trainer().compression()),
                         this::afterStep,
@@ -865,11 +877,12 @@ final class Commands {
                 c.key,
                 X25519KeyPair.derivedFrom(privateKey(c.credentials)),
                 policies,
-                evaluatorConfig(published),
+                evaluatorConfig(c, published),
                 progress);
     }
 
-    private EvaluatorNode.Config evaluatorConfig(EvaluatorNode.Published published) throws Failure {
+    private EvaluatorNode.Config evaluatorConfig(Connection c, EvaluatorNode.Published published)
+            throws Failure {
         String behaviour = config.evaluator().behaviour();
         if (!behaviour.equals("honest") && !behaviour.equals("favour-first")) {
             throw new Failure(
@@ -882,7 +895,7 @@ final class Commands {
             throw new Failure("cohort.evaluator.fetch-parallel must be 1 to 64, got " + parallel);
         }
         return new EvaluatorNode.Config(
-                config.stateDir(),
+                c.marketState,
                 config.evaluator().maxSealedBytes(),
                 config.evaluator().fetchTimeout(),
                 config.evaluator().fetchParallel(),

@@ -155,6 +155,10 @@ public interface NodeConfig {
         /** The largest gas limit the node signs; a call that needs more is refused unsent. */
         @WithDefault("10000000")
         long maxLimit();
+
+        /** The highest max fee per gas (and tip) the node signs, in wei; fee bumps stop there. */
+        @WithDefault("1000000000000")
+        java.math.BigInteger maxFee();
     }
 
     /** Local training: the trainer's, and the evaluator's reference update. */

@@ -51,6 +51,8 @@ public final class Transactor implements AutoCloseable {
      * @param poll how often the receipt is asked for
      * @param maxGas the largest gas limit this key signs (estimate plus margin); a call that needs
      *     more is refused before anything is sent ({@link ChainException.Kind#GAS_CAP})
+     * @param maxFeePerGas the highest max fee (and tip) per gas this key signs, in wei: fee bumps
+     *     stop there, so a chain that mines nothing for long cannot run them up to the balance
      */
     public record Options(
             int gasMarginPercent,
@@ -58,7 +60,26 @@ public final class Transactor implements AutoCloseable {
             Duration bumpAfter,
             int bumpPercent,
             Duration poll,
-            long maxGas) {
+            long maxGas,
+            BigInteger maxFeePerGas) {
+
+        /** Options with a fee cap of {@link #DEFAULT_MAX_FEE_PER_GAS}. */
+        public Options(
+                int gasMarginPercent,
+                Duration receiptTimeout,
+                Duration bumpAfter,
+                int bumpPercent,
+                Duration poll,
+                long maxGas) {
+            this(
+                    gasMarginPercent,
+                    receiptTimeout,
+                    bumpAfter,
+                    bumpPercent,
+                    poll,
+                    maxGas,
+                    DEFAULT_MAX_FEE_PER_GAS);
+        }
 
         /** Options with a gas cap of {@link #DEFAULT_MAX_GAS}. */
         public Options(
@@ -72,6 +93,11 @@ public final class Transactor implements AutoCloseable {
 
         /** 10 million: four times what posting a result of a full committee costs. */
         public static final long DEFAULT_MAX_GAS = 10_000_000;
+
+        /**
+         * 1,000 gwei: several times Ethereum's busiest hours, and a bound on what a stall costs.
+         */
+        public static final BigInteger DEFAULT_MAX_FEE_PER_GAS = BigInteger.TEN.pow(12);
 
         /**
          * 20 % gas margin, 120 s timeout, re-send after 30 s with +25 % fees, poll every 200 ms.
@@ -89,6 +115,10 @@ public final class Transactor implements AutoCloseable {
             if (maxGas < 21_000) {
                 throw new IllegalArgumentException(
                         "the gas cap must be at least 21000 (a plain transfer), got " + maxGas);
+            }
+            if (maxFeePerGas == null || maxFeePerGas.signum() <= 0) {
+                throw new IllegalArgumentException(
+                        "the fee cap must be positive, got " + maxFeePerGas);
             }
             if (gasMarginPercent < 0 || bumpPercent < 10) {
                 throw new IllegalArgumentException(
@@ -556,11 +586,22 @@ public final class Transactor implements AutoCloseable {
         }
     }
 
-    /** {@code fees} raised by {@link Options#bumpPercent}, and at least {@code fresh}. */
+    /**
+     * {@code fees} raised by {@link Options#bumpPercent}, and at least {@code fresh}, up to the
+     * cap. A re-send at the cap that does not beat the last attempt by enough is refused by the
+     * node as underpriced, and the send keeps waiting for the attempts already out.
+     */
     private BigInteger[] raised(BigInteger[] fees, BigInteger[] fresh) {
         BigInteger factor = BigInteger.valueOf(100 + options.bumpPercent());
         BigInteger priority = bump(fees[0], factor).max(fresh[0]);
-        return new BigInteger[] {priority, bump(fees[1], factor).max(fresh[1]).max(priority)};
+        return capped(
+                new BigInteger[] {priority, bump(fees[1], factor).max(fresh[1]).max(priority)});
+    }
+
+    /** {priority, max} with neither above {@link Options#maxFeePerGas}. */
+    private BigInteger[] capped(BigInteger[] fees) {
+        BigInteger max = fees[1].min(options.maxFeePerGas());
+        return new BigInteger[] {fees[0].min(max), max};
     }
 
     private static BigInteger bump(BigInteger fee, BigInteger factor) {
@@ -624,7 +665,7 @@ public final class Transactor implements AutoCloseable {
                                 deadline)
                         .getBlock()
                         .getBaseFeePerGas();
-        return new BigInteger[] {priority, base.shiftLeft(1).add(priority)};
+        return capped(new BigInteger[] {priority, base.shiftLeft(1).add(priority)});
     }
 
     /**

@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32C;
@@ -435,6 +436,13 @@ class NodeProcessIT {
         // the market holds the budget less what was claimed, plus the cheater's stake
         assertThat(client.balance(address))
                 .isEqualTo(marketBefore.subtract(claimedTotal).add(STAKE));
+
+        // the nodes kept their state in a folder of this chain's market: another market's project
+        // 1 gets another folder, not this one's journal
+        Path state = dir.resolve("trainer0/state");
+        assertThat(state.resolve("markets/31337-" + address.toLowerCase(Locale.ROOT)))
+                .isDirectoryContaining("glob:**/trainer-1.journal");
+        assertThat(state.resolve("trainer-1.journal")).doesNotExist();
 
         // the short commands against the finished project
         NodeProcess.Result status =

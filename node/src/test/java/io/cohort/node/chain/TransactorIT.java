@@ -28,8 +28,6 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.Request;
-import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
 import org.web3j.protocol.http.HttpService;
 
@@ -137,6 +135,62 @@ class TransactorIT {
                                             .send()
                                             .getBalance())
                             .isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
+                });
+    }
+
+    @Test
+    void feeBumpsStopAtTheCapAndTheTransactionStillLandsOnce() throws Exception {
+        // given: a cap at 1.5 times the first attempt's max fee, re-sends every 200 ms
+        Credentials key = account();
+        BigInteger tip = web3j.ethMaxPriorityFeePerGas().send().getMaxPriorityFeePerGas();
+        BigInteger base =
+                web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                        .send()
+                        .getBlock()
+                        .getBaseFeePerGas();
+        BigInteger cap = base.shiftLeft(1).add(tip).multiply(BigInteger.valueOf(3)).shiftRight(1);
+        Transactor t =
+                transactor(
+                        web3j,
+                        key,
+                        new Transactor.Options(
+                                20,
+                                Duration.ofSeconds(60),
+                                Duration.ofMillis(200),
+                                25,
+                                Duration.ofMillis(50),
+                                Transactor.Options.DEFAULT_MAX_GAS,
+                                cap));
+        String to = account().getAddress();
+        withoutAutomine(
+                1,
+                pool -> {
+                    // when: nothing is mined for a dozen bump intervals
+                    Future<Transactor.Sent> sending =
+                            pool.submit(() -> t.send("capped", to, "0x", BigInteger.ONE));
+                    Thread.sleep(2_500);
+                    // then: the attempts reached the cap and no further (1.25 x, then 1.5 x; at
+                    // the cap the same transaction goes out again)
+                    List<BigInteger> fees =
+                            log.stream()
+                                    .filter(l -> l.startsWith("capped: sent"))
+                                    .map(TransactorIT::maxFee)
+                                    .distinct()
+                                    .toList();
+                    assertThat(fees).hasSize(3).allMatch(f -> f.compareTo(cap) <= 0);
+                    assertThat(fees.get(2)).isEqualTo(cap);
+                    // and it lands once when a block comes
+                    chain.mine();
+                    Transactor.Sent sent = sending.get(30, TimeUnit.SECONDS);
+                    assertThat(
+                                    web3j.ethGetTransactionByHash(
+                                                    sent.receipt().getTransactionHash())
+                                            .send()
+                                            .getTransaction()
+                                            .orElseThrow()
+                                            .getMaxFeePerGas())
+                            .isEqualTo(cap);
+                    assertThat(balanceOf(to)).isEqualTo(DevKit.ether("100").add(BigInteger.ONE));
                 });
     }
 
@@ -393,36 +447,11 @@ class TransactorIT {
         assertThat(balanceOf(to)).isEqualTo(DevKit.ether("100").add(BigInteger.valueOf(3)));
     }
 
-    /** An endpoint that answers the next {@code errors} transaction look-ups with an error. */
-    private static final class LookUpErrors extends HttpService {
-        volatile int errors;
-
-        LookUpErrors(String url) {
-            super(url);
-        }
-
-        @Override
-        public <T extends Response> T send(Request request, Class<T> responseType)
-                throws java.io.IOException {
-            if (errors > 0 && request.getMethod().equals("eth_getTransactionByHash")) {
-                errors--;
-                try {
-                    T answer = responseType.getDeclaredConstructor().newInstance();
-                    answer.setError(new Response.Error(-32005, "rate limit exceeded"));
-                    return answer;
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return super.send(request, responseType);
-        }
-    }
-
     @Test
     void anErrorAskingAboutTheWaitingTransactionSendsNothingAndKeepsItToReplace() throws Exception {
         // given: a send that timed out, its transaction waiting at nonce 0 (no block mined)
         Credentials key = account();
-        LookUpErrors endpoint = new LookUpErrors(chain.rpcUrl());
+        FailingEndpoint endpoint = new FailingEndpoint(chain.rpcUrl());
         Transactor t =
                 transactor(
                         Web3j.build(endpoint),
@@ -438,7 +467,7 @@ class TransactorIT {
                                     () -> t.send("first", to, "0x", BigInteger.ONE));
                     assertThat(timedOut.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
                     // when: the next send cannot learn whether the node still holds it
-                    endpoint.errors = 1;
+                    endpoint.fail("eth_getTransactionByHash", 1, "rate limit exceeded");
                     ChainException refused =
                             org.assertj.core.api.Assertions.catchThrowableOfType(
                                     ChainException.class,
