@@ -132,6 +132,16 @@ public final class EvaluatorNode {
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
 
+    /** A round judged (and fed to the policy) whose post has not gone through yet. */
+    private record Judged(
+            BigInteger project,
+            long round,
+            byte[] chainHash,
+            ScoringPolicy.Outcome outcome,
+            Map<String, String> contentKeys) {}
+
+    private Judged judged;
+
     private final Config config;
     private final Consumer<String> progress;
     private final UpdateFetcher fetcher;
@@ -190,11 +200,22 @@ public final class EvaluatorNode {
             List<MarketClient.Submitted> submitted = market.submissions(project, round);
             byte[] chainHash = market.submissionsHash(project, round);
             progress.accept("round " + round + ": " + submitted.size() + " submissions to judge");
-            Map<String, String> contentKeys = new LinkedHashMap<>();
-            replay(p, round);
-            ScoringPolicy.Outcome outcome =
-                    judge(project, round, g, submitted, chainHash, contentKeys);
-            fed.add(round);
+            Map<String, String> contentKeys;
+            ScoringPolicy.Outcome outcome;
+            if (judgedStill(project, round, chainHash)) {
+                // its publishing or its post failed (an RPC or IPFS hiccup): judging again would
+                // rebuild the policy and replay every settled round, which can outlast the window
+                progress.accept(
+                        "round " + round + ": judged already; publishing and posting again");
+                outcome = judged.outcome();
+                contentKeys = judged.contentKeys();
+            } else {
+                contentKeys = new LinkedHashMap<>();
+                replay(p, round);
+                outcome = judge(project, round, g, submitted, chainHash, contentKeys);
+                fed.add(round);
+                judged = new Judged(project, round, chainHash, outcome, contentKeys);
+            }
 
             // cumulative credits and slashes of the trainers registered before the submission
             // deadline: a later registration (in this evaluation window) would otherwise reach
@@ -293,6 +314,7 @@ public final class EvaluatorNode {
                     throw e;
                 }
                 // the endpoint that said "not posted" answered from behind the chain's head
+                judged = null;
                 journal.record(round, "posted", "on-chain");
                 progress.accept(
                         "round "
@@ -301,6 +323,7 @@ public final class EvaluatorNode {
                                 + " endpoint answered from behind its head); not posting again");
                 return Result.ALREADY_POSTED;
             }
+            judged = null;
             journal.record(round, "posted", sent.receipt().getTransactionHash());
             progress.accept(
                     "round "
@@ -435,6 +458,28 @@ public final class EvaluatorNode {
         } catch (MalformedUpdateException e) {
             return null;
         }
+    }
+
+    /**
+     * Whether {@link #judged} is {@code round}'s judgment of these submissions, made by the policy
+     * as it stands: fed the rounds before it that settled, and this one last.
+     */
+    private boolean judgedStill(BigInteger project, long round, byte[] chainHash)
+            throws IOException {
+        if (judged == null
+                || !judged.project().equals(project)
+                || judged.round() != round
+                || !java.util.Arrays.equals(judged.chainHash(), chainHash)) {
+            return false;
+        }
+        List<Long> expected = new ArrayList<>();
+        for (MarketClient.Settled s : market.settled(project)) {
+            if (s.round() < round) {
+                expected.add(s.round());
+            }
+        }
+        expected.add(round);
+        return fed.equals(expected);
     }
 
     /**

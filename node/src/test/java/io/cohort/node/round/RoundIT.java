@@ -25,6 +25,8 @@ import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.ModelWeights;
 import io.cohort.learning.model.TrainConfig;
 import io.cohort.learning.policy.ScoringPolicy;
+import io.cohort.node.chain.ChainException;
+import io.cohort.node.chain.FailingEndpoint;
 import io.cohort.node.chain.Transactor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -92,8 +94,12 @@ class RoundIT {
     }
 
     private Transactor transactor(Credentials key) {
+        return transactor(chain.web3j(), key);
+    }
+
+    private Transactor transactor(Web3j web3j, Credentials key) {
         return new Transactor(
-                chain.web3j(),
+                web3j,
                 key,
                 DevChain.CHAIN_ID,
                 new Transactor.Options(
@@ -303,7 +309,9 @@ class RoundIT {
         }
         assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
         assertThat(client.deepReorganisations()).isEqualTo(1);
-        Transactor evaluatorTx = transactor(evaluatorKey);
+        // the evaluator sends through an endpoint that can be told to refuse
+        FailingEndpoint evaluatorEndpoint = new FailingEndpoint(chain.rpcUrl());
+        Transactor evaluatorTx = transactor(Web3j.build(evaluatorEndpoint), evaluatorKey);
         client.bond(evaluatorTx, project, token, DevKit.ether("0.5"));
         if (coin != null) {
             // the market holds the budget, five stakes and the bond, all in the token, and no ETH
@@ -462,7 +470,20 @@ class RoundIT {
             }
             long headBeforePost =
                     chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+            if (round == 0) {
+                // the node refuses the post once, after the evaluator judged: the next try
+                // publishes and posts that judgment, without rebuilding the policy to judge again
+                evaluatorEndpoint.fail("eth_sendRawTransaction", 1, "txpool is full");
+                long r0 = round;
+                assertThatThrownBy(() -> evaluator.round(project, r0))
+                        .isInstanceOf(ChainException.class)
+                        .hasMessageContaining("txpool is full");
+            }
             assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
+            if (round == 0) {
+                assertThat(log).anyMatch(l -> l.startsWith("round 0: judged already"));
+                assertThat(log).noneMatch(l -> l.startsWith("round 0: the policy holds"));
+            }
             assertThat(ipfs.isPinned(leaving)).isTrue();
             assertThat(ipfs.isPinned(junkCid)).isFalse();
             if (round == 0) {
