@@ -194,6 +194,14 @@ class TransactorIT {
                 });
     }
 
+    /** Sends 1 wei to {@code to} on a chain that mines nothing: the send times out. */
+    private static void timesOut(Transactor t, String what, String to) {
+        ChainException e =
+                org.assertj.core.api.Assertions.catchThrowableOfType(
+                        ChainException.class, () -> t.send(what, to, "0x", BigInteger.ONE));
+        assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+    }
+
     private static BigInteger maxFee(String line) {
         String after = line.substring(line.indexOf(" max fee ") + 9);
         return new BigInteger(after.substring(0, after.indexOf(' ')));
@@ -340,11 +348,7 @@ class TransactorIT {
         withoutAutomine(
                 1,
                 pool -> {
-                    ChainException e =
-                            org.assertj.core.api.Assertions.catchThrowableOfType(
-                                    ChainException.class,
-                                    () -> t.send("first", first, "0x", BigInteger.ONE));
-                    assertThat(e.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    timesOut(t, "first", first);
                     // when: the next send of the same transactor (the caller found nothing on the
                     // chain)
                     Future<Transactor.Sent> sending =
@@ -461,11 +465,7 @@ class TransactorIT {
         withoutAutomine(
                 1,
                 pool -> {
-                    ChainException timedOut =
-                            org.assertj.core.api.Assertions.catchThrowableOfType(
-                                    ChainException.class,
-                                    () -> t.send("first", to, "0x", BigInteger.ONE));
-                    assertThat(timedOut.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    timesOut(t, "first", to);
                     // when: the next send cannot learn whether the node still holds it
                     endpoint.fail("eth_getTransactionByHash", 1, "rate limit exceeded");
                     ChainException refused =
