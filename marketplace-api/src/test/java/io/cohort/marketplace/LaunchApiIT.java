@@ -216,7 +216,8 @@ class LaunchApiIT {
                 "committee[1].address",
                 "committee[1].sealKey",
                 "rounds must be in [1, 10000]");
-        // what only the contract knows: quorum 1 of 2 is no majority
+        // what the contract would refuse is refused before anything is pinned or approved: quorum
+        // 1 of 2 is no majority
         ObjectNode noMajority = launchBody(evaluator);
         noMajority
                 .withArray("committee")
@@ -225,8 +226,8 @@ class LaunchApiIT {
                 .put("sealKey", "0x" + "22".repeat(32));
         assertProblem(
                 send("POST", "/projects", token, JSON.writeValueAsString(noMajority)),
-                422,
-                "InvalidCommittee");
+                400,
+                "quorum must be a majority of the committee");
 
         // when: the launch
         HttpResponse<String> launched = send("POST", "/projects", token, body);

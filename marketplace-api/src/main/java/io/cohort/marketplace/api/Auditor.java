@@ -192,6 +192,29 @@ public class Auditor {
      * One round's audit against the cumulative credits after the round before ({@code previous});
      * the record's own credits go into {@code read} once it is readable.
      */
+    /**
+     * Whether {@code rebuilt} hashes to {@code settled} by the market's own {@code resultHash}.
+     *
+     * @throws Problem 502 when the chain does not answer, or answers with an error (a rate limit:
+     *     web3j reports any error answer to a call as a revert); that says nothing about the record
+     */
+    static boolean hashesTo(Market market, Market.Result rebuilt, String settled, long round) {
+        byte[] hash;
+        try {
+            hash = market.resultHash(rebuilt).send();
+        } catch (Exception e) {
+            throw new Problem(
+                    502,
+                    "Chain unavailable",
+                    "cannot check round "
+                            + round
+                            + "'s result hash: the chain did not answer ("
+                            + e.getMessage()
+                            + ")");
+        }
+        return Numeric.toHexString(hash).equals(settled);
+    }
+
     private RoundAudit auditRound(
             ProjectView p,
             List<ProjectView.RoundView> rounds,
@@ -335,7 +358,7 @@ public class Auditor {
                     "the record's credits do not build the settled root "
                             + r.settled().creditsRoot());
         }
-        boolean result;
+        Market.Result rebuilt;
         try {
             byte[] submissionsHash =
                     r.submissions().isEmpty()
@@ -344,7 +367,7 @@ public class Auditor {
                                     r.submissions()
                                             .get(r.submissions().size() - 1)
                                             .submissionsHash());
-            Market.Result rebuilt =
+            rebuilt =
                     new Market.Result(
                             rootBytes,
                             credited,
@@ -353,21 +376,11 @@ public class Auditor {
                             submissionsHash,
                             Cid.parse(record.path("model-cid").asText()).toBytes(),
                             Cid.parse(reportCid).toBytes());
-            byte[] hash = view().resultHash(rebuilt).send();
-            result = Numeric.toHexString(hash).equals(r.settled().resultHash());
-        } catch (java.io.IOException e) {
-            // the chain did not answer: that says nothing about the record
-            throw new Problem(
-                    502,
-                    "Chain unavailable",
-                    "cannot check round "
-                            + r.round()
-                            + "'s result hash: the chain did not answer ("
-                            + e.getMessage()
-                            + ")");
-        } catch (Exception e) {
-            result = false; // a field the contract cannot take (a bad CID, an overflow)
+        } catch (RuntimeException e) {
+            rebuilt = null; // a field the contract cannot take (a bad CID, an overflow)
         }
+        boolean result =
+                rebuilt != null && hashesTo(view(), rebuilt, r.settled().resultHash(), r.round());
         if (!result) {
             problems.add(
                     "the result rebuilt from the record does not hash to the settled "

@@ -195,8 +195,8 @@ public class Launcher {
         long submitPeriod = bounded(q.submitPeriod(), "submitPeriod", 1, 365L * 86400, bad);
         long evalPeriod = bounded(q.evalPeriod(), "evalPeriod", 1, 365L * 86400, bad);
         List<Member> committee = q.committee() == null ? List.of() : q.committee();
-        if (committee.isEmpty() || committee.size() > 32) {
-            bad.add("committee must have 1 to 32 members");
+        if (committee.isEmpty() || committee.size() > MAX_COMMITTEE) {
+            bad.add("committee must have 1 to " + MAX_COMMITTEE + " members");
         }
         for (int i = 0; i < committee.size(); i++) {
             Member m = committee.get(i);
@@ -208,6 +208,16 @@ public class Launcher {
             }
         }
         int quorum = bounded(q.quorum(), "quorum", 1, Math.max(1, committee.size()), bad);
+        contractRules(
+                committee,
+                q.quorum() == null ? 0 : quorum,
+                reward,
+                stake,
+                bond,
+                penalty,
+                rounds,
+                maxTrainers,
+                bad);
         long start = start(q.start(), q.startsIn(), Instant.now().getEpochSecond(), bad);
         // the uploads are decoded and the CIDs parsed here, so that nothing is pinned for a
         // request that fails
@@ -309,7 +319,16 @@ public class Launcher {
                         });
         Launched done = created(receipt, pending);
         if (asked != null) {
-            record(asked.sent(receipt.getTransactionHash(), null, null, pending).done(done));
+            try {
+                record(asked.sent(receipt.getTransactionHash(), null, null, pending).done(done));
+            } catch (Problem unwritable) {
+                // the project exists and is funded: the answer must say so (a client told
+                // "nothing was sent" would launch again); the entry written before the broadcast
+                // still lets a retry under the key find it
+                LOG.warnf(
+                        "project %s launched, but its ledger entry could not be completed",
+                        done.project());
+            }
         }
         return done;
     }
@@ -786,6 +805,61 @@ public class Launcher {
         } catch (NumberFormatException e) {
             bad.add(what + " is not a decimal number of wei: '" + wei + "'");
             return BigInteger.ZERO;
+        }
+    }
+
+    /** The market's MAX_COMMITTEE. */
+    static final int MAX_COMMITTEE = 16;
+
+    private static final BigInteger UINT128_MAX =
+            BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+
+    /**
+     * The market's own checks of a project ({@code _checkParams}, and no evaluator twice), made
+     * here so that a request the contract would refuse is a 400 before anything is pinned or, for
+     * an ERC-20 budget, approved: the approval is a mined transaction of its own. Fields already
+     * refused (null) are skipped.
+     */
+    static void contractRules(
+            List<Member> committee,
+            int quorum,
+            BigInteger reward,
+            BigInteger stake,
+            BigInteger bond,
+            BigInteger penalty,
+            int rounds,
+            int maxTrainers,
+            List<String> bad) {
+        int n = committee.size();
+        if (n > 0 && quorum > 0 && 2 * quorum <= n) {
+            bad.add("quorum must be a majority of the committee (more than " + n + " / 2)");
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            Member m = committee.get(i);
+            if (m != null
+                    && m.address() != null
+                    && !seen.add(m.address().toLowerCase(java.util.Locale.ROOT))) {
+                bad.add("committee[" + i + "].address is in the committee twice");
+            }
+        }
+        if (bond != null && penalty != null && penalty.compareTo(bond) > 0) {
+            bad.add("evaluatorPenalty must not exceed evaluatorBond");
+        }
+        if (stake != null
+                && maxTrainers > 0
+                && stake.multiply(BigInteger.valueOf(maxTrainers)).compareTo(UINT128_MAX) > 0) {
+            bad.add("trainerStake x maxTrainers must fit the market's 128-bit stake pool");
+        }
+        if (reward != null && bond != null && rounds > 0) {
+            BigInteger held =
+                    reward.multiply(BigInteger.valueOf(rounds))
+                            .add(bond.multiply(BigInteger.valueOf(n)));
+            if (held.compareTo(UINT128_MAX) > 0) {
+                bad.add(
+                        "rewardPerRound x rounds + evaluatorBond x committee must fit the market's"
+                                + " 128-bit accounts");
+            }
         }
     }
 

@@ -166,6 +166,18 @@ public class Recomputer {
                     continue;
                 }
                 List<RoundRecords.Submission> judged = RoundRecords.submissions(record);
+                List<String> withheld = withheld(judged);
+                if (!withheld.isEmpty()) {
+                    // its rerun, and every later one (the policy's history runs through it),
+                    // would take the record's word for what the record hides
+                    out.add(new Result("mismatch", withheld));
+                    stopped =
+                            "round "
+                                    + r.round()
+                                    + " withholds content keys, so the policy's history past it"
+                                    + " cannot be rebuilt";
+                    continue;
+                }
                 float[] global =
                         ModelWeights.read(records.bytes(modelCid, Records.MAX_MODEL_BYTES), layout);
                 ScoringPolicy.Outcome o =
@@ -266,6 +278,32 @@ public class Recomputer {
             }
         }
         return out;
+    }
+
+    /**
+     * The submissions whose record withholds the content key of an update it judged: an honest
+     * evaluator releases every key but those of updates it could not fetch ({@code fetch:*}) or
+     * open ({@code seal:*}). Without the key the rerun would have to take the record's flag and
+     * score on trust, so a committee could flag an honest trainer (no pay, a quarter of its stake
+     * slashed) and the audit would say {@code match}.
+     */
+    static List<String> withheld(List<RoundRecords.Submission> judged) {
+        List<String> problems = new ArrayList<>();
+        for (RoundRecords.Submission e : judged) {
+            String flag = e.flag();
+            boolean unopened =
+                    flag != null && (flag.startsWith("fetch:") || flag.startsWith("seal:"));
+            if (e.contentKey() == null && !unopened) {
+                problems.add(
+                        e.trainer()
+                                + ": "
+                                + (flag == null
+                                        ? "scored " + e.scoreBps() + " bps"
+                                        : "flagged " + flag)
+                                + " but the record releases no content key for its update");
+            }
+        }
+        return problems;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.cohort.marketplace.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -32,6 +33,43 @@ class LauncherTest {
         assertThat(negative).isEqualTo(-1);
         assertThat(overflowing).isZero();
         assertThat(inAnHour).isEqualTo(NOW + 3600);
+    }
+
+    @Test
+    void whatTheMarketWouldRefuseIsRefusedHereNamingEachRule() {
+        // given: the market's checks (_checkParams and no evaluator twice), each broken once
+        Launcher.Member a = new Launcher.Member("0x" + "aa".repeat(20), "0x" + "01".repeat(32));
+        Launcher.Member sameAsA =
+                new Launcher.Member("0x" + "AA".repeat(20), "0x" + "02".repeat(32));
+        BigInteger max128 = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+        List<String> bad = new ArrayList<>();
+
+        // when
+        Launcher.contractRules(
+                List.of(a, sameAsA), 1, max128, max128, BigInteger.ONE, BigInteger.TWO, 2, 2, bad);
+
+        // then
+        assertThat(bad)
+                .containsExactly(
+                        "quorum must be a majority of the committee (more than 2 / 2)",
+                        "committee[1].address is in the committee twice",
+                        "evaluatorPenalty must not exceed evaluatorBond",
+                        "trainerStake x maxTrainers must fit the market's 128-bit stake pool",
+                        "rewardPerRound x rounds + evaluatorBond x committee must fit the"
+                                + " market's 128-bit accounts");
+        // and a project the market takes passes
+        List<String> none = new ArrayList<>();
+        Launcher.contractRules(
+                List.of(a),
+                1,
+                BigInteger.TEN,
+                BigInteger.ONE,
+                BigInteger.TWO,
+                BigInteger.ONE,
+                3,
+                10,
+                none);
+        assertThat(none).isEmpty();
     }
 
     @Test

@@ -135,6 +135,32 @@ class RecomputerTest {
                 .isFalse();
     }
 
+    @Test
+    void aJudgedUpdateWhoseKeyTheRecordWithholdsIsAProblem() {
+        String key = "0x" + "ab".repeat(32);
+        assertThat(
+                        Recomputer.withheld(
+                                List.of(
+                                        // could not fetch or open: nothing to release
+                                        new RoundRecords.Submission(
+                                                "0xa", "bafya", "fetch:unavailable", 0, null),
+                                        new RoundRecords.Submission(
+                                                "0xb", "bafyb", "seal:bad-magic", 0, null),
+                                        // opened, key released
+                                        new RoundRecords.Submission(
+                                                "0xc", "bafyc", "clone", 0, key),
+                                        // flagged or scored on an update it opened, key withheld
+                                        new RoundRecords.Submission(
+                                                "0xd", "bafyd", "norm-out-of-bounds", 0, null),
+                                        new RoundRecords.Submission(
+                                                "0xe", "bafye", null, 10_000, null))))
+                .containsExactly(
+                        "0xd: flagged norm-out-of-bounds but the record releases no content key"
+                                + " for its update",
+                        "0xe: scored 10000 bps but the record releases no content key for its"
+                                + " update");
+    }
+
     /** Records whose first read waits until the test lets it go, as a long rerun would. */
     @Vetoed
     static final class SlowRecords extends Records {
