@@ -65,6 +65,21 @@ public final class Erc20 {
                                         null, token, FunctionEncoder.encode(f)),
                                 DefaultBlockParameterName.LATEST)
                         .send();
+        if (r.hasError()
+                && r.getError().getCode() != 3
+                && !r.getError()
+                        .getMessage()
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .contains("revert")) {
+            // a rate limit or a node in trouble says nothing about the address
+            throw new IOException(
+                    "the chain answered "
+                            + name
+                            + "() of token "
+                            + token
+                            + " with an error: "
+                            + r.getError().getMessage());
+        }
         List<Type> out =
                 r.hasError() || r.getValue() == null
                         ? List.of()

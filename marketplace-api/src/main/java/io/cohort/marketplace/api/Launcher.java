@@ -595,6 +595,17 @@ public class Launcher {
                                             key.getAddress(), null, null, null, to, value, data))
                             .send();
             if (estimate.hasError()) {
+                if (!reverts(estimate.getError())) {
+                    // a rate limit, a node that lost its head, too little ETH for the gas: no
+                    // verdict of the contract's on the request
+                    throw new Problem(
+                            502,
+                            "Chain error",
+                            what
+                                    + " could not be estimated: "
+                                    + estimate.getError().getMessage()
+                                    + "; nothing was sent");
+                }
                 throw new Problem(
                         422,
                         to.equals(config.market())
@@ -606,11 +617,14 @@ public class Launcher {
                     estimate.getAmountUsed()
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
-            BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
+            BigInteger gasPrice = answer(web3j.ethGasPrice().send(), what).getGasPrice();
             BigInteger nonce =
-                    web3j.ethGetTransactionCount(
-                                    key.getAddress(), DefaultBlockParameterName.PENDING)
-                            .send()
+                    answer(
+                                    web3j.ethGetTransactionCount(
+                                                    key.getAddress(),
+                                                    DefaultBlockParameterName.PENDING)
+                                            .send(),
+                                    what)
                             .getTransactionCount();
             String signed =
                     Numeric.toHexString(
@@ -660,7 +674,12 @@ public class Launcher {
                                             + " amount, so a second one changes nothing"
                                     : "Ask again with the same Idempotency-Key to learn what it did"
                                             + " (without one, a repeat launches a second project)"));
-        } catch (IOException e) {
+        } catch (Problem e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // web3j reports an HTTP error of the endpoint (429, 503) as a ClientConnectionException
+            // and an answer it cannot decode as a MessageDecodingException: neither is a 500, and
+            // once the transaction may be out the answer names it
             throw new Problem(
                     502,
                     "Chain unavailable",
@@ -669,6 +688,28 @@ public class Launcher {
                             + ": "
                             + e.getMessage());
         }
+    }
+
+    /** Whether an estimate's error is the contract reverting (code 3, or revert data). */
+    static boolean reverts(org.web3j.protocol.core.Response.Error error) {
+        String data = error.getData();
+        return error.getCode() == 3
+                || (data != null && data.replace("\"", "").startsWith("0x") && data.length() > 4)
+                || error.getMessage().toLowerCase(java.util.Locale.ROOT).contains("revert");
+    }
+
+    /** {@code r}, or a 502 naming its error: nothing was sent yet. */
+    private static <T extends org.web3j.protocol.core.Response<?>> T answer(T r, String what) {
+        if (r.hasError()) {
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    what
+                            + ": the chain answered "
+                            + r.getError().getMessage()
+                            + "; nothing was sent");
+        }
+        return r;
     }
 
     private static final long RECEIPT_POLL_MS = 100;

@@ -1,12 +1,15 @@
 package io.cohort.marketplace.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.contracts.Erc20;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.web3j.protocol.core.Response;
 
 /** The launch request's checks that need no chain or IPFS. */
 class LauncherTest {
@@ -70,6 +73,39 @@ class LauncherTest {
                 10,
                 none);
         assertThat(none).isEmpty();
+    }
+
+    @Test
+    void onlyARevertIsTheContractsVerdictOtherErrorsAreTheChains() {
+        // Anvil's and geth's revert: code 3 with the error's data
+        assertThat(Launcher.reverts(new Response.Error(3, "execution reverted"))).isTrue();
+        Response.Error withData = new Response.Error(-32000, "execution reverted");
+        withData.setData("\"0x1234abcd\"");
+        assertThat(Launcher.reverts(withData)).isTrue();
+        // a rate limit, a missing header, no ETH for the gas: no verdict on the request
+        assertThat(Launcher.reverts(new Response.Error(-32005, "rate limit exceeded"))).isFalse();
+        assertThat(Launcher.reverts(new Response.Error(-32000, "header not found"))).isFalse();
+        assertThat(
+                        Launcher.reverts(
+                                new Response.Error(
+                                        -32000, "insufficient funds for gas * price + value")))
+                .isFalse();
+    }
+
+    @Test
+    void aTokenViewTheChainAnswersWithAnErrorIsTheChainsFaultNotTheTokens() throws Exception {
+        String token = "0x" + "22".repeat(20);
+        String holder = "0x" + "33".repeat(20);
+        try (StubRpc rpc = StubRpc.error(-32005, "rate limit exceeded")) {
+            assertThatThrownBy(() -> Erc20.balanceOf(rpc.web3j(), token, holder))
+                    .isInstanceOf(java.io.IOException.class)
+                    .isNotInstanceOf(Erc20.NotATokenException.class)
+                    .hasMessageContaining("rate limit exceeded");
+        }
+        try (StubRpc rpc = StubRpc.error(3, "execution reverted")) {
+            assertThatThrownBy(() -> Erc20.balanceOf(rpc.web3j(), token, holder))
+                    .isInstanceOf(Erc20.NotATokenException.class);
+        }
     }
 
     @Test
