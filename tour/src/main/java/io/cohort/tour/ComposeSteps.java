@@ -222,7 +222,7 @@ public final class ComposeSteps {
         }
         String api = get("COHORT_API", "http://marketplace:8080");
         int rounds = number("COHORT_ROUNDS", 5, 1);
-        int startsIn = number("COHORT_STARTS_IN", 60, 0);
+        int startsIn = number("COHORT_STARTS_IN", 60, 30);
         int submit = number("COHORT_SUBMIT_SECONDS", 120, 1);
         int eval = number("COHORT_EVAL_SECONDS", 60, 1);
         Path nodeJar = Path.of(get("COHORT_NODE_JAR", "/opt/cohort/node/quarkus-run.jar"));

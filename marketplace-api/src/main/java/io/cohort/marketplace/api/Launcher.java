@@ -143,8 +143,15 @@ public class Launcher {
                     "No operator key",
                     "cannot open " + o.keystore().get() + ": " + e.getMessage());
         }
-        web3j = Web3j.build(new HttpService(config.rpcUrl()));
+        connect();
         return operator;
+    }
+
+    /** The chain's client, built at first use. */
+    private synchronized void connect() {
+        if (web3j == null) {
+            web3j = Web3j.build(new HttpService(config.rpcUrl()));
+        }
     }
 
     void close(@Observes ShutdownEvent ev) {
@@ -218,7 +225,14 @@ public class Launcher {
                 rounds,
                 maxTrainers,
                 bad);
-        long start = start(q.start(), q.startsIn(), Instant.now().getEpochSecond(), bad);
+        // the chain's clock, not only this host's: a chain ahead of it (or a start of "now") would
+        // take the gas and revert the project as starting in the past
+        long start =
+                start(
+                        q.start(),
+                        q.startsIn(),
+                        Math.max(Instant.now().getEpochSecond(), chainTime()),
+                        bad);
         // the uploads are decoded and the CIDs parsed here, so that nothing is pinned for a
         // request that fails
         byte[] specBytes = modelSpec == null ? null : specBytes(modelSpec, bad);
@@ -741,10 +755,29 @@ public class Launcher {
         if (start != null) {
             if (start < 0) {
                 bad.add("start must be seconds since the epoch (>= 0), got " + start);
+            } else if (start < now + MIN_LEAD_SECONDS) {
+                bad.add(
+                        "start "
+                                + start
+                                + " is before "
+                                + (now + MIN_LEAD_SECONDS)
+                                + ": round 0 must open at least "
+                                + MIN_LEAD_SECONDS
+                                + " s after the chain's time ("
+                                + now
+                                + "), so that the project's transaction is mined before it");
             }
             return start;
         }
         if (startsIn != null && startsIn >= 0) {
+            if (startsIn < MIN_LEAD_SECONDS) {
+                bad.add(
+                        "startsIn must be at least "
+                                + MIN_LEAD_SECONDS
+                                + " s, so that the project's transaction is mined before round 0"
+                                + " opens; got "
+                                + startsIn);
+            }
             try {
                 return Math.addExact(now, startsIn);
             } catch (ArithmeticException e) {
@@ -754,6 +787,28 @@ public class Launcher {
         }
         bad.add("start (seconds since the epoch) or startsIn (seconds from now, >= 0) is required");
         return 0;
+    }
+
+    /** How long before round 0 opens a launch must be made: its transaction must land first. */
+    static final long MIN_LEAD_SECONDS = 30;
+
+    /** The latest block's timestamp; 502 if the chain does not answer. */
+    private long chainTime() {
+        connect();
+        try {
+            return answer(
+                            web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                                    .send(),
+                            "reading the chain's time")
+                    .getBlock()
+                    .getTimestamp()
+                    .longValueExact();
+        } catch (Problem e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new Problem(
+                    502, "Chain unavailable", "cannot read the chain's time: " + e.getMessage());
+        }
     }
 
     /** A CID the request names, or null when it names none. */

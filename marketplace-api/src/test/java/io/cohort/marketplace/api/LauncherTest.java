@@ -109,6 +109,28 @@ class LauncherTest {
     }
 
     @Test
+    void roundZeroMustOpenLateEnoughForTheTransactionToLandFirst() {
+        List<String> bad = new ArrayList<>();
+        Launcher.start(null, 0L, NOW, bad);
+        Launcher.start(NOW + 10, null, NOW, bad);
+        assertThat(bad)
+                .containsExactly(
+                        "startsIn must be at least 30 s, so that the project's transaction is"
+                                + " mined before round 0 opens; got 0",
+                        "start "
+                                + (NOW + 10)
+                                + " is before "
+                                + (NOW + 30)
+                                + ": round 0 must open at least 30 s after the chain's time ("
+                                + NOW
+                                + "), so that the project's transaction is mined before it");
+        List<String> none = new ArrayList<>();
+        assertThat(Launcher.start(NOW + 30, null, NOW, none)).isEqualTo(NOW + 30);
+        assertThat(Launcher.start(null, 30L, NOW, none)).isEqualTo(NOW + 30);
+        assertThat(none).isEmpty();
+    }
+
+    @Test
     void anUploadAtTheLimitFitsTheBodyLimitAndOneBeyondItIsRefusedUndecoded() {
         // the largest upload as base64, with room for the other fields, fits the 64 MiB body
         long base64 = 4L * ((Launcher.MAX_UPLOAD_BYTES + 2) / 3);
