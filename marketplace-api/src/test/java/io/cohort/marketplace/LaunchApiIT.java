@@ -12,7 +12,9 @@ import io.cohort.contracts.generated.MockERC20;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
+import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.ModelSpec;
+import io.cohort.learning.model.ModelWeights;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -128,6 +130,15 @@ class LaunchApiIT {
         return Base64.getEncoder().encodeToString(b);
     }
 
+    /** The initial weights of the launch body's model (mnistMlp(7)), as a node writes them. */
+    private static final byte[] WEIGHTS = weights();
+
+    private static byte[] weights() {
+        try (DjlModel m = DjlModel.create(ModelSpec.mnistMlp(7))) {
+            return ModelWeights.write(m.layout(), m.parameters(), java.util.Map.of());
+        }
+    }
+
     private ObjectNode launchBody(String evaluator) {
         ObjectNode b = JSON.createObjectNode();
         try {
@@ -135,7 +146,7 @@ class LaunchApiIT {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        b.put("initialWeights", Base64.getEncoder().encodeToString(new byte[] {9, 8, 7, 6}));
+        b.put("initialWeights", Base64.getEncoder().encodeToString(WEIGHTS));
         b.put(
                 "validationData",
                 Base64.getEncoder()
@@ -253,8 +264,8 @@ class LaunchApiIT {
             assertThat(ipfs.isPinned(validation)).isTrue();
             assertThat(new String(ipfs.readAllBytes(validation, 1 << 20), StandardCharsets.UTF_8))
                     .isEqualTo("validation digits");
-            assertThat(ipfs.readAllBytes(Cid.parse(l.path("initialWeightsCid").asText()), 16))
-                    .containsExactly(9, 8, 7, 6);
+            assertThat(ipfs.readAllBytes(Cid.parse(l.path("initialWeightsCid").asText()), 1 << 20))
+                    .isEqualTo(WEIGHTS);
         }
 
         // the read side indexes it
@@ -652,6 +663,30 @@ class LaunchApiIT {
                 send("POST", "/projects", signIn(owner), JSON.writeValueAsString(big)),
                 400,
                 "rounds must be in [1, 10000]");
+
+        // weights that are not the spec's model, a spec CID whose bytes are no spec: a project
+        // nobody could train is not funded
+        ObjectNode notTheModel =
+                launchBody(evaluator)
+                        .put("initialWeights", base64(weights))
+                        .put("validationData", base64(validation));
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(notTheModel)),
+                400,
+                "initialWeights are not the weights of the model spec");
+        Cid hello;
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            hello = ipfs.add("hello".getBytes(StandardCharsets.UTF_8));
+        }
+        ObjectNode notASpec =
+                launchBody(evaluator)
+                        .put("modelSpecCid", hello.toString())
+                        .put("validationData", base64(validation));
+        notASpec.remove("modelSpec");
+        assertProblem(
+                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(notASpec)),
+                400,
+                "modelSpecCid " + hello + " holds no model spec");
 
         // then: nothing any of them carried was added to IPFS, let alone pinned
         assertNotAdded(weights, validation);

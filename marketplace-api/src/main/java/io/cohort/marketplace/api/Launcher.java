@@ -250,6 +250,10 @@ public class Launcher {
         if (!bad.isEmpty()) {
             throw Problem.badRequest(String.join("; ", bad));
         }
+        // a project nobody can train is not funded: the spec given by CID must build too, and the
+        // initial weights must be that model's (a node fails on G_0 otherwise, and every round
+        // voids until the owner cancels)
+        checkModel(specBytes, specCid, weightBytes, weightsCid);
         Credentials key = operator();
         LaunchLedger.Entry asked = null;
         if (idempotencyKey != null) {
@@ -787,6 +791,54 @@ public class Launcher {
         }
         bad.add("start (seconds since the epoch) or startsIn (seconds from now, >= 0) is required");
         return 0;
+    }
+
+    /**
+     * Reads the spec (inline or by CID) and the initial weights (inline or by CID) and checks that
+     * the weights are the spec's model: every tensor there, of its shape, finite.
+     *
+     * @throws Problem 400 naming what does not fit, 502 if IPFS cannot give a CID's bytes
+     */
+    private void checkModel(byte[] specBytes, Cid specCid, byte[] weightBytes, Cid weightsCid) {
+        byte[] specFile =
+                specBytes != null ? specBytes : fetch(specCid, MAX_SPEC_BYTES, "modelSpecCid");
+        ModelSpec spec;
+        List<io.cohort.learning.model.DjlModel.Slot> layout;
+        try {
+            spec = ModelSpec.parse(new String(specFile, java.nio.charset.StandardCharsets.UTF_8));
+            try (var m = io.cohort.learning.model.DjlModel.create(spec)) {
+                layout = m.layout();
+            }
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest(
+                    "modelSpecCid " + specCid + " holds no model spec: " + e.getMessage());
+        }
+        byte[] weights =
+                weightBytes != null
+                        ? weightBytes
+                        : fetch(weightsCid, Records.MAX_MODEL_BYTES, "initialWeightsCid");
+        try {
+            io.cohort.learning.model.ModelWeights.read(weights, layout);
+        } catch (IllegalArgumentException e) {
+            throw Problem.badRequest(
+                    (weightBytes != null ? "initialWeights" : "initialWeightsCid " + weightsCid)
+                            + " are not the weights of the model spec: "
+                            + e.getMessage());
+        }
+    }
+
+    /** The bytes at {@code cid}: 400 past {@code max}, 502 if IPFS cannot give them. */
+    private byte[] fetch(Cid cid, int max, String what) {
+        try {
+            return records.store().readAllBytes(cid, max);
+        } catch (io.cohort.ipfs.ContentTooLargeException e) {
+            throw Problem.badRequest(what + " " + cid + " is larger than " + max + " bytes");
+        } catch (IOException e) {
+            throw new Problem(
+                    502,
+                    "IPFS unavailable",
+                    "cannot read " + what + " " + cid + ": " + e.getMessage());
+        }
     }
 
     /** How long before round 0 opens a launch must be made: its transaction must land first. */
