@@ -31,7 +31,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.web3j.crypto.Credentials;
@@ -721,6 +723,69 @@ class LaunchApiIT {
                         .contains(authorization.isEmpty() ? "sign in" : "unknown token");
             }
         }
+    }
+
+    @Test
+    void signedLaunchesWithLargeBodiesBeyondTwoAreRefusedBeforeTheirBodiesAreRead()
+            throws Exception {
+        String token = signIn(DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1")));
+        List<Socket> held = new ArrayList<>();
+        try {
+            // given: signed launches declaring 2 MiB that send none of it: each one the server
+            // waits on (no answer within a second) holds a place
+            String answer = null;
+            for (int i = 0; i < 5 && answer == null; i++) {
+                Socket s = launchHead(token, 2 << 20);
+                s.setSoTimeout(1_000);
+                try {
+                    answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    s.close();
+                } catch (java.net.SocketTimeoutException waiting) {
+                    held.add(s);
+                }
+            }
+            // then: two are held, the next is a 503 problem+json with Retry-After, body unread
+            assertThat(held).hasSize(2);
+            assertThat(answer).startsWith("HTTP/1.1 503");
+            assertThat(answer.toLowerCase())
+                    .contains("content-type: application/problem+json")
+                    .contains("retry-after: 30");
+            assertThat(answer).contains("2 launches with large bodies are in flight");
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        // and once they are gone, a large launch is read again: its body (no JSON) is a 400
+        String later = null;
+        for (int i = 0; i < 50; i++) {
+            try (Socket s = launchHead(token, 2 << 20)) {
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write(new byte[2 << 20]);
+                s.getOutputStream().flush();
+                later = new String(s.getInputStream().readNBytes(12), StandardCharsets.UTF_8);
+            }
+            if (!later.equals("HTTP/1.1 503")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(later).isEqualTo("HTTP/1.1 400");
+    }
+
+    /** A socket that has sent the head of a signed launch declaring {@code declared} bytes. */
+    private Socket launchHead(String token, long declared) throws Exception {
+        Socket s = new Socket(base.getHost(), base.getPort());
+        s.getOutputStream()
+                .write(
+                        ("POST /projects HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                                        + token
+                                        + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                        + declared
+                                        + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        return s;
     }
 
     @Test

@@ -23,6 +23,15 @@ public class SignInFirst {
     /** The most body an unsigned launch may make the API read. */
     static final long UNSIGNED_BYTES = 1 << 20;
 
+    /** Signed launches with a body over {@link #UNSIGNED_BYTES} held at once. */
+    static final int LARGE_LAUNCHES = 2;
+
+    /** How long a client is told to wait: about one launch. */
+    static final java.time.Duration LAUNCH_RETRY = java.time.Duration.ofSeconds(30);
+
+    private final java.util.concurrent.Semaphore launches =
+            new java.util.concurrent.Semaphore(LARGE_LAUNCHES);
+
     @Inject Auth auth;
 
     void install(@Observes Router router) {
@@ -41,6 +50,31 @@ public class SignInFirst {
                                 BodyLimit.refuse(ctx, p.status(), p.title(), p.getMessage());
                                 return;
                             }
+                            // launches run one at a time: a large body beyond one running and
+                            // one waiting would only be held in memory, minutes long
+                            if (!launches.tryAcquire()) {
+                                ctx.response()
+                                        .putHeader(
+                                                "Retry-After",
+                                                Long.toString(LAUNCH_RETRY.toSeconds()));
+                                BodyLimit.refuse(
+                                        ctx,
+                                        503,
+                                        "Busy",
+                                        LARGE_LAUNCHES
+                                                + " launches with large bodies are in flight, the"
+                                                + " most this API holds at once; ask again shortly");
+                                return;
+                            }
+                            java.util.concurrent.atomic.AtomicBoolean held =
+                                    new java.util.concurrent.atomic.AtomicBoolean(true);
+                            Runnable release =
+                                    () -> {
+                                        if (held.compareAndSet(true, false)) {
+                                            launches.release();
+                                        }
+                                    };
+                            ctx.addEndHandler(v -> release.run());
                             ctx.next();
                         });
     }
