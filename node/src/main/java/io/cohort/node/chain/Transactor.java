@@ -220,23 +220,7 @@ public final class Transactor implements AutoCloseable {
             String what, String to, String data, BigInteger value, long extraGas)
             throws ChainException {
         long deadline = System.nanoTime() + options.receiptTimeout().toNanos();
-        BigInteger gasLimit =
-                estimate(what, to, data, value, deadline).add(BigInteger.valueOf(extraGas));
-        if (gasLimit.compareTo(BigInteger.valueOf(options.maxGas())) > 0) {
-            throw new ChainException(
-                    ChainException.Kind.GAS_CAP,
-                    what
-                            + ": needs a gas limit of "
-                            + gasLimit
-                            + " (estimate + "
-                            + options.gasMarginPercent()
-                            + " %"
-                            + (extraGas > 0 ? " + " + extraGas : "")
-                            + "), above the cap of "
-                            + options.maxGas()
-                            + "; nothing was sent",
-                    null);
-        }
+        BigInteger gasLimit = gasLimit(what, to, data, value, extraGas, deadline);
         acquireFile();
         BigInteger nonce = nonce(what, deadline);
         BigInteger[] fees = fees(what, deadline); // priority, max
@@ -250,6 +234,8 @@ public final class Transactor implements AutoCloseable {
             BigInteger mined = transactionCount(what, DefaultBlockParameterName.LATEST, deadline);
             if (mined.compareTo(waiting.nonce()) > 0) {
                 waiting = null; // it landed (or another transaction of the key took its nonce)
+                // perhaps since the estimate above, and perhaps as this very call: ask again
+                gasLimit = gasLimit(what, to, data, value, extraGas, deadline);
             } else if (!known(what, waiting.hashes(), deadline)) {
                 // dropped from the pool, or never taken: whatever waits at its nonce now is not
                 // this key's transaction from here, and may be another process's healthy one
@@ -375,6 +361,11 @@ public final class Transactor implements AutoCloseable {
                     nonce = next;
                     hashes.clear();
                     displaced = List.of();
+                    // estimated again: what landed may have been this very call, sent before (a
+                    // step retried after its first send timed out), and a duplicate would only
+                    // revert on chain; the estimate says so (WOULD_REVERT, with the market's
+                    // error) before anything is sent
+                    gasLimit = gasLimit(what, to, data, value, extraGas, deadline);
                     continue;
                 }
                 if (System.nanoTime() >= deadline) {
@@ -606,6 +597,35 @@ public final class Transactor implements AutoCloseable {
 
     private static BigInteger bump(BigInteger fee, BigInteger factor) {
         return fee.multiply(factor).add(BigInteger.valueOf(99)).divide(BigInteger.valueOf(100));
+    }
+
+    /**
+     * The estimate plus its margin and {@code extraGas}.
+     *
+     * @throws ChainException {@code WOULD_REVERT} if the call reverts now, {@code GAS_CAP} if it
+     *     needs more than the cap
+     */
+    private BigInteger gasLimit(
+            String what, String to, String data, BigInteger value, long extraGas, long deadline)
+            throws ChainException {
+        BigInteger gasLimit =
+                estimate(what, to, data, value, deadline).add(BigInteger.valueOf(extraGas));
+        if (gasLimit.compareTo(BigInteger.valueOf(options.maxGas())) > 0) {
+            throw new ChainException(
+                    ChainException.Kind.GAS_CAP,
+                    what
+                            + ": needs a gas limit of "
+                            + gasLimit
+                            + " (estimate + "
+                            + options.gasMarginPercent()
+                            + " %"
+                            + (extraGas > 0 ? " + " + extraGas : "")
+                            + "), above the cap of "
+                            + options.maxGas()
+                            + "; nothing was sent",
+                    null);
+        }
+        return gasLimit;
     }
 
     private BigInteger estimate(

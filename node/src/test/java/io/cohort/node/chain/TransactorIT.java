@@ -496,6 +496,58 @@ class TransactorIT {
                 });
     }
 
+    /** A contract whose call succeeds once and reverts after: storage slot 0 from 0 to 1. */
+    private static final String ONCE = "0x60005415600b57600080fd5b600160005500";
+
+    @Test
+    void aCallWhoseReplacedFirstSendLandsAfterAllIsNotSentAgainAsADuplicate() throws Exception {
+        // given: a call that can succeed only once, sent and timed out (waiting at nonce 0)
+        Credentials key = account();
+        String once = account().getAddress();
+        chain.setCode(once, ONCE);
+        FailingEndpoint endpoint = new FailingEndpoint(chain.rpcUrl());
+        endpoint.estimateAtLatest = true; // else the pending first send makes the retry revert
+        Transactor t =
+                transactor(
+                        Web3j.build(endpoint),
+                        key,
+                        quick(Duration.ofSeconds(5), Duration.ofSeconds(30)));
+        withoutAutomine(
+                1,
+                pool -> {
+                    ChainException timedOut =
+                            org.assertj.core.api.Assertions.catchThrowableOfType(
+                                    ChainException.class,
+                                    () -> t.send("first", once, "0x", BigInteger.ZERO));
+                    assertThat(timedOut.kind()).isEqualTo(ChainException.Kind.TIMEOUT);
+                    String first = endpoint.raw.get(0);
+                    // when: the step is retried: the retry replaces it at nonce 0 ...
+                    Future<Transactor.Sent> retry =
+                            pool.submit(() -> t.send("retry", once, "0x", BigInteger.ZERO));
+                    awaitLog("retry: sent");
+                    String replacement = endpoint.raw.get(1);
+                    // ... but the first one lands after all (its node had kept it)
+                    chain.dropTransaction(org.web3j.crypto.Hash.sha3(replacement));
+                    assertThat(web3j.ethSendRawTransaction(first).send().hasError()).isFalse();
+                    chain.mine();
+                    // then: the retry sees the call done (the estimate at the next nonce reverts)
+                    // and sends nothing more
+                    assertThat(
+                                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                                                    java.util.concurrent.ExecutionException.class,
+                                                    () -> retry.get(30, TimeUnit.SECONDS))
+                                            .getCause())
+                            .isInstanceOfSatisfying(
+                                    ChainException.class,
+                                    e ->
+                                            assertThat(e.kind())
+                                                    .isEqualTo(ChainException.Kind.WOULD_REVERT));
+                    assertThat(endpoint.raw).hasSize(2);
+                    chain.mine();
+                    assertThat(nonceOf(key.getAddress())).isOne();
+                });
+    }
+
     @Test
     void aSecondLiveProcessWithTheKeyQueuesBehindAndReplacesNothing(@TempDir Path dir)
             throws Exception {
