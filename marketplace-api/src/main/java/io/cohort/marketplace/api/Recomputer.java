@@ -178,6 +178,10 @@ public class Recomputer {
                                     + " cannot be rebuilt";
                     continue;
                 }
+                checkRoundSize(
+                        r.round(),
+                        (int) judged.stream().filter(e -> !asRecorded(e)).count(),
+                        layout.stream().mapToLong(DjlModel.Slot::length).sum());
                 float[] global =
                         ModelWeights.read(records.bytes(modelCid, Records.MAX_MODEL_BYTES), layout);
                 ScoringPolicy.Outcome o =
@@ -243,6 +247,7 @@ public class Recomputer {
                             + r.submissions().size());
         }
         List<ScoringPolicy.Received> out = new ArrayList<>();
+        long held = 0;
         for (int i = 0; i < judged.size(); i++) {
             RoundRecords.Submission e = judged.get(i);
             MarketIndex.Submission s = r.submissions().get(i);
@@ -268,6 +273,15 @@ public class Recomputer {
                                 s.cid(),
                                 e.contentKeyBytes(),
                                 MAX_SEALED_BYTES);
+                held += update.length;
+                if (held > MAX_ROUND_BYTES) {
+                    throw new IllegalArgumentException(
+                            "round "
+                                    + r.round()
+                                    + "'s updates are more than a rerun holds ("
+                                    + (MAX_ROUND_BYTES >> 20)
+                                    + " MiB)");
+                }
                 out.add(new ScoringPolicy.Received(trainer, update, 0, sequence));
             } catch (SealException ex) {
                 throw new IllegalArgumentException(
@@ -304,6 +318,35 @@ public class Recomputer {
             }
         }
         return problems;
+    }
+
+    /**
+     * The most one round's rerun holds, in bytes: the updates it opens, and again each decoded to
+     * the model's size. Anyone can create a project and be its own committee, so without a bound
+     * one GET could make this API hold many updates of a huge model at once.
+     */
+    static final long MAX_ROUND_BYTES = 1L << 30;
+
+    /**
+     * Refuses a round whose {@code opened} updates of {@code parameters} floats would take more
+     * than {@link #MAX_ROUND_BYTES} decoded, before any is read.
+     */
+    static void checkRoundSize(long round, int opened, long parameters) {
+        long decoded = opened * parameters * Float.BYTES;
+        if (decoded > MAX_ROUND_BYTES) {
+            throw new IllegalArgumentException(
+                    "round "
+                            + round
+                            + " has "
+                            + opened
+                            + " updates of "
+                            + parameters
+                            + " parameters to decode ("
+                            + (decoded >> 20)
+                            + " MiB), more than a rerun holds ("
+                            + (MAX_ROUND_BYTES >> 20)
+                            + " MiB)");
+        }
     }
 
     /**

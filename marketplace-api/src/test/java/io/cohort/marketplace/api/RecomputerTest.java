@@ -1,6 +1,7 @@
 package io.cohort.marketplace.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -133,6 +134,18 @@ class RecomputerTest {
                         Recomputer.asRecorded(
                                 new RoundRecords.Submission("0xa", "bafya", null, 10_000, key)))
                 .isFalse();
+    }
+
+    @Test
+    void aRoundTooLargeToRerunIsRefusedBeforeAnyUpdateIsRead() {
+        // 16 updates of a 64-million-parameter model: 4 GiB decoded
+        assertThatThrownBy(() -> Recomputer.checkRoundSize(3, 16, 64L << 20))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "round 3 has 16 updates of 67108864 parameters to decode (4096 MiB), more"
+                                + " than a rerun holds (1024 MiB)");
+        // 20 updates of the MNIST CNN's 0.4 million: 32 MiB
+        Recomputer.checkRoundSize(3, 20, 421_642);
     }
 
     @Test
