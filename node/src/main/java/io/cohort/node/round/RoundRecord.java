@@ -1,10 +1,12 @@
 package io.cohort.node.round;
 
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.contracts.CreditTree;
@@ -28,7 +30,13 @@ import java.util.function.Function;
  */
 public final class RoundRecord {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Numbers written in their shortest form by Jackson's own writer: {@code Double.toString}
+     * changed in JDK 19 (JDK 17 writes 2^-31 as 4.6566128730773926E-10, later ones as
+     * 4.656612873077393E-10), and evaluators on two JDKs must still publish the same bytes.
+     */
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
     /**
      * Jackson's default pretty printer, but with "\n" wherever it would use the system's line

@@ -73,6 +73,28 @@ class RoundRecordTest {
         }
     }
 
+    @Test
+    void numbersAreWrittenInTheirShortestFormOnEveryJdk() throws Exception {
+        // 2^-31: JDK 17's Double.toString writes 4.6566128730773926E-10, JDK 19 and later
+        // 4.656612873077393E-10; two evaluators on two JDKs must publish the same record
+        byte[] record =
+                RoundRecord.write(
+                        BigInteger.ONE,
+                        3,
+                        "model",
+                        "onnx",
+                        List.of(),
+                        List.of(),
+                        "0x00",
+                        "{\"metrics\":{\"cos\":[4.6566128730773926E-10]}}"
+                                .getBytes(StandardCharsets.UTF_8),
+                        null,
+                        1);
+        assertThat(new String(record, StandardCharsets.UTF_8))
+                .contains("4.656612873077393E-10")
+                .doesNotContain("4.6566128730773926E-10");
+    }
+
     /** A record with every part, nested objects and arrays included. */
     static byte[] sample() throws IOException {
         return RoundRecord.write(
