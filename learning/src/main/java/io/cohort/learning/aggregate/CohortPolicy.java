@@ -43,16 +43,17 @@ import java.util.Map;
  *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
  * </ol>
  *
- * <p>Metrics: {@code policy}, {@code l2-norm}, {@code reference-norm}, {@code median-norm}, {@code
- * norm-upper-bound}, {@code free-rider-bound}, {@code sybil} (the Sybil defence's metrics, over
- * {@code sybil-indices}), {@code cosine} (NaN for submissions rejected before step 4), {@code
- * record} (ρ, NaN likewise), {@code mean-cosine} (the record before the floor), {@code
- * zero-trust-streak}, {@code group-share}, {@code trust}.
+ * <p>Metrics: {@code policy}, {@code parameters} (normFactor, freeRiderRatio, minCosine, window,
+ * persistence, flagMargin: a replay with other values disagrees, and says why), {@code l2-norm},
+ * {@code reference-norm}, {@code median-norm}, {@code norm-upper-bound}, {@code free-rider-bound},
+ * {@code sybil} (the Sybil defence's metrics, over {@code sybil-indices}), {@code cosine} (NaN for
+ * submissions rejected before step 4), {@code record} (ρ, NaN likewise), {@code mean-cosine} (the
+ * record before the floor), {@code zero-trust-streak}, {@code group-share}, {@code trust}.
  */
 public final class CohortPolicy implements Aggregator {
 
     /** The version string written into every audit report. */
-    public static final String VERSION = "cohort-policy/3";
+    public static final String VERSION = "cohort-policy/4";
 
     /** Norms above this many times max(median norm, reference norm) are out of bounds. */
     public static final double NORM_FACTOR = 4;
@@ -104,7 +105,8 @@ public final class CohortPolicy implements Aggregator {
     /**
      * @param normFactor at least 1
      * @param freeRiderRatio in [0, 1)
-     * @param minCosine in [−1, 1)
+     * @param minCosine in [0, 1): below 0, an update against the reference would get negative
+     *     trust, so a negative weight and score
      * @param window how many of its latest rounds a trainer's record averages, at least 1
      * @param persistence consecutive zero-trust rounds that make an {@code outlier}, at least 1
      * @param flagMargin how far below zero the mean cosine over the window must be as well, in [0,
@@ -127,9 +129,11 @@ public final class CohortPolicy implements Aggregator {
             throw new IllegalArgumentException(
                     "cohort-policy: freeRiderRatio must be in [0, 1), got " + freeRiderRatio);
         }
-        if (!(minCosine >= -1 && minCosine < 1)) {
+        if (!(minCosine >= 0 && minCosine < 1)) {
             throw new IllegalArgumentException(
-                    "cohort-policy: minCosine must be in [-1, 1), got " + minCosine);
+                    "cohort-policy: minCosine must be in [0, 1) (below 0, an update against the"
+                            + " reference would get negative trust), got "
+                            + minCosine);
         }
         if (window < 1) {
             throw new IllegalArgumentException(
@@ -150,6 +154,18 @@ public final class CohortPolicy implements Aggregator {
         this.freeRiderRatio = freeRiderRatio;
         this.minCosine = minCosine;
         this.sybil = sybil;
+    }
+
+    /** The policy's settings, in the report: a replay with other values gives other numbers. */
+    private Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("norm-factor", normFactor);
+        p.put("free-rider-ratio", freeRiderRatio);
+        p.put("min-cosine", minCosine);
+        p.put("window", window);
+        p.put("persistence", persistence);
+        p.put("flag-margin", flagMargin);
+        return p;
     }
 
     @Override
@@ -178,6 +194,7 @@ public final class CohortPolicy implements Aggregator {
         Rejection[] rejected = new Rejection[n];
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("policy", VERSION);
+        metrics.put("parameters", parameters());
         metrics.put("l2-norm", norms);
         metrics.put("reference-norm", referenceNorm);
 

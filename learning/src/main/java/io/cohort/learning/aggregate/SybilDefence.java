@@ -159,7 +159,12 @@ public final class SybilDefence implements Aggregator {
         for (int a = 0; a < n; a++) {
             cosines[a][a] = 1;
             for (int b = a + 1; b < n; b++) {
-                double c = Vectors.cosine(history[a], history[b], historyNorms[a], historyNorms[b]);
+                // an overflowed history (rejected below) is like no other: its cosines are NaN
+                double c =
+                        Double.isFinite(historyNorms[a]) && Double.isFinite(historyNorms[b])
+                                ? Vectors.cosine(
+                                        history[a], history[b], historyNorms[a], historyNorms[b])
+                                : 0;
                 cosines[a][b] = c;
                 cosines[b][a] = c;
             }
@@ -191,7 +196,13 @@ public final class SybilDefence implements Aggregator {
         List<Rejection> rejections = new ArrayList<>();
         double[] raw = new double[n];
         for (int k = 0; k < n; k++) {
-            if (maxCosine[k] > cloneThreshold) {
+            if (!Double.isFinite(historyNorms[k])) {
+                // its running sum overflowed float: its cosines are NaN, which no threshold
+                // catches, so clones that large would pass as strangers
+                rejections.add(
+                        new Rejection(
+                                k, "non-finite", "history-norm", historyNorms[k], Float.MAX_VALUE));
+            } else if (maxCosine[k] > cloneThreshold) {
                 rejections.add(
                         new Rejection(
                                 k, "clone", "max-history-cosine", maxCosine[k], cloneThreshold));

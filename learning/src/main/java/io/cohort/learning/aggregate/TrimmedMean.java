@@ -43,11 +43,11 @@ public final class TrimmedMean implements Aggregator {
     public Aggregation aggregate(List<Submission> submissions, AggregationContext context) {
         double[] norms = Submissions.checkAndMeasure(name(), submissions, context);
         int n = submissions.size();
-        if (n <= 2 * trim) {
+        if (n - trim <= trim) { // n <= 2·trim, without overflowing 2·trim
             throw new IllegalArgumentException(
                     name()
                             + " needs more than 2·trim = "
-                            + 2 * trim
+                            + 2L * trim
                             + " submissions, got n = "
                             + n
                             + "; lower trim or wait for more submissions");

@@ -1,6 +1,7 @@
 package io.cohort.learning.policy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -94,8 +95,9 @@ public final class ScoringPolicy {
      * The round's outcome.
      *
      * @param trainers in canonical (sorted) order
-     * @param scoresBps one per trainer, summing to {@link #TOTAL_BPS} over the unflagged unless
-     *     every update was flagged (then all 0)
+     * @param scoresBps one per trainer, summing to {@link #TOTAL_BPS} over the unflagged unless no
+     *     unflagged trainer has any weight (every update flagged, or every unflagged one at zero
+     *     trust this round: against the reference, or a record of 0), then all 0
      * @param flags in trainer order
      * @param nextGlobal {@code G_{r+1}}
      * @param modelHash SHA-256 of {@code nextGlobal} as little-endian float32, hex
@@ -119,7 +121,12 @@ public final class ScoringPolicy {
     }
 
     private static final ObjectMapper JSON =
-            JsonMapper.builder().enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS).build();
+            JsonMapper.builder()
+                    .enable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+                    // numbers in their shortest form whatever the JDK: Double.toString changed in
+                    // JDK 19, and evaluators on two JDKs must write the same report
+                    .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                    .build();
 
     private final ModelSpec spec;
     private final LabeledData root;

@@ -149,5 +149,9 @@ class CohortPolicyTest {
                 .isThrownBy(
                         () -> new CohortPolicy(4, 0.01, 0, 5, 3, Double.NaN, new SybilDefence()))
                 .withMessageContaining("flagMargin");
+        // below 0 an update against the reference would get negative trust, weight and score
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> new CohortPolicy(4, 0.01, -0.5, 5, 3, 0.1, new SybilDefence()))
+                .withMessageContaining("minCosine must be in [0, 1)");
     }
 }

@@ -61,6 +61,25 @@ class SybilDefenceTest {
     }
 
     @Test
+    void clonesWhoseHistoriesOverflowFloatAreStillRejected() {
+        // given: two clones of 3e38 each round: their running sums overflow float in round 2,
+        // and the cosines of infinite histories are NaN, which no threshold catches
+        var defence = new SybilDefence();
+        var each = List.of(s("a", 3e38f, 0), s("b", 3e38f, 0), s("c", 0, 1));
+        Aggregation first = defence.aggregate(each, round(1, 2));
+        Aggregation second = defence.aggregate(each, round(2, 2));
+
+        // then: clones in round 1, non-finite histories in round 2; c keeps the whole weight
+        assertThat(first.rejections()).extracting(Rejection::reason).containsOnly("clone");
+        assertThat(second.rejections())
+                .extracting(Rejection::index, Rejection::reason, Rejection::metric)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(0, "non-finite", "history-norm"),
+                        org.assertj.core.groups.Tuple.tuple(1, "non-finite", "history-norm"));
+        assertThat(second.weights()).containsExactly(0, 0, 1);
+    }
+
+    @Test
     void exactClonesAreRejectedWithTheDefaults() {
         var input =
                 List.of(

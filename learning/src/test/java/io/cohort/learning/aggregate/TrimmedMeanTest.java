@@ -75,6 +75,15 @@ class TrimmedMeanTest {
     }
 
     @Test
+    void aTrimWhoseDoubleOverflowsIsRefusedNotIndexedPast() {
+        var input = submissions(v(1), v(2), v(3));
+
+        assertThatThrownBy(() -> new TrimmedMean(1 << 30).aggregate(input, context(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2·trim = " + (2L << 30));
+    }
+
+    @Test
     void negativeTrimIsRefused() {
         assertThatThrownBy(() -> new TrimmedMean(-1))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -91,7 +91,8 @@ class ScoringPolicyTest {
         assertThat(o.validation().samples()).isEqualTo(500);
         String report = new String(o.report(), StandardCharsets.UTF_8);
         assertThat(report)
-                .contains("\"policy\" : \"cohort-policy/3\"")
+                .contains("\"policy\" : \"cohort-policy/4\"")
+                .contains("\"parameters\" : {")
                 .contains(o.modelHash())
                 .contains("CHECKSUM_MISMATCH")
                 .contains("sealed for trainer 0xaa, expected 0xbb");
