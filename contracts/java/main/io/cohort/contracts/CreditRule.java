@@ -12,14 +12,20 @@ import java.util.Set;
  *   <li>credit: {@code rewardPerRound · scoreBps / 10,000}, rounded down, so a round never pays
  *       more than its reward;
  *   <li>slash: a quarter of the stake for each flag that shows intent, at most the whole stake.
- *       {@code free-rider} (paid nothing) and {@code fetch:*} (an honest trainer's slow or lost
- *       IPFS add can cause it) do not slash.
+ *       {@code free-rider} (paid nothing), {@code seal:not-a-recipient} (the evaluator's key is not
+ *       in the envelope it checked holds the committee's) and {@code fetch:*} (an honest trainer's
+ *       slow or lost IPFS add can cause it) do not slash.
  * </ul>
  */
 public final class CreditRule {
 
-    /** Flags that do not slash, besides every {@code fetch:*}. */
-    private static final Set<String> NOT_SLASHED = Set.of("free-rider");
+    /**
+     * Flags that do not slash, besides every {@code fetch:*}. {@code seal:not-a-recipient} is the
+     * evaluator's own fault: the envelope is checked to hold exactly the committee's keys first, so
+     * an evaluator whose key is not among them (a wrong key registered) would otherwise slash every
+     * honest trainer.
+     */
+    private static final Set<String> NOT_SLASHED = Set.of("free-rider", "seal:not-a-recipient");
 
     private CreditRule() {}
 

@@ -90,12 +90,17 @@ public final class CreditTree {
                         "trainer " + leaf.trainer() + " has more than one leaf");
             }
         }
+        // each leaf hashed once (two keccaks), not at every comparison of the sort
+        Map<Leaf, byte[]> hashes = new java.util.IdentityHashMap<>();
+        for (Leaf leaf : leaves) {
+            hashes.put(leaf, leaf.hash());
+        }
         List<Leaf> sorted = new ArrayList<>(leaves);
-        sorted.sort(Comparator.comparing(Leaf::hash, Arrays::compareUnsigned));
+        sorted.sort(Comparator.comparing(hashes::get, Arrays::compareUnsigned));
         byte[][] level = new byte[sorted.size()][];
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < sorted.size(); i++) {
-            level[i] = sorted.get(i).hash();
+            level[i] = hashes.get(sorted.get(i));
             positions.put(sorted.get(i).trainer(), i);
         }
         List<byte[][]> levels = new ArrayList<>();

@@ -77,7 +77,7 @@ public final class MarketErrors {
             return Optional.empty();
         }
         String hex = Numeric.cleanHexPrefix(revertData).toLowerCase(java.util.Locale.ROOT);
-        if (hex.length() < 8) {
+        if (hex.length() < 8 || !hex.matches("[0-9a-f]*")) {
             return Optional.empty();
         }
         Error error = BY_SELECTOR.get("0x" + hex.substring(0, 8));

@@ -3,10 +3,12 @@ package io.cohort.contracts;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +23,15 @@ public final class RoundRecords {
     /** The format name a record carries as {@code format}. */
     public static final String FORMAT = "cohort-round/1";
 
-    /** The most leaves or submissions a record may hold: the market's trainer index is 16 bits. */
-    public static final int MAX_LEAVES = 1 << 16;
+    /**
+     * The largest record read, in bytes: the same bound for every reader (a node taking the
+     * previous credits or a trainer's proof, the marketplace's audit), so a record one of them uses
+     * is never one another cannot read. A record of 4,096 trainers is about 2 MiB.
+     */
+    public static final int MAX_BYTES = 16 << 20;
+
+    /** The most leaves or submissions a record may hold: the market's MAX_TRAINERS. */
+    public static final int MAX_LEAVES = 4096;
 
     /**
      * The flag of a submission the evaluator found to copy another trainer's update of an earlier
@@ -185,11 +194,17 @@ public final class RoundRecords {
                     "it holds " + credits.size() + " credit leaves, more than " + MAX_LEAVES);
         }
         List<CreditTree.Leaf> out = new ArrayList<>(credits.size());
+        Set<String> seen = new HashSet<>();
         for (int i = 0; i < credits.size(); i++) {
             JsonNode l = credits.get(i);
             String trainer = l.path("trainer").asText("");
             if (!trainer.matches("0x[0-9a-fA-F]{40}")) {
                 throw new Malformed("credit leaf " + i + " names no address");
+            }
+            // one leaf per trainer: readers that keep the last of two would show a credit no
+            // proof can back
+            if (!seen.add(trainer.toLowerCase(Locale.ROOT))) {
+                throw new Malformed("credit leaf " + i + " repeats trainer " + trainer);
             }
             BigInteger credit = amount(l, "credit", i);
             BigInteger slash = amount(l, "slash", i);
@@ -219,12 +234,17 @@ public final class RoundRecords {
                     "it holds " + judged.size() + " submissions, more than " + MAX_LEAVES);
         }
         List<Submission> out = new ArrayList<>(judged.size());
+        Set<String> seen = new HashSet<>();
         long total = 0;
         for (int i = 0; i < judged.size(); i++) {
             JsonNode s = judged.get(i);
             String trainer = s.path("trainer").asText("");
             if (!trainer.matches("0x[0-9a-fA-F]{40}")) {
                 throw new Malformed("submission " + i + " names no address");
+            }
+            // the chain takes one submission per trainer and round
+            if (!seen.add(trainer.toLowerCase(Locale.ROOT))) {
+                throw new Malformed("submission " + i + " repeats trainer " + trainer);
             }
             String cid = text(s, "cid", i);
             if (cid == null) {

@@ -43,6 +43,15 @@ class MarketErrorsTest {
     }
 
     @Test
+    void argumentsThatAreNoHexAreNoErrorNotAnException() {
+        assertThat(
+                        MarketErrors.describe(
+                                MarketErrors.selector("ProjectNotFound(uint256)")
+                                        + "zz".repeat(32)))
+                .isEmpty();
+    }
+
+    @Test
     void anErrorWithoutArguments() {
         assertThat(MarketErrors.describe(MarketErrors.selector("EmptyCid()")))
                 .contains("EmptyCid()");

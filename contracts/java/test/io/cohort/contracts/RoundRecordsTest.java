@@ -13,6 +13,7 @@ class RoundRecordsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALICE = "0x" + "a1".repeat(20);
+    private static final String BOB = "0x" + "b2".repeat(20);
 
     private static JsonNode record(String credits) throws Exception {
         return JSON.readTree("{\"format\":\"cohort-round/1\",\"credits\":" + credits + "}");
@@ -41,7 +42,24 @@ class RoundRecordsTest {
         String many = "[" + "0,".repeat(RoundRecords.MAX_LEAVES) + "0]";
         assertThatThrownBy(() -> RoundRecords.credits(record(many)))
                 .isInstanceOf(RoundRecords.Malformed.class)
-                .hasMessage("it holds 65537 credit leaves, more than 65536");
+                .hasMessage("it holds 4097 credit leaves, more than 4096");
+    }
+
+    @Test
+    void aTrainerTwiceIsMalformedWhateverTheCase() throws Exception {
+        // readers that kept the last of two leaves would show a credit no proof can back
+        String upper = "0x" + ALICE.substring(2).toUpperCase(java.util.Locale.ROOT);
+        String twice =
+                leaf("\"1\"", "\"0\"").replace("]", ",")
+                        + leaf("\"9\"", "\"0\"").replace("[", "").replace(ALICE, upper);
+        assertThatThrownBy(() -> RoundRecords.credits(record(twice)))
+                .isInstanceOf(RoundRecords.Malformed.class)
+                .hasMessage("credit leaf 1 repeats trainer " + upper);
+        String judgedTwice =
+                "[" + submission("\"score-bps\":1") + "," + submission("\"score-bps\":2") + "]";
+        assertThatThrownBy(() -> RoundRecords.submissions(judged(judgedTwice)))
+                .isInstanceOf(RoundRecords.Malformed.class)
+                .hasMessage("submission 1 repeats trainer " + ALICE);
     }
 
     @Test
@@ -96,10 +114,11 @@ class RoundRecordsTest {
                                                                 + "\"")
                                                 + ","
                                                 + submission("\"score-bps\":0,\"flag\":\"outlier\"")
+                                                        .replace(ALICE, BOB)
                                                 + "]")))
                 .containsExactly(
                         new RoundRecords.Submission(ALICE, "bafy", null, 10_000, key),
-                        new RoundRecords.Submission(ALICE, "bafy", "outlier", 0, null));
+                        new RoundRecords.Submission(BOB, "bafy", "outlier", 0, null));
         assertThat(RoundRecords.submissions(judged("[]"))).isEmpty();
     }
 
@@ -147,7 +166,7 @@ class RoundRecordsTest {
                 "["
                         + submission("\"score-bps\":6000")
                         + ","
-                        + submission("\"score-bps\":6000")
+                        + submission("\"score-bps\":6000").replace(ALICE, BOB)
                         + "]",
                 "its scores add up to 12000 bps, more than 10,000"
             },

@@ -33,7 +33,7 @@ import java.util.Map;
 public class Records {
 
     /** Largest record read. */
-    static final int MAX_RECORD_BYTES = 16 << 20;
+    static final int MAX_RECORD_BYTES = io.cohort.contracts.RoundRecords.MAX_BYTES;
 
     /** Largest ONNX model served. */
     static final int MAX_MODEL_BYTES = 256 << 20;

@@ -229,8 +229,7 @@ public final class EvaluatorNode {
             if (g.previousReport() != null) {
                 for (CreditTree.Leaf l :
                         RoundRecord.credits(
-                                ipfs.readAllBytes(
-                                        g.previousReport(), GlobalModel.MAX_MODEL_BYTES))) {
+                                ipfs.readAllBytes(g.previousReport(), RoundRecords.MAX_BYTES))) {
                     totals.put(l.trainer(), new BigInteger[] {l.credit(), l.slash()});
                 }
             }
@@ -525,7 +524,7 @@ public final class EvaluatorNode {
                                 RoundRecord.submissions(
                                         ipfs.readAllBytes(
                                                 Cid.fromBytes(settlement.reportCid()),
-                                                GlobalModel.MAX_MODEL_BYTES)));
+                                                RoundRecords.MAX_BYTES)));
             } catch (IOException | RuntimeException e) {
                 // a check that only informs must not cost the round it is replayed for
                 progress.accept(

@@ -1,6 +1,7 @@
 package io.cohort.node.round;
 
 import io.cohort.contracts.CreditTree;
+import io.cohort.contracts.RoundRecords;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import java.io.IOException;
@@ -40,8 +41,7 @@ public record Standing(long round, CreditTree tree, CreditTree.Leaf leaf) {
             return Optional.empty();
         }
         var last = settled.get(settled.size() - 1);
-        byte[] record =
-                ipfs.readAllBytes(Cid.fromBytes(last.reportCid()), GlobalModel.MAX_MODEL_BYTES);
+        byte[] record = ipfs.readAllBytes(Cid.fromBytes(last.reportCid()), RoundRecords.MAX_BYTES);
         List<CreditTree.Leaf> leaves = RoundRecord.credits(record);
         CreditTree tree = CreditTree.of(leaves);
         if (!Arrays.equals(tree.root(), last.creditsRoot())) {
