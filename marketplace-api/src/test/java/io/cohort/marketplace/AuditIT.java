@@ -241,6 +241,35 @@ class AuditIT {
                     .contains("project " + garbled + "'s latest record " + garbledRecord)
                     .contains("is malformed");
 
+            // a record that leaves out a registered trainer who did not submit (alice, trainer 0)
+            // and gives a leaf to one past the count (bob, trainer 1): the chain settles it, and
+            // alice could never withdraw her stake
+            BigInteger leftOut = Play.create(owner, later + 3600, 1, evaluator, ipfs);
+            cast.join(leftOut);
+            Play.round(
+                    leftOut,
+                    0,
+                    later + 3600,
+                    List.of(new Play.Judged(bob, 10_000, null)),
+                    List.of(
+                            new CreditTree.Leaf(
+                                    bob.getAddress(), Play.pay(10_000), BigInteger.ZERO)),
+                    evaluator,
+                    ipfs);
+            JsonNode uncovered = awaitAudit(leftOut, 1);
+            assertThat(uncovered.path("verdict").asText()).isEqualTo("mismatch");
+            assertThat(uncovered.path("rounds").path(0).path("creditsMatchScores").asBoolean())
+                    .isFalse();
+            assertThat(uncovered.path("rounds").path(0).path("problems").toString())
+                    .contains(
+                            alice.getAddress().toLowerCase()
+                                    + " (trainer 0) is covered by the result's 1 trainers but has"
+                                    + " no leaf")
+                    .contains(
+                            bob.getAddress().toLowerCase()
+                                    + " (trainer 1) has a leaf but is not among the result's first"
+                                    + " 1 trainers");
+
             // errors
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);
         }

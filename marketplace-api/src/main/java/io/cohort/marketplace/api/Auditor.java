@@ -135,7 +135,7 @@ public class Auditor {
                 continue;
             }
             Map<String, BigInteger[]> read = new HashMap<>();
-            RoundAudit a = auditRound(p, rounds, r, previous, read);
+            RoundAudit a = auditRound(p, rounds, r, previous, read, trainers);
             out.add(a);
             if (a.recordReadable()) {
                 latest = read;
@@ -220,7 +220,8 @@ public class Auditor {
             List<ProjectView.RoundView> rounds,
             ProjectView.RoundView r,
             Map<String, BigInteger[]> previous,
-            Map<String, BigInteger[]> read) {
+            Map<String, BigInteger[]> read,
+            List<MarketIndex.TrainerStanding> trainers) {
         List<String> problems = new ArrayList<>();
         String reportCid = r.settled().reportCid();
         JsonNode record;
@@ -336,6 +337,11 @@ public class Auditor {
                 problems.add(t + " has credit or slash but no leaf in the record");
             }
         }
+        List<String> uncovered = coverage(trainers, leaves.keySet());
+        if (!uncovered.isEmpty()) {
+            credits = false;
+            problems.addAll(uncovered);
+        }
 
         // the record's credits build the settled root, and the result hashes to what settled
         BigInteger credited = BigInteger.ZERO;
@@ -401,6 +407,40 @@ public class Auditor {
                 copies.isEmpty(),
                 null,
                 problems);
+    }
+
+    /**
+     * Where a record's leaves are not the trainers the contract takes them for: the result covers
+     * the trainers whose registration index is below its leaf count, and {@code withdrawStake} asks
+     * each of them for a leaf (one left out has its stake locked) and every later one for none (one
+     * with a leaf could withdraw its whole stake past a slash).
+     */
+    static List<String> coverage(
+            List<MarketIndex.TrainerStanding> trainers, java.util.Set<String> leaves) {
+        List<String> problems = new ArrayList<>();
+        int covered = leaves.size();
+        for (MarketIndex.TrainerStanding t : trainers) {
+            String trainer = t.trainer().toLowerCase();
+            boolean inside = t.index() < covered;
+            if (inside && !leaves.contains(trainer)) {
+                problems.add(
+                        trainer
+                                + " (trainer "
+                                + t.index()
+                                + ") is covered by the result's "
+                                + covered
+                                + " trainers but has no leaf: its stake cannot be withdrawn");
+            } else if (!inside && leaves.contains(trainer)) {
+                problems.add(
+                        trainer
+                                + " (trainer "
+                                + t.index()
+                                + ") has a leaf but is not among the result's first "
+                                + covered
+                                + " trainers");
+            }
+        }
+        return problems;
     }
 
     private static Map<String, BigInteger[]> leaves(List<CreditTree.Leaf> credits) {
