@@ -65,12 +65,7 @@ public final class Erc20 {
                                         null, token, FunctionEncoder.encode(f)),
                                 DefaultBlockParameterName.LATEST)
                         .send();
-        if (r.hasError()
-                && r.getError().getCode() != 3
-                && !r.getError()
-                        .getMessage()
-                        .toLowerCase(java.util.Locale.ROOT)
-                        .contains("revert")) {
+        if (r.hasError() && !MarketErrors.isRevert(r.getError())) {
             // a rate limit or a node in trouble says nothing about the address
             throw new IOException(
                     "the chain answered "

@@ -48,6 +48,19 @@ public final class MarketErrors {
     }
 
     /**
+     * Whether a JSON-RPC error answer to a call or an estimate is the contract reverting (code 3,
+     * revert data, or a message saying so) rather than the node failing: a rate limit, a missing
+     * header or no ETH for the gas say nothing about the call.
+     */
+    public static boolean isRevert(org.web3j.protocol.core.Response.Error error) {
+        String data = error.getData() == null ? "" : error.getData().replace("\"", "");
+        String message = error.getMessage() == null ? "" : error.getMessage();
+        return error.getCode() == 3
+                || (data.startsWith("0x") && data.length() > 2)
+                || message.toLowerCase(java.util.Locale.ROOT).contains("revert");
+    }
+
+    /**
      * Why a JSON-RPC call (an {@code eth_estimateGas}, an {@code eth_call}) reverted: the market
      * error its data encodes, or else the node's message. web3j keeps the JSON text of {@code
      * data}, so a hex string arrives with its quotes; they are dropped here.

@@ -52,6 +52,29 @@ class MarketErrorsTest {
     }
 
     @Test
+    void onlyARevertIsTheContractsVerdictOtherErrorsAreTheChains() {
+        // Anvil's and geth's revert: code 3, or the error's data, or the message
+        assertThat(MarketErrors.isRevert(new Response.Error(3, "execution reverted"))).isTrue();
+        Response.Error withData = new Response.Error(-32000, "VM exception");
+        withData.setData("\"0x1234abcd\"");
+        assertThat(MarketErrors.isRevert(withData)).isTrue();
+        assertThat(MarketErrors.isRevert(new Response.Error(-32603, "execution reverted")))
+                .isTrue();
+        // a rate limit, a missing header, no ETH for the gas, empty data: no verdict on the call
+        assertThat(MarketErrors.isRevert(new Response.Error(-32005, "rate limit exceeded")))
+                .isFalse();
+        assertThat(MarketErrors.isRevert(new Response.Error(-32000, "header not found"))).isFalse();
+        assertThat(
+                        MarketErrors.isRevert(
+                                new Response.Error(
+                                        -32000, "insufficient funds for gas * price + value")))
+                .isFalse();
+        Response.Error emptyData = new Response.Error(-32000, "busy");
+        emptyData.setData("\"0x\"");
+        assertThat(MarketErrors.isRevert(emptyData)).isFalse();
+    }
+
+    @Test
     void anErrorWithoutArguments() {
         assertThat(MarketErrors.describe(MarketErrors.selector("EmptyCid()")))
                 .contains("EmptyCid()");

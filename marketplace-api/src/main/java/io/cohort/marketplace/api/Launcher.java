@@ -613,7 +613,7 @@ public class Launcher {
                                             key.getAddress(), null, null, null, to, value, data))
                             .send();
             if (estimate.hasError()) {
-                if (!reverts(estimate.getError())) {
+                if (!MarketErrors.isRevert(estimate.getError())) {
                     // a rate limit, a node that lost its head, too little ETH for the gas: no
                     // verdict of the contract's on the request
                     throw new Problem(
@@ -706,14 +706,6 @@ public class Launcher {
                             + ": "
                             + e.getMessage());
         }
-    }
-
-    /** Whether an estimate's error is the contract reverting (code 3, or revert data). */
-    static boolean reverts(org.web3j.protocol.core.Response.Error error) {
-        String data = error.getData();
-        return error.getCode() == 3
-                || (data != null && data.replace("\"", "").startsWith("0x") && data.length() > 4)
-                || error.getMessage().toLowerCase(java.util.Locale.ROOT).contains("revert");
     }
 
     /** {@code r}, or a 502 naming its error: nothing was sent yet. */

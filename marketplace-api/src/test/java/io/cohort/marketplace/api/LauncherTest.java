@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.web3j.protocol.core.Response;
 
 /** The launch request's checks that need no chain or IPFS. */
 class LauncherTest {
@@ -73,23 +72,6 @@ class LauncherTest {
                 10,
                 none);
         assertThat(none).isEmpty();
-    }
-
-    @Test
-    void onlyARevertIsTheContractsVerdictOtherErrorsAreTheChains() {
-        // Anvil's and geth's revert: code 3 with the error's data
-        assertThat(Launcher.reverts(new Response.Error(3, "execution reverted"))).isTrue();
-        Response.Error withData = new Response.Error(-32000, "execution reverted");
-        withData.setData("\"0x1234abcd\"");
-        assertThat(Launcher.reverts(withData)).isTrue();
-        // a rate limit, a missing header, no ETH for the gas: no verdict on the request
-        assertThat(Launcher.reverts(new Response.Error(-32005, "rate limit exceeded"))).isFalse();
-        assertThat(Launcher.reverts(new Response.Error(-32000, "header not found"))).isFalse();
-        assertThat(
-                        Launcher.reverts(
-                                new Response.Error(
-                                        -32000, "insufficient funds for gas * price + value")))
-                .isFalse();
     }
 
     @Test

@@ -633,6 +633,16 @@ public final class Transactor implements AutoCloseable {
             throws ChainException {
         Transaction call = new Transaction(key.getAddress(), null, null, null, to, value, data);
         EthEstimateGas estimate = rpc(what, () -> web3j.ethEstimateGas(call).send(), deadline);
+        if (estimate.hasError() && !MarketErrors.isRevert(estimate.getError())) {
+            // a rate limit or a node in trouble says nothing about the call
+            throw new ChainException(
+                    ChainException.Kind.REFUSED,
+                    what
+                            + ": the node answered the gas estimate with an error ("
+                            + estimate.getError().getMessage()
+                            + "); nothing was sent",
+                    null);
+        }
         if (estimate.hasError()) {
             throw new ChainException(
                     ChainException.Kind.WOULD_REVERT,

@@ -496,6 +496,30 @@ class TransactorIT {
                 });
     }
 
+    @Test
+    void anErrorAnswerToTheEstimateIsNoRevertVerdict() throws Exception {
+        // given: a provider that answers the next gas estimate with a rate limit
+        Credentials key = account();
+        FailingEndpoint endpoint = new FailingEndpoint(chain.rpcUrl());
+        Duration minute = Duration.ofMinutes(1);
+        Transactor t = transactor(Web3j.build(endpoint), key, quick(minute, minute));
+        String to = account().getAddress();
+        endpoint.fail("eth_estimateGas", 1, "rate limit exceeded");
+        // when
+        ChainException refused =
+                org.assertj.core.api.Assertions.catchThrowableOfType(
+                        ChainException.class, () -> t.send("pay", to, "0x", BigInteger.ONE));
+        // then: refused, not "would revert" (a caller gives up on a call that would revert)
+        assertThat(refused.kind()).isEqualTo(ChainException.Kind.REFUSED);
+        assertThat(refused)
+                .hasMessage(
+                        "pay: the node answered the gas estimate with an error (rate limit"
+                                + " exceeded); nothing was sent");
+        assertThat(endpoint.raw).isEmpty();
+        // and the next try goes through at nonce 0
+        assertThat(t.send("pay", to, "0x", BigInteger.ONE).nonce()).isZero();
+    }
+
     /** A contract whose call succeeds once and reverts after: storage slot 0 from 0 to 1. */
     private static final String ONCE = "0x60005415600b57600080fd5b600160005500";
 
