@@ -306,7 +306,9 @@ contract Market is IMarket, ReentrancyGuard {
         Project storage p = _project(projectId);
         Seat storage s = _seats[projectId][msg.sender];
         if (s.seatPlusOne == 0) revert NotEvaluator(projectId, msg.sender);
-        if (!s.bonded && p.evaluatorBond != 0) revert EvaluatorNotBonded(projectId, msg.sender);
+        // A bonded project's evaluator votes only with bond left to lose: not once dissents took it all,
+        // nor after withdrawBond (the last round may still be open when an early settlement ended the project).
+        if (s.bond == 0 && p.evaluatorBond != 0) revert EvaluatorNotBonded(projectId, msg.sender);
         if (
             round >= p.rounds || block.timestamp < _submitDeadline(p, round)
                 || block.timestamp >= _settleDeadline(p, round)

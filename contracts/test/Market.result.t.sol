@@ -188,6 +188,52 @@ contract MarketResultTest is MarketFixture {
         assertEq(penalties, BOND);
     }
 
+    function test_postResult_revertsOnceDissentTookTheWholeBond() public {
+        // given: a project whose penalty is the whole bond, and e3 dissenting in round 0
+        IMarket.ProjectParams memory p = _params(address(0), 3, 2);
+        p.evaluatorPenalty = BOND;
+        uint256 pid = _create(p);
+        _bondThree(pid);
+        _register(pid, alice);
+        _warpToOpen(pid, 0);
+        _submit(pid, 0, alice);
+        IMarket.Result memory r = _settle(pid, 0, _leaves(_leaf(alice, 0.4 ether, 0)));
+        _post(pid, 0, e3, _dissent(r));
+        (,, uint128 left) = market.evaluator(pid, e3);
+        assertEq(left, 0);
+
+        // when / then: with nothing left to lose, e3 no longer votes
+        _warpToOpen(pid, 1);
+        _submit(pid, 1, alice);
+        _warpToEval(pid, 1);
+        IMarket.Result memory next = _result(pid, 1, _leaves(_leaf(alice, 0.8 ether, 0)));
+        vm.expectRevert(abi.encodeWithSelector(IMarket.EvaluatorNotBonded.selector, pid, e3));
+        _post(pid, 1, e3, next);
+        // and the others still settle the round
+        _post(pid, 1, e1, next);
+        _post(pid, 1, e2, next);
+        (IMarket.RoundStatus status,,) = market.roundState(pid, 1);
+        assertEq(uint8(status), uint8(IMarket.RoundStatus.Settled));
+    }
+
+    function test_postResult_revertsAfterBondWithdrawn() public {
+        // given: a one-round project settled early (so it ended with its window still open), and e3's
+        // bond withdrawn
+        IMarket.ProjectParams memory p = _params(address(0), 3, 2);
+        p.rounds = 1;
+        uint256 pid = _create(p);
+        _bondThree(pid);
+        _register(pid, alice);
+        IMarket.Result memory r = _settle(pid, 0, _leaves(_leaf(alice, 0.4 ether, 0)));
+        assertTrue(market.ended(pid));
+        vm.prank(e3);
+        market.withdrawBond(pid);
+
+        // when / then: no dissent on record at no cost
+        vm.expectRevert(abi.encodeWithSelector(IMarket.EvaluatorNotBonded.selector, pid, e3));
+        _post(pid, 0, e3, _dissent(r));
+    }
+
     function test_postResult_leavesRoundVoidWithoutQuorum() public {
         // given: two different results, no quorum
         IMarket.Result memory r = _result(id, 0, _round0());

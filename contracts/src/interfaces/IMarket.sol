@@ -243,7 +243,8 @@ interface IMarket {
 
     /// @notice Posts the caller's result for a round in its evaluation window. The round settles when
     /// `quorum` evaluators posted the same result; an evaluator whose result differs from the settled one
-    /// is penalised.
+    /// is penalised. In a project with an evaluator bond, an evaluator posts only while it has bond left
+    /// (`EvaluatorNotBonded` before `bondEvaluator`, once penalties took all of it, and after `withdrawBond`).
     function postResult(uint256 projectId, uint256 round, Result calldata result) external;
 
     /// @notice After the project ended, returns what is left of the caller's bond.

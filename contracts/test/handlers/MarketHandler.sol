@@ -467,7 +467,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _post(uint256 id, uint256 round, address e, uint256 variant) internal {
-        (, bool bonded,) = market.evaluator(id, e);
+        (, bool bonded, uint128 left) = market.evaluator(id, e);
         (,,,, uint128 bond,,,) = market.projectTerms(id);
         if (!bonded && bond != 0) {
             // Once the last round settled the project ended and bonding closed: an unbonded member cannot post.
@@ -476,6 +476,16 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
         calls["postResult"]++;
         IMarket.Result memory r = _candidateResult(id, round, variant);
+        if (bonded && bond != 0 && left == 0) {
+            // penalties took the whole bond, or it was withdrawn: the market refuses the vote
+            vm.prank(e);
+            try market.postResult(id, round, r) {
+                _wrong("postResult without bond left");
+            } catch (bytes memory reason) {
+                if (bytes4(reason) != IMarket.EvaluatorNotBonded.selector) _unexpected("postResult", reason);
+            }
+            return;
+        }
         (,, bytes32 settledBefore) = market.roundState(id, round);
         vm.recordLogs();
         vm.prank(e);
