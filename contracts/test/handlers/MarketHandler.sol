@@ -482,6 +482,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             try market.postResult(id, round, r) {
                 _wrong("postResult without bond left");
             } catch (bytes memory reason) {
+                // casting to 'bytes4' is safe because a shorter reason pads with zeros and matches no selector
+                // forge-lint: disable-next-line(unsafe-typecast)
                 if (bytes4(reason) != IMarket.EvaluatorNotBonded.selector) _unexpected("postResult", reason);
             }
             return;
