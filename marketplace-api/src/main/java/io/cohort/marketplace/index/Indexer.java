@@ -241,13 +241,14 @@ public class Indexer {
             terms.retainOnly(created);
             throw e;
         }
+        // committed: the range is never read again, whatever applying it does
+        next = to + 1;
+        indexedTime = time;
+        lastHash = end.getHash();
         noteCreated(logs);
         for (Log l : logs) {
             index.apply(l, terms);
         }
-        next = to + 1;
-        indexedTime = time;
-        lastHash = end.getHash();
         return to < top;
     }
 

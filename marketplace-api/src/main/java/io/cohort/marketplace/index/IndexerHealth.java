@@ -26,6 +26,8 @@ public class IndexerHealth implements HealthCheck {
                 .withData("next-block", indexer.next())
                 .withData("head", head)
                 .withData("events", indexer.index().events())
+                // events of projects created before cohort.index.start-block
+                .withData("skipped-events", indexer.index().skipped())
                 .withData("error", error == null ? "none" : error)
                 .build();
     }

@@ -186,6 +186,20 @@ public final class MarketIndex {
     private long lastBlock = -1;
     private long lastIndex = -1;
     private long events;
+    private long skipped;
+    private String skippedWhy;
+
+    /**
+     * An event of a project whose creation the index never saw: the index began after it ({@code
+     * cohort.index.start-block} past the project's creation). Skipped, not applied.
+     */
+    private static final class UnknownProject extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnknownProject(String message) {
+            super(message, null, false, false);
+        }
+    }
 
     /**
      * Replaces everything with what {@code logs} say, after a reorganisation dropped the logs of
@@ -204,6 +218,8 @@ public final class MarketIndex {
             lastBlock = fresh.lastBlock;
             lastIndex = fresh.lastIndex;
             events = fresh.events;
+            skipped = fresh.skipped;
+            skippedWhy = fresh.skippedWhy;
         }
     }
 
@@ -216,8 +232,14 @@ public final class MarketIndex {
         }
         String kind = log.getTopics().isEmpty() ? null : KINDS.get(log.getTopics().get(0));
         if (kind != null) {
-            applyKnown(kind, log, block, terms);
-            events++;
+            try {
+                applyKnown(kind, log, block, terms);
+                events++;
+            } catch (UnknownProject e) {
+                // the log is stored and the cursor past it: throwing would only repeat it
+                skipped++;
+                skippedWhy = e.getMessage() + " (block " + block + ", log " + index + ")";
+            }
         }
         lastBlock = block;
         lastIndex = index;
@@ -341,7 +363,10 @@ public final class MarketIndex {
     private Project project(BigInteger id) {
         Project p = projects.get(id);
         if (p == null) {
-            throw new IllegalStateException("an event of project " + id + " before its creation");
+            throw new UnknownProject(
+                    "an event of project "
+                            + id
+                            + ", whose creation is before the index's first block");
         }
         return p;
     }
@@ -403,6 +428,19 @@ public final class MarketIndex {
     /** Logs applied (known events). */
     public synchronized long events() {
         return events;
+    }
+
+    /**
+     * How many events were skipped because they belong to a project created before the index's
+     * first block ({@code cohort.index.start-block} set past it); such a project is not indexed.
+     */
+    public synchronized long skipped() {
+        return skipped;
+    }
+
+    /** Why the last skipped event was skipped, or null when none was. */
+    public synchronized String skippedWhy() {
+        return skippedWhy;
     }
 
     /** Runs {@code read} on the index under its lock: views are built inside, copied out. */

@@ -54,6 +54,11 @@ class IndexerIT {
     }
 
     private static MarketplaceConfig config(Path dir, int maxRange, String rpcUrl) {
+        return config(dir, maxRange, rpcUrl, 0);
+    }
+
+    private static MarketplaceConfig config(
+            Path dir, int maxRange, String rpcUrl, long startBlock) {
         MarketplaceConfig.Index index =
                 TestConfig.of(
                         MarketplaceConfig.Index.class,
@@ -61,7 +66,7 @@ class IndexerIT {
                                 "dir",
                                 dir,
                                 "startBlock",
-                                0L,
+                                startBlock,
                                 "maxRange",
                                 maxRange,
                                 "confirmations",
@@ -277,6 +282,65 @@ class IndexerIT {
                     .isEqualTo(3);
         } finally {
             again.stop(null);
+        }
+    }
+
+    @Test
+    void eventsOfAProjectCreatedBeforeTheFirstBlockAreStoredOnceAndSkipped(@TempDir Path dir)
+            throws Exception {
+        // given: a project, and bob registered in it a block after its creation
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var bob = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        BigInteger stake = DevKit.ether("0.1");
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        BigInteger project =
+                oneRound(
+                        asOwner,
+                        evaluator.getAddress(),
+                        chain.latestTimestamp() + 10_000,
+                        stake,
+                        7);
+        long created = chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), bob), DevKit.gas())
+                .register(project, stake)
+                .send();
+
+        // when: an index that starts after the creation reads it, and is polled once more
+        Indexer indexer = new Indexer();
+        indexer.config = config(dir, 2000, chain.rpcUrl(), created + 1);
+        indexer.open();
+        try {
+            while (indexer.step()) {}
+            indexer.step();
+
+            // then: the registration is stored once, skipped and counted, and the project is
+            // not indexed
+            try (EventLog file = EventLog.open(dir)) {
+                assertThat(file.read()).hasSize(1);
+            }
+            assertThat(indexer.index().skipped()).isOne();
+            assertThat(indexer.index().skippedWhy())
+                    .startsWith(
+                            "an event of project "
+                                    + project
+                                    + ", whose creation is before the index's first block");
+            Optional<ProjectView> view =
+                    indexer.index().read(ix -> ix.project(project, indexer.now()));
+            assertThat(view).isEmpty();
+            assertThat(indexer.next()).isGreaterThan(created + 1);
+        } finally {
+            indexer.stop(null);
+        }
+        // and a restart replays the file without failing
+        Indexer restarted = new Indexer();
+        restarted.config = config(dir, 2000, chain.rpcUrl(), created + 1);
+        try {
+            restarted.open();
+            assertThat(restarted.index().skipped()).isOne();
+        } finally {
+            restarted.stop(null);
         }
     }
 
