@@ -59,6 +59,22 @@ public class Records {
 
     private long cachedBytes; // guarded by cache
 
+    /**
+     * The most records read from IPFS at once (each up to {@link #MAX_RECORD_BYTES}, and a few
+     * times that parsed). A record too big for the cache is read again on every request, and a
+     * round or trainer page needs no sign-in: without a bound a hundred parallel requests could
+     * hold gigabytes. One over it is a 503 with {@code Retry-After}.
+     */
+    static final int MAX_LOADS = 8;
+
+    private final java.util.concurrent.Semaphore loads =
+            new java.util.concurrent.Semaphore(MAX_LOADS);
+
+    /** Reads under way, by CID: a second request for one waits for it instead of reading too. */
+    private final java.util.concurrent.ConcurrentHashMap<
+                    String, java.util.concurrent.CompletableFuture<JsonNode>>
+            loading = new java.util.concurrent.ConcurrentHashMap<>();
+
     @PostConstruct
     void open() {
         String url = config.ipfsUrl();
@@ -89,7 +105,10 @@ public class Records {
         return ipfs;
     }
 
-    /** The record at {@code cid}; a {@link Problem} (502) if IPFS cannot give it. */
+    /**
+     * The record at {@code cid}; a {@link Problem}: 502 if IPFS cannot give it, 503 when {@link
+     * #MAX_LOADS} other records are being read.
+     */
     public JsonNode record(String cid) {
         synchronized (cache) {
             Cached hit = cache.get(cid);
@@ -97,20 +116,49 @@ public class Records {
                 return hit.node();
             }
         }
-        JsonNode node;
-        int size;
+        var mine = new java.util.concurrent.CompletableFuture<JsonNode>();
+        var running = loading.putIfAbsent(cid, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof Problem p ? p : e;
+            }
+        }
+        try {
+            JsonNode node = load(cid);
+            mine.complete(node);
+            return node;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(cid, mine);
+        }
+    }
+
+    private JsonNode load(String cid) {
+        if (!loads.tryAcquire()) {
+            throw Problem.unavailable(
+                    "Busy",
+                    MAX_LOADS
+                            + " round records are being read from IPFS, the most this API reads at"
+                            + " once; ask again shortly",
+                    HeavyReads.RETRY);
+        }
         try {
             byte[] bytes = ipfs.readAllBytes(Cid.parse(cid), MAX_RECORD_BYTES);
-            size = bytes.length;
-            node = JSON.readTree(bytes);
+            JsonNode node = JSON.readTree(bytes);
+            cache(cid, node, bytes.length);
+            return node;
         } catch (IOException | IllegalArgumentException e) {
             throw new Problem(
                     502,
                     "IPFS unavailable",
                     "cannot read the record " + cid + ": " + e.getMessage());
+        } finally {
+            loads.release();
         }
-        cache(cid, node, size);
-        return node;
     }
 
     /** Keeps a record, dropping the least recently used past {@link #MAX_CACHED_BYTES}. */

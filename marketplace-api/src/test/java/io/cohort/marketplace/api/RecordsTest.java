@@ -90,6 +90,75 @@ class RecordsTest {
     }
 
     @Test
+    void recordsReadAtOnceAreBoundedAndOneCidIsReadOnce() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            java.util.concurrent.atomic.AtomicInteger reads =
+                    new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+            CountDownLatch go = new CountDownLatch(1);
+            Records records = new Records();
+            records.config = readTimeout(Duration.ofSeconds(60));
+            records.use(
+                    new ForwardingStore(real) {
+                        @Override
+                        public byte[] readAllBytes(Cid c, int max) throws IOException {
+                            reads.incrementAndGet();
+                            entered.release();
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                throw new InterruptedIOException();
+                            }
+                            return super.readAllBytes(c, max);
+                        }
+                    });
+            java.util.List<String> cids = new java.util.ArrayList<>();
+            for (int i = 0; i <= Records.MAX_LOADS; i++) {
+                cids.add(
+                        real.add(("{\"n\":" + i + "}").getBytes(StandardCharsets.US_ASCII))
+                                .toString());
+            }
+            var pool = java.util.concurrent.Executors.newCachedThreadPool();
+            try {
+                // given: as many reads of different records as the bound, all under way
+                java.util.List<java.util.concurrent.Future<Integer>> running =
+                        new java.util.ArrayList<>();
+                for (int i = 0; i < Records.MAX_LOADS; i++) {
+                    String cid = cids.get(i);
+                    running.add(pool.submit(() -> records.record(cid).path("n").asInt()));
+                }
+                entered.acquire(Records.MAX_LOADS);
+                // and one more request for the first of them
+                var same = pool.submit(() -> records.record(cids.get(0)).path("n").asInt());
+
+                // when: another record is asked for
+                var another = pool.submit(() -> records.record(cids.get(Records.MAX_LOADS)));
+
+                // then: it is refused at once (503, ask again), not left waiting
+                var e =
+                        catchThrowableOfType(
+                                java.util.concurrent.ExecutionException.class,
+                                () -> another.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertThat(e.getCause())
+                        .isInstanceOfSatisfying(
+                                Problem.class, p -> assertThat(p.status()).isEqualTo(503));
+                // and once the reads end, every one has its record and the repeated one was read
+                // once
+                go.countDown();
+                for (int i = 0; i < Records.MAX_LOADS; i++) {
+                    assertThat(running.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS))
+                            .isEqualTo(i);
+                }
+                assertThat(same.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+                assertThat(reads).hasValue(Records.MAX_LOADS);
+            } finally {
+                go.countDown();
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aRecordWhoseReadNeverEndsAnswers502AtTheDeadline() throws Exception {
         try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
             Cid cid = real.add("{}".getBytes(StandardCharsets.US_ASCII));
