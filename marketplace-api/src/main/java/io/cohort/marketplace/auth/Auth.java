@@ -166,6 +166,9 @@ public class Auth {
         random.nextBytes(t);
         String token = HexFormat.of().formatHex(t);
         Instant expires = now.plus(a.tokenTtl());
+        if (m.expirationTime() != null && m.expirationTime().isBefore(expires)) {
+            expires = m.expirationTime(); // the session lasts no longer than the signer allowed
+        }
         synchronized (expiring) {
             while (!expiring.isEmpty() && !expiring.peek().expires().isAfter(now)) {
                 tokens.remove(expiring.poll().key());
@@ -178,16 +181,18 @@ public class Auth {
 
     /** The session of an {@code Authorization: Bearer} header; 401 otherwise. */
     public Session require(String authorization) {
-        if (authorization == null || !authorization.startsWith("Bearer ")) {
+        // the scheme's name is case-insensitive (RFC 9110, 11.1)
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw unauthorized(
                     "sign in (GET /auth/nonce, POST /auth/login) and send Authorization: Bearer <token>");
         }
-        Session s = tokens.get(authorization.substring(7).strip());
+        String token = authorization.substring(7).strip();
+        Session s = tokens.get(token);
         if (s == null) {
             throw unauthorized("unknown token; sign in again");
         }
         if (!s.expiresAt().isAfter(clock.instant())) {
-            tokens.remove(authorization.substring(7).strip());
+            tokens.remove(token);
             throw unauthorized("the token expired at " + s.expiresAt() + "; sign in again");
         }
         return s;

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * A Sign-In with Ethereum message (EIP-4361), parsed strictly: the header line with the domain, the
  * address, an optional statement, then {@code URI}, {@code Version} (1), {@code Chain ID}, {@code
  * Nonce} (at least 8 alphanumerics), {@code Issued At} and optionally {@code Expiration Time},
- * {@code Not Before}, {@code Request ID} and {@code Resources}. Anything else is an {@link
- * IllegalArgumentException} naming what is wrong.
+ * {@code Not Before}, {@code Request ID} and {@code Resources}, each once and in that order.
+ * Anything else is an {@link IllegalArgumentException} naming what is wrong.
  */
 public record SiweMessage(
         String domain,
@@ -31,6 +31,19 @@ public record SiweMessage(
     private static final Pattern HEADER =
             Pattern.compile("^(\\S+) wants you to sign in with your Ethereum account:$");
     private static final Pattern FIELD = Pattern.compile("^([A-Za-z ]+): (.*)$");
+
+    /** The fields after the statement, in the order EIP-4361 writes them. */
+    private static final java.util.List<String> FIELDS =
+            java.util.List.of(
+                    "URI",
+                    "Version",
+                    "Chain ID",
+                    "Nonce",
+                    "Issued At",
+                    "Expiration Time",
+                    "Not Before",
+                    "Request ID",
+                    "Resources");
 
     public static SiweMessage parse(String text) {
         if (text == null || text.isEmpty()) {
@@ -59,17 +72,40 @@ public record SiweMessage(
             i++;
         }
         Map<String, String> fields = new LinkedHashMap<>();
+        int order = -1;
         for (; i < lines.length; i++) {
             if (lines[i].isEmpty() && i == lines.length - 1) {
                 break; // a final newline
             }
             Matcher f = FIELD.matcher(lines[i]);
-            if (f.matches()) {
-                fields.put(f.group(1), f.group(2));
+            String name =
+                    f.matches() ? f.group(1) : lines[i].equals("Resources:") ? "Resources" : null;
+            if (name != null) {
+                // EIP-4361's fields, each once and in its order: a wallet shows anything else as
+                // plain text, without its checks of the domain
+                int at = FIELDS.indexOf(name);
+                if (at < 0) {
+                    throw new IllegalArgumentException(
+                            "line " + (i + 1) + ": '" + name + ":' is no EIP-4361 field");
+                }
+                if (fields.containsKey(name)) {
+                    throw new IllegalArgumentException(
+                            "line " + (i + 1) + ": '" + name + ":' appears twice");
+                }
+                if (at < order) {
+                    throw new IllegalArgumentException(
+                            "line "
+                                    + (i + 1)
+                                    + ": '"
+                                    + name
+                                    + ":' must come before '"
+                                    + FIELDS.get(order)
+                                    + ":'");
+                }
+                order = at;
+                fields.put(name, f.matches() ? f.group(2) : "");
             } else if (lines[i].startsWith("- ") && fields.containsKey("Resources")) {
                 continue; // a resource URI
-            } else if (lines[i].equals("Resources:")) {
-                fields.put("Resources", "");
             } else {
                 throw new IllegalArgumentException(
                         "cannot read line " + (i + 1) + ": '" + lines[i] + "'");

@@ -66,6 +66,11 @@ class AuthTest {
      * its signature.
      */
     private static Auth.Token signIn(Auth auth, Credentials key) {
+        return signIn(auth, key, "");
+    }
+
+    /** As {@link #signIn(Auth, Credentials)}, with {@code more} lines after {@code Issued At}. */
+    private static Auth.Token signIn(Auth auth, Credentials key, String more) {
         String message =
                 "localhost wants you to sign in with your Ethereum account:\n"
                         + key.getAddress()
@@ -73,8 +78,62 @@ class AuthTest {
                         + "Chain ID: 31337\nNonce: "
                         + auth.nonce()
                         + "\nIssued At: "
-                        + auth.clock.instant();
+                        + auth.clock.instant()
+                        + more;
         return auth.login(message, DevKit.personalSign(message, key), "127.0.0.1");
+    }
+
+    @Test
+    void aSessionEndsNoLaterThanTheMessageSaysAndTheSchemeIsCaseInsensitive() throws Exception {
+        Auth auth = auth(Optional.of(List.of("*")));
+        Credentials alice = Credentials.create(Keys.createEcKeyPair());
+        // a message that expires in a minute gets a token for a minute, not the 15 of token-ttl
+        Auth.Token brief =
+                signIn(auth, alice, "\nExpiration Time: " + T0.plus(Duration.ofMinutes(1)));
+        assertThat(brief.expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(1)));
+        assertThat(signIn(auth, alice).expiresAt()).isEqualTo(T0.plus(Duration.ofMinutes(15)));
+        // any letter case of the scheme
+        assertThat(auth.require("bearer " + brief.token()).address())
+                .isEqualTo(alice.getAddress().toLowerCase());
+        auth.clock = Clock.fixed(T0.plus(Duration.ofMinutes(1)), ZoneOffset.UTC);
+        assertThatThrownBy(() -> auth.require("BEARER " + brief.token()))
+                .hasMessageContaining("the token expired");
+    }
+
+    @Test
+    void aMessageWithAFieldTwiceUnknownOrOutOfOrderIsRefused() {
+        String head =
+                "localhost wants you to sign in with your Ethereum account:\n0x"
+                        + "11".repeat(20)
+                        + "\n\nURI: http://localhost/\nVersion: 1\n";
+        String tail = "Nonce: abcdefgh12\nIssued At: " + T0;
+        assertThat(SiweMessage.parse(head + "Chain ID: 31337\n" + tail).chainId()).isEqualTo(31337);
+        assertThatThrownBy(() -> SiweMessage.parse(head + "Chain ID: 1\nChain ID: 31337\n" + tail))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("line 7: 'Chain ID:' appears twice");
+        assertThatThrownBy(() -> SiweMessage.parse(head + "Chain ID: 31337\nFoo: bar\n" + tail))
+                .hasMessage("line 7: 'Foo:' is no EIP-4361 field");
+        assertThatThrownBy(
+                        () ->
+                                SiweMessage.parse(
+                                        head
+                                                + "Chain ID: 31337\n"
+                                                + tail
+                                                + "\nExpiration Time: "
+                                                + T0
+                                                + "\nNonce: zzzzzzzz"))
+                .hasMessage("line 10: 'Nonce:' appears twice");
+        assertThatThrownBy(
+                        () ->
+                                SiweMessage.parse(
+                                        head
+                                                + "Chain ID: 31337\n"
+                                                + tail
+                                                + "\nNot Before: "
+                                                + T0
+                                                + "\nExpiration Time: "
+                                                + T0))
+                .hasMessage("line 10: 'Expiration Time:' must come before 'Not Before:'");
     }
 
     @Test
