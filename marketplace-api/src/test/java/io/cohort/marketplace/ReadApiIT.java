@@ -188,6 +188,20 @@ class ReadApiIT {
                     .isTrue();
             assertProblem(get("/projects/1/rounds/2"), 404, "has no round 2");
             assertProblem(get("/projects/1/rounds/x"), 400, "not a round number");
+            assertProblem(get("/projects/1/rounds/-1"), 400, "not a round number");
+            // a method a path does not answer: 405 naming the ones it does (RFC 9110)
+            HttpResponse<String> delete =
+                    HTTP.send(
+                            HttpRequest.newBuilder(base.resolve("/projects/1"))
+                                    .DELETE()
+                                    .timeout(Duration.ofSeconds(20))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertProblem(delete, 405, "DELETE is not allowed on /projects/1");
+            assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+            HttpResponse<String> login = get("/auth/login");
+            assertProblem(login, 405, "GET is not allowed on /auth/login");
+            assertThat(login.headers().firstValue("Allow")).hasValue("OPTIONS, POST");
 
             // a trainer
             assertThat(trainer.path("projects").path(0).path("credit").asText())

@@ -207,20 +207,41 @@ public final class Problem extends RuntimeException {
     @Provider
     public static final class WebMapper
             implements ExceptionMapper<jakarta.ws.rs.WebApplicationException> {
+
+        @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri;
+
+        @jakarta.ws.rs.core.Context jakarta.ws.rs.core.Request request;
+
         @Override
         public Response toResponse(jakarta.ws.rs.WebApplicationException e) {
             int status = e.getResponse().getStatus();
+            String title =
+                    Response.Status.fromStatusCode(status) == null
+                            ? "Error"
+                            : Response.Status.fromStatusCode(status).getReasonPhrase();
+            if (status == 405) {
+                // the framework's 405 names no methods: Allow is required (RFC 9110, 15.5.6)
+                String path = uri.getPath();
+                String allow = AllowedMethods.of(path).orElse("");
+                return Response.status(405)
+                        .type(MEDIA_TYPE)
+                        .header("Allow", allow)
+                        .entity(
+                                body(
+                                        405,
+                                        title,
+                                        request.getMethod()
+                                                + " is not allowed on "
+                                                + path
+                                                + (allow.isEmpty() ? "" : "; it answers " + allow)))
+                        .build();
+            }
             // a body the JSON reader refused: say where, not just "HTTP 400 Bad Request"
             String detail =
                     e.getCause() instanceof JsonProcessingException j
                             ? unreadableBody(j)
                             : e.getMessage();
-            return response(
-                    status,
-                    Response.Status.fromStatusCode(status) == null
-                            ? "Error"
-                            : Response.Status.fromStatusCode(status).getReasonPhrase(),
-                    detail);
+            return response(status, title, detail);
         }
     }
 

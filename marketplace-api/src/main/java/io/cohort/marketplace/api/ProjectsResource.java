@@ -166,6 +166,9 @@ public class ProjectsResource {
         } catch (NumberFormatException e) {
             throw Problem.badRequest("'" + round + "' is not a round number");
         }
+        if (r < 0) {
+            throw Problem.badRequest("'" + round + "' is not a round number (rounds count from 0)");
+        }
         ProjectView.RoundView view =
                 indexer.index()
                         .read(ix -> ProjectView.round(ix, id(id), r, indexer.now()))
