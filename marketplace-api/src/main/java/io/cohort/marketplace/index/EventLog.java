@@ -48,57 +48,117 @@ final class EventLog implements AutoCloseable {
         return new EventLog(dir);
     }
 
+    /**
+     * The longest line read: a log's data is bounded by a block's gas (a few MB, twice that in
+     * hex), so a longer line is damage, refused before it is held.
+     */
+    static final int MAX_LINE_BYTES = 16 << 20;
+
+    /** What {@link #scan} does with one complete line; false stops the scan before it. */
+    private interface LineVisitor {
+        boolean line(String line, long lineNo) throws IOException;
+    }
+
+    /**
+     * Visits the complete lines of {@code events.jsonl} in order, reading it in chunks (it is never
+     * held whole), until {@code visit} says stop.
+     *
+     * @return where the line it stopped before begins, or else where the last complete line ends (a
+     *     torn line after it is not visited)
+     */
+    private long scan(LineVisitor visit) throws IOException {
+        try (FileChannel in = FileChannel.open(events, StandardOpenOption.READ)) {
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            long consumed = 0;
+            long lineStart = 0;
+            long lineNo = 0;
+            while (in.read(chunk) > 0) {
+                byte[] a = chunk.array();
+                int n = chunk.position();
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (a[i] != '\n') {
+                        continue;
+                    }
+                    lineNo++;
+                    append(line, a, from, i - from, lineNo);
+                    if (!visit.line(line.toString(StandardCharsets.UTF_8), lineNo)) {
+                        return lineStart;
+                    }
+                    line.reset();
+                    lineStart = consumed + i + 1;
+                    from = i + 1;
+                }
+                append(line, a, from, n - from, lineNo + 1);
+                consumed += n;
+                chunk.clear();
+            }
+            return lineStart;
+        }
+    }
+
+    private void append(java.io.ByteArrayOutputStream line, byte[] a, int from, int length, long no)
+            throws IOException {
+        if (line.size() + (long) length > MAX_LINE_BYTES) {
+            throw new IOException(
+                    events + " line " + no + " is longer than " + MAX_LINE_BYTES + " bytes");
+        }
+        line.write(a, from, length);
+    }
+
     /** The logs written so far, in order; a torn last line (a crash mid-write) is left out. */
     List<Log> read() throws IOException {
         List<Log> logs = new ArrayList<>();
-        byte[] all = Files.readAllBytes(events);
-        String text = new String(all, StandardCharsets.UTF_8);
-        int complete = text.lastIndexOf('\n') + 1;
-        int lineNo = 0;
-        for (String line : text.substring(0, complete).split("\n")) {
-            lineNo++;
-            if (line.isEmpty()) {
-                continue;
-            }
-            try {
-                JsonNode n = JSON.readTree(line);
-                if (n == null
-                        || !n.path("block").canConvertToExactIntegral()
-                        || n.path("block").asLong(-1) < 0
-                        || !n.path("index").canConvertToExactIntegral()
-                        || n.path("index").asLong(-1) < 0
-                        || !n.path("tx").isTextual()
-                        || !n.path("data").isTextual()
-                        || !n.path("topics").isArray()
-                        || n.path("topics").isEmpty()) {
-                    // a line that lost a field would be applied as block 0 with no event
-                    throw new IOException(
-                            "a log needs block, index, tx, data and topics: " + abbreviate(line));
-                }
-                Log log = new Log();
-                log.setBlockNumber(
-                        Numeric.toHexStringWithPrefix(
-                                java.math.BigInteger.valueOf(n.path("block").asLong())));
-                log.setLogIndex(
-                        Numeric.toHexStringWithPrefix(
-                                java.math.BigInteger.valueOf(n.path("index").asLong())));
-                log.setTransactionHash(n.path("tx").asText());
-                log.setData(n.path("data").asText());
-                if (n.path("hash").isTextual()) { // lines written before hashes were kept lack it
-                    log.setBlockHash(n.path("hash").asText());
-                }
-                List<String> topics = new ArrayList<>();
-                n.path("topics").forEach(t -> topics.add(t.asText()));
-                log.setTopics(topics);
-                logs.add(log);
-            } catch (IOException e) {
-                throw new IOException(events + " line " + lineNo + " is not an indexed log", e);
-            }
-        }
-        if (complete < all.length) {
+        long complete =
+                scan(
+                        (line, lineNo) -> {
+                            if (!line.isEmpty()) {
+                                logs.add(parse(line, lineNo));
+                            }
+                            return true;
+                        });
+        if (complete < Files.size(events)) {
             out.truncate(complete); // drop the torn line so the next append starts clean
         }
         return logs;
+    }
+
+    private Log parse(String line, long lineNo) throws IOException {
+        try {
+            JsonNode n = JSON.readTree(line);
+            if (n == null
+                    || !n.path("block").canConvertToExactIntegral()
+                    || n.path("block").asLong(-1) < 0
+                    || !n.path("index").canConvertToExactIntegral()
+                    || n.path("index").asLong(-1) < 0
+                    || !n.path("tx").isTextual()
+                    || !n.path("data").isTextual()
+                    || !n.path("topics").isArray()
+                    || n.path("topics").isEmpty()) {
+                // a line that lost a field would be applied as block 0 with no event
+                throw new IOException(
+                        "a log needs block, index, tx, data and topics: " + abbreviate(line));
+            }
+            Log log = new Log();
+            log.setBlockNumber(
+                    Numeric.toHexStringWithPrefix(
+                            java.math.BigInteger.valueOf(n.path("block").asLong())));
+            log.setLogIndex(
+                    Numeric.toHexStringWithPrefix(
+                            java.math.BigInteger.valueOf(n.path("index").asLong())));
+            log.setTransactionHash(n.path("tx").asText());
+            log.setData(n.path("data").asText());
+            if (n.path("hash").isTextual()) { // lines written before hashes were kept lack it
+                log.setBlockHash(n.path("hash").asText());
+            }
+            List<String> topics = new ArrayList<>();
+            n.path("topics").forEach(t -> topics.add(t.asText()));
+            log.setTopics(topics);
+            return log;
+        } catch (IOException e) {
+            throw new IOException(events + " line " + lineNo + " is not an indexed log", e);
+        }
     }
 
     private static String abbreviate(String line) {
@@ -192,20 +252,13 @@ final class EventLog implements AutoCloseable {
      * first of them begins: logs are written in block order.
      */
     void dropAfter(long block) throws IOException {
-        byte[] all = Files.readAllBytes(events);
-        int at = 0;
-        while (at < all.length) {
-            int end = at;
-            while (end < all.length && all[end] != '\n') {
-                end++;
-            }
-            JsonNode n = JSON.readTree(new String(all, at, end - at, StandardCharsets.UTF_8));
-            if (n != null && n.path("block").asLong(-1) > block) {
-                break;
-            }
-            at = end + 1;
-        }
-        if (at < all.length) {
+        long at =
+                scan(
+                        (line, lineNo) -> {
+                            JsonNode n = line.isEmpty() ? null : JSON.readTree(line);
+                            return n == null || n.path("block").asLong(-1) <= block;
+                        });
+        if (at < Files.size(events)) {
             out.truncate(at);
             out.force(false);
         }

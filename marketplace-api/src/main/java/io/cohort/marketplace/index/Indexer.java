@@ -162,6 +162,11 @@ public class Indexer {
                 }
             } catch (InterruptedException e) {
                 return;
+            } catch (Error e) {
+                // out of memory or worse: no retry can help, but readiness must say so
+                lastError = "the indexer stopped: " + e;
+                LOG.error("indexer stopped", e);
+                return;
             } catch (IOException | RuntimeException e) {
                 lastError = e.getMessage();
                 LOG.warnf("indexer: %s (retrying)", e.getMessage());

@@ -98,6 +98,38 @@ class EventLogTest {
     }
 
     @Test
+    void linesAcrossReadChunksAreReadWholeAndAnOverlongOneIsRefusedWithItsPlace()
+            throws IOException {
+        // logs of 100,000 hex digits each: every line spans read chunks (64 KiB)
+        try (EventLog log = EventLog.open(dir)) {
+            for (int b = 1; b <= 5; b++) {
+                log.append(List.of(log(b, 0, "0x" + Integer.toString(b).repeat(100_000))));
+            }
+        }
+        try (EventLog log = EventLog.open(dir)) {
+            assertThat(log.read())
+                    .extracting(l -> l.getData().length())
+                    .containsExactly(100_002, 100_002, 100_002, 100_002, 100_002);
+            log.dropAfter(3);
+            assertThat(log.read())
+                    .extracting(l -> l.getData().substring(0, 3))
+                    .containsExactly("0x1", "0x2", "0x3");
+        }
+        // a line longer than any log can be is refused before it is held
+        Files.writeString(
+                dir.resolve("events.jsonl"),
+                "x".repeat(EventLog.MAX_LINE_BYTES + 1) + "\n",
+                StandardOpenOption.APPEND);
+        try (EventLog log = EventLog.open(dir)) {
+            assertThatThrownBy(log::read)
+                    .hasMessageEndingWith(
+                            "events.jsonl line 4 is longer than "
+                                    + EventLog.MAX_LINE_BYTES
+                                    + " bytes");
+        }
+    }
+
+    @Test
     void aDamagedLogOrCursorIsRefusedWithItsPlace() throws IOException {
         String good =
                 "{\"block\":1,\"index\":0,\"tx\":\"0x01\",\"topics\":[\"0x02\"],\"data\":\"0x\"}\n";
