@@ -466,12 +466,13 @@ class ComposeIT {
         run.hosts.put("http://marketplace:8080", api);
         HttpClient http = HttpClient.newHttpClient();
 
-        // launch: one round, shortened; the rest of the terms as the compose file has them
+        // launch: one round, shortened; the rest of the terms as the compose file has them (75 s
+        // to submit: three trainers' first JVM start and training, on two cores beside the rest)
         Map<String, String> shorter =
                 Map.of(
                         "COHORT_ROUNDS", "1",
                         "COHORT_STARTS_IN", "30",
-                        "COHORT_SUBMIT_SECONDS", "45",
+                        "COHORT_SUBMIT_SECONDS", "75",
                         "COHORT_EVAL_SECONDS", "40");
         Path launchLog = logs.resolve("launch.log");
         String launched = runToEnd(run.start("launch", shorter, launchLog), launchLog);
