@@ -44,6 +44,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,6 +68,7 @@ import org.web3j.crypto.WalletUtils;
 import org.web3j.crypto.exception.CipherException;
 import org.web3j.protocol.ObjectMapperFactory;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.http.HttpService;
 import org.web3j.utils.Convert;
 import org.web3j.utils.Numeric;
@@ -236,6 +238,9 @@ final class Commands {
             return WalletUtils.loadCredentials(password, path.toFile());
         } catch (CipherException e) {
             throw new Failure("cannot open the keystore " + path + ": wrong password?", e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // the parser's message quotes what it read: a raw hex key put there would be printed
+            throw new Failure("cannot read the keystore " + path + ": no web3j V3 keystore (JSON)");
         } catch (IOException e) {
             throw new Failure("cannot read the keystore " + path + ": " + e.getMessage(), e);
         }
@@ -290,6 +295,24 @@ final class Commands {
                                 + chainId
                                 + ", the configuration says "
                                 + config.chainId());
+            }
+            String code;
+            try {
+                code = web3j.ethGetCode(address, DefaultBlockParameterName.LATEST).send().getCode();
+            } catch (IOException | RuntimeException e) {
+                web3j.shutdown();
+                throw new Failure(
+                        "cannot reach the chain at " + endpoint(config.rpcUrl()) + ": " + e, e);
+            }
+            if (code == null || code.equals("0x") || code.isEmpty()) {
+                // every read of it would answer nothing, and the run loop would retry for ever
+                web3j.shutdown();
+                throw new Failure(
+                        "no contract at "
+                                + address
+                                + " on chain "
+                                + chainId
+                                + " (cohort.market): a restarted dev chain, or another network?");
             }
             this.market = new MarketClient(web3j, address, chainId, range);
             // one folder per market: project ids start at 1 on every market, and a journal of
@@ -582,6 +605,7 @@ final class Commands {
 
     int run(Role role, Args args) throws Failure, IOException, Args.UsageException {
         List<BigInteger> ids = projects(args, true);
+        checkSettings(role);
         try (Connection c = new Connection()) {
             // the loop retries every read, so a project that is not there would be asked for
             // forever
@@ -815,6 +839,38 @@ final class Commands {
                         this::afterStep,
                         behaviour(config.trainer().behaviour())),
                 progress == null ? out::println : progress);
+    }
+
+    /**
+     * Refuses, in one line naming the setting, what the first tick would otherwise refuse (with a
+     * stack trace, every poll, for ever): the training, the evaluator's fetch bounds, the poll.
+     */
+    private void checkSettings(Role role) throws Failure {
+        Duration poll = config.pollInterval();
+        if (poll.isNegative() || poll.isZero()) {
+            throw new Failure("cohort.poll-interval must be a positive duration, got " + poll);
+        }
+        try {
+            training();
+        } catch (IllegalArgumentException e) {
+            throw new Failure("cohort.training: " + e.getMessage(), e);
+        }
+        if (role == Role.TRAINER) {
+            compression(config.trainer().compression());
+            behaviour(config.trainer().behaviour());
+        } else {
+            referenceTraining();
+            if (config.evaluator().maxSealedBytes() < 1) {
+                throw new Failure(
+                        "cohort.evaluator.max-sealed-bytes must be at least 1, got "
+                                + config.evaluator().maxSealedBytes());
+            }
+            Duration fetch = config.evaluator().fetchTimeout();
+            if (fetch.isNegative() || fetch.isZero()) {
+                throw new Failure(
+                        "cohort.evaluator.fetch-timeout must be a positive duration, got " + fetch);
+            }
+        }
     }
 
     /** Local training as configured: the trainer's, and the evaluator's reference update. */

@@ -120,6 +120,11 @@ public final class Transactor implements AutoCloseable {
                 throw new IllegalArgumentException(
                         "the fee cap must be positive, got " + maxFeePerGas);
             }
+            // a zero bump-after re-signs at higher fees without ever looking for a receipt,
+            // up to the fee cap in milliseconds; a zero timeout or poll spins likewise
+            positive("receipt-timeout", receiptTimeout);
+            positive("bump-after", bumpAfter);
+            positive("receipt-poll", poll);
             if (gasMarginPercent < 0 || bumpPercent < 10) {
                 throw new IllegalArgumentException(
                         "gas margin must be >= 0 and fee bump >= 10 %, got "
@@ -127,6 +132,12 @@ public final class Transactor implements AutoCloseable {
                                 + " and "
                                 + bumpPercent);
             }
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
         }
     }
 

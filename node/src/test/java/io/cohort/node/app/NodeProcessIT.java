@@ -670,6 +670,49 @@ class NodeProcessIT {
                 .contains("cannot register: register(project 1): would revert: RegistrationClosed(")
                 .contains("project 1: done")
                 .doesNotContain("retrying in");
+        // a market address with no contract (a restarted dev chain): one line, not a loop
+        Map<String, String> noContract = new LinkedHashMap<>(props);
+        noContract.put("cohort.market", evaluator[0]);
+        NodeProcess.Result empty =
+                NodeProcess.cli(dir, noContract, "trainer", "run", "--project", "1");
+        assertThat(empty.exit()).as(empty.out()).isEqualTo(1);
+        assertThat(empty.out().strip())
+                .endsWith(
+                        "cohort-node: no contract at "
+                                + evaluator[0]
+                                + " on chain "
+                                + DevChain.CHAIN_ID
+                                + " (cohort.market): a restarted dev chain, or another network?");
+        // settings the first tick would refuse, every poll, with a stack trace: one line
+        Map<String, String> noEpochs = new LinkedHashMap<>(props);
+        noEpochs.put("cohort.training.epochs", "0");
+        NodeProcess.Result epochs =
+                NodeProcess.cli(dir, noEpochs, "trainer", "run", "--project", "1");
+        assertThat(epochs.exit()).as(epochs.out()).isEqualTo(1);
+        assertThat(epochs.out().strip().lines().reduce((a, b) -> b).orElseThrow())
+                .startsWith("cohort-node: cohort.training: ");
+        // a fee bump with no wait re-signs at rising fees without looking for a receipt
+        Map<String, String> noWait = new LinkedHashMap<>(props);
+        noWait.put("cohort.gas.bump-after", "PT0S");
+        NodeProcess.Result bump = NodeProcess.cli(dir, noWait, "status", "--project", "1");
+        assertThat(bump.exit()).as(bump.out()).isEqualTo(1);
+        assertThat(bump.out().strip())
+                .endsWith(
+                        "cohort-node: cohort.gas: bump-after must be a positive duration, got PT0S");
+        // a raw private key where the keystore should be is not printed back
+        String hexKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        Path rawKey = dir.resolve("raw-key");
+        Files.writeString(rawKey, hexKey + "\n");
+        Map<String, String> raw = new LinkedHashMap<>(props);
+        raw.put("cohort.keystore.path", rawKey.toString());
+        NodeProcess.Result shown = NodeProcess.cli(dir, raw, "keys", "show");
+        assertThat(shown.exit()).as(shown.out()).isEqualTo(1);
+        assertThat(shown.out()).doesNotContain(hexKey.substring(0, 16));
+        assertThat(shown.out().strip())
+                .endsWith(
+                        "cohort-node: cannot read the keystore "
+                                + rawKey
+                                + ": no web3j V3 keystore (JSON)");
         // -h is help
         NodeProcess.Result help = NodeProcess.cli(dir, props, "-h");
         assertThat(help.exit()).as(help.out()).isZero();
