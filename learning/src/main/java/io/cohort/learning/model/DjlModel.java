@@ -244,18 +244,108 @@ public final class DjlModel implements AutoCloseable {
             TrainingListener listener,
             BooleanSupplier cancelled) {
         checkData(data);
+        List<NDArray> states = new ArrayList<>();
         Optimizer optimizer =
                 switch (config.optimizer()) {
                     case SGD ->
-                            Optimizer.sgd()
-                                    .setLearningRateTracker(Tracker.fixed(config.learningRate()))
-                                    .optMomentum(config.momentum())
-                                    .build();
+                            new FreedSgd(
+                                    Optimizer.sgd()
+                                            .setLearningRateTracker(
+                                                    Tracker.fixed(config.learningRate()))
+                                            .optMomentum(config.momentum()),
+                                    states);
                     case ADAM ->
-                            Optimizer.adam()
-                                    .optLearningRateTracker(Tracker.fixed(config.learningRate()))
-                                    .build();
+                            new FreedAdam(
+                                    Optimizer.adam()
+                                            .optLearningRateTracker(
+                                                    Tracker.fixed(config.learningRate())),
+                                    states);
                 };
+        try {
+            return train(data, config, listener, cancelled, optimizer);
+        } finally {
+            states.forEach(NDArray::close);
+        }
+    }
+
+    /*
+     * DJL makes an optimizer's state (SGD's momentum, Adam's moments) with weight.zerosLike() and
+     * detaches it to the system manager, leaving it to a garbage collector the PyTorch engine does
+     * not have: every train() kept 4 (SGD with momentum) or 8 (Adam) bytes per parameter for the
+     * life of the process. These two are DJL's own optimizers, same updates, whose states are
+     * collected so that train() frees them when it ends.
+     */
+
+    private static final class FreedSgd extends ai.djl.training.optimizer.Sgd {
+        private final List<NDArray> states;
+
+        FreedSgd(ai.djl.training.optimizer.Sgd.Builder builder, List<NDArray> states) {
+            super(builder);
+            this.states = states;
+        }
+
+        @Override
+        protected NDArray withDefaultState(
+                java.util.Map<String, java.util.Map<Device, NDArray>> state,
+                String key,
+                Device device,
+                java.util.function.Function<String, NDArray> defaultFunction) {
+            return collect(states, state, key, device, defaultFunction, super::withDefaultState);
+        }
+    }
+
+    private static final class FreedAdam extends ai.djl.training.optimizer.Adam {
+        private final List<NDArray> states;
+
+        FreedAdam(ai.djl.training.optimizer.Adam.Builder builder, List<NDArray> states) {
+            super(builder);
+            this.states = states;
+        }
+
+        @Override
+        protected NDArray withDefaultState(
+                java.util.Map<String, java.util.Map<Device, NDArray>> state,
+                String key,
+                Device device,
+                java.util.function.Function<String, NDArray> defaultFunction) {
+            return collect(states, state, key, device, defaultFunction, super::withDefaultState);
+        }
+    }
+
+    /** {@code Optimizer.withDefaultState}'s signature, to call the superclass's. */
+    private interface StateLookup {
+        NDArray get(
+                java.util.Map<String, java.util.Map<Device, NDArray>> state,
+                String key,
+                Device device,
+                java.util.function.Function<String, NDArray> defaultFunction);
+    }
+
+    /** The state {@code lookup} gives; a new one (made by the default function) is collected. */
+    private static NDArray collect(
+            List<NDArray> states,
+            java.util.Map<String, java.util.Map<Device, NDArray>> state,
+            String key,
+            Device device,
+            java.util.function.Function<String, NDArray> defaultFunction,
+            StateLookup lookup) {
+        return lookup.get(
+                state,
+                key,
+                device,
+                k -> {
+                    NDArray made = defaultFunction.apply(k);
+                    states.add(made);
+                    return made;
+                });
+    }
+
+    private float train(
+            LabeledData data,
+            TrainConfig config,
+            TrainingListener listener,
+            BooleanSupplier cancelled,
+            Optimizer optimizer) {
         DefaultTrainingConfig trainingConfig =
                 new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                         .optOptimizer(optimizer)
@@ -263,6 +353,20 @@ public final class DjlModel implements AutoCloseable {
         int n = data.size();
         int per = data.sampleSize();
         int batches = (n + config.batchSize() - 1) / config.batchSize();
+        // batchnorm cannot normalise a batch of one sample in training (PyTorch refuses it): a
+        // lone last sample joins the batch before it
+        boolean batchNorm = spec.layers().stream().anyMatch(l -> l.type().equals("batchnorm"));
+        if (batchNorm && n < 2) {
+            throw new IllegalArgumentException(
+                    "model "
+                            + spec.name()
+                            + " has batchnorm: it trains on 2 samples or more, got "
+                            + n);
+        }
+        boolean joinLast = batchNorm && batches > 1 && n % config.batchSize() == 1;
+        if (joinLast) {
+            batches--;
+        }
         SplittableRandom random = new SplittableRandom(config.seed());
         float lastEpochLoss = Float.NaN;
         try (Trainer trainer = model.newTrainer(trainingConfig)) {
@@ -280,7 +384,10 @@ public final class DjlModel implements AutoCloseable {
                                         + batches);
                     }
                     int from = b * config.batchSize();
-                    int count = Math.min(config.batchSize(), n - from);
+                    int count =
+                            joinLast && b == batches - 1
+                                    ? n - from
+                                    : Math.min(config.batchSize(), n - from);
                     float[] x = new float[count * per];
                     float[] y = new float[count];
                     for (int k = 0; k < count; k++) {

@@ -31,11 +31,16 @@ public record Evaluation(int samples, int correct, double lossSum) {
             int base = i * classes;
             int best = 0;
             float max = logits[base];
+            boolean finite = Float.isFinite(max);
             for (int c = 1; c < classes; c++) {
+                finite &= Float.isFinite(logits[base + c]);
                 if (logits[base + c] > max) {
                     max = logits[base + c];
                     best = c;
                 }
+            }
+            if (!finite) {
+                best = -1; // NaN compares false everywhere, which made it class 0: never correct
             }
             double sum = 0;
             for (int c = 0; c < classes; c++) {

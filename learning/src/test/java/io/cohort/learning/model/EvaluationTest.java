@@ -48,6 +48,23 @@ class EvaluationTest {
     }
 
     @Test
+    void aSampleWithANonFiniteLogitIsNeverCorrect() {
+        // NaN compares false: the arg-max stayed at class 0, right whenever the label was 0
+        assertThat(Evaluation.of(new float[] {Float.NaN, 0, 5}, new int[] {0}, 0, 1, 3).correct())
+                .isZero();
+        assertThat(
+                        Evaluation.of(
+                                        new float[] {9, Float.POSITIVE_INFINITY, 0},
+                                        new int[] {1},
+                                        0,
+                                        1,
+                                        3)
+                                .correct())
+                .isZero();
+        assertThat(Evaluation.of(new float[] {9, 0, 5}, new int[] {0}, 0, 1, 3).correct()).isOne();
+    }
+
+    @Test
     void aBatchSizeBelowOneIsRefusedInsteadOfLoopingForever() {
         assertThatThrownBy(() -> Evaluation.inBatches(data, 0, 2, EvaluationTest::logits))
                 .isInstanceOf(IllegalArgumentException.class)
