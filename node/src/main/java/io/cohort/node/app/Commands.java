@@ -170,14 +170,24 @@ final class Commands {
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         try {
-            Files.write(path, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // owner-only from its creation: no moment when others may read it
+            try (var channel =
+                    Files.newByteChannel(
+                            path,
+                            java.util.Set.of(
+                                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                            PosixFilePermissions.asFileAttribute(
+                                    PosixFilePermissions.fromString("rw-------")))) {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(json);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: the platform's defaults stay
+                Files.write(path, json, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            }
         } catch (FileAlreadyExistsException e) {
             throw new Failure(path + " exists; refusing to overwrite a keystore");
-        }
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the platform's defaults stay
         }
         out.println("keystore " + path);
         printKey(Credentials.create(pair));

@@ -13,7 +13,18 @@ public final class Main {
 
     private Main() {}
 
+    /**
+     * DJL offline unless the command line says otherwise: with it unset, a missing native library
+     * or model would be downloaded at run time, and nothing here may download.
+     */
+    static void offlineByDefault() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
     public static void main(String... args) {
+        offlineByDefault();
         if (!Args.longRunning(args)) {
             System.setProperty("quarkus.http.host-enabled", "false");
         }

@@ -150,6 +150,8 @@ class NodeProcessIT {
         NodeProcess.Result r =
                 NodeProcess.cli(dir, props(name, "0x" + "0".repeat(40)), "keys", "new");
         assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(Files.getPosixFilePermissions(dir.resolve(name + "/key.json")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String address = r.out().replaceAll("(?s).*address (0x[0-9a-f]{40}).*", "$1");
         String sealKey = r.out().replaceAll("(?s).*seal-key (0x[0-9a-f]{64}).*", "$1");
         chain.setBalance(address, FUNDS);
