@@ -555,6 +555,23 @@ final class Commands {
                                     + " is neither a trainer nor an evaluator of project "
                                     + id);
                 }
+                // what the market still holds for this address after all that (a payment it
+                // refused): not "nothing left", and not exit 0
+                BigInteger owed = c.market.stakeOwed(id, c.address());
+                BigInteger bond = c.market.evaluatorInfo(id, c.address()).bond();
+                if (owed.signum() > 0 || bond.signum() > 0) {
+                    throw new Failure(
+                            "project "
+                                    + id
+                                    + ": the market still holds "
+                                    + (owed.signum() > 0 ? owed + " of the stake" : "")
+                                    + (owed.signum() > 0 && bond.signum() > 0 ? " and " : "")
+                                    + (bond.signum() > 0 ? bond + " of the bond" : "")
+                                    + " for "
+                                    + c.address()
+                                    + " (in the project's token's smallest unit), which did not"
+                                    + " take the payment; run withdraw again once it can");
+                }
                 out.println("project " + id + ": nothing left to withdraw");
             }
         }
