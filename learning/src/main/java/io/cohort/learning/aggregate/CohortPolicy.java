@@ -53,7 +53,7 @@ import java.util.Map;
 public final class CohortPolicy implements Aggregator {
 
     /** The version string written into every audit report. */
-    public static final String VERSION = "cohort-policy/4";
+    public static final String VERSION = "cohort-policy/5";
 
     /** Norms above this many times max(median norm, reference norm) are out of bounds. */
     public static final double NORM_FACTOR = 4;

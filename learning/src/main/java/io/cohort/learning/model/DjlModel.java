@@ -363,6 +363,13 @@ public final class DjlModel implements AutoCloseable {
                             + " has batchnorm: it trains on 2 samples or more, got "
                             + n);
         }
+        if (batchNorm && config.batchSize() < 2) {
+            throw new IllegalArgumentException(
+                    "model "
+                            + spec.name()
+                            + " has batchnorm: it trains in batches of 2 or more, got "
+                            + config.batchSize());
+        }
         boolean joinLast = batchNorm && batches > 1 && n % config.batchSize() == 1;
         if (joinLast) {
             batches--;

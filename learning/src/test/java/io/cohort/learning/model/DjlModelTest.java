@@ -209,6 +209,15 @@ class DjlModelTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage(
                             "model normed has batchnorm: it trains on 2 samples or more, got 1");
+            assertThatThrownBy(
+                            () ->
+                                    m.train(
+                                            separable(4, 3),
+                                            TrainConfig.sgd(1, 1, 0.05f, 1),
+                                            TrainingListener.NONE,
+                                            () -> false))
+                    .hasMessage(
+                            "model normed has batchnorm: it trains in batches of 2 or more, got 1");
         }
     }
 
