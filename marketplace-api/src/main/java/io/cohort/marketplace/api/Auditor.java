@@ -228,6 +228,9 @@ public class Auditor {
         try {
             record = records.record(reportCid);
         } catch (Problem e) {
+            if (e.status() == 503) {
+                throw e; // busy: no verdict on the round, the client asks again
+            }
             problems.add("the record cannot be read: " + e.getMessage());
             return new RoundAudit(
                     r.round(), reportCid, false, false, false, false, false, false, null, problems);

@@ -281,8 +281,13 @@ public class CopyClaims {
                         return s.contentKeyBytes();
                     }
                 }
-            } catch (Problem | RoundRecords.Malformed ex) {
-                // an unreadable or malformed record releases nothing; try the next
+            } catch (Problem ex) {
+                if (ex.status() == 503) {
+                    throw ex; // busy: "released nothing" would accuse an honest copy flag
+                }
+                // an unreadable record releases nothing; try the next
+            } catch (RoundRecords.Malformed ex) {
+                // nor does a malformed one
             }
         }
         return null;

@@ -105,6 +105,9 @@ public class Recomputer {
             try {
                 record = records.record(r.settled().reportCid());
             } catch (Problem e) {
+                if (e.status() == 503) {
+                    throw e; // busy: no verdict on the round, the client asks again
+                }
                 stopped = "round " + r.round() + "'s record cannot be read: " + e.getMessage();
                 out.add(new Result("not-recomputable", List.of(stopped)));
                 continue;

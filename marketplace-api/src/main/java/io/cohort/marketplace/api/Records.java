@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,6 +71,21 @@ public class Records {
     private final java.util.concurrent.Semaphore loads =
             new java.util.concurrent.Semaphore(MAX_LOADS);
 
+    /** How long a read waits for one of the {@link #MAX_LOADS} places before it is a 503. */
+    Duration loadWait = Duration.ofSeconds(10);
+
+    /** How long a record IPFS could not give is answered 502 at once instead of read again. */
+    static final Duration FAILED_FOR = Duration.ofSeconds(60);
+
+    /**
+     * Records IPFS could not give (a CID whose blocks are nowhere: anyone can settle one), with
+     * until when they are not tried again, so that they cannot hold the places over and over;
+     * eldest first, at most 1024 (guarded by itself).
+     */
+    private final LinkedHashMap<String, FailedRead> failed = new LinkedHashMap<>();
+
+    private record FailedRead(long untilNanos, Problem problem) {}
+
     /** Reads under way, by CID: a second request for one waits for it instead of reading too. */
     private final java.util.concurrent.ConcurrentHashMap<
                     String, java.util.concurrent.CompletableFuture<JsonNode>>
@@ -116,6 +132,13 @@ public class Records {
                 return hit.node();
             }
         }
+        synchronized (failed) {
+            FailedRead f = failed.get(cid);
+            if (f != null && f.untilNanos() - System.nanoTime() > 0) {
+                throw f.problem();
+            }
+            failed.remove(cid);
+        }
         var mine = new java.util.concurrent.CompletableFuture<JsonNode>();
         var running = loading.putIfAbsent(cid, mine);
         if (running != null) {
@@ -129,7 +152,19 @@ public class Records {
             JsonNode node = load(cid);
             mine.complete(node);
             return node;
-        } catch (RuntimeException e) {
+        } catch (Problem e) {
+            if (e.status() == 502) {
+                synchronized (failed) {
+                    failed.put(cid, new FailedRead(System.nanoTime() + FAILED_FOR.toNanos(), e));
+                    if (failed.size() > 1024) {
+                        failed.remove(failed.keySet().iterator().next());
+                    }
+                }
+            }
+            mine.completeExceptionally(e);
+            throw e;
+        } catch (Throwable e) {
+            // whatever it is (out of memory, too), the requests waiting on this read must end
             mine.completeExceptionally(e);
             throw e;
         } finally {
@@ -138,7 +173,16 @@ public class Records {
     }
 
     private JsonNode load(String cid) {
-        if (!loads.tryAcquire()) {
+        boolean admitted;
+        try {
+            admitted =
+                    loads.tryAcquire(
+                            loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        }
+        if (!admitted) {
             throw Problem.unavailable(
                     "Busy",
                     MAX_LOADS

@@ -26,7 +26,7 @@ public class IndexerHealth implements HealthCheck {
                 .withData("next-block", indexer.next())
                 .withData("head", head)
                 .withData("events", indexer.index().events())
-                // events of projects created before cohort.index.start-block
+                // events of projects created before cohort.index.start-block, or that do not decode
                 .withData("skipped-events", indexer.index().skipped())
                 .withData("error", error == null ? "none" : error)
                 .build();

@@ -190,13 +190,15 @@ public final class MarketIndex {
     private String skippedWhy;
 
     /**
-     * An event of a project whose creation the index never saw: the index began after it ({@code
-     * cohort.index.start-block} past the project's creation). Skipped, not applied.
+     * An event the index cannot use: of a project whose creation it never saw (it began after it,
+     * {@code cohort.index.start-block} past the project's creation), or whose data does not decode.
+     * Skipped, not applied: the log is stored and the cursor past it, so throwing would only stop
+     * the rest of its range from being applied.
      */
-    private static final class UnknownProject extends RuntimeException {
+    private static final class Unusable extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        UnknownProject(String message) {
+        Unusable(String message) {
             super(message, null, false, false);
         }
     }
@@ -235,8 +237,7 @@ public final class MarketIndex {
             try {
                 applyKnown(kind, log, block, terms);
                 events++;
-            } catch (UnknownProject e) {
-                // the log is stored and the cursor past it: throwing would only repeat it
+            } catch (Unusable | ArithmeticException e) {
                 skipped++;
                 skippedWhy = e.getMessage() + " (block " + block + ", log " + index + ")";
             }
@@ -293,10 +294,16 @@ public final class MarketIndex {
             case "ResultPosted" -> {
                 List<String> topics = log.getTopics();
                 if (topics.size() != 4) {
-                    throw new java.io.IOException(
+                    throw new Unusable(
                             "a ResultPosted log with " + topics.size() + " topics, not 4");
                 }
                 byte[] data = Numeric.hexStringToByteArray(log.getData());
+                String reportCid;
+                try {
+                    reportCid = cid(reportCidOf(data));
+                } catch (java.io.IOException e) {
+                    throw new Unusable(e.getMessage());
+                }
                 String ev =
                         ("0x" + topics.get(3).substring(topics.get(3).length() - 40)).toLowerCase();
                 round(Numeric.toBigInt(topics.get(1)), Numeric.toBigInt(topics.get(2)))
@@ -306,7 +313,7 @@ public final class MarketIndex {
                                 new Post(
                                         ev,
                                         Numeric.toHexString(Arrays.copyOf(data, 32)),
-                                        cid(reportCidOf(data)),
+                                        reportCid,
                                         false));
             }
             case "RoundSettled" -> {
@@ -363,7 +370,7 @@ public final class MarketIndex {
     private Project project(BigInteger id) {
         Project p = projects.get(id);
         if (p == null) {
-            throw new UnknownProject(
+            throw new Unusable(
                     "an event of project "
                             + id
                             + ", whose creation is before the index's first block");
@@ -432,7 +439,8 @@ public final class MarketIndex {
 
     /**
      * How many events were skipped because they belong to a project created before the index's
-     * first block ({@code cohort.index.start-block} set past it); such a project is not indexed.
+     * first block ({@code cohort.index.start-block} set past it; such a project is not indexed), or
+     * their data does not decode.
      */
     public synchronized long skipped() {
         return skipped;

@@ -98,6 +98,7 @@ class RecordsTest {
             CountDownLatch go = new CountDownLatch(1);
             Records records = new Records();
             records.config = readTimeout(Duration.ofSeconds(60));
+            records.loadWait = Duration.ofMillis(200);
             records.use(
                     new ForwardingStore(real) {
                         @Override
@@ -134,7 +135,8 @@ class RecordsTest {
                 // when: another record is asked for
                 var another = pool.submit(() -> records.record(cids.get(Records.MAX_LOADS)));
 
-                // then: it is refused at once (503, ask again), not left waiting
+                // then: after a short wait for a place it is refused (503, ask again), not left
+                // waiting
                 var e =
                         catchThrowableOfType(
                                 java.util.concurrent.ExecutionException.class,
@@ -155,6 +157,32 @@ class RecordsTest {
                 go.countDown();
                 pool.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    void aRecordIpfsCouldNotGiveIsAnswered502AgainWithoutReadingIt() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads =
+                new java.util.concurrent.atomic.AtomicInteger();
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            Records records = new Records();
+            records.config = readTimeout(Duration.ofSeconds(60));
+            records.use(
+                    new ForwardingStore(real) {
+                        @Override
+                        public byte[] readAllBytes(Cid c, int max) throws IOException {
+                            reads.incrementAndGet();
+                            throw new IOException("no provider for " + c);
+                        }
+                    });
+            String cid = real.add("{}".getBytes(StandardCharsets.US_ASCII)).toString();
+            for (int i = 0; i < 3; i++) {
+                Problem p = catchThrowableOfType(Problem.class, () -> records.record(cid));
+                assertThat(p.status()).isEqualTo(502);
+                assertThat(p).hasMessageContaining("no provider for");
+            }
+            // a CID whose blocks are nowhere holds one of the places once, not at every request
+            assertThat(reads).hasValue(1);
         }
     }
 

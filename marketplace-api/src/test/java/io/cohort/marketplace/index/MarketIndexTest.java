@@ -62,4 +62,27 @@ class MarketIndexTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("an offset or length of");
     }
+
+    @Test
+    void anEventThatDoesNotDecodeIsSkippedAndCountedNotThrown() throws Exception {
+        MarketIndex index = new MarketIndex();
+        org.web3j.protocol.core.methods.response.Log log =
+                new org.web3j.protocol.core.methods.response.Log();
+        log.setBlockNumber("0x5");
+        log.setLogIndex("0x0");
+        log.setData("0x");
+        log.setTopics(java.util.List.of(MarketEvents.topic("ResultPosted"), "0x01", "0x02"));
+        MarketIndex.TermsSource noTerms =
+                id -> {
+                    throw new IllegalStateException("no terms asked for");
+                };
+        index.apply(log, noTerms);
+        assertThat(index.skipped()).isOne();
+        assertThat(index.skippedWhy())
+                .isEqualTo("a ResultPosted log with 3 topics, not 4 (block 5, log 0)");
+        assertThat(index.events()).isZero();
+        // replayed, it is skipped as a position already applied, not counted twice
+        index.apply(log, noTerms);
+        assertThat(index.skipped()).isOne();
+    }
 }
