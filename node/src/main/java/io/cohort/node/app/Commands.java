@@ -48,6 +48,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -725,6 +726,7 @@ final class Commands {
         private final Map<BigInteger, Long> rounds = new HashMap<>();
         private final Map<BigInteger, Integer> settledSeen = new HashMap<>();
         private final Map<BigInteger, EvaluatorNode> evaluators = new HashMap<>();
+        private final Set<BigInteger> noBondSaid = new HashSet<>();
         private TrainerNode trainer;
         private BigInteger current; // the project the trainer works on now, for its progress lines
         private final AtomicLong submitted;
@@ -843,6 +845,17 @@ final class Commands {
             }
             if (node.finish(id)) {
                 return true;
+            }
+            if (seat.bonded() && p.evaluatorBond().signum() > 0 && seat.bond().signum() == 0) {
+                // penalties took the whole bond: the market takes no more votes from this seat
+                // (EvaluatorNotBonded), so judging would be work thrown away every round
+                if (noBondSaid.add(id)) {
+                    progress(id)
+                            .accept(
+                                    "no bond left to vote with (penalties took it): judging no"
+                                            + " more rounds; waiting for the end");
+                }
+                return false;
             }
             // a restarted evaluator replays the settled rounds into its policy when it next judges
             if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
