@@ -71,8 +71,10 @@ public class Records {
     private final java.util.concurrent.Semaphore loads =
             new java.util.concurrent.Semaphore(MAX_LOADS);
 
-    /** How long a read waits for one of the {@link #MAX_LOADS} places before it is a 503. */
-    Duration loadWait = Duration.ofSeconds(10);
+    /**
+     * How long a read waits for one of the {@link #MAX_LOADS} places before it is a 503 (tests).
+     */
+    Duration loadWait = Duration.ZERO;
 
     /** How long a record IPFS could not give is answered 502 at once instead of read again. */
     static final Duration FAILED_FOR = Duration.ofSeconds(60);
@@ -84,7 +86,7 @@ public class Records {
      */
     private final LinkedHashMap<String, FailedRead> failed = new LinkedHashMap<>();
 
-    private record FailedRead(long untilNanos, Problem problem) {}
+    private record FailedRead(long untilNanos, String detail) {}
 
     /** Reads under way, by CID: a second request for one waits for it instead of reading too. */
     private final java.util.concurrent.ConcurrentHashMap<
@@ -135,7 +137,10 @@ public class Records {
         synchronized (failed) {
             FailedRead f = failed.get(cid);
             if (f != null && f.untilNanos() - System.nanoTime() > 0) {
-                throw f.problem();
+                throw new Problem(
+                        502,
+                        "IPFS unavailable",
+                        f.detail() + " (a minute ago; not tried again yet)");
             }
             failed.remove(cid);
         }
@@ -152,17 +157,6 @@ public class Records {
             JsonNode node = load(cid);
             mine.complete(node);
             return node;
-        } catch (Problem e) {
-            if (e.status() == 502) {
-                synchronized (failed) {
-                    failed.put(cid, new FailedRead(System.nanoTime() + FAILED_FOR.toNanos(), e));
-                    if (failed.size() > 1024) {
-                        failed.remove(failed.keySet().iterator().next());
-                    }
-                }
-            }
-            mine.completeExceptionally(e);
-            throw e;
         } catch (Throwable e) {
             // whatever it is (out of memory, too), the requests waiting on this read must end
             mine.completeExceptionally(e);
@@ -196,13 +190,33 @@ public class Records {
             cache(cid, node, bytes.length);
             return node;
         } catch (IOException | IllegalArgumentException e) {
-            throw new Problem(
-                    502,
-                    "IPFS unavailable",
-                    "cannot read the record " + cid + ": " + e.getMessage());
+            String detail = "cannot read the record " + cid + ": " + e.getMessage();
+            if (repeats(e)) {
+                synchronized (failed) {
+                    failed.put(
+                            cid, new FailedRead(System.nanoTime() + FAILED_FOR.toNanos(), detail));
+                    if (failed.size() > 1024) {
+                        failed.remove(failed.keySet().iterator().next());
+                    }
+                }
+            }
+            throw new Problem(502, "IPFS unavailable", detail);
         } finally {
             loads.release();
         }
+    }
+
+    /**
+     * Whether a failed read would fail the same way at once: its blocks found nowhere within the
+     * deadline, too large, not what the CID names, no CID, no JSON. A connection to IPFS lost or
+     * refused (Kubo restarting) is not remembered.
+     */
+    private static boolean repeats(Exception e) {
+        return e instanceof io.cohort.ipfs.DeadlineStore.TimedOutException
+                || e instanceof io.cohort.ipfs.ContentTooLargeException
+                || e instanceof io.cohort.ipfs.ContentMismatchException
+                || e instanceof IllegalArgumentException
+                || e instanceof com.fasterxml.jackson.core.JsonProcessingException;
     }
 
     /** Keeps a record, dropping the least recently used past {@link #MAX_CACHED_BYTES}. */

@@ -161,10 +161,13 @@ class RecordsTest {
     }
 
     @Test
-    void aRecordIpfsCouldNotGiveIsAnswered502AgainWithoutReadingIt() throws Exception {
+    void aRecordThatCannotBeReadIsAnswered502AgainWithoutReadingItUnlessIpfsWasAway()
+            throws Exception {
         java.util.concurrent.atomic.AtomicInteger reads =
                 new java.util.concurrent.atomic.AtomicInteger();
         try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            String away = real.add("{}".getBytes(StandardCharsets.US_ASCII)).toString();
+            String notJson = real.add("not json".getBytes(StandardCharsets.US_ASCII)).toString();
             Records records = new Records();
             records.config = readTimeout(Duration.ofSeconds(60));
             records.use(
@@ -172,17 +175,25 @@ class RecordsTest {
                         @Override
                         public byte[] readAllBytes(Cid c, int max) throws IOException {
                             reads.incrementAndGet();
-                            throw new IOException("no provider for " + c);
+                            if (c.toString().equals(away)) {
+                                throw new java.net.ConnectException("Connection refused");
+                            }
+                            return super.readAllBytes(c, max);
                         }
                     });
-            String cid = real.add("{}".getBytes(StandardCharsets.US_ASCII)).toString();
+            // a record that fails the same way every time holds one of the places once
             for (int i = 0; i < 3; i++) {
-                Problem p = catchThrowableOfType(Problem.class, () -> records.record(cid));
+                Problem p = catchThrowableOfType(Problem.class, () -> records.record(notJson));
                 assertThat(p.status()).isEqualTo(502);
-                assertThat(p).hasMessageContaining("no provider for");
+                assertThat(p).hasMessageContaining("cannot read the record " + notJson);
             }
-            // a CID whose blocks are nowhere holds one of the places once, not at every request
             assertThat(reads).hasValue(1);
+            // IPFS away (Kubo restarting) is not remembered: the next request tries again
+            for (int i = 0; i < 2; i++) {
+                Problem p = catchThrowableOfType(Problem.class, () -> records.record(away));
+                assertThat(p).hasMessageContaining("Connection refused");
+            }
+            assertThat(reads).hasValue(3);
         }
     }
 
