@@ -290,7 +290,7 @@ public final class DjlModel implements AutoCloseable {
                 String key,
                 Device device,
                 java.util.function.Function<String, NDArray> defaultFunction) {
-            return collect(states, state, key, device, defaultFunction, super::withDefaultState);
+            return super.withDefaultState(state, key, device, collecting(states, defaultFunction));
         }
     }
 
@@ -308,36 +308,18 @@ public final class DjlModel implements AutoCloseable {
                 String key,
                 Device device,
                 java.util.function.Function<String, NDArray> defaultFunction) {
-            return collect(states, state, key, device, defaultFunction, super::withDefaultState);
+            return super.withDefaultState(state, key, device, collecting(states, defaultFunction));
         }
     }
 
-    /** {@code Optimizer.withDefaultState}'s signature, to call the superclass's. */
-    private interface StateLookup {
-        NDArray get(
-                java.util.Map<String, java.util.Map<Device, NDArray>> state,
-                String key,
-                Device device,
-                java.util.function.Function<String, NDArray> defaultFunction);
-    }
-
-    /** The state {@code lookup} gives; a new one (made by the default function) is collected. */
-    private static NDArray collect(
-            List<NDArray> states,
-            java.util.Map<String, java.util.Map<Device, NDArray>> state,
-            String key,
-            Device device,
-            java.util.function.Function<String, NDArray> defaultFunction,
-            StateLookup lookup) {
-        return lookup.get(
-                state,
-                key,
-                device,
-                k -> {
-                    NDArray made = defaultFunction.apply(k);
-                    states.add(made);
-                    return made;
-                });
+    /** {@code make}, adding each state it makes to {@code states}. */
+    private static java.util.function.Function<String, NDArray> collecting(
+            List<NDArray> states, java.util.function.Function<String, NDArray> make) {
+        return key -> {
+            NDArray made = make.apply(key);
+            states.add(made);
+            return made;
+        };
     }
 
     private float train(
@@ -391,10 +373,8 @@ public final class DjlModel implements AutoCloseable {
                                         + batches);
                     }
                     int from = b * config.batchSize();
-                    int count =
-                            joinLast && b == batches - 1
-                                    ? n - from
-                                    : Math.min(config.batchSize(), n - from);
+                    // the last batch takes the rest (one more than a batch when joinLast)
+                    int count = b == batches - 1 ? n - from : config.batchSize();
                     float[] x = new float[count * per];
                     float[] y = new float[count];
                     for (int k = 0; k < count; k++) {

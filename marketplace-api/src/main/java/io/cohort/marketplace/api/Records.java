@@ -71,11 +71,6 @@ public class Records {
     private final java.util.concurrent.Semaphore loads =
             new java.util.concurrent.Semaphore(MAX_LOADS);
 
-    /**
-     * How long a read waits for one of the {@link #MAX_LOADS} places before it is a 503 (tests).
-     */
-    Duration loadWait = Duration.ZERO;
-
     /** How long a record IPFS could not give is answered 502 at once instead of read again. */
     static final Duration FAILED_FOR = Duration.ofSeconds(60);
 
@@ -167,16 +162,7 @@ public class Records {
     }
 
     private JsonNode load(String cid) {
-        boolean admitted;
-        try {
-            admitted =
-                    loads.tryAcquire(
-                            loadWait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            admitted = false;
-        }
-        if (!admitted) {
+        if (!loads.tryAcquire()) {
             throw Problem.unavailable(
                     "Busy",
                     MAX_LOADS

@@ -78,8 +78,8 @@ public record SiweMessage(
                 break; // a final newline
             }
             Matcher f = FIELD.matcher(lines[i]);
-            String name =
-                    f.matches() ? f.group(1) : lines[i].equals("Resources:") ? "Resources" : null;
+            boolean field = f.matches();
+            String name = field ? f.group(1) : lines[i].equals("Resources:") ? "Resources" : null;
             if (name != null) {
                 // EIP-4361's fields, each once and in its order: a wallet shows anything else as
                 // plain text, without its checks of the domain
@@ -103,7 +103,7 @@ public record SiweMessage(
                                     + ":'");
                 }
                 order = at;
-                fields.put(name, f.matches() ? f.group(2) : "");
+                fields.put(name, field ? f.group(2) : "");
             } else if (lines[i].startsWith("- ") && fields.containsKey("Resources")) {
                 continue; // a resource URI
             } else {

@@ -98,7 +98,6 @@ class RecordsTest {
             CountDownLatch go = new CountDownLatch(1);
             Records records = new Records();
             records.config = readTimeout(Duration.ofSeconds(60));
-            records.loadWait = Duration.ofMillis(200);
             records.use(
                     new ForwardingStore(real) {
                         @Override
@@ -135,8 +134,7 @@ class RecordsTest {
                 // when: another record is asked for
                 var another = pool.submit(() -> records.record(cids.get(Records.MAX_LOADS)));
 
-                // then: after a short wait for a place it is refused (503, ask again), not left
-                // waiting
+                // then: it is refused at once (503, ask again), not left waiting
                 var e =
                         catchThrowableOfType(
                                 java.util.concurrent.ExecutionException.class,

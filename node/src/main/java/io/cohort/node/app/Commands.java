@@ -900,15 +900,13 @@ final class Commands {
             behaviour(config.trainer().behaviour());
         } else {
             referenceTraining();
-            if (config.evaluator().maxSealedBytes() < 1) {
-                throw new Failure(
-                        "cohort.evaluator.max-sealed-bytes must be at least 1, got "
-                                + config.evaluator().maxSealedBytes());
-            }
-            Duration fetch = config.evaluator().fetchTimeout();
-            if (fetch.isNegative() || fetch.isZero()) {
-                throw new Failure(
-                        "cohort.evaluator.fetch-timeout must be a positive duration, got " + fetch);
+            try {
+                EvaluatorNode.checkFetchBounds(
+                        config.evaluator().maxSealedBytes(),
+                        config.evaluator().fetchTimeout(),
+                        config.evaluator().fetchParallel());
+            } catch (IllegalArgumentException e) {
+                throw new Failure(e.getMessage(), e);
             }
         }
     }

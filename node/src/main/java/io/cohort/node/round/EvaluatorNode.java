@@ -72,6 +72,18 @@ public final class EvaluatorNode {
     }
 
     /**
+     * Refuses the fetch bounds of a {@link Config} that its fetcher would refuse, before anything
+     * is opened: {@code fetchParallel} 1 to 64, {@code maxSealedBytes} at least 1, a positive
+     * {@code fetchTimeout}.
+     *
+     * @throws IllegalArgumentException naming the setting
+     */
+    public static void checkFetchBounds(
+            int maxSealedBytes, Duration fetchTimeout, int fetchParallel) {
+        UpdateFetcher.checkBounds(maxSealedBytes, fetchTimeout, fetchParallel);
+    }
+
+    /**
      * @param dataDir the node's directory (journal)
      * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
      *     fetch:too-large}

@@ -95,6 +95,22 @@ final class UpdateFetcher {
             Duration deadline,
             int parallel,
             Consumer<String> progress) {
+        checkBounds(maxBytes, deadline, parallel);
+        // unwrapped first: the node's own reads may carry a longer deadline of their own
+        this.ipfs =
+                new DeadlineStore(ipfs instanceof DeadlineStore d ? d.unwrapped() : ipfs, deadline);
+        this.maxBytes = maxBytes;
+        this.parallel = parallel;
+        this.progress = progress;
+    }
+
+    /**
+     * Refuses bounds a fetcher cannot work with, naming the setting: {@code parallel} 1 to {@link
+     * #MAX_PARALLEL}, {@code maxBytes} at least 1, a positive {@code deadline}.
+     *
+     * @throws IllegalArgumentException naming the setting
+     */
+    static void checkBounds(int maxBytes, Duration deadline, int parallel) {
         if (parallel < 1 || parallel > MAX_PARALLEL) {
             throw new IllegalArgumentException(
                     "cohort.evaluator.fetch-parallel must be 1 to "
@@ -111,12 +127,6 @@ final class UpdateFetcher {
                     "the fetch deadline must be positive (cohort.evaluator.fetch-timeout), got "
                             + deadline);
         }
-        // unwrapped first: the node's own reads may carry a longer deadline of their own
-        this.ipfs =
-                new DeadlineStore(ipfs instanceof DeadlineStore d ? d.unwrapped() : ipfs, deadline);
-        this.maxBytes = maxBytes;
-        this.parallel = parallel;
-        this.progress = progress;
     }
 
     /**
