@@ -1,7 +1,11 @@
 package io.cohort.node.app;
 
+import io.quarkus.runtime.ApplicationLifecycleManager;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.smallrye.config.ConfigValidationException;
+import java.io.PrintStream;
 
 /**
  * {@code java -jar quarkus-run.jar <command>}: the node's command line. Only {@code trainer run}
@@ -23,11 +27,52 @@ public final class Main {
         }
     }
 
+    /**
+     * The exit status, and the one line, of a start that failed. Given an exit handler, Quarkus
+     * prints nothing of its own. A setting it could not read ({@code COHORT_CHAIN_ID=0x7a69}) is a
+     * command line that cannot run: a line per setting and 2, like a usage error. Anything else
+     * (the HTTP port taken) is its root cause on one line and the status Quarkus gave.
+     */
+    static int exitStatus(int status, Throwable failure, PrintStream err) {
+        if (failure == null) {
+            return status;
+        }
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root instanceof ConfigValidationException invalid) {
+            for (int i = 0; i < invalid.getProblemCount(); i++) {
+                String problem = invalid.getProblem(i).getMessage();
+                err.println("cohort-node: " + oneLine(problem.replaceFirst(THROWN_BY, "")));
+            }
+            return 2;
+        }
+        if (root instanceof ConfigurationException) {
+            err.println("cohort-node: " + oneLine(root.getMessage()));
+            return 2;
+        }
+        err.println("cohort-node: cannot start: " + oneLine(root.toString()));
+        return status == 0 ? 1 : status;
+    }
+
+    /** The exception class SmallRye puts in front of a setting's problem. */
+    private static final String THROWN_BY = "^[\\w.$]+(Exception|Error): ";
+
+    private static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s+", " ").strip();
+    }
+
     public static void main(String... args) {
         offlineByDefault();
         if (!Args.longRunning(args)) {
             System.setProperty("quarkus.http.host-enabled", "false");
         }
-        Quarkus.run(NodeCommand.class, args);
+        Quarkus.run(
+                NodeCommand.class,
+                (status, failure) ->
+                        ApplicationLifecycleManager.getDefaultExitCodeHandler()
+                                .accept(exitStatus(status, failure, System.err), failure),
+                args);
     }
 }

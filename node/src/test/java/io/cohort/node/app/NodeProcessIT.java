@@ -701,6 +701,12 @@ class NodeProcessIT {
         assertThat(bump.out().strip())
                 .endsWith(
                         "cohort-node: cohort.gas: bump-after must be a positive duration, got PT0S");
+        // a setting of the wrong type: Quarkus names it, and the exit is a usage error's
+        Map<String, String> hexChain = new LinkedHashMap<>(props);
+        hexChain.put("cohort.chain-id", "0x7a69");
+        NodeProcess.Result typo = NodeProcess.cli(dir, hexChain, "status", "--project", "1");
+        assertThat(typo.exit()).as(typo.out()).isEqualTo(2);
+        assertThat(typo.out()).contains("cohort.chain-id", "0x7a69").doesNotContain("\tat ");
         // a raw private key where the keystore should be is not printed back
         String hexKey = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
         Path rawKey = dir.resolve("raw-key");
