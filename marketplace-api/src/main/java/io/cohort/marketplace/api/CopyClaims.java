@@ -129,7 +129,15 @@ public class CopyClaims {
         if (original == null) {
             return "round " + claim.round() + " has no submission of " + claim.original();
         }
-        byte[] key = releasedKey(named.get(), original);
+        byte[] key;
+        try {
+            key = releasedKey(named.get(), original);
+        } catch (Problem ex) {
+            if (ex.status() == 503) {
+                throw ex;
+            }
+            return "cannot be checked: " + ex.getMessage();
+        }
         if (key == null) {
             return "no record of round "
                     + claim.round()
@@ -264,7 +272,9 @@ public class CopyClaims {
 
     /**
      * The content key of {@code original} as a record of {@code round} released it: the settled
-     * record, or for a void round any record an evaluator posted. Null when none did.
+     * record, or for a void round any record an evaluator posted. Null when every record was read
+     * and none did; the {@link Problem} of a record that could not be read (IPFS down, its blocks
+     * nowhere) when the others did not either, since that one may have.
      */
     private byte[] releasedKey(ProjectView.RoundView round, MarketIndex.Submission original) {
         List<String> cids = new ArrayList<>();
@@ -272,6 +282,7 @@ public class CopyClaims {
             cids.add(round.settled().reportCid());
         }
         round.posts().forEach(post -> cids.add(post.reportCid()));
+        Problem unread = null;
         for (String cid : cids) {
             try {
                 for (RoundRecords.Submission s : RoundRecords.submissions(records.record(cid))) {
@@ -285,10 +296,22 @@ public class CopyClaims {
                 if (ex.status() == 503) {
                     throw ex; // busy: "released nothing" would accuse an honest copy flag
                 }
-                // an unreadable record releases nothing; try the next
+                unread =
+                        new Problem(
+                                ex.status(),
+                                ex.title(),
+                                "round "
+                                        + round.round()
+                                        + "'s record "
+                                        + cid
+                                        + " cannot be read: "
+                                        + ex.getMessage());
             } catch (RoundRecords.Malformed ex) {
-                // nor does a malformed one
+                // a malformed record releases nothing; try the next
             }
+        }
+        if (unread != null) {
+            throw unread;
         }
         return null;
     }

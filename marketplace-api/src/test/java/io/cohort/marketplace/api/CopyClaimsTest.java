@@ -106,7 +106,11 @@ class CopyClaimsTest {
 
         @Override
         public JsonNode record(String cid) {
-            return records.get(cid);
+            JsonNode record = records.get(cid);
+            if (record == null) {
+                throw new Problem(502, "IPFS unavailable", "Kubo refused the connection");
+            }
+            return record;
         }
 
         @Override
@@ -202,6 +206,56 @@ class CopyClaimsTest {
                                 otherJudged))
                 .isEmpty();
         assertThat(records.opened).isEqualTo(4);
+    }
+
+    @Test
+    void aRecordThatCannotBeReadLeavesTheFlagUncheckedNotFalse() {
+        CountingRecords records = new CountingRecords(); // holds no record: every read is a 502
+        CopyClaims claims = new CopyClaims();
+        claims.records = records;
+        var two =
+                round(
+                        2,
+                        new MarketIndex.Submission(ORIGINAL, "bafy-earlier", 1, "0x", "0x"),
+                        new MarketIndex.Settlement(
+                                "0x",
+                                "0x",
+                                BigInteger.ONE,
+                                BigInteger.ZERO,
+                                "m",
+                                "bafy-record-2",
+                                2));
+        var three = round(3, new MarketIndex.Submission(COPIER, "bafy-copy", 3, "0x", "0x"), null);
+        String detail =
+                new RoundRecords.EarlierCopy(ORIGINAL, true, 2, 0.999).detail(CopyClaims.THRESHOLD);
+        JsonNode record =
+                JSON.createObjectNode()
+                        .set(
+                                "policy-report",
+                                JSON.createObjectNode()
+                                        .set(
+                                                "trainers",
+                                                JSON.createArrayNode()
+                                                        .add(
+                                                                JSON.createObjectNode()
+                                                                        .put("trainer", COPIER)
+                                                                        .put("decode", detail))));
+        var judged =
+                List.of(
+                        new RoundRecords.Submission(
+                                COPIER,
+                                "bafy-copy",
+                                RoundRecords.EARLIER_ROUND_COPY,
+                                0,
+                                "ab".repeat(32)));
+
+        assertThat(claims.problems("7", List.of(two, three), three, record, judged))
+                .containsExactly(
+                        COPIER
+                                + " flagged copy:earlier-round: cannot be checked: round 2's"
+                                + " record bafy-record-2 cannot be read: Kubo refused the"
+                                + " connection");
+        assertThat(records.opened).isZero();
     }
 
     private static ProjectView.RoundView round(
