@@ -24,6 +24,9 @@ contract Market is IMarket, ReentrancyGuard {
     /// @notice Gas an ETH stake return pushed by `withdrawStake` may use in the receiver (a wallet contract's
     /// receive needs far less); a receiver that needs more is paid by `collectStake`, with all the call's gas.
     uint256 public constant STAKE_PUSH_GAS = 100_000;
+    /// @notice Longest CID the market stores or emits, in binary form: a CIDv1 of a SHA-256 block is 36 bytes,
+    /// so this leaves room for longer hashes while every reader of the events can bound what it decodes.
+    uint256 public constant MAX_CID_BYTES = 128;
 
     struct Project {
         // slot 0
@@ -201,7 +204,7 @@ contract Market is IMarket, ReentrancyGuard {
 
     /// @inheritdoc IMarket
     function submit(uint256 projectId, uint256 round, bytes calldata cid) external {
-        if (cid.length == 0) revert EmptyCid();
+        _checkCid(cid);
         Project storage p = _project(projectId);
         if (
             round >= p.rounds || block.timestamp < _opensAt(p, round)
@@ -315,6 +318,8 @@ contract Market is IMarket, ReentrancyGuard {
         ) revert EvaluationWindowClosed(projectId, round);
         RoundData storage r = _rounds[projectId][round];
         if (r.posted[msg.sender] != bytes32(0)) revert ResultAlreadyPosted(projectId, round, msg.sender);
+        _checkCid(result.modelCid);
+        _checkCid(result.reportCid);
         if (result.submissionsHash != r.submissionsHash) {
             revert SubmissionsHashMismatch(projectId, round, r.submissionsHash, result.submissionsHash);
         }
@@ -468,6 +473,9 @@ contract Market is IMarket, ReentrancyGuard {
         returns (uint256 opensAt, uint256 submitDeadline, uint256 settleDeadline)
     {
         Project storage p = _project(projectId);
+        // Past the last round the schedule runs on (round `rounds` opens when the project ends); no project has
+        // more rounds than a uint16 counts, and beyond that the arithmetic would overflow.
+        if (round > type(uint16).max) revert NoSuchRound(projectId, round);
         return (_opensAt(p, round), _submitDeadline(p, round), _settleDeadline(p, round));
     }
 
@@ -548,7 +556,14 @@ contract Market is IMarket, ReentrancyGuard {
 
     // ------------------------------------------------------------------ internals
 
+    function _checkCid(bytes calldata cid) private pure {
+        if (cid.length == 0) revert EmptyCid();
+        if (cid.length > MAX_CID_BYTES) revert CidTooLong(cid.length, MAX_CID_BYTES);
+    }
+
     function _checkParams(ProjectParams calldata params) private view {
+        _checkCid(params.modelSpecCid);
+        _checkCid(params.initialModelCid);
         if (
             params.rounds == 0 || params.submitPeriod == 0 || params.evalPeriod == 0
                 || params.start < block.timestamp

@@ -134,6 +134,21 @@ contract MarketCreateTest is MarketFixture {
         assertEq(market.roundAt(id, block.timestamp), 0);
     }
 
+    // ------------------------------------------------------------------ CIDs
+
+    function test_create_revertsWithEmptyOrOverlongCids() public {
+        uint256 max = market.MAX_CID_BYTES();
+        IMarket.ProjectParams memory p = _params(address(token), 1, 1);
+        p.modelSpecCid = "";
+        vm.expectRevert(IMarket.EmptyCid.selector);
+        market.createProject(p);
+
+        p = _params(address(token), 1, 1);
+        p.initialModelCid = new bytes(max + 1);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.CidTooLong.selector, max + 1, max));
+        market.createProject(p);
+    }
+
     // ------------------------------------------------------------------ schedule
 
     function test_create_revertsWithoutRounds() public {

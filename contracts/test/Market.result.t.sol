@@ -379,6 +379,21 @@ contract MarketResultTest is MarketFixture {
         market.postResult(id, 0, r);
     }
 
+    function test_postResult_revertsWithEmptyOrOverlongCids() public {
+        uint256 max = market.MAX_CID_BYTES();
+        IMarket.Result memory r = _result(id, 0, _round0());
+        r.reportCid = new bytes(max + 1);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.CidTooLong.selector, max + 1, max));
+        vm.prank(e1);
+        market.postResult(id, 0, r);
+
+        r = _result(id, 0, _round0());
+        r.modelCid = "";
+        vm.expectRevert(IMarket.EmptyCid.selector);
+        vm.prank(e1);
+        market.postResult(id, 0, r);
+    }
+
     function test_postResult_revertsWhenRoundCreditsExceedReward() public {
         IMarket.Result memory r = _result(id, 0, _round0());
         r.totalCredited = REWARD + 1;

@@ -109,6 +109,20 @@ contract MarketSubmitTest is MarketFixture {
         market.submit(id, 0, "");
     }
 
+    function test_submit_revertsWithCidLongerThanTheBound() public {
+        _warpToOpen(id, 0);
+        uint256 max = market.MAX_CID_BYTES();
+        bytes memory tooLong = new bytes(max + 1);
+        vm.expectRevert(abi.encodeWithSelector(IMarket.CidTooLong.selector, max + 1, max));
+        vm.prank(alice);
+        market.submit(id, 0, tooLong);
+
+        // the longest allowed is taken
+        vm.prank(alice);
+        market.submit(id, 0, new bytes(max));
+        assertTrue(market.hasSubmitted(id, 0, alice));
+    }
+
     function test_submit_revertsBeforeRoundOpens() public {
         vm.expectRevert(abi.encodeWithSelector(IMarket.SubmissionWindowClosed.selector, id, 0));
         vm.prank(alice);

@@ -27,6 +27,18 @@ contract MarketViewsTest is MarketFixture {
         assertEq(settleDeadline, start + 3 * period);
     }
 
+    function test_deadlines_revertForARoundNoProjectHas() public {
+        uint256 id = _createEth(1, 1);
+        market.deadlines(id, type(uint16).max);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarket.NoSuchRound.selector, id, uint256(type(uint16).max) + 1)
+        );
+        market.deadlines(id, uint256(type(uint16).max) + 1);
+        // a round whose start would overflow is no panic either
+        vm.expectRevert(abi.encodeWithSelector(IMarket.NoSuchRound.selector, id, type(uint256).max));
+        market.deadlines(id, type(uint256).max);
+    }
+
     function test_roundAt_mapsTimestampsToRounds() public {
         uint256 id = _createEth(1, 1);
         uint256 start = T0 + LEAD;

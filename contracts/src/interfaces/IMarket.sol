@@ -96,6 +96,8 @@ interface IMarket {
     error SubmissionWindowClosed(uint256 projectId, uint256 round);
     error UpdateAlreadySubmitted(uint256 projectId, uint256 round, address trainer);
     error EmptyCid();
+    error CidTooLong(uint256 length, uint256 maxLength);
+    error NoSuchRound(uint256 projectId, uint256 round);
     error NotEvaluator(uint256 projectId, address caller);
     error EvaluatorAlreadyBonded(uint256 projectId, address evaluator);
     error EvaluatorNotBonded(uint256 projectId, address evaluator);
@@ -310,7 +312,8 @@ interface IMarket {
     /// @notice The round in progress at `timestamp` (the next one before `start`).
     function roundAt(uint256 projectId, uint256 timestamp) external view returns (uint256);
 
-    /// @notice Submission and settlement deadlines of a round.
+    /// @notice Submission and settlement deadlines of a round; past the last one the schedule runs on (round
+    /// `rounds` opens when the project ends). A round over 65,535, more than any project has, is `NoSuchRound`.
     function deadlines(uint256 projectId, uint256 round)
         external
         view
