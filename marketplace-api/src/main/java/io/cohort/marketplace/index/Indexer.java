@@ -218,17 +218,21 @@ public class Indexer {
         for (EthLog.LogResult<?> r : result.getLogs()) {
             logs.add((Log) r.get());
         }
-        // the logs are of the chain whose block `to` was read above only if it is still there
+        // the logs are of the chain whose block `to` was read above only if it is still there,
+        // and that chain continues the one read so far only if block next - 1 is still the one
+        // checked above: a reorganisation between that check and the read of `to` would join
+        // another branch's logs to the ones stored, and the next check would find nothing wrong
+        String moved = "the chain reorganised while blocks " + next + ".." + to + " were read";
         for (Log l : logs) {
             if (l.getBlockNumber().longValueExact() == to
                     && !end.getHash().equalsIgnoreCase(l.getBlockHash())) {
-                throw new IOException(
-                        "the chain reorganised while blocks " + next + ".." + to + " were read");
+                throw new IOException(moved);
             }
         }
-        if (!block(to, null).getHash().equalsIgnoreCase(end.getHash())) {
-            throw new IOException(
-                    "the chain reorganised while blocks " + next + ".." + to + " were read");
+        if (!block(to, null).getHash().equalsIgnoreCase(end.getHash())
+                || (lastHash != null
+                        && !block(next - 1, null).getHash().equalsIgnoreCase(lastHash))) {
+            throw new IOException(moved);
         }
         long time = end.getTimestamp().longValueExact();
         try {

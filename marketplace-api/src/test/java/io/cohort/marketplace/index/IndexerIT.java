@@ -2,18 +2,29 @@ package io.cohort.marketplace.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.cohort.contracts.DevChain;
 import io.cohort.contracts.DevKit;
 import io.cohort.contracts.generated.Market;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.cohort.marketplace.TestConfig;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -241,6 +252,138 @@ class IndexerIT {
             assertThat(indexer.index().events()).isEqualTo(withGone);
         } finally {
             indexer.stop(null);
+        }
+    }
+
+    /**
+     * A loopback JSON-RPC endpoint that passes every call on to the chain, and runs {@code before}
+     * once, ahead of passing on the first call whose body contains {@code trigger}.
+     */
+    private static final class Interposer implements AutoCloseable {
+        private final HttpServer server;
+        private final HttpClient client = HttpClient.newHttpClient();
+        private final AtomicReference<String> trigger = new AtomicReference<>();
+        private volatile Runnable before;
+
+        Interposer() throws Exception {
+            server =
+                    HttpServer.create(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext(
+                    "/",
+                    exchange -> {
+                        byte[] body = exchange.getRequestBody().readAllBytes();
+                        String text = new String(body, StandardCharsets.UTF_8);
+                        String t = trigger.get();
+                        if (t != null && text.contains(t) && trigger.compareAndSet(t, null)) {
+                            before.run();
+                        }
+                        try {
+                            HttpResponse<byte[]> answer =
+                                    client.send(
+                                            HttpRequest.newBuilder(URI.create(chain.rpcUrl()))
+                                                    .header("Content-Type", "application/json")
+                                                    .POST(
+                                                            HttpRequest.BodyPublishers.ofByteArray(
+                                                                    body))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofByteArray());
+                            exchange.getResponseHeaders().add("Content-Type", "application/json");
+                            exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
+                            try (OutputStream out = exchange.getResponseBody()) {
+                                out.write(answer.body());
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            exchange.sendResponseHeaders(502, -1);
+                        }
+                    });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        void once(String trigger, Runnable before) {
+            this.before = before;
+            this.trigger.set(trigger);
+        }
+
+        boolean fired() {
+            return trigger.get() == null;
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aReorganisationBetweenTheAncestryCheckAndTheRangeReadIsCaughtNotJoined(@TempDir Path dir)
+            throws Exception {
+        // given: an index, read through a relay, whose last block read created a project
+        var owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        var evaluator = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        Market asOwner =
+                Market.load(market, chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas());
+        long start = chain.latestTimestamp() + 10_000;
+        try (Interposer relay = new Interposer()) {
+            Indexer indexer = new Indexer();
+            indexer.config = config(dir, 2, relay.url());
+            indexer.open();
+            try {
+                String before = chain.snapshot();
+                BigInteger gone =
+                        oneRound(asOwner, evaluator.getAddress(), start, BigInteger.ZERO, 5);
+                while (indexer.step()) {}
+                long last = chain.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+                for (int i = 0; i < 3; i++) {
+                    chain.mine();
+                }
+
+                // when: the chain replaces that block just after the indexer checked it, before
+                // it reads block last + 2, the end of its next range (two blocks a range)
+                relay.once(
+                        "\"0x" + Long.toHexString(last + 2) + "\"",
+                        () -> {
+                            chain.revert(before);
+                            try {
+                                oneRound(
+                                        asOwner, evaluator.getAddress(), start, BigInteger.ZERO, 9);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                            for (int i = 0; i < 4; i++) {
+                                chain.mine();
+                            }
+                        });
+                boolean caught = false;
+                for (int polls = 0; polls < 20; polls++) {
+                    try {
+                        if (!indexer.step() && relay.fired()) {
+                            break;
+                        }
+                    } catch (IOException e) {
+                        assertThat(e).hasMessageContaining("the chain reorganised while blocks");
+                        caught = true;
+                    }
+                }
+
+                // then: the range read across the switch is refused, the index rewinds, and it
+                // holds the new branch's project under the id, not the replaced one
+                assertThat(relay.fired()).isTrue();
+                assertThat(
+                                indexer.index()
+                                        .read(ix -> ix.project(gone, 0))
+                                        .orElseThrow()
+                                        .maxTrainers())
+                        .isEqualTo(9);
+                assertThat(caught).isTrue();
+            } finally {
+                indexer.stop(null);
+            }
         }
     }
 
