@@ -333,6 +333,9 @@ public final class DjlModel implements AutoCloseable {
                         .optOptimizer(optimizer)
                         .optDevices(new Device[] {Device.cpu()});
         int n = data.size();
+        if (n == 0) { // the loss would be 0 / 0 and the update nothing
+            throw new IllegalArgumentException("model " + spec.name() + ": no samples to train on");
+        }
         int per = data.sampleSize();
         int batches = (n + config.batchSize() - 1) / config.batchSize();
         // batchnorm cannot normalise a batch of one sample in training (PyTorch refuses it): a

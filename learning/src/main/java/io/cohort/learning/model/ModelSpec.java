@@ -134,6 +134,15 @@ public record ModelSpec(
                                 + " has a dimension outside 1..65536");
             }
         }
+        if (product(inputShape) > MAX_ACTIVATIONS) {
+            throw new InvalidSpecException(
+                    "inputShape "
+                            + Arrays.toString(inputShape)
+                            + " holds "
+                            + product(inputShape)
+                            + " values per sample, above "
+                            + MAX_ACTIVATIONS);
+        }
         if (classes < 2 || classes > 100_000) {
             throw new InvalidSpecException("classes must be in 2..100000, got " + classes);
         }

@@ -33,9 +33,9 @@ public final class OnnxEvaluator implements AutoCloseable {
      * @param threads intra-op threads (fixed for reproducibility)
      */
     public static OnnxEvaluator load(byte[] onnx, int[] sampleShape, int classes, int threads) {
-        try {
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
-            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        // the session keeps what it needs of the options: theirs is native memory to free
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);

@@ -222,6 +222,23 @@ class DjlModelTest {
     }
 
     @Test
+    void trainingOnNoSamplesIsRefusedNotANaNLoss() {
+        try (DjlModel m = DjlModel.create(small())) {
+            float[] before = m.parameters();
+            assertThatThrownBy(
+                            () ->
+                                    m.train(
+                                            separable(0, 3),
+                                            TrainConfig.sgd(1, 16, 0.05f, 1),
+                                            TrainingListener.NONE,
+                                            () -> false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("model small: no samples to train on");
+            assertThat(m.parameters()).containsExactly(before);
+        }
+    }
+
+    @Test
     void cancellationStopsTraining() {
         AtomicInteger seen = new AtomicInteger();
         try (DjlModel m = DjlModel.create(small())) {

@@ -76,4 +76,24 @@ class ModelSpecTest {
                 .isInstanceOf(InvalidSpecException.class)
                 .hasMessageContaining("needs a [channels, height, width] input");
     }
+
+    @Test
+    void anInputOfMoreValuesThanALayerMayOutputIsRefusedBeforeAnyLayer() {
+        // 2 x 8192 x 8192 = 2^27 values a sample; the pool's output (2 x 128 x 128) is small
+        ModelSpec huge =
+                new ModelSpec(
+                        "huge",
+                        new int[] {2, 8192, 8192},
+                        2,
+                        1,
+                        java.util.List.of(
+                                LayerSpec.maxpool(64, 64),
+                                LayerSpec.flatten(),
+                                LayerSpec.dense(2)));
+        assertThatThrownBy(huge::validate)
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessage(
+                        "inputShape [2, 8192, 8192] holds 134217728 values per sample, above "
+                                + ModelSpec.MAX_ACTIVATIONS);
+    }
 }
