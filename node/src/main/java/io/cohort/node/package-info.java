@@ -1,7 +1,6 @@
 /**
- * The trainer and evaluator nodes (issue 6). Built so far: {@link
- * io.cohort.contracts.seal.SealedUpdate}, the sealed update of DESIGN.md step 3, and {@link
- * io.cohort.node.journal.Journal}, the node's local journal, and the chain client {@link
- * io.cohort.node.chain.Transactor} with {@link io.cohort.node.chain.EventFeed}. See docs/node.md.
+ * The trainer and evaluator nodes: the command line ({@code app}), the chain client ({@link
+ * io.cohort.node.chain.Transactor}), the local journal ({@link io.cohort.node.journal.Journal}) and
+ * the round loops ({@code round}). See docs/node.md.
  */
 package io.cohort.node;
