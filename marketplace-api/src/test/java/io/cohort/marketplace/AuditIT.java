@@ -226,6 +226,14 @@ class AuditIT {
                     .contains(
                             "the record is malformed: credit leaf 0's credit is not a decimal"
                                     + " integer");
+            // and with the last settled record unread, claims and stakes are unchecked, not
+            // measured against no credit at all
+            assertThat(malformed.path("claimsWithinCredits").asBoolean()).isFalse();
+            assertThat(malformed.path("stakesReturnedLessSlashes").asBoolean()).isFalse();
+            assertThat(malformed.path("problems").toString())
+                    .contains(
+                            "claims and stakes cannot be checked: the record of round 0, the last"
+                                    + " settled, cannot be read");
             // the round's view says so instead of passing "lots" on
             JsonNode detail = Play.JSON.readTree(get("/projects/" + garbled + "/rounds/0").body());
             assertThat(detail.path("record").path("malformed").asText())
@@ -269,6 +277,37 @@ class AuditIT {
                             bob.getAddress().toLowerCase()
                                     + " (trainer 1) has a leaf but is not among the result's first"
                                     + " 1 trainers");
+
+            // round 0's record unreadable, round 1's honest: round 1's credits add to round 0's,
+            // which nobody can read, so they are unchecked, not taken to add to nothing (which
+            // would accuse alice and bob of being credited more than their scores imply)
+            BigInteger gap = Play.create(owner, later + 4800, 2, evaluator, ipfs);
+            cast.join(gap);
+            Play.round(
+                    gap,
+                    0,
+                    later + 4800,
+                    judged,
+                    List.of(
+                            new CreditTree.Leaf(
+                                    alice.getAddress(), Play.pay(10_000), BigInteger.ZERO),
+                            new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter)),
+                    evaluator,
+                    ipfs,
+                    record -> ((ObjectNode) record.path("credits").get(0)).put("credit", "lots"));
+            Play.round(gap, 1, later + 6000, half, honestCredits, evaluator, ipfs);
+            JsonNode afterGap = awaitAudit(gap, 2);
+            assertThat(afterGap.path("verdict").asText()).isEqualTo("mismatch");
+            JsonNode gap1 = afterGap.path("rounds").path(1);
+            assertThat(gap1.path("recordReadable").asBoolean()).isTrue();
+            assertThat(gap1.path("creditsMatchScores").asBoolean()).isFalse();
+            assertThat(gap1.path("rootMatches").asBoolean()).isTrue();
+            assertThat(gap1.path("problems").toString())
+                    .contains(
+                            "credits cannot be checked against the scores: they add to those"
+                                    + " after round 0, whose record cannot be read")
+                    .doesNotContain("the record credits");
+            assertThat(afterGap.path("problems")).isEmpty(); // the last record reads: claims hold
 
             // errors
             assertThat(get("/projects/77/audit").statusCode()).isEqualTo(404);

@@ -120,26 +120,41 @@ public class Auditor {
      */
     public Audit audit(BigInteger id, boolean recompute) {
         long now = indexer.now();
-        ProjectView p =
+        // one read of the index: a range applied between reads would pair a claim with the
+        // rounds before the one it claims from
+        Indexed at =
                 indexer.index()
-                        .read(ix -> ix.project(id, now))
+                        .read(
+                                ix ->
+                                        ix.project(id, now)
+                                                .map(
+                                                        view ->
+                                                                new Indexed(
+                                                                        view,
+                                                                        ProjectView.rounds(
+                                                                                ix, id, now),
+                                                                        ix.trainers(id))))
                         .orElseThrow(() -> Problem.notFound("no project " + id));
-        List<ProjectView.RoundView> rounds =
-                indexer.index().read(ix -> ProjectView.rounds(ix, id, now));
-        List<MarketIndex.TrainerStanding> trainers = indexer.index().read(ix -> ix.trainers(id));
+        ProjectView p = at.project();
+        List<ProjectView.RoundView> rounds = at.rounds();
+        List<MarketIndex.TrainerStanding> trainers = at.trainers();
         List<RoundAudit> out = new ArrayList<>();
-        Map<String, BigInteger[]> previous = new HashMap<>();
         Map<String, BigInteger[]> latest = new HashMap<>();
+        // the last settled round whose record could not be read, while no later one was: the
+        // credits after it are unknown, so what builds on them cannot be checked
+        Long unread = null;
         for (ProjectView.RoundView r : rounds) {
             if (r.settled() == null) {
                 continue;
             }
             Map<String, BigInteger[]> read = new HashMap<>();
-            RoundAudit a = auditRound(p, rounds, r, previous, read, trainers);
+            RoundAudit a = auditRound(p, rounds, r, latest, unread, read, trainers);
             out.add(a);
             if (a.recordReadable()) {
                 latest = read;
-                previous = latest;
+                unread = null;
+            } else {
+                unread = r.round();
             }
         }
         if (recompute) {
@@ -151,6 +166,15 @@ public class Auditor {
         List<String> problems = new ArrayList<>();
         boolean claims = true;
         boolean stakes = true;
+        if (unread != null) {
+            claims = false;
+            stakes = false;
+            problems.add(
+                    "claims and stakes cannot be checked: the record of round "
+                            + unread
+                            + ", the last settled, cannot be read");
+            trainers = List.of();
+        }
         for (MarketIndex.TrainerStanding t : trainers) {
             BigInteger[] leaf =
                     latest.getOrDefault(
@@ -189,9 +213,64 @@ public class Auditor {
     }
 
     /**
-     * One round's audit against the cumulative credits after the round before ({@code previous});
-     * the record's own credits go into {@code read} once it is readable.
+     * Whether {@code leaves}, the record's cumulative credits and slashes, are {@code previous}'s
+     * plus what the record's scores and flags ({@code judged}) imply; each difference goes into
+     * {@code problems}.
      */
+    private static boolean creditsFollow(
+            ProjectView p,
+            Map<String, BigInteger[]> previous,
+            List<RoundRecords.Submission> judged,
+            Map<String, BigInteger[]> leaves,
+            List<String> problems) {
+        Map<String, BigInteger[]> expected = new LinkedHashMap<>();
+        previous.forEach((k, v) -> expected.put(k, v.clone()));
+        BigInteger reward = p.rewardPerRound();
+        BigInteger stake = p.trainerStake();
+        for (RoundRecords.Submission e : judged) {
+            String t = e.trainer().toLowerCase();
+            BigInteger[] x =
+                    expected.computeIfAbsent(
+                            t, k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            x[0] = x[0].add(CreditRule.credit(reward, e.scoreBps()));
+            if (CreditRule.slashes(e.flag())) {
+                x[1] = CreditRule.slashAgain(x[1], stake);
+            }
+        }
+        boolean credits = true;
+        for (var l : leaves.entrySet()) {
+            BigInteger[] want =
+                    expected.getOrDefault(
+                            l.getKey(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
+            if (!want[0].equals(l.getValue()[0]) || !want[1].equals(l.getValue()[1])) {
+                credits = false;
+                problems.add(
+                        l.getKey()
+                                + ": the record credits "
+                                + l.getValue()[0]
+                                + " and slashes "
+                                + l.getValue()[1]
+                                + ", its scores and flags imply "
+                                + want[0]
+                                + " and "
+                                + want[1]);
+            }
+        }
+        for (String t : expected.keySet()) {
+            if (!leaves.containsKey(t)) {
+                credits = false;
+                problems.add(t + " has credit or slash but no leaf in the record");
+            }
+        }
+        return credits;
+    }
+
+    /** What the audit reads of the index, read at once. */
+    private record Indexed(
+            ProjectView project,
+            List<ProjectView.RoundView> rounds,
+            List<MarketIndex.TrainerStanding> trainers) {}
+
     /**
      * Whether {@code rebuilt} hashes to {@code settled} by the market's own {@code resultHash}.
      *
@@ -215,11 +294,18 @@ public class Auditor {
         return Numeric.toHexString(hash).equals(settled);
     }
 
+    /**
+     * One round's audit against the cumulative credits after the round before ({@code previous});
+     * with {@code unread}, the round before's record could not be read, and the credits are not
+     * checked against the scores. The record's own credits go into {@code read} once it is
+     * readable.
+     */
     private RoundAudit auditRound(
             ProjectView p,
             List<ProjectView.RoundView> rounds,
             ProjectView.RoundView r,
             Map<String, BigInteger[]> previous,
+            Long unread,
             Map<String, BigInteger[]> read,
             List<MarketIndex.TrainerStanding> trainers) {
         List<String> problems = new ArrayList<>();
@@ -301,44 +387,15 @@ public class Auditor {
         // credits and slashes follow from the scores and flags
         Map<String, BigInteger[]> leaves = leaves(treeLeaves);
         read.putAll(leaves);
-        Map<String, BigInteger[]> expected = new LinkedHashMap<>();
-        previous.forEach((k, v) -> expected.put(k, v.clone()));
-        BigInteger reward = p.rewardPerRound();
-        BigInteger stake = p.trainerStake();
-        for (RoundRecords.Submission e : judged) {
-            String t = e.trainer().toLowerCase();
-            BigInteger[] x =
-                    expected.computeIfAbsent(
-                            t, k -> new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
-            x[0] = x[0].add(CreditRule.credit(reward, e.scoreBps()));
-            if (CreditRule.slashes(e.flag())) {
-                x[1] = CreditRule.slashAgain(x[1], stake);
-            }
-        }
         boolean credits = true;
-        for (var l : leaves.entrySet()) {
-            BigInteger[] want =
-                    expected.getOrDefault(
-                            l.getKey(), new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
-            if (!want[0].equals(l.getValue()[0]) || !want[1].equals(l.getValue()[1])) {
-                credits = false;
-                problems.add(
-                        l.getKey()
-                                + ": the record credits "
-                                + l.getValue()[0]
-                                + " and slashes "
-                                + l.getValue()[1]
-                                + ", its scores and flags imply "
-                                + want[0]
-                                + " and "
-                                + want[1]);
-            }
-        }
-        for (String t : expected.keySet()) {
-            if (!leaves.containsKey(t)) {
-                credits = false;
-                problems.add(t + " has credit or slash but no leaf in the record");
-            }
+        if (unread != null) {
+            credits = false;
+            problems.add(
+                    "credits cannot be checked against the scores: they add to those after round "
+                            + unread
+                            + ", whose record cannot be read");
+        } else {
+            credits = creditsFollow(p, previous, judged, leaves, problems);
         }
         List<String> uncovered = coverage(trainers, leaves.keySet());
         if (!uncovered.isEmpty()) {

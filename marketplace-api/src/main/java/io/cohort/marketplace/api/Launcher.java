@@ -927,25 +927,30 @@ public class Launcher {
         }
     }
 
-    private static BigInteger amount(String wei, String what, boolean positive, List<String> bad) {
+    static BigInteger amount(String wei, String what, boolean positive, List<String> bad) {
         if (wei == null) {
             bad.add(what + " (wei, a decimal string) is required");
             return BigInteger.ZERO;
         }
-        try {
-            BigInteger v = new BigInteger(wei);
-            if (v.signum() < 0 || (positive && v.signum() == 0) || v.bitLength() > 128) {
-                bad.add(
-                        what
-                                + " must be "
-                                + (positive ? "positive" : "non-negative")
-                                + " and fit 128 bits");
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            bad.add(what + " is not a decimal number of wei: '" + wei + "'");
+        // 2^128 - 1 has 39 digits: anything longer is refused before it is parsed (a decimal
+        // parse is quadratic in the length, and the string may be megabytes)
+        if (!wei.matches("-?[0-9]{1,39}")) {
+            bad.add(
+                    what
+                            + " is not a decimal number of wei of at most 39 digits: '"
+                            + (wei.length() > 48 ? wei.substring(0, 48) + "…" : wei)
+                            + "'");
             return BigInteger.ZERO;
         }
+        BigInteger v = new BigInteger(wei);
+        if (v.signum() < 0 || (positive && v.signum() == 0) || v.bitLength() > 128) {
+            bad.add(
+                    what
+                            + " must be "
+                            + (positive ? "positive" : "non-negative")
+                            + " and fit 128 bits");
+        }
+        return v;
     }
 
     /** The market's MAX_COMMITTEE. */

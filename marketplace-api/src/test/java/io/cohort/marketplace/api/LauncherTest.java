@@ -38,6 +38,33 @@ class LauncherTest {
     }
 
     @Test
+    void anAmountIsAtMost39DigitsAndItsLengthIsCheckedBeforeItIsParsed() {
+        List<String> bad = new ArrayList<>();
+        String max128 = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString();
+
+        assertThat(Launcher.amount(max128, "a", true, bad)).hasToString(max128);
+        assertThat(bad).isEmpty();
+        // a megabyte of digits: refused by its length, and not echoed whole
+        String huge = "7".repeat(1 << 20);
+        assertThat(Launcher.amount(huge, "rewardPerRound", true, bad)).isZero();
+        assertThat(Launcher.amount("1e18", "trainerStake", false, bad)).isZero();
+        assertThat(Launcher.amount("0", "rewardPerRound", true, bad)).isZero();
+        assertThat(Launcher.amount("-1", "evaluatorBond", false, bad)).isEqualTo(-1);
+        assertThat(bad)
+                .containsExactly(
+                        "rewardPerRound is not a decimal number of wei of at most 39 digits: '"
+                                + "7".repeat(48)
+                                + "…'",
+                        "trainerStake is not a decimal number of wei of at most 39 digits: '1e18'",
+                        "rewardPerRound must be positive and fit 128 bits",
+                        "evaluatorBond must be non-negative and fit 128 bits");
+        // 2^128 has 39 digits too: the bit length is checked after the parse
+        bad.clear();
+        Launcher.amount(BigInteger.ONE.shiftLeft(128).toString(), "a", true, bad);
+        assertThat(bad).containsExactly("a must be positive and fit 128 bits");
+    }
+
+    @Test
     void whatTheMarketWouldRefuseIsRefusedHereNamingEachRule() {
         // given: the market's checks (_checkParams and no evaluator twice), each broken once
         Launcher.Member a = new Launcher.Member("0x" + "aa".repeat(20), "0x" + "01".repeat(32));
