@@ -115,6 +115,16 @@ public final class Journal implements AutoCloseable {
         return find(round, step).isPresent();
     }
 
+    /**
+     * Records {@code value} for {@code step} of {@code round} unless it is already the latest
+     * recorded there: a step retried every poll (a post that keeps failing) adds no line each time.
+     */
+    public synchronized void recordIfChanged(long round, String step, String value) {
+        if (!find(round, step).filter(value::equals).isPresent()) {
+            record(round, step, value);
+        }
+    }
+
     /** The highest round with a record, or -1. */
     public synchronized long lastRound() {
         return rounds.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);

@@ -28,12 +28,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -68,7 +70,9 @@ public final class EvaluatorNode {
         POSTED,
         ALREADY_POSTED,
         SUBMISSIONS_OPEN,
-        MISSED
+        MISSED,
+        /** Nobody registered before the submission deadline: no credit tree, nothing to post. */
+        NO_TRAINERS
     }
 
     /**
@@ -141,6 +145,9 @@ public final class EvaluatorNode {
     /** Each project's committee sealing keys, fixed at its creation. */
     private final Map<BigInteger, List<byte[]>> committees = new HashMap<>();
 
+    /** The rounds already said to have no trainer (said once, not every poll). */
+    private final Set<RoundKey> nobodySaid = new HashSet<>();
+
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
 
@@ -207,6 +214,21 @@ public final class EvaluatorNode {
             if (now >= d[2]) {
                 return Result.MISSED;
             }
+            // the trainers registered before the submission deadline, whose leaves the result
+            // holds: a later registration (in this evaluation window) would otherwise reach some
+            // evaluators' roots and not others'; it gets its leaf from the next round on
+            List<String> registered = market.trainersRegisteredBefore(project, d[1]);
+            if (registered.isEmpty()) {
+                // the market takes no result without a leaf: the round goes void
+                if (nobodySaid.add(new RoundKey(project, round))) {
+                    progress.accept(
+                            "round "
+                                    + round
+                                    + ": no trainer registered before its submission deadline;"
+                                    + " nothing to judge or post");
+                }
+                return Result.NO_TRAINERS;
+            }
             MarketClient.Project p = market.project(project);
             GlobalModel g = GlobalModel.load(market, ipfs, p, round);
             List<MarketClient.Submitted> submitted = market.submissions(project, round);
@@ -229,11 +251,9 @@ public final class EvaluatorNode {
                 judged = new Judged(project, round, chainHash, outcome, contentKeys);
             }
 
-            // cumulative credits and slashes of the trainers registered before the submission
-            // deadline: a later registration (in this evaluation window) would otherwise reach
-            // some evaluators' roots and not others'; it gets its leaf from the next round on
+            // cumulative credits and slashes of the trainers registered before the deadline
             Map<String, BigInteger[]> totals = new LinkedHashMap<>();
-            for (String t : market.trainersRegisteredBefore(project, d[1])) {
+            for (String t : registered) {
                 totals.put(
                         t.toLowerCase(Locale.ROOT),
                         new BigInteger[] {BigInteger.ZERO, BigInteger.ZERO});
@@ -259,6 +279,15 @@ public final class EvaluatorNode {
                                 ? outcome.score(s.trainer())
                                 : s == submitted.get(0) ? 10_000 : 0;
                 BigInteger[] total = totals.get(t);
+                if (total == null) { // an endpoint whose reads disagree: read again next time
+                    throw new IOException(
+                            "round "
+                                    + round
+                                    + ": submitter "
+                                    + t
+                                    + " is not among the trainers the chain gave as registered"
+                                    + " before the deadline");
+                }
                 total[0] = total[0].add(CreditRule.credit(reward, bps));
                 String flag = flagOf.get(t);
                 if (CreditRule.slashes(flag)) {
@@ -307,7 +336,7 @@ public final class EvaluatorNode {
                             inputs(),
                             DjlModel.threads());
             Cid report = ipfs.add(record);
-            journal.record(round, "published", report.toString());
+            journal.recordIfChanged(round, "published", report.toString());
             Market.Result result =
                     new Market.Result(
                             tree.root(),
@@ -417,7 +446,18 @@ public final class EvaluatorNode {
                 progress.accept("round " + round + ": " + r.trainer() + " flagged: " + copied);
             }
         }
-        return policy.score((int) round, g.parameters(), received);
+        try {
+            return policy.score((int) round, g.parameters(), received);
+        } catch (RuntimeException | Error e) {
+            // the policy may hold part of the round (its Sybil history takes it in the
+            // aggregation, before the validation): a retry would be refused as a repeat of it, or
+            // a void round would stay in it. A fresh policy is fed the settled rounds again.
+            if (policies != null) {
+                policy = policies.get();
+                fed.clear();
+            }
+            throw e;
+        }
     }
 
     /**

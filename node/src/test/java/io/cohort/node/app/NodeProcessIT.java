@@ -739,6 +739,13 @@ class NodeProcessIT {
         }
         assertThat(partial.statusCode()).isEqualTo(404);
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        // nobody registered: the round is said to have nothing to post, once, not a stack trace
+        // a poll (the market takes no result without a leaf)
+        eval.awaitLine(
+                "round 0: no trainer registered before its submission deadline; nothing to judge"
+                        + " or post",
+                Duration.ofSeconds(60));
+        assertThat(Files.readString(eval.log())).doesNotContain("at least one leaf");
     }
 
     private static float[] initial() {

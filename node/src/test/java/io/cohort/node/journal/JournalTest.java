@@ -41,6 +41,20 @@ class JournalTest {
     }
 
     @Test
+    void aValueRecordedAgainUnchangedAddsNoLine() throws Exception {
+        try (Journal j = Journal.open(dir, "p")) {
+            for (int retry = 0; retry < 5; retry++) {
+                j.recordIfChanged(3, "published", "bafy-record");
+            }
+            j.recordIfChanged(3, "published", "bafy-other");
+            j.recordIfChanged(3, "published", "bafy-other");
+            assertThat(j.find(3, "published")).contains("bafy-other");
+        }
+        assertThat(Files.readAllLines(dir.resolve("p.journal")))
+                .containsExactly("3 published bafy-record", "3 published bafy-other");
+    }
+
+    @Test
     void aTornLastLineIsIgnoredAndOverwritten() throws Exception {
         try (Journal j = Journal.open(dir, "p")) {
             j.record(4, "submitted", "0xfeed");
