@@ -333,7 +333,11 @@ class LaunchApiIT {
         var chain = ChainAndIpfs.chain;
         Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
         String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
-        String body = JSON.writeValueAsString(launchBody(evaluator));
+        // an absolute start, which will have passed when the launch is asked about last
+        long start = chain.latestTimestamp() + 3600;
+        ObjectNode request = launchBody(evaluator);
+        request.remove("startsIn");
+        String body = JSON.writeValueAsString(request.put("start", start));
         String key = "launch-" + UUID.randomUUID();
         Market market = market();
         BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
@@ -373,9 +377,12 @@ class LaunchApiIT {
             chain.setAutomine(true);
         }
 
-        // when: asked again once it is mined, and once more
+        // when: asked again once it is mined, and once more after its start has passed (the
+        // request, checked afresh, would now be refused: the repeat is answered first)
         HttpResponse<String> learned = launch(signIn(owner), key, body);
+        chain.mineAt(start + 1);
         HttpResponse<String> again = launch(signIn(owner), key, body);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
 
         // then: both answer the project that transaction created
         assertThat(learned.statusCode()).as(learned.body()).isEqualTo(201);

@@ -172,8 +172,18 @@ public class Launcher {
             throw Problem.badRequest(
                     "the body must be a launch request (see the OpenAPI document)");
         }
+        LaunchLedger.Entry asked = null;
         if (idempotencyKey != null && !LaunchLedger.KEY.matcher(idempotencyKey).matches()) {
             bad.add("the Idempotency-Key header must be 1 to 128 of A-Z a-z 0-9 . _ : -");
+        } else if (idempotencyKey != null) {
+            // a repeat is answered before anything is checked again: a start that has passed
+            // since, or the chain or IPFS away now, would refuse a request already launched, and
+            // a client told 400 might launch (and fund) it again under a new key
+            asked = LaunchLedger.Entry.asked(requestedBy, idempotencyKey, sha256(q));
+            Launched before = earlier(asked);
+            if (before != null) {
+                return before;
+            }
         }
         // JSON null is no spec (Jackson gives a NullNode, which would be pinned as "null")
         JsonNode modelSpec =
@@ -255,14 +265,6 @@ public class Launcher {
         // voids until the owner cancels)
         checkModel(specBytes, specCid, weightBytes, weightsCid);
         Credentials key = operator();
-        LaunchLedger.Entry asked = null;
-        if (idempotencyKey != null) {
-            asked = LaunchLedger.Entry.asked(requestedBy, idempotencyKey, sha256(q));
-            Launched before = earlier(asked);
-            if (before != null) {
-                return before;
-            }
-        }
 
         // pin what was uploaded
         Cid spec = pin(specCid, specBytes, "modelSpec");
@@ -475,6 +477,31 @@ public class Launcher {
         }
     }
 
+    /**
+     * Whether the node has transaction {@code hash} after all, though it answered its broadcast
+     * with {@code error}: "already known" to a copy a retrying HTTP client or proxy sent first, or
+     * "nonce too low" to one already mined. Such a transaction may create the project, so it is
+     * waited for; forgetting it would let a repeat under its key launch a second one.
+     *
+     * @throws Problem 502 when the node does not say, and nothing is forgotten
+     */
+    private boolean known(String hash, String what, String error) throws IOException {
+        var lookup = web3j.ethGetTransactionByHash(hash).send();
+        if (lookup.hasError()) {
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    what
+                            + " "
+                            + hash
+                            + " was refused ("
+                            + error
+                            + ") and the node cannot say whether it has it: "
+                            + lookup.getError().getMessage());
+        }
+        return lookup.getTransaction().isPresent();
+    }
+
     /** A JSON-RPC error is no answer: 502, never read as "not found". */
     private static void chainAnswered(org.web3j.protocol.core.Response<?> r, String hash) {
         if (r.hasError()) {
@@ -654,7 +681,7 @@ public class Launcher {
             hash = Hash.sha3(signed);
             broadcast.before(hash, nonce, signed);
             EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
-            if (sent.hasError()) {
+            if (sent.hasError() && !known(hash, what, sent.getError().getMessage())) {
                 broadcast.refused();
                 throw new Problem(
                         502, "Chain error", what + " was refused: " + sent.getError().getMessage());
