@@ -57,6 +57,15 @@ public final class SealedUpdate {
     private static final byte[] EPHEMERAL_INFO =
             "cohort/seal/2 ephemeral key".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * The length of the sealed form of a {@code payload}-byte update sealed for {@code recipients}
+     * evaluators: the header (magic, version, context, ephemeral key, one key and wrap per
+     * recipient, nonce, length), the ciphertext and its tag.
+     */
+    public static long sealedLength(long payload, int recipients) {
+        return FIXED + (long) recipients * RECIPIENT + NONCE + 4 + payload + TAG;
+    }
+
     /** The detail of every {@code bad-wrap}: the same words on every member, whatever it saw. */
     static final String BAD_WRAP = "the content key is not wrapped alike for every evaluator";
 

@@ -59,6 +59,7 @@ class SealedUpdateTest {
     void everyEvaluatorOfTheCommitteeOpensItAndTheyShareOneContentKey() throws Exception {
         byte[] sealed = sealed();
         assertThat(sealed).hasSize(SealedUpdate.FIXED + 3 * 80 + 16 + update.length + 16);
+        assertThat((long) sealed.length).isEqualTo(SealedUpdate.sealedLength(update.length, 3));
         byte[] key = SealedUpdate.contentKey(sealed, alice, committee.get(0), MAX);
         for (X25519KeyPair evaluator : committee) {
             assertThat(SealedUpdate.open(sealed, alice, evaluator, MAX)).isEqualTo(update);

@@ -49,6 +49,19 @@ public final class UpdateCodec {
     }
 
     /**
+     * The most bytes any valid encoding of {@code n} values takes: {@code 28 + 14n}, the header and
+     * CRC, and when every value is kept, quantized in blocks of one (8 bytes of block scale each, 1
+     * byte of value) with varint indexes (at most 5 bytes each). A reader that knows {@code n} can
+     * refuse anything longer unread (docs/update-format.md).
+     */
+    public static long maxEncodedBytes(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be non-negative, got " + n);
+        }
+        return 28L + 14L * n;
+    }
+
+    /**
      * The dense length {@code n} an update's header declares, for a reader that does not know the
      * model's parameter count (an auditor comparing two released updates): checked are the magic,
      * the version, the flags and the CRC-32C, nothing sized by {@code n}. Bound the result before

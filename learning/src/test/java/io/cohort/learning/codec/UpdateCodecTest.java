@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -31,6 +32,27 @@ class UpdateCodecTest {
                 Compression.topK8Bit(0.05).withBlockSize(Integer.MAX_VALUE),
                 Compression.dense8Bit().withStochasticRounding(7),
                 Compression.topK8Bit(0.1).withStochasticRounding(8));
+    }
+
+    @Test
+    void noEncodingIsLongerThanTheBoundForItsLength() {
+        for (int n : new int[] {0, 1, 7, 1000, 10_000}) {
+            float[] update = gaussian(n, n + 1);
+            for (Compression c :
+                    List.of(
+                            Compression.dense(),
+                            Compression.dense8Bit().withBlockSize(1),
+                            Compression.topK(1.0),
+                            Compression.topK8Bit(1.0).withBlockSize(1),
+                            Compression.topK8Bit(0.01).withBlockSize(1))) {
+                assertThat((long) UpdateCodec.encode(update, c).length)
+                        .as("%s of %d values", c, n)
+                        .isLessThanOrEqualTo(UpdateCodec.maxEncodedBytes(n));
+            }
+        }
+        assertThat(UpdateCodec.encode(gaussian(1000, 3), Compression.dense()))
+                .hasSize(28 + 4 * 1000);
+        assertThat(UpdateCodec.maxEncodedBytes(1000)).isEqualTo(28 + 14 * 1000);
     }
 
     @Test

@@ -23,6 +23,7 @@ import io.cohort.node.chain.Transactor;
 import io.cohort.node.journal.Journal;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.web3j.crypto.Hash;
+import org.web3j.utils.Numeric;
 
 /**
  * The evaluator's part of a round (DESIGN.md steps 5–6): after the submission deadline, fetch every
@@ -405,17 +408,28 @@ public final class EvaluatorNode {
             byte[] chainHash,
             Map<String, String> contentKeys)
             throws IOException {
-        byte[] lastHash =
-                submitted.isEmpty()
-                        ? new byte[32]
-                        : submitted.get(submitted.size() - 1).submissionsHash();
-        if (!Arrays.equals(chainHash, lastHash)) {
+        // the events are the round's whole set, in order, only if they fold into the chain's
+        // hash one by one: an endpoint that left out a page of logs in the middle would still
+        // end in it, and those trainers would go unscored
+        byte[] folded = new byte[32];
+        for (MarketClient.Submitted s : submitted) {
+            folded = nextSubmissionsHash(folded, s.trainer(), s.cid());
+            if (!Arrays.equals(folded, s.submissionsHash())) {
+                throw new IOException(
+                        "round "
+                                + round
+                                + ": the submission events read do not fold into the hashes they"
+                                + " carry (some are missing): reading again");
+            }
+        }
+        if (!Arrays.equals(chainHash, folded)) {
             throw new IOException(
                     "round "
                             + round
                             + ": the submission events do not end in the chain's submissions hash");
         }
-        List<ScoringPolicy.Received> received = openAll(project, round, submitted, contentKeys);
+        List<ScoringPolicy.Received> received =
+                openAll(project, round, submitted, contentKeys, g.parameters().length);
         // this round's opened updates, for the copy checks of the rounds after it
         List<EarlierCopies.Earlier> opened = new ArrayList<>();
         List<float[]> updates = new ArrayList<>();
@@ -484,7 +498,8 @@ public final class EvaluatorNode {
                                 project,
                                 v,
                                 market.submissions(project, v),
-                                new LinkedHashMap<>())) {
+                                new LinkedHashMap<>(),
+                                g.parameters().length)) {
                     float[] update = decoded(r, g);
                     if (update != null) {
                         opened.add(new EarlierCopies.Earlier(v, false, r.trainer(), update));
@@ -670,19 +685,51 @@ public final class EvaluatorNode {
             BigInteger project,
             long round,
             List<MarketClient.Submitted> submitted,
-            Map<String, String> contentKeys)
+            Map<String, String> contentKeys,
+            int parameters)
             throws IOException {
         List<UpdateFetcher.Request> requests = new ArrayList<>(submitted.size());
         for (MarketClient.Submitted s : submitted) {
             requests.add(new UpdateFetcher.Request(s.trainer(), s.cid(), s.sequence()));
         }
-        List<UpdateFetcher.Fetched> fetched = fetcher.fetchAll(requests);
+        List<UpdateFetcher.Fetched> fetched =
+                fetcher.fetchAll(
+                        requests,
+                        sealedLimit(
+                                config.maxSealedBytes(), parameters, committee(project).size()));
         List<ScoringPolicy.Received> received = new ArrayList<>(submitted.size());
         for (int i = 0; i < submitted.size(); i++) {
             received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
             fetched.set(i, null); // the sealed bytes are not needed once opened
         }
         return received;
+    }
+
+    /**
+     * The market's rolling submissions hash after one more submission: {@code
+     * keccak256(abi.encode(previous, trainer, cid))}, as {@code Market.submit} folds it.
+     */
+    static byte[] nextSubmissionsHash(byte[] previous, String trainer, byte[] cid) {
+        int padded = (cid.length + 31) / 32 * 32;
+        ByteBuffer b = ByteBuffer.allocate(32 * 4 + padded);
+        b.put(previous);
+        b.position(32 + 12).put(Numeric.hexStringToByteArray(trainer));
+        b.position(64 + 31).put((byte) 0x60); // the offset of the bytes, after three words
+        b.position(96 + 28).putInt(cid.length);
+        b.put(cid);
+        return Hash.sha3(b.array());
+    }
+
+    /**
+     * The most bytes a sealed update of a model of {@code parameters} for a committee of {@code
+     * members} can take and still be valid (the largest encoding of that many values, sealed), and
+     * at most {@code maxSealedBytes}. The round's updates are all held before they are judged: with
+     * only the configured bound, a few registered accounts sending 16 MiB of noise each could
+     * exhaust the evaluator's memory for a model of a few kilobytes.
+     */
+    static int sealedLimit(int maxSealedBytes, int parameters, int members) {
+        long valid = SealedUpdate.sealedLength(UpdateCodec.maxEncodedBytes(parameters), members);
+        return (int) Math.min(maxSealedBytes, valid);
     }
 
     /**

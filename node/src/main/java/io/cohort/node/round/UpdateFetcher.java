@@ -136,6 +136,15 @@ final class UpdateFetcher {
      * @throws IOException if this evaluator's own IPFS node does not answer (nothing is flagged)
      */
     List<Fetched> fetchAll(List<Request> requests) throws IOException {
+        return fetchAll(requests, maxBytes);
+    }
+
+    /**
+     * {@link #fetchAll(List)}, each at most {@code limit} bytes (and the fetcher's own bound): more
+     * is {@code fetch:too-large}, refused before it is read whole.
+     */
+    List<Fetched> fetchAll(List<Request> requests, int limit) throws IOException {
+        int max = Math.min(maxBytes, limit);
         Fetched[] out = new Fetched[requests.size()];
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
@@ -145,7 +154,7 @@ final class UpdateFetcher {
                             () -> {
                                 for (int i; (i = next.getAndIncrement()) < out.length; ) {
                                     Request r = requests.get(i);
-                                    out[i] = fetch(r.trainer(), r.cid(), r.sequence());
+                                    out[i] = fetch(r.trainer(), r.cid(), r.sequence(), max);
                                 }
                                 return null;
                             }));
@@ -179,6 +188,11 @@ final class UpdateFetcher {
      *     interrupted while it waits
      */
     Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws IOException {
+        return fetch(trainer, cidBytes, sequence, maxBytes);
+    }
+
+    private Fetched fetch(String trainer, byte[] cidBytes, long sequence, int maxBytes)
+            throws IOException {
         Cid cid;
         try {
             cid = Cid.fromBytes(cidBytes);

@@ -63,6 +63,13 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 class RoundIT {
 
     private static final ModelSpec MLP = ModelSpec.mnistMlp(7);
+
+    private static int mlpParameters() {
+        try (DjlModel m = DjlModel.create(MLP)) {
+            return m.parameterCount();
+        }
+    }
+
     private static final BigInteger REWARD = DevKit.ether("1");
     private static final BigInteger STAKE = DevKit.ether("0.1");
 
@@ -412,7 +419,13 @@ class RoundIT {
             }
             assertThat(from).isLessThanOrEqualTo(submitted.get(0).sequence() / 1_000_000L);
             client.submit(copier, project, round, aliceCid);
-            byte[] junk = new byte[5000];
+            // round 0: noise longer than any sealed update of this model could be, refused
+            // before it is read whole (fetch:too-large) though under max-sealed-bytes (16 MiB)
+            byte[] junk =
+                    new byte
+                            [round == 0
+                                    ? EvaluatorNode.sealedLimit(16 << 20, mlpParameters(), 1) + 1
+                                    : 5000];
             new Random(round).nextBytes(junk);
             if (round == 1) {
                 // sealed for the committee and an outsider: the evaluator could open it, but a
@@ -532,7 +545,7 @@ class RoundIT {
             assertThat(entries).hasSize(5);
             assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
             assertThat(entries.get(4).flag())
-                    .isEqualTo(round == 0 ? "seal:bad-magic" : "seal:not-the-committee");
+                    .isEqualTo(round == 0 ? "fetch:too-large" : "seal:not-the-committee");
             assertThat(
                             entries.subList(0, 3).stream()
                                     .mapToInt(RoundRecords.Submission::scoreBps)
@@ -550,7 +563,8 @@ class RoundIT {
 
         // the registrations, read again after two rounds and a reorganisation
         assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
-        // credits: each honest trainer's two rounds, the copier and the garbage slashed twice
+        // credits: each honest trainer's two rounds, the copier slashed twice, the garbage once
+        // (round 0's noise is fetch:too-large, which slashes no more than any fetch flag)
         byte[] last =
                 ipfs.readAllBytes(
                         Cid.fromBytes(client.settled(project).get(1).reportCid()), 1 << 24);
@@ -565,7 +579,8 @@ class RoundIT {
         for (Transactor bad : List.of(copier, garbage)) {
             var leaf = credits.leaf(bad.address());
             assertThat(leaf.credit()).isZero();
-            assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
+            assertThat(leaf.slash())
+                    .isEqualTo(STAKE.divide(BigInteger.valueOf(bad == copier ? 2 : 4)));
         }
         // claims pay exactly the leaf, once
         for (TrainerNode t : honest) {
