@@ -105,9 +105,9 @@ async function audit(id) {
   view.innerHTML = `<h1>Audit of project ${esc(id)}: <span id="verdict" class="${a.verdict === 'clean' ? 'ok' : 'bad'}">${esc(a.verdict)}</span></h1>
     <p>${a.settledRounds} settled rounds checked against their records ·
        claims within credits ${mark(a.claimsWithinCredits)} · stakes returned less slashes ${mark(a.stakesReturnedLessSlashes)}</p>
-    <table id="audit"><thead><tr><th>round</th><th>submissions</th><th>credits = scores</th><th>root</th><th>result hash</th><th>copy flags</th><th>problems</th></tr></thead>
+    <table id="audit"><thead><tr><th>round</th><th>submissions</th><th>credits = scores</th><th>root</th><th>result hash</th><th>copy flags</th><th>seal flags</th><th>problems</th></tr></thead>
     <tbody>${a.rounds.map(r => `<tr><td>${r.round}</td><td>${mark(r.submissionsMatch)}</td><td>${mark(r.creditsMatchScores)}</td>
-      <td>${mark(r.rootMatches)}</td><td>${mark(r.resultHashMatches)}</td><td>${mark(r.copiesHold)}</td><td>${r.problems.map(esc).join('<br>')}</td></tr>`).join('')}</tbody></table>
+      <td>${mark(r.rootMatches)}</td><td>${mark(r.resultHashMatches)}</td><td>${mark(r.copiesHold)}</td><td>${mark(r.sealFlagsHold)}</td><td>${r.problems.map(esc).join('<br>')}</td></tr>`).join('')}</tbody></table>
     <p><a href="#/projects/${esc(id)}">back to the project</a></p>`;
   window.cohortCharts.ready = true;
 }

@@ -165,6 +165,7 @@ class AuditIT {
                 assertThat(r.path("creditsMatchScores").asBoolean()).isTrue();
                 assertThat(r.path("rootMatches").asBoolean()).isTrue();
                 assertThat(r.path("resultHashMatches").asBoolean()).isTrue();
+                assertThat(r.path("sealFlagsHold").asBoolean()).isTrue();
             }
             JsonNode bad = awaitAudit(tampered, 2);
             assertThat(bad.path("verdict").asText()).isEqualTo("mismatch");
@@ -371,6 +372,62 @@ class AuditIT {
                 }
             }
         };
+    }
+
+    @Test
+    void aSealFlagIsHeldToTheChecksAnyoneCanMakeOfItsUpdate() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            // given: a project whose one evaluator has a sealing key
+            Play.Cast cast = Play.Cast.funded();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
+            List<X25519KeyPair> sealKeys = List.of(X25519KeyPair.generate(new SecureRandom()));
+            long start = chain.latestTimestamp() + 100;
+            BigInteger project =
+                    Play.create(
+                            cast.owner(),
+                            start,
+                            1,
+                            List.of(cast.evaluator()),
+                            List.of(sealKeys.get(0).publicKey()),
+                            1,
+                            ipfs);
+            cast.join(project);
+            BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
+
+            // when: alice's update is sealed as it should be, bob's is noise, and the record
+            // flags both seal:bad-magic (each slashed, no key released)
+            byte[] noise = new byte[300];
+            new Random(9).nextBytes(noise);
+            Play.round(
+                    project,
+                    0,
+                    start,
+                    List.of(
+                            new Play.Judged(alice, 0, "seal:bad-magic"),
+                            new Play.Judged(bob, 0, "seal:bad-magic")),
+                    List.of(seal(project, 0, alice, update(6), sealKeys).bytes(), noise),
+                    List.of(
+                            new CreditTree.Leaf(alice.getAddress(), BigInteger.ZERO, quarter),
+                            new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter)),
+                    List.of(cast.evaluator()),
+                    ipfs,
+                    record -> {});
+
+            // then: bob's flag holds; alice's is named, her update passing every public check
+            JsonNode audit = awaitAudit(project, 1);
+            assertThat(audit.path("verdict").asText()).isEqualTo("mismatch");
+            JsonNode r0 = audit.path("rounds").path(0);
+            assertThat(r0.path("creditsMatchScores").asBoolean()).as(r0.toString()).isTrue();
+            assertThat(r0.path("sealFlagsHold").asBoolean()).isFalse();
+            assertThat(r0.path("problems").toString())
+                    .contains(
+                            alice.getAddress().toLowerCase(Locale.ROOT)
+                                    + " flagged seal:bad-magic, but its sealed update passes the"
+                                    + " checks anyone can make")
+                    .doesNotContain(bob.getAddress().toLowerCase(Locale.ROOT));
+        }
     }
 
     @Test

@@ -58,6 +58,7 @@ public class Auditor {
             boolean rootMatches,
             boolean resultHashMatches,
             boolean copiesHold,
+            boolean sealFlagsHold,
             String recompute,
             List<String> problems) {
 
@@ -75,6 +76,7 @@ public class Auditor {
                     rootMatches,
                     resultHashMatches,
                     copiesHold,
+                    sealFlagsHold,
                     r.outcome(),
                     all);
         }
@@ -93,6 +95,34 @@ public class Auditor {
     @Inject Records records;
     @Inject Recomputer recomputer;
     @Inject CopyClaims copyClaims;
+    @Inject SealClaims sealClaims;
+
+    /** Each project's committee sealing keys, fixed at its creation. */
+    private final Map<String, List<byte[]>> sealKeys =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Project {@code id}'s committee sealing keys, as the market holds them.
+     *
+     * @throws Problem 502 when the chain does not answer
+     */
+    private List<byte[]> sealKeys(String id) {
+        List<byte[]> known = sealKeys.get(id);
+        if (known != null) {
+            return known;
+        }
+        try {
+            List<byte[]> keys = view().committee(new BigInteger(id)).send().component2();
+            sealKeys.put(id, keys);
+            return keys;
+        } catch (Exception e) {
+            throw new Problem(
+                    502,
+                    "Chain unavailable",
+                    "cannot read project " + id + "'s committee keys: " + e.getMessage());
+        }
+    }
+
     @Inject MarketplaceConfig config;
 
     private Market view;
@@ -319,7 +349,8 @@ public class Auditor {
             }
             problems.add("the record cannot be read: " + e.getMessage());
             return new RoundAudit(
-                    r.round(), reportCid, false, false, false, false, false, false, null, problems);
+                    r.round(), reportCid, false, false, false, false, false, false, false, null,
+                    problems);
         }
         List<CreditTree.Leaf> treeLeaves;
         List<RoundRecords.Submission> judged;
@@ -329,7 +360,8 @@ public class Auditor {
         } catch (RoundRecords.Malformed e) {
             problems.add("the record is malformed: " + e.getMessage());
             return new RoundAudit(
-                    r.round(), reportCid, false, false, false, false, false, false, null, problems);
+                    r.round(), reportCid, false, false, false, false, false, false, false, null,
+                    problems);
         }
         if (!RoundRecords.FORMAT.equals(record.path("format").asText())
                 || !p.id().equals(record.path("project").asText())
@@ -456,6 +488,9 @@ public class Auditor {
         // every copy:earlier-round flag names an earlier update it copies (CopyClaims)
         List<String> copies = copyClaims.problems(p.id(), rounds, r, record, judged);
         problems.addAll(copies);
+        // every seal:* flag is what the checks anyone can make of its update say (SealClaims)
+        List<String> seals = sealClaims.problems(p.id(), r.round(), judged, () -> sealKeys(p.id()));
+        problems.addAll(seals);
         return new RoundAudit(
                 r.round(),
                 reportCid,
@@ -465,6 +500,7 @@ public class Auditor {
                 root,
                 result,
                 copies.isEmpty(),
+                seals.isEmpty(),
                 null,
                 problems);
     }

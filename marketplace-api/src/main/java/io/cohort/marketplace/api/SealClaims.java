@@ -1,0 +1,141 @@
+package io.cohort.marketplace.api;
+
+import io.cohort.contracts.RoundRecords;
+import io.cohort.contracts.seal.SealContext;
+import io.cohort.contracts.seal.SealException;
+import io.cohort.contracts.seal.SealedUpdate;
+import io.cohort.marketplace.MarketplaceConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Part of the audit: holds every {@code seal:*} flag of a settled record to the checks anyone can
+ * make of the sealed update it names. An evaluator releases no content key for an update it could
+ * not open, so nothing else in the audit looks at such a flag, and all but {@code
+ * seal:not-a-recipient} slash a quarter of the stake: a committee could flag an honest update
+ * {@code seal:bad-magic} and keep its key. Before it tries its own key, every member checks the
+ * update's layout, its context (chain, market, project, round, sender) and that it is sealed for
+ * exactly the committee ({@link SealedUpdate#requireCommittee}); the audit repeats that check. A
+ * flag for one of those reasons must be the reason the check gives; a flag for a reason only a
+ * member's key shows ({@code bad-wrap}, {@code bad-key}, {@code authentication-failed}, {@code
+ * not-a-recipient}) must come after a check that passes, and beyond that rests on the committee's
+ * word. {@code too-large} depends on the evaluator's own bound and is not held to anything.
+ */
+@ApplicationScoped
+public class SealClaims {
+
+    /** The reasons the public check gives, and so the flags it can confirm or refute. */
+    static final Set<String> PUBLIC =
+            Set.of(
+                    "truncated",
+                    "bad-magic",
+                    "unsupported-version",
+                    "bad-recipient-count",
+                    "length-mismatch",
+                    "bad-context",
+                    "wrong-context",
+                    "not-the-committee");
+
+    /** The most verdicts {@link #verdicts} keeps. */
+    static final int CACHED = 1024;
+
+    @Inject Records records;
+    @Inject MarketplaceConfig config;
+
+    /** The verdicts computed, by project, round, trainer, CID and flag ("" when it holds). */
+    private final Map<String, String> verdicts =
+            Collections.synchronizedMap(
+                    new LinkedHashMap<>(16, 0.75f, true) {
+                        @Override
+                        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                            return size() > CACHED;
+                        }
+                    });
+
+    /**
+     * Why the {@code seal:*} flags of round {@code round}'s {@code judged} submissions do not hold;
+     * empty when they all do. {@code committee} (the project's sealing keys) is asked for only when
+     * there is a flag to check.
+     */
+    List<String> problems(
+            String project,
+            long round,
+            List<RoundRecords.Submission> judged,
+            Supplier<List<byte[]>> committee) {
+        List<String> out = new ArrayList<>();
+        for (RoundRecords.Submission e : judged) {
+            String flag = e.flag();
+            if (flag == null || !flag.startsWith("seal:") || flag.equals("seal:too-large")) {
+                continue;
+            }
+            String key =
+                    String.join(" ", project, Long.toString(round), e.trainer(), e.cid(), flag);
+            String verdict = verdicts.get(key);
+            if (verdict == null) {
+                byte[] sealed;
+                try {
+                    sealed = records.bytes(e.cid(), Recomputer.MAX_SEALED_BYTES);
+                } catch (Problem p) {
+                    if (p.status() == 503) {
+                        throw p;
+                    }
+                    out.add(
+                            e.trainer()
+                                    + " flagged "
+                                    + flag
+                                    + ": cannot be checked: "
+                                    + p.getMessage());
+                    continue;
+                }
+                SealContext context =
+                        SealContext.of(
+                                config.chainId(),
+                                config.market(),
+                                new BigInteger(project),
+                                round,
+                                e.trainer());
+                verdict =
+                        verdict(flag.substring("seal:".length()), sealed, context, committee.get());
+                verdicts.put(key, verdict);
+            }
+            if (!verdict.isEmpty()) {
+                out.add(e.trainer() + " flagged " + flag + ", but " + verdict);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Why a flag of {@code reason} on {@code sealed} does not hold, or "" when it does (or cannot
+     * be told without a member's key).
+     */
+    static String verdict(
+            String reason, byte[] sealed, SealContext context, List<byte[]> committee) {
+        String found;
+        try {
+            SealedUpdate.requireCommittee(sealed, context, committee, Recomputer.MAX_SEALED_BYTES);
+            found = null;
+        } catch (SealException e) {
+            found = e.reason();
+        }
+        if (found == null) {
+            return PUBLIC.contains(reason)
+                    ? "its sealed update passes the checks anyone can make (its layout, its context,"
+                            + " sealed for exactly the committee)"
+                    : "";
+        }
+        if (found.equals(reason) || found.equals("too-large")) {
+            return "";
+        }
+        return "the checks anyone can make, which every member makes first, fail with seal:"
+                + found;
+    }
+}
