@@ -54,7 +54,7 @@ public final class RoundRecords {
         private static final Pattern DETAIL =
                 Pattern.compile(
                         "cosine ([0-9]\\.[0-9]{6}) \\(threshold [0-9]\\.[0-9]{2}\\) to the update of"
-                                + " (0x[0-9a-f]{1,40}) in (settled|void) round ([0-9]{1,18})");
+                                + " (0x[0-9a-f]{40}) in (settled|void) round ([0-9]{1,18})");
 
         /** The detail as the report holds it, with the threshold the cosine was held against. */
         public String detail(double threshold) {
@@ -192,6 +192,9 @@ public final class RoundRecords {
         if (credits.size() > MAX_LEAVES) {
             throw new Malformed(
                     "it holds " + credits.size() + " credit leaves, more than " + MAX_LEAVES);
+        }
+        if (credits.isEmpty()) { // no credit tree has no leaf, and no result has no tree
+            throw new Malformed("its credits are empty");
         }
         List<CreditTree.Leaf> out = new ArrayList<>(credits.size());
         Set<String> seen = new HashSet<>();

@@ -34,7 +34,10 @@ class RoundRecordsTest {
         String max = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE).toString();
         assertThat(RoundRecords.credits(record(leaf("\"" + max + "\"", "\"0\""))))
                 .containsExactly(new CreditTree.Leaf(ALICE, new BigInteger(max), BigInteger.ZERO));
-        assertThat(RoundRecords.credits(record("[]"))).isEmpty();
+        // no result settles without a leaf (the credit tree needs one)
+        assertThatThrownBy(() -> RoundRecords.credits(record("[]")))
+                .isInstanceOf(RoundRecords.Malformed.class)
+                .hasMessage("its credits are empty");
     }
 
     @Test
@@ -203,7 +206,8 @@ class RoundRecordsTest {
                     detail.replace("void", "open"),
                     detail.replace("0.991235", "0.99"),
                     detail.replace("round 7", "round -7"),
-                    detail.replace(ALICE, "alice")
+                    detail.replace(ALICE, "alice"),
+                    detail.replace(ALICE, "0xabc") // an address is 40 hex digits
                 }) {
             assertThatThrownBy(() -> RoundRecords.EarlierCopy.parse(bad))
                     .as(bad)
