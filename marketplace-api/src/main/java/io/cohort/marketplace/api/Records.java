@@ -176,7 +176,7 @@ public class Records {
             cache(cid, node, bytes.length);
             return node;
         } catch (IOException | IllegalArgumentException e) {
-            String detail = "cannot read the record " + cid + ": " + e.getMessage();
+            String detail = "cannot read the record " + cid + ": " + publicReason(e);
             if (repeats(e)) {
                 synchronized (failed) {
                     failed.put(
@@ -190,6 +190,16 @@ public class Records {
         } finally {
             loads.release();
         }
+    }
+
+    /**
+     * What a failed read says, without the address of this API's IPFS node: the Kubo client names
+     * the RPC endpoint it called ({@code http://10.0.0.5:5001/api/v0/block/get}), an admin API that
+     * answers to whoever reaches it, and these reasons go to anyone who asks.
+     */
+    static String publicReason(Exception e) {
+        return String.valueOf(e.getMessage())
+                .replaceAll("[a-zA-Z][a-zA-Z0-9+.-]*://[^\\s]*?/api/v0/[a-z/]+", "IPFS");
     }
 
     /**
@@ -234,7 +244,7 @@ public class Records {
             return ipfs.readAllBytes(Cid.parse(cid), max);
         } catch (IOException | IllegalArgumentException e) {
             throw new Problem(
-                    502, "IPFS unavailable", "cannot read " + cid + ": " + e.getMessage());
+                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
         }
     }
 

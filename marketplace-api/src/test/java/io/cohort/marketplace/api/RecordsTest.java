@@ -218,6 +218,16 @@ class RecordsTest {
         }
     }
 
+    @Test
+    void aFailedReadDoesNotNameTheIpfsNodesAddress() {
+        IOException refused =
+                new IOException(
+                        "http://10.0.0.5:5001/api/v0/block/get for bafyabc: Connection refused");
+        assertThat(Records.publicReason(refused)).isEqualTo("IPFS for bafyabc: Connection refused");
+        assertThat(Records.publicReason(new IOException("no answer within PT0.2S")))
+                .isEqualTo("no answer within PT0.2S");
+    }
+
     private ContentStore stalling(ContentStore real) {
         return new ForwardingStore(real) {
             @Override
