@@ -17,6 +17,7 @@ import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Response;
 import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthGetTransactionReceipt;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
@@ -684,28 +685,69 @@ public final class Transactor implements AutoCloseable {
      */
     private BigInteger transactionCount(String what, DefaultBlockParameterName which, long deadline)
             throws ChainException {
-        return rpc(
+        return answered(
                         what,
-                        () -> web3j.ethGetTransactionCount(key.getAddress(), which).send(),
-                        deadline)
+                        "the nonce",
+                        rpc(
+                                what,
+                                () -> web3j.ethGetTransactionCount(key.getAddress(), which).send(),
+                                deadline))
                 .getTransactionCount();
+    }
+
+    /**
+     * {@code response}, unless the node answered with an error (a rate limit answered as 200): read
+     * as a value, web3j would fail on it with a decoding error or a null that says nothing.
+     */
+    private static <T extends Response<?>> T answered(String what, String asked, T response)
+            throws ChainException {
+        if (response.hasError()) {
+            throw new ChainException(
+                    ChainException.Kind.REFUSED,
+                    what
+                            + ": the node answered the request for "
+                            + asked
+                            + " with an error ("
+                            + response.getError().getMessage()
+                            + "); nothing was sent",
+                    null);
+        }
+        return response;
     }
 
     /** {priority fee, max fee}: the node's suggested tip, and twice the latest base fee plus it. */
     private BigInteger[] fees(String what, long deadline) throws ChainException {
         BigInteger priority =
-                rpc(what, () -> web3j.ethMaxPriorityFeePerGas().send(), deadline)
-                        .getMaxPriorityFeePerGas();
-        BigInteger base =
-                rpc(
+                answered(
                                 what,
-                                () ->
-                                        web3j.ethGetBlockByNumber(
-                                                        DefaultBlockParameterName.LATEST, false)
-                                                .send(),
-                                deadline)
-                        .getBlock()
-                        .getBaseFeePerGas();
+                                "the priority fee",
+                                rpc(what, () -> web3j.ethMaxPriorityFeePerGas().send(), deadline))
+                        .getMaxPriorityFeePerGas();
+        EthBlock.Block latest =
+                answered(
+                                what,
+                                "the latest block",
+                                rpc(
+                                        what,
+                                        () ->
+                                                web3j.ethGetBlockByNumber(
+                                                                DefaultBlockParameterName.LATEST,
+                                                                false)
+                                                        .send(),
+                                        deadline))
+                        .getBlock();
+        if (latest == null || latest.getBaseFeePerGasRaw() == null) {
+            throw new ChainException(
+                    ChainException.Kind.REFUSED,
+                    what
+                            + (latest == null
+                                    ? ": the node has no latest block"
+                                    : ": the chain's blocks have no base fee (no EIP-1559), and"
+                                            + " this node sends EIP-1559 transactions only")
+                            + "; nothing was sent",
+                    null);
+        }
+        BigInteger base = latest.getBaseFeePerGas();
         return capped(new BigInteger[] {priority, base.shiftLeft(1).add(priority)});
     }
 

@@ -520,6 +520,33 @@ class TransactorIT {
         assertThat(t.send("pay", to, "0x", BigInteger.ONE).nonce()).isZero();
     }
 
+    @Test
+    void anErrorAnswerToTheNonceOrFeeReadsIsRefusedInWordsNotAFailureToDecode() throws Exception {
+        // given: a provider that answers the next nonce read, then the next tip read, with an
+        // error (a rate limit, as some answer it: HTTP 200 with an error body)
+        Credentials key = account();
+        FailingEndpoint endpoint = new FailingEndpoint(chain.rpcUrl());
+        Duration minute = Duration.ofMinutes(1);
+        Transactor t = transactor(Web3j.build(endpoint), key, quick(minute, minute));
+        String to = account().getAddress();
+        for (String method : List.of("eth_getTransactionCount", "eth_maxPriorityFeePerGas")) {
+            endpoint.fail(method, 1, "rate limit exceeded");
+            // when
+            ChainException refused =
+                    org.assertj.core.api.Assertions.catchThrowableOfType(
+                            ChainException.class, () -> t.send("pay", to, "0x", BigInteger.ONE));
+            // then: refused, naming what was asked and the node's words
+            assertThat(refused).as(method).isNotNull();
+            assertThat(refused.kind()).isEqualTo(ChainException.Kind.REFUSED);
+            assertThat(refused.getMessage())
+                    .startsWith("pay: the node answered the request for the ")
+                    .endsWith(" with an error (rate limit exceeded); nothing was sent");
+        }
+        assertThat(endpoint.raw).isEmpty();
+        // and the next try goes through at nonce 0
+        assertThat(t.send("pay", to, "0x", BigInteger.ONE).nonce()).isZero();
+    }
+
     /** A contract whose call succeeds once and reverts after: storage slot 0 from 0 to 1. */
     private static final String ONCE = "0x60005415600b57600080fd5b600160005500";
 
