@@ -44,7 +44,12 @@ public final class Cid {
 
     /** The CIDv1 of {@code length} bytes of {@code block} from {@code offset}. */
     public static Cid of(int codec, byte[] block, int offset, int length) {
-        checkCodec(codec, Integer.toHexString(codec));
+        if (codec != RAW && codec != DAG_PB) {
+            throw new IllegalArgumentException(
+                    "codec 0x"
+                            + Integer.toHexString(codec)
+                            + " is neither raw (0x55) nor dag-pb (0x70)");
+        }
         MessageDigest sha = sha256();
         sha.update(block, offset, length);
         return new Cid(1, codec, sha.digest());
@@ -66,6 +71,10 @@ public final class Cid {
                 throw new InvalidCidException(text, e.getMessage());
             }
             return fromMultihash(text, 0, DAG_PB, mh, 0);
+        }
+        if (text.startsWith("Qm")) {
+            throw new InvalidCidException(
+                    text, "a CIDv0 is 46 characters ('Qm' and 44 more), got " + text.length());
         }
         char base = text.charAt(0);
         if (base != 'b') {
@@ -92,7 +101,15 @@ public final class Cid {
 
     /** Parses the binary form (as the contract stores it): CIDv1 bytes or a CIDv0 multihash. */
     public static Cid fromBytes(byte[] bytes) {
-        return fromBytes(HexFormat.of().formatHex(bytes), bytes);
+        // the hex is for error messages: of the first bytes only, whatever length was handed in
+        String text =
+                HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 48))
+                        + (bytes.length > 48 ? "..." : "");
+        if (bytes.length > 100) {
+            throw new InvalidCidException(
+                    text, bytes.length + " bytes, longer than any supported CID");
+        }
+        return fromBytes(text, bytes);
     }
 
     private static Cid fromBytes(String text, byte[] bytes) {

@@ -58,6 +58,7 @@ class CidTest {
         "BAFKREIHDWDCEFGH4DQKJV67UZCMW7OJEE6XEDZDETOJUZJEVTENXQUVYKU, multibase prefix 'B'",
         "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk!, is not lower-case base32",
         "QmfDmsHTywy6L9Ne5RXsj5YumDedfBLMvCvmaxjBoe6w40, is not base58btc",
+        "QmfDmsHTywy6L9Ne5RXsj5YumDedfBLMvCvmaxjBoe6w, a CIDv0 is 46 characters ('Qm' and 44 more), got 45",
         "bagaaierasords4njcts6vs7qvdjfcvgnume4hqohf65zsfguprqphs3icwea, codec 0x",
     })
     void refusesBadCidsWithAOneLineReason(String text, String reason) {
@@ -82,6 +83,19 @@ class CidTest {
                 .hasMessageContaining("CIDv0 is written only as 'Qm…'");
         // the binary form the contract stores still is the bare multihash
         assertThat(Cid.fromBytes(multihash).toString()).startsWith("Qm");
+    }
+
+    @Test
+    void bytesLongerThanAnyCidAreRefusedByTheirLengthAndNamedByTheirStart() {
+        byte[] huge = new byte[1 << 20];
+        huge[0] = 0x01;
+        assertThatThrownBy(() -> Cid.fromBytes(huge))
+                .isInstanceOf(InvalidCidException.class)
+                .hasMessageStartingWith("invalid CID '0100")
+                .hasMessageEndingWith("...': 1048576 bytes, longer than any supported CID");
+        assertThatThrownBy(() -> Cid.of(0x71, new byte[3]))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("codec 0x71 is neither raw (0x55) nor dag-pb (0x70)");
     }
 
     @Test
