@@ -14,11 +14,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.web3j.abi.FunctionEncoder;
+import org.web3j.abi.TypeEncoder;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.DynamicBytes;
 import org.web3j.abi.datatypes.generated.Bytes32;
@@ -307,6 +309,42 @@ public class Auditor {
      * @throws Problem 502 when the chain does not answer, or answers with an error (a rate limit:
      *     web3j reports any error answer to a call as a revert); that says nothing about the record
      */
+    /**
+     * {@link #hashesTo}'s answers, kept: the market's {@code resultHash} is a pure function of the
+     * result, so the same rebuilt result and settled hash always give the same answer, and an audit
+     * would otherwise ask the chain once per settled round on every request (up to 65,535 rounds).
+     */
+    static final class ResultHashes {
+        static final int KEPT = 4096;
+
+        private final Map<String, Boolean> answers =
+                Collections.synchronizedMap(
+                        new LinkedHashMap<>(16, 0.75f, true) {
+                            @Override
+                            protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+                                return size() > KEPT;
+                            }
+                        });
+
+        boolean hashesTo(Market market, Market.Result rebuilt, String settled, long round) {
+            String key =
+                    settled
+                            + " "
+                            + Numeric.toHexString(
+                                    Hash.sha3(
+                                            Numeric.hexStringToByteArray(
+                                                    TypeEncoder.encode(rebuilt))));
+            Boolean known = answers.get(key);
+            if (known == null) {
+                known = Auditor.hashesTo(market, rebuilt, settled, round);
+                answers.put(key, known);
+            }
+            return known;
+        }
+    }
+
+    private final ResultHashes resultHashes = new ResultHashes();
+
     static boolean hashesTo(Market market, Market.Result rebuilt, String settled, long round) {
         byte[] hash;
         try {
@@ -478,7 +516,9 @@ public class Auditor {
             rebuilt = null; // a field the contract cannot take (a bad CID, an overflow)
         }
         boolean result =
-                rebuilt != null && hashesTo(view(), rebuilt, r.settled().resultHash(), r.round());
+                rebuilt != null
+                        && resultHashes.hashesTo(
+                                view(), rebuilt, r.settled().resultHash(), r.round());
         if (!result) {
             problems.add(
                     "the result rebuilt from the record does not hash to the settled "

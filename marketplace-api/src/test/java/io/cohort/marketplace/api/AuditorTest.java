@@ -62,4 +62,30 @@ class AuditorTest {
             assertThat(Auditor.hashesTo(market(rpc), RESULT, "0x" + "cd".repeat(32), 3)).isFalse();
         }
     }
+
+    @Test
+    void aResultHashIsAskedOfTheChainOnceThenKept() throws IOException {
+        String hash = "0x" + "ab".repeat(32);
+        try (StubRpc rpc =
+                new StubRpc(200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"" + hash + "\"}")) {
+            Auditor.ResultHashes kept = new Auditor.ResultHashes();
+            for (int audit = 0; audit < 3; audit++) {
+                assertThat(kept.hashesTo(market(rpc), RESULT, hash, 3)).isTrue();
+            }
+            assertThat(rpc.calls).hasValue(1);
+            // another settled hash, or another result, is asked afresh
+            assertThat(kept.hashesTo(market(rpc), RESULT, "0x" + "cd".repeat(32), 3)).isFalse();
+            Market.Result other =
+                    new Market.Result(
+                            new byte[32],
+                            BigInteger.TWO,
+                            BigInteger.ZERO,
+                            BigInteger.ONE,
+                            new byte[32],
+                            new byte[] {1},
+                            new byte[] {2});
+            assertThat(kept.hashesTo(market(rpc), other, hash, 3)).isTrue();
+            assertThat(rpc.calls).hasValue(3);
+        }
+    }
 }

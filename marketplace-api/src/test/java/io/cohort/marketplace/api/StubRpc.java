@@ -14,6 +14,10 @@ final class StubRpc implements AutoCloseable {
 
     private final HttpServer server;
 
+    /** How many calls it answered. */
+    final java.util.concurrent.atomic.AtomicInteger calls =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     StubRpc(int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -21,6 +25,7 @@ final class StubRpc implements AutoCloseable {
                 "/",
                 exchange -> {
                     exchange.getRequestBody().readAllBytes();
+                    calls.incrementAndGet();
                     exchange.getResponseHeaders().add("Content-Type", "application/json");
                     exchange.sendResponseHeaders(status, bytes.length);
                     try (OutputStream out = exchange.getResponseBody()) {
