@@ -180,6 +180,7 @@ public class Launcher {
             // since, or the chain or IPFS away now, would refuse a request already launched, and
             // a client told 400 might launch (and fund) it again under a new key
             asked = LaunchLedger.Entry.asked(requestedBy, idempotencyKey, sha256(q));
+            connect(); // the first request after a restart may be this repeat
             Launched before = earlier(asked);
             if (before != null) {
                 return before;
@@ -766,7 +767,9 @@ public class Launcher {
             return c;
         } catch (IOException e) {
             throw new Problem(
-                    502, "IPFS unavailable", "cannot add or pin " + what + ": " + e.getMessage());
+                    502,
+                    "IPFS unavailable",
+                    "cannot add or pin " + what + ": " + Records.publicReason(e));
         }
     }
 
@@ -856,7 +859,7 @@ public class Launcher {
             throw new Problem(
                     502,
                     "IPFS unavailable",
-                    "cannot read " + what + " " + cid + ": " + e.getMessage());
+                    "cannot read " + what + " " + cid + ": " + Records.publicReason(e));
         }
     }
 
