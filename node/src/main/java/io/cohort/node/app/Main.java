@@ -38,19 +38,19 @@ public final class Main {
             return status;
         }
         Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        if (root instanceof ConfigValidationException invalid) {
-            for (int i = 0; i < invalid.getProblemCount(); i++) {
-                String problem = invalid.getProblem(i).getMessage();
-                err.println("cohort-node: " + oneLine(problem.replaceFirst(THROWN_BY, "")));
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConfigValidationException invalid) {
+                for (int i = 0; i < invalid.getProblemCount(); i++) {
+                    String problem = invalid.getProblem(i).getMessage();
+                    err.println("cohort-node: " + oneLine(problem.replaceFirst(THROWN_BY, "")));
+                }
+                return 2;
             }
-            return 2;
-        }
-        if (root instanceof ConfigurationException) {
-            err.println("cohort-node: " + oneLine(root.getMessage()));
-            return 2;
+            if (t instanceof ConfigurationException) {
+                err.println("cohort-node: " + oneLine(t.getMessage()));
+                return 2;
+            }
+            root = t;
         }
         err.println("cohort-node: cannot start: " + oneLine(root.toString()));
         return status == 0 ? 1 : status;

@@ -697,7 +697,8 @@ public final class Transactor implements AutoCloseable {
 
     /**
      * {@code response}, unless the node answered with an error (a rate limit answered as 200): read
-     * as a value, web3j would fail on it with a decoding error or a null that says nothing.
+     * as a value, web3j would fail on it with a decoding error or a null that says nothing. The
+     * message does not say whether anything was sent: these reads also come after a broadcast.
      */
     private static <T extends Response<?>> T answered(String what, String asked, T response)
             throws ChainException {
@@ -709,7 +710,7 @@ public final class Transactor implements AutoCloseable {
                             + asked
                             + " with an error ("
                             + response.getError().getMessage()
-                            + "); nothing was sent",
+                            + ")",
                     null);
         }
         return response;

@@ -540,7 +540,7 @@ class TransactorIT {
             assertThat(refused.kind()).isEqualTo(ChainException.Kind.REFUSED);
             assertThat(refused.getMessage())
                     .startsWith("pay: the node answered the request for the ")
-                    .endsWith(" with an error (rate limit exceeded); nothing was sent");
+                    .endsWith(" with an error (rate limit exceeded)");
         }
         assertThat(endpoint.raw).isEmpty();
         // and the next try goes through at nonce 0
