@@ -58,7 +58,7 @@ class CidTest {
         "BAFKREIHDWDCEFGH4DQKJV67UZCMW7OJEE6XEDZDETOJUZJEVTENXQUVYKU, multibase prefix 'B'",
         "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk!, is not lower-case base32",
         "QmfDmsHTywy6L9Ne5RXsj5YumDedfBLMvCvmaxjBoe6w40, is not base58btc",
-        "QmfDmsHTywy6L9Ne5RXsj5YumDedfBLMvCvmaxjBoe6w, a CIDv0 is 46 characters ('Qm' and 44 more), got 45",
+        "QmfDmsHTywy6L9Ne5RXsj5YumDedfBLMvCvmaxjBoe6w, 'a CIDv0 is 46 characters (''Qm'' and 44 more), got 44'",
         "bagaaierasords4njcts6vs7qvdjfcvgnume4hqohf65zsfguprqphs3icwea, codec 0x",
     })
     void refusesBadCidsWithAOneLineReason(String text, String reason) {
