@@ -14,7 +14,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -317,14 +316,7 @@ public class Auditor {
     static final class ResultHashes {
         static final int KEPT = 4096;
 
-        private final Map<String, Boolean> answers =
-                Collections.synchronizedMap(
-                        new LinkedHashMap<>(16, 0.75f, true) {
-                            @Override
-                            protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
-                                return size() > KEPT;
-                            }
-                        });
+        private final Map<String, Boolean> answers = Kept.atMost(KEPT);
 
         boolean hashesTo(Market market, Market.Result rebuilt, String settled, long round) {
             String key =

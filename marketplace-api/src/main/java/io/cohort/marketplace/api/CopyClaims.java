@@ -12,9 +12,7 @@ import io.cohort.marketplace.index.ProjectView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,14 +52,7 @@ public class CopyClaims {
      * them, so an audit opens and decodes the two updates of a copy flag once, not on every GET.
      * Only computed cosines are kept, never a failure to fetch or open.
      */
-    private final Map<String, Double> cosines =
-            Collections.synchronizedMap(
-                    new LinkedHashMap<>(16, 0.75f, true) {
-                        @Override
-                        protected boolean removeEldestEntry(Map.Entry<String, Double> eldest) {
-                            return size() > CACHED_COSINES;
-                        }
-                    });
+    private final Map<String, Double> cosines = Kept.atMost(CACHED_COSINES);
 
     /**
      * Why the copy flags of {@code r}'s {@code record}, a round of project {@code project}, do not

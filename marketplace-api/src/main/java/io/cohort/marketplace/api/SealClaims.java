@@ -9,8 +9,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,14 +49,7 @@ public class SealClaims {
     @Inject MarketplaceConfig config;
 
     /** The verdicts computed, by project, round, trainer, CID and flag ("" when it holds). */
-    private final Map<String, String> verdicts =
-            Collections.synchronizedMap(
-                    new LinkedHashMap<>(16, 0.75f, true) {
-                        @Override
-                        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-                            return size() > CACHED;
-                        }
-                    });
+    private final Map<String, String> verdicts = Kept.atMost(CACHED);
 
     /**
      * Why the {@code seal:*} flags of round {@code round}'s {@code judged} submissions do not hold;
