@@ -375,7 +375,14 @@ public final class KuboClient implements ContentStore {
                         "block/stat",
                         cid,
                         () -> callString("block/stat", cid, "arg=" + cid + "&offline=true"));
-        long blockSize = Long.parseLong(field(blockStat, "Size"));
+        String size = field(blockStat, "Size");
+        if (!size.matches("[0-9]{1,18}")) { // Long.parseLong would throw unchecked on 2^63
+            throw new IpfsException(
+                    where("block/stat")
+                            + " answered a Size that is no block size: "
+                            + abbreviate(size));
+        }
+        long blockSize = Long.parseLong(size);
         byte[] root = getBlock(cid);
         if (!cid.matches(root, root.length)) {
             throw new io.cohort.ipfs.ContentMismatchException(

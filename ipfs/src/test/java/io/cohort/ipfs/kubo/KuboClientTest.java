@@ -101,6 +101,20 @@ class KuboClientTest {
     }
 
     @Test
+    void aBlockSizeNoLongHoldsIsAnIpfsExceptionNotANumberFormatException() throws IOException {
+        Cid cid = Cid.of(Cid.RAW, new byte[] {1, 2, 3});
+        try (KuboClient client =
+                answering(200, "{\"Key\":\"" + cid + "\",\"Size\":99999999999999999999}")) {
+            assertThatThrownBy(() -> client.stat(cid))
+                    .isInstanceOf(IpfsException.class)
+                    .hasMessage(
+                            client.api()
+                                    + "/api/v0/block/stat answered a Size that is no block size:"
+                                    + " 99999999999999999999");
+        }
+    }
+
+    @Test
     void anAnswerOverTheLimitIsRefused() throws IOException {
         // given: a 200 answer of 2 MiB to a call whose answer is a few hundred bytes
         String body = "{\"Version\":\"0.42.0\",\"Pad\":\"" + "x".repeat(2 << 20) + "\"}";
