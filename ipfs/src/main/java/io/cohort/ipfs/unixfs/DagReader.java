@@ -252,7 +252,20 @@ public final class DagReader extends InputStream {
                 f = new CompletableFuture<>();
                 f.complete(null); // fetched lazily in await
             } else {
-                f = CompletableFuture.supplyAsync(() -> fetch(next.cid()), executor);
+                try {
+                    f = CompletableFuture.supplyAsync(() -> fetch(next.cid()), executor);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the client was closed under this reader: a read error, not an unchecked one
+                    f =
+                            CompletableFuture.failedFuture(
+                                    new java.io.UncheckedIOException(
+                                            new IpfsException(
+                                                    where
+                                                            + ": the client was closed while the"
+                                                            + " file was read (at "
+                                                            + next.cid()
+                                                            + ")")));
+                }
             }
             ahead.add(new Fetch(next, f));
             if (next.cid().codec() == Cid.DAG_PB) {

@@ -94,6 +94,21 @@ class KuboIT {
     }
 
     @Test
+    void aReaderWhoseClientIsClosedFailsWithAnIoException() throws IOException {
+        // given: a 10 MiB file (40 blocks) read block by block through a client of its own
+        Cid cid = client.add(new TestContent(10 * MIB, 77));
+        KuboClient own = KuboClient.connect(node.apiUrl());
+        java.io.InputStream in = own.readByBlocks(cid);
+        assertThat(in.read(new byte[1000])).isPositive();
+        // when: the client is closed under the reader
+        own.close();
+        // then: reading on is an IOException naming the cause, not an unchecked rejection
+        assertThatThrownBy(() -> in.transferTo(java.io.OutputStream.nullOutputStream()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("the client was closed while the file was read");
+    }
+
+    @Test
     void randomContentHasTheSameCidEverywhere() throws IOException {
         java.util.SplittableRandom sizes = new java.util.SplittableRandom(7);
         try (EmbeddedStore embedded = EmbeddedStore.open(tmp.resolve("parity"))) {
