@@ -413,8 +413,8 @@ public final class KuboClient implements ContentStore {
 
     @Override
     public void close() {
-        // queued fetches still run (each bounded by the call timeout): a reader waiting on one
-        // would otherwise wait for ever
+        // queued fetches still run (each bounded by the call timeout for its headers), so a reader
+        // waiting on one gets its block or its error; later ones are refused as IOExceptions
         fetchers.shutdown();
     }
 

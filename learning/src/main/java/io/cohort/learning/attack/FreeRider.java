@@ -38,7 +38,7 @@ public record FreeRider(double sigma0, double decay) implements Behaviour {
 
     /** The noise scale in {@code round}: {@code sigma0 · decay^(round−1)}. */
     public double sigma(int round) {
-        return sigma0 * StrictMath.pow(decay, round - 1); // the same bits on every JVM
+        return sigma0 * StrictMath.pow(decay, round - 1); // as Statistics: one result on every JVM
     }
 
     @Override

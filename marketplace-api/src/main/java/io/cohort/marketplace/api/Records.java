@@ -238,6 +238,25 @@ public class Records {
         }
     }
 
+    /**
+     * The bytes at {@code cid}, at most {@code max}; null when reading them would fail the same way
+     * again (found nowhere within the read timeout, too large, not what the CID names, no CID).
+     *
+     * @throws Problem 502 when IPFS itself failed (a refused or lost connection): asking again may
+     *     give them
+     */
+    public byte[] bytesIfThere(String cid, int max) {
+        try {
+            return ipfs.readAllBytes(Cid.parse(cid), max);
+        } catch (IOException | IllegalArgumentException e) {
+            if (repeats(e)) {
+                return null;
+            }
+            throw new Problem(
+                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
+        }
+    }
+
     /** The bytes at {@code cid}, at most {@code max}. */
     public byte[] bytes(String cid, int max) {
         try {

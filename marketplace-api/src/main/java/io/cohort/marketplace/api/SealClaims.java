@@ -73,14 +73,24 @@ public class SealClaims {
             if (verdict == null) {
                 byte[] sealed;
                 try {
-                    sealed = records.bytes(e.cid(), Recomputer.MAX_SEALED_BYTES);
+                    sealed = records.bytesIfThere(e.cid(), Recomputer.MAX_SEALED_BYTES);
                 } catch (Problem p) {
                     if (p.status() == 503) {
                         throw p;
                     }
-                    // no evaluator keeps an update it could not open, and its trainer may have
-                    // dropped it: the flag then rests on the committee's word, as a private one
-                    // does, rather than leaving an honest project's audit a mismatch for good
+                    // this API's IPFS failed: the flag is not checked now, and says so
+                    out.add(
+                            e.trainer()
+                                    + " flagged "
+                                    + flag
+                                    + ": cannot be checked now: "
+                                    + p.getMessage());
+                    continue;
+                }
+                if (sealed == null) {
+                    // found nowhere in time (no evaluator keeps an update it could not open, and
+                    // its trainer may have dropped it): the flag rests on the committee's word,
+                    // as a private one does, rather than leaving an honest audit a mismatch
                     continue;
                 }
                 SealContext context =

@@ -219,6 +219,33 @@ class RecordsTest {
     }
 
     @Test
+    void contentFoundNowhereIsNullAndAFailingIpfsIsA502() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            Cid cid = real.add("{}".getBytes(StandardCharsets.US_ASCII));
+            Records records = new Records();
+            records.config = readTimeout(Duration.ofMillis(200));
+            // found nowhere within the read timeout: it would fail so again
+            records.use(stalling(real));
+            assertThat(records.bytesIfThere(cid.toString(), 10)).isNull();
+            // IPFS itself refuses: asking again may succeed
+            records.use(
+                    new ForwardingStore(real) {
+                        @Override
+                        public byte[] readAllBytes(Cid c, int max) throws IOException {
+                            throw new IOException("Connection refused");
+                        }
+                    });
+            Problem p =
+                    catchThrowableOfType(
+                            Problem.class, () -> records.bytesIfThere(cid.toString(), 10));
+            assertThat(p).isNotNull();
+            assertThat(p.status()).isEqualTo(502);
+            records.use(real);
+            assertThat(records.bytesIfThere(cid.toString(), 10)).asString().isEqualTo("{}");
+        }
+    }
+
+    @Test
     void aFailedReadDoesNotNameTheIpfsNodesAddress() {
         IOException refused =
                 new IOException(

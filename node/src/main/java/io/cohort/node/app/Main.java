@@ -38,19 +38,23 @@ public final class Main {
             return status;
         }
         Throwable root = failure;
+        Throwable configuration = null;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConfigValidationException invalid) {
+            if (t instanceof ConfigValidationException invalid) { // a line per setting, wherever
                 for (int i = 0; i < invalid.getProblemCount(); i++) {
                     String problem = invalid.getProblem(i).getMessage();
                     err.println("cohort-node: " + oneLine(problem.replaceFirst(THROWN_BY, "")));
                 }
                 return 2;
             }
-            if (t instanceof ConfigurationException) {
-                err.println("cohort-node: " + oneLine(t.getMessage()));
-                return 2;
+            if (t instanceof ConfigurationException && configuration == null) {
+                configuration = t;
             }
             root = t;
+        }
+        if (configuration != null) {
+            err.println("cohort-node: " + oneLine(configuration.getMessage()));
+            return 2;
         }
         err.println("cohort-node: cannot start: " + oneLine(root.toString()));
         return status == 0 ? 1 : status;

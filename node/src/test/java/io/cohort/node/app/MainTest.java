@@ -49,6 +49,15 @@ class MainTest {
 
         assertThat(Main.exitStatus(1, new RuntimeException("start", unreadable), print))
                 .isEqualTo(2);
+        // wrapped in a ConfigurationException: still a line per setting
+        err.reset();
+        assertThat(
+                        Main.exitStatus(
+                                1,
+                                new io.quarkus.runtime.configuration.ConfigurationException(
+                                        "config", unreadable),
+                                print))
+                .isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .isEqualTo(
                         "cohort-node: SRCFG00039: The config property cohort.chain-id with the"
