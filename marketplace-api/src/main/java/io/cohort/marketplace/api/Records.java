@@ -246,22 +246,22 @@ public class Records {
      *     give them
      */
     public byte[] bytesIfThere(String cid, int max) {
-        try {
-            return ipfs.readAllBytes(Cid.parse(cid), max);
-        } catch (IOException | IllegalArgumentException e) {
-            if (repeats(e)) {
-                return null;
-            }
-            throw new Problem(
-                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
-        }
+        return read(cid, max, true);
     }
 
     /** The bytes at {@code cid}, at most {@code max}. */
     public byte[] bytes(String cid, int max) {
+        return read(cid, max, false);
+    }
+
+    /** The bytes at {@code cid}; with {@code nullIfGone}, null for a failure that repeats. */
+    private byte[] read(String cid, int max, boolean nullIfGone) {
         try {
             return ipfs.readAllBytes(Cid.parse(cid), max);
         } catch (IOException | IllegalArgumentException e) {
+            if (nullIfGone && repeats(e)) {
+                return null;
+            }
             throw new Problem(
                     502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
         }
