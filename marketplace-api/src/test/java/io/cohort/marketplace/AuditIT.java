@@ -18,6 +18,8 @@ import io.cohort.ipfs.kubo.KuboClient;
 import io.cohort.learning.aggregate.SybilDefence;
 import io.cohort.learning.codec.Compression;
 import io.cohort.learning.codec.UpdateCodec;
+import io.cohort.learning.model.LayerSpec;
+import io.cohort.learning.model.ModelSpec;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -426,6 +428,83 @@ class AuditIT {
                             alice.getAddress().toLowerCase(Locale.ROOT)
                                     + " flagged seal:bad-magic, but its sealed update passes the"
                                     + " checks anyone can make")
+                    .doesNotContain(bob.getAddress().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    @Test
+    void anExceedsModelFlagHoldsOnlyForAnUpdateLongerThanTheModelAllows() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        try (KuboClient ipfs = KuboClient.connect(ChainAndIpfs.kubo.apiUrl())) {
+            // given: a project of a 154-parameter model whose one evaluator has a sealing key
+            Play.Cast cast = Play.Cast.funded();
+            Credentials alice = cast.alice();
+            Credentials bob = cast.bob();
+            List<X25519KeyPair> sealKeys = List.of(X25519KeyPair.generate(new SecureRandom()));
+            ModelSpec tiny =
+                    new ModelSpec(
+                            "tiny",
+                            new int[] {16},
+                            2,
+                            7,
+                            List.of(LayerSpec.dense(8), LayerSpec.relu(), LayerSpec.dense(2)));
+            long bound =
+                    SealedUpdate.sealedLength(
+                            UpdateCodec.maxEncodedBytes(Math.toIntExact(tiny.parameterCount())), 1);
+            long start = chain.latestTimestamp() + 100;
+            BigInteger project =
+                    Play.create(
+                            cast.owner(),
+                            BigInteger.valueOf(start),
+                            1,
+                            List.of(cast.evaluator()),
+                            List.of(sealKeys.get(0).publicKey()),
+                            1,
+                            tiny.toJson(),
+                            ipfs);
+            cast.join(project);
+            BigInteger quarter = Play.STAKE.divide(BigInteger.valueOf(4));
+
+            // when: alice's update is a valid one sealed, bob's is noise one byte past the
+            // longest valid one, and the record flags both seal:exceeds-model (each slashed)
+            float[] values = new float[154];
+            Arrays.fill(values, 0.5f);
+            byte[] noise = new byte[Math.toIntExact(bound + 1)];
+            new Random(9).nextBytes(noise);
+            Play.round(
+                    project,
+                    0,
+                    start,
+                    List.of(
+                            new Play.Judged(alice, 0, "seal:exceeds-model"),
+                            new Play.Judged(bob, 0, "seal:exceeds-model")),
+                    List.of(
+                            seal(
+                                            project,
+                                            0,
+                                            alice,
+                                            UpdateCodec.encode(values, Compression.dense()),
+                                            sealKeys)
+                                    .bytes(),
+                            noise),
+                    List.of(
+                            new CreditTree.Leaf(alice.getAddress(), BigInteger.ZERO, quarter),
+                            new CreditTree.Leaf(bob.getAddress(), BigInteger.ZERO, quarter)),
+                    List.of(cast.evaluator()),
+                    ipfs,
+                    record -> {});
+
+            // then: bob's flag holds; alice's is named with her update's length and the bound
+            JsonNode audit = awaitAudit(project, 1);
+            assertThat(audit.path("verdict").asText()).isEqualTo("mismatch");
+            JsonNode r0 = audit.path("rounds").path(0);
+            assertThat(r0.path("creditsMatchScores").asBoolean()).as(r0.toString()).isTrue();
+            assertThat(r0.path("sealFlagsHold").asBoolean()).isFalse();
+            assertThat(r0.path("problems").toString())
+                    .contains(
+                            alice.getAddress().toLowerCase(Locale.ROOT)
+                                    + " flagged seal:exceeds-model, but its sealed update is ")
+                    .contains("bytes, within the " + bound + " any valid update")
                     .doesNotContain(bob.getAddress().toLowerCase(Locale.ROOT));
         }
     }

@@ -95,9 +95,22 @@ final class Play {
             int quorum,
             KuboClient ipfs)
             throws Exception {
+        return create(owner, start, rounds, committee, sealKeys, quorum, "{\"spec\":1}", ipfs);
+    }
+
+    /** As above, with {@code specJson} as the model spec (above: a placeholder no one reads). */
+    static BigInteger create(
+            Credentials owner,
+            BigInteger start,
+            int rounds,
+            List<Credentials> committee,
+            List<byte[]> sealKeys,
+            int quorum,
+            String specJson,
+            KuboClient ipfs)
+            throws Exception {
         byte[] spec =
-                ipfs.add("{\"spec\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
-                        .toBytes();
+                ipfs.add(specJson.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toBytes();
         byte[] initial = ipfs.add(new byte[] {1, 2, 3}).toBytes();
         var receipt =
                 as(owner)

@@ -122,6 +122,24 @@ public record ModelSpec(
      * @throws InvalidSpecException naming the first bad layer
      */
     public List<int[]> validate() {
+        return walk().shapes();
+    }
+
+    /**
+     * How many floats the model's flat parameter array holds ({@code DjlModel.parameterCount()}),
+     * counted from the spec alone: what bounds an update's length for a reader without the engine
+     * (an auditor, docs/update-format.md).
+     *
+     * @throws InvalidSpecException naming the first bad layer
+     */
+    public long parameterCount() {
+        return walk().parameters();
+    }
+
+    /** The shape after each layer and the parameters of all layers. */
+    private record Walk(List<int[]> shapes, long parameters) {}
+
+    private Walk walk() {
         if (inputShape == null || inputShape.length == 0 || inputShape.length > 3) {
             throw new InvalidSpecException(
                     "inputShape must have 1 to 3 dimensions, got " + Arrays.toString(inputShape));
@@ -249,7 +267,7 @@ public record ModelSpec(
                             + " logits, it ends in "
                             + Arrays.toString(shape));
         }
-        return shapes;
+        return new Walk(shapes, params);
     }
 
     private static void requireRank(int i, LayerSpec l, int[] shape, int rank, String why) {

@@ -51,6 +51,20 @@ class DjlModelTest {
     }
 
     @Test
+    void theSpecCountsTheParametersTheEngineHolds() {
+        for (ModelSpec spec :
+                java.util.List.of(
+                        ModelSpec.mnistCnn(1),
+                        ModelSpec.mnistMlp(1),
+                        OnnxParityTest.everyLayer(),
+                        small())) {
+            try (DjlModel m = DjlModel.create(spec)) {
+                assertThat(spec.parameterCount()).as(spec.name()).isEqualTo(m.parameterCount());
+            }
+        }
+    }
+
+    @Test
     void parametersRoundTripThroughTheFlatArray() {
         try (DjlModel m = DjlModel.create(small())) {
             float[] p = m.parameters();

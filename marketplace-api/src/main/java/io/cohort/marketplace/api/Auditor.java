@@ -6,6 +6,7 @@ import io.cohort.contracts.CreditTree;
 import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.generated.Market;
 import io.cohort.ipfs.Cid;
+import io.cohort.learning.model.ModelSpec;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.MarketIndex;
@@ -13,6 +14,7 @@ import io.cohort.marketplace.index.ProjectView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -122,6 +124,30 @@ public class Auditor {
                     "Chain unavailable",
                     "cannot read project " + id + "'s committee keys: " + e.getMessage());
         }
+    }
+
+    /** Each project's model's parameter count, by project id (its spec never changes). */
+    private final Map<String, Long> modelParameters = Kept.atMost(SealClaims.CACHED);
+
+    /**
+     * How many parameters project {@code p}'s model has, counted from its spec.
+     *
+     * @throws Problem 502 when IPFS cannot give the spec
+     * @throws IllegalArgumentException when the spec is not a valid one
+     */
+    private long modelParameters(ProjectView p) {
+        Long known = modelParameters.get(p.id());
+        if (known != null) {
+            return known;
+        }
+        long n =
+                ModelSpec.parse(
+                                new String(
+                                        records.bytes(p.modelSpecCid(), Recomputer.MAX_SPEC_BYTES),
+                                        StandardCharsets.UTF_8))
+                        .parameterCount();
+        modelParameters.put(p.id(), n);
+        return n;
     }
 
     @Inject MarketplaceConfig config;
@@ -521,7 +547,13 @@ public class Auditor {
         List<String> copies = copyClaims.problems(p.id(), rounds, r, record, judged);
         problems.addAll(copies);
         // every seal:* flag is what the checks anyone can make of its update say (SealClaims)
-        List<String> seals = sealClaims.problems(p.id(), r.round(), judged, () -> sealKeys(p.id()));
+        List<String> seals =
+                sealClaims.problems(
+                        p.id(),
+                        r.round(),
+                        judged,
+                        () -> sealKeys(p.id()),
+                        () -> modelParameters(p));
         problems.addAll(seals);
         return new RoundAudit(
                 r.round(),

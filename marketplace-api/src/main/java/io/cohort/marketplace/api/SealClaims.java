@@ -4,6 +4,8 @@ import io.cohort.contracts.RoundRecords;
 import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
+import io.cohort.learning.codec.UpdateCodec;
+import io.cohort.learning.model.ModelSpec;
 import io.cohort.marketplace.MarketplaceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -26,6 +29,12 @@ import java.util.function.Supplier;
  * member's key shows ({@code bad-wrap}, {@code bad-key}, {@code authentication-failed}, {@code
  * not-a-recipient}) must come after a check that passes, and beyond that rests on the committee's
  * word. {@code too-large} depends on the evaluator's own bound and is not held to anything.
+ *
+ * <p>{@code seal:exceeds-model} says the update is longer than any valid update of the project's
+ * model sealed for its committee can be ({@code SealedUpdate.sealedLength(UpdateCodec
+ * .maxEncodedBytes(parameters), members)}, the parameters counted from the model spec): the audit
+ * reads the update up to that bound, and a flagged update that fits within it is a false flag. One
+ * found nowhere, or longer than this API reads, rests on the committee's word like the others.
  */
 @ApplicationScoped
 public class SealClaims {
@@ -42,6 +51,9 @@ public class SealClaims {
                     "wrong-context",
                     "not-the-committee");
 
+    /** The flag of an update longer than any valid one of the project's model sealed. */
+    static final String EXCEEDS_MODEL = "seal:exceeds-model";
+
     /** The most verdicts {@link #verdicts} keeps. */
     static final int CACHED = 1024;
 
@@ -53,14 +65,16 @@ public class SealClaims {
 
     /**
      * Why the {@code seal:*} flags of round {@code round}'s {@code judged} submissions do not hold;
-     * empty when they all do. {@code committee} (the project's sealing keys) is asked for only when
-     * there is a flag to check.
+     * empty when they all do. {@code committee} (the project's sealing keys) and {@code parameters}
+     * (how many its model has; it may throw {@link Problem} or {@link IllegalArgumentException} for
+     * a spec that cannot be read) are asked for only when there is a flag to check.
      */
     List<String> problems(
             String project,
             long round,
             List<RoundRecords.Submission> judged,
-            Supplier<List<byte[]>> committee) {
+            Supplier<List<byte[]>> committee,
+            LongSupplier parameters) {
         List<String> out = new ArrayList<>();
         for (RoundRecords.Submission e : judged) {
             String flag = e.flag();
@@ -71,9 +85,27 @@ public class SealClaims {
                     String.join(" ", project, Long.toString(round), e.trainer(), e.cid(), flag);
             String verdict = verdicts.get(key);
             if (verdict == null) {
+                boolean exceeds = flag.equals(EXCEEDS_MODEL);
+                long bound = 0;
                 byte[] sealed;
                 try {
-                    sealed = records.bytesIfThere(e.cid(), Recomputer.MAX_SEALED_BYTES);
+                    if (exceeds) {
+                        bound = modelBound(parameters.getAsLong(), committee.get().size());
+                    }
+                    sealed =
+                            records.bytesIfThere(
+                                    e.cid(),
+                                    exceeds
+                                            ? (int) Math.min(Recomputer.MAX_SEALED_BYTES, bound)
+                                            : Recomputer.MAX_SEALED_BYTES);
+                } catch (IllegalArgumentException bad) {
+                    out.add(
+                            e.trainer()
+                                    + " flagged "
+                                    + flag
+                                    + ": cannot be checked: "
+                                    + bad.getMessage());
+                    continue;
                 } catch (Problem p) {
                     if (p.status() == 503) {
                         throw p;
@@ -101,7 +133,13 @@ public class SealClaims {
                                 round,
                                 e.trainer());
                 verdict =
-                        verdict(flag.substring("seal:".length()), sealed, context, committee.get());
+                        exceeds
+                                ? exceedsVerdict(sealed.length, bound)
+                                : verdict(
+                                        flag.substring("seal:".length()),
+                                        sealed,
+                                        context,
+                                        committee.get());
                 verdicts.put(key, verdict);
             }
             if (!verdict.isEmpty()) {
@@ -109,6 +147,38 @@ public class SealClaims {
             }
         }
         return out;
+    }
+
+    /**
+     * The most bytes a valid update of a model of {@code parameters} sealed for {@code members}
+     * takes, as every member bounds its fetch.
+     *
+     * @throws IllegalArgumentException if the model has more parameters than any spec allows
+     */
+    static long modelBound(long parameters, int members) {
+        if (parameters > ModelSpec.MAX_PARAMETERS) {
+            throw new IllegalArgumentException(
+                    "the model has "
+                            + parameters
+                            + " parameters, above "
+                            + ModelSpec.MAX_PARAMETERS);
+        }
+        return SealedUpdate.sealedLength(UpdateCodec.maxEncodedBytes((int) parameters), members);
+    }
+
+    /**
+     * Why a {@code seal:exceeds-model} flag on a sealed update of {@code length} bytes (read up to
+     * {@code bound}) does not hold, or "" when it does.
+     */
+    static String exceedsVerdict(int length, long bound) {
+        return length > bound
+                ? ""
+                : "its sealed update is "
+                        + length
+                        + " bytes, within the "
+                        + bound
+                        + " any valid update of the project's model sealed for its committee can"
+                        + " take";
     }
 
     /**

@@ -93,7 +93,8 @@ public final class EvaluatorNode {
     /**
      * @param dataDir the node's directory (journal)
      * @param maxSealedBytes the largest sealed update fetched; more is flagged {@code
-     *     fetch:too-large}
+     *     fetch:too-large} (unless it is also more than any valid update of the project's model
+     *     sealed can be: {@code seal:exceeds-model})
      * @param fetchTimeout the most one sealed update's whole fetch may take; one that takes longer
      *     (its blocks are nowhere to be found, say) is flagged {@code fetch:unavailable}, unless
      *     this evaluator's own IPFS node does not answer either (then the round is tried again)
@@ -693,10 +694,7 @@ public final class EvaluatorNode {
             requests.add(new UpdateFetcher.Request(s.trainer(), s.cid(), s.sequence()));
         }
         List<UpdateFetcher.Fetched> fetched =
-                fetcher.fetchAll(
-                        requests,
-                        sealedLimit(
-                                config.maxSealedBytes(), parameters, committee(project).size()));
+                fetcher.fetchAll(requests, modelBound(parameters, committee(project).size()));
         List<ScoringPolicy.Received> received = new ArrayList<>(submitted.size());
         for (int i = 0; i < submitted.size(); i++) {
             received.add(open(project, round, submitted.get(i), fetched.get(i), contentKeys));
@@ -722,14 +720,13 @@ public final class EvaluatorNode {
 
     /**
      * The most bytes a sealed update of a model of {@code parameters} for a committee of {@code
-     * members} can take and still be valid (the largest encoding of that many values, sealed), and
-     * at most {@code maxSealedBytes}. The round's updates are all held before they are judged: with
-     * only the configured bound, a few registered accounts sending 16 MiB of noise each could
-     * exhaust the evaluator's memory for a model of a few kilobytes.
+     * members} can take and still be valid: the largest encoding of that many values, sealed. The
+     * round's updates are all held before they are judged: with only the configured bound, a few
+     * registered accounts sending 16 MiB of noise each could exhaust the evaluator's memory for a
+     * model of a few kilobytes; past this bound an update is {@link UpdateFetcher#EXCEEDS_MODEL}.
      */
-    static int sealedLimit(int maxSealedBytes, int parameters, int members) {
-        long valid = SealedUpdate.sealedLength(UpdateCodec.maxEncodedBytes(parameters), members);
-        return (int) Math.min(maxSealedBytes, valid);
+    static long modelBound(int parameters, int members) {
+        return SealedUpdate.sealedLength(UpdateCodec.maxEncodedBytes(parameters), members);
     }
 
     /**

@@ -20,7 +20,15 @@ import java.util.function.Consumer;
 
 /**
  * Fetches the sealed bytes of one submission within a deadline, or says why not as the flag the
- * round record carries ({@code fetch:bad-cid}, {@code fetch:too-large}, {@code fetch:unavailable}).
+ * round record carries ({@code fetch:bad-cid}, {@code fetch:too-large}, {@code fetch:unavailable},
+ * and {@link #EXCEEDS_MODEL}).
+ *
+ * <p>Two bounds: this evaluator's own ({@code cohort.evaluator.max-sealed-bytes}), past which an
+ * update is {@code fetch:too-large} and slashes nothing (another member may allow more), and the
+ * project's, the longest any valid update of its model sealed for its committee can be ({@link
+ * #fetchAll(List, long)}), past which it is {@link #EXCEEDS_MODEL}: no honest trainer sends that,
+ * and anyone who can read the update and the model spec can check it (the audit does), so it
+ * slashes like every flag that shows intent. The smaller bound is read up to and names the flag.
  *
  * <p>The deadline covers the whole fetch: a CID whose root block exists but one of whose leaves
  * exists nowhere makes Kubo's {@code cat} stream stall with its headers sent, and Java's HttpClient
@@ -47,6 +55,9 @@ import java.util.function.Consumer;
 final class UpdateFetcher {
 
     static final String UNAVAILABLE = "fetch:unavailable";
+
+    /** The flag of an update longer than any valid one of the project's model sealed can be. */
+    static final String EXCEEDS_MODEL = "seal:exceeds-model";
 
     /** The detail of a {@code fetch:unavailable} flag after the CID. */
     static final String UNAVAILABLE_DETAIL = "not retrieved from IPFS";
@@ -136,15 +147,20 @@ final class UpdateFetcher {
      * @throws IOException if this evaluator's own IPFS node does not answer (nothing is flagged)
      */
     List<Fetched> fetchAll(List<Request> requests) throws IOException {
-        return fetchAll(requests, maxBytes);
+        return fetchAll(requests, Long.MAX_VALUE);
     }
 
     /**
-     * {@link #fetchAll(List)}, each at most {@code limit} bytes (and the fetcher's own bound): more
-     * is {@code fetch:too-large}, refused before it is read whole.
+     * {@link #fetchAll(List)}, each at most {@code modelBound} bytes (the longest a valid update of
+     * the project's model sealed for its committee can be) and the fetcher's own bound, refused
+     * before it is read whole: past the model's bound {@link #EXCEEDS_MODEL}, past the fetcher's
+     * (when it is the smaller) {@code fetch:too-large}.
      */
-    List<Fetched> fetchAll(List<Request> requests, int limit) throws IOException {
-        int max = Math.min(maxBytes, limit);
+    List<Fetched> fetchAll(List<Request> requests, long modelBound) throws IOException {
+        Bound bound =
+                modelBound <= maxBytes
+                        ? new Bound((int) modelBound, EXCEEDS_MODEL)
+                        : new Bound(maxBytes, "fetch:too-large");
         Fetched[] out = new Fetched[requests.size()];
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
@@ -154,7 +170,7 @@ final class UpdateFetcher {
                             () -> {
                                 for (int i; (i = next.getAndIncrement()) < out.length; ) {
                                     Request r = requests.get(i);
-                                    out[i] = fetch(r.trainer(), r.cid(), r.sequence(), max);
+                                    out[i] = fetch(r.trainer(), r.cid(), r.sequence(), bound);
                                 }
                                 return null;
                             }));
@@ -188,10 +204,13 @@ final class UpdateFetcher {
      *     interrupted while it waits
      */
     Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws IOException {
-        return fetch(trainer, cidBytes, sequence, maxBytes);
+        return fetch(trainer, cidBytes, sequence, new Bound(maxBytes, "fetch:too-large"));
     }
 
-    private Fetched fetch(String trainer, byte[] cidBytes, long sequence, int maxBytes)
+    /** The most bytes read of one update, and the flag of one longer. */
+    private record Bound(int bytes, String flag) {}
+
+    private Fetched fetch(String trainer, byte[] cidBytes, long sequence, Bound bound)
             throws IOException {
         Cid cid;
         try {
@@ -200,9 +219,9 @@ final class UpdateFetcher {
             return flagged(trainer, "fetch:bad-cid", e.getMessage(), sequence);
         }
         try {
-            return new Fetched(ipfs.readAllBytes(cid, maxBytes), null);
+            return new Fetched(ipfs.readAllBytes(cid, bound.bytes()), null);
         } catch (ContentTooLargeException tooLarge) {
-            return flagged(trainer, "fetch:too-large", tooLarge.getMessage(), sequence);
+            return flagged(trainer, bound.flag(), tooLarge.getMessage(), sequence);
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
                 throw e;

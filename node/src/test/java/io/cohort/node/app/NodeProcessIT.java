@@ -75,7 +75,14 @@ class NodeProcessIT {
     private static final BigInteger PENALTY = DevKit.ether("0.2");
     private static final BigInteger FUNDS = DevKit.ether("10");
     private static final int ROUNDS = 4;
-    private static final int MAX_SEALED = 2 << 20;
+
+    /**
+     * The evaluator's max-sealed-bytes: above an honest update (about 100 KB) and below the longest
+     * valid update of the MLP sealed (357 KB), so past it is fetch:too-large, which slashes nothing
+     * (past the model's bound would be seal:exceeds-model: RoundIT).
+     */
+    private static final int MAX_SEALED = 256 << 10;
+
     private static final Duration WAIT = Duration.ofSeconds(240);
 
     private static DevChain chain;
@@ -288,7 +295,7 @@ class NodeProcessIT {
         eval.awaitLine("replayed 1 settled round", WAIT);
 
         // round 3: trainer 0 killed after submitting and kept down until the round settled (before
-        // claiming); the cheater's blob is larger than the evaluator fetches
+        // claiming); the cheater's blob is larger than the evaluator fetches (fetch:too-large)
         // and trainer 1's RPC endpoint is down for the first 10 s of it
         relay.down();
         chain.mineAt(client.deadlines(project, 3)[0]);
@@ -298,6 +305,11 @@ class NodeProcessIT {
         t0.awaitLine("round 3: pausing after submitted", WAIT);
         t0.kill();
         byte[] blob = new byte[MAX_SEALED + 1024];
+        assertThat(
+                        SealedUpdate.sealedLength(
+                                UpdateCodec.maxEncodedBytes(Math.toIntExact(MLP.parameterCount())),
+                                1))
+                .isGreaterThan(blob.length);
         new Random(3).nextBytes(blob);
         client.submit(cheater, project, 3, ipfs.add(blob).toBytes());
         awaitSubmissions(client, project, 3, 4);

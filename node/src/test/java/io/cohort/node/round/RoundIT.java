@@ -420,11 +420,13 @@ class RoundIT {
             assertThat(from).isLessThanOrEqualTo(submitted.get(0).sequence() / 1_000_000L);
             client.submit(copier, project, round, aliceCid);
             // round 0: noise longer than any sealed update of this model could be, refused
-            // before it is read whole (fetch:too-large) though under max-sealed-bytes (16 MiB)
+            // before it is read whole (seal:exceeds-model, slashed) though under
+            // max-sealed-bytes (16 MiB)
             byte[] junk =
                     new byte
                             [round == 0
-                                    ? EvaluatorNode.sealedLimit(16 << 20, mlpParameters(), 1) + 1
+                                    ? Math.toIntExact(
+                                            EvaluatorNode.modelBound(mlpParameters(), 1) + 1)
                                     : 5000];
             new Random(round).nextBytes(junk);
             if (round == 1) {
@@ -545,7 +547,7 @@ class RoundIT {
             assertThat(entries).hasSize(5);
             assertThat(entries.get(3).flag()).isEqualTo("seal:wrong-context");
             assertThat(entries.get(4).flag())
-                    .isEqualTo(round == 0 ? "fetch:too-large" : "seal:not-the-committee");
+                    .isEqualTo(round == 0 ? "seal:exceeds-model" : "seal:not-the-committee");
             assertThat(
                             entries.subList(0, 3).stream()
                                     .mapToInt(RoundRecords.Submission::scoreBps)
@@ -563,8 +565,8 @@ class RoundIT {
 
         // the registrations, read again after two rounds and a reorganisation
         assertThat(client.trainers(project)).containsExactlyElementsOf(registered);
-        // credits: each honest trainer's two rounds, the copier slashed twice, the garbage once
-        // (round 0's noise is fetch:too-large, which slashes no more than any fetch flag)
+        // credits: each honest trainer's two rounds, the copier and the garbage slashed twice
+        // (round 0's noise longer than the model allows shows intent like any other)
         byte[] last =
                 ipfs.readAllBytes(
                         Cid.fromBytes(client.settled(project).get(1).reportCid()), 1 << 24);
@@ -579,8 +581,7 @@ class RoundIT {
         for (Transactor bad : List.of(copier, garbage)) {
             var leaf = credits.leaf(bad.address());
             assertThat(leaf.credit()).isZero();
-            assertThat(leaf.slash())
-                    .isEqualTo(STAKE.divide(BigInteger.valueOf(bad == copier ? 2 : 4)));
+            assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
         }
         // claims pay exactly the leaf, once
         for (TrainerNode t : honest) {

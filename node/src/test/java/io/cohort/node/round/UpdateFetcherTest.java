@@ -3,9 +3,11 @@ package io.cohort.node.round;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.contracts.CreditRule;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.ipfs.EmbeddedStore;
+import io.cohort.learning.policy.ScoringPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +146,42 @@ class UpdateFetcherTest {
             assertThat(ok.flagged()).isNull();
             assertThat(large.flagged().unreadable()).isEqualTo("fetch:too-large");
             assertThat(bad.flagged().unreadable()).isEqualTo("fetch:bad-cid");
+        }
+    }
+
+    @Test
+    void pastTheModelsBoundIsExceedsModelAndPastTheEvaluatorsOwnIsTooLarge() throws Exception {
+        // given: 6 bytes stored
+        try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("bounds"))) {
+            List<UpdateFetcher.Request> one =
+                    List.of(
+                            new UpdateFetcher.Request(
+                                    TRAINER,
+                                    store.add("sealed".getBytes(StandardCharsets.US_ASCII))
+                                            .toBytes(),
+                                    0));
+            // when: the model's bound is the smaller, then the evaluator's
+            ScoringPolicy.Received model =
+                    new UpdateFetcher(store, 1024, Duration.ofSeconds(30), log::add)
+                            .fetchAll(one, 5)
+                            .get(0)
+                            .flagged();
+            ScoringPolicy.Received own =
+                    new UpdateFetcher(store, 5, Duration.ofSeconds(30), log::add)
+                            .fetchAll(one, 1024)
+                            .get(0)
+                            .flagged();
+            UpdateFetcher.Fetched fits =
+                    new UpdateFetcher(store, 6, Duration.ofSeconds(30), log::add)
+                            .fetchAll(one, 6)
+                            .get(0);
+            // then: only the first says the sender sent what no valid update is
+            assertThat(model.unreadable()).isEqualTo(UpdateFetcher.EXCEEDS_MODEL);
+            assertThat(model.detail()).endsWith("is larger than 5 bytes");
+            assertThat(own.unreadable()).isEqualTo("fetch:too-large");
+            assertThat(fits.flagged()).isNull();
+            assertThat(CreditRule.slashes(model.unreadable())).isTrue();
+            assertThat(CreditRule.slashes(own.unreadable())).isFalse();
         }
     }
 
