@@ -43,6 +43,12 @@ import java.util.Map;
  *       survives, the update is zero and every weight 0 ({@code fallback = "zero-update"}).
  * </ol>
  *
+ * <p>A reference that is not finite or is all zeros (training on the root data diverged from, or
+ * stalled at, {@code G_r}) gives no direction and no scale to any step: the round's update is zero,
+ * every weight 0 and nothing flagged ({@code fallback = "unusable-reference"}), and no trainer's
+ * record, streak or Sybil history moves. So the committee can still post the round (flags the
+ * decoder raised stand and slash) instead of every member refusing it alike.
+ *
  * <p>Metrics: {@code policy}, {@code parameters} (normFactor, freeRiderRatio, minCosine, window,
  * persistence, flagMargin: a replay with other values disagrees, and says why), {@code l2-norm},
  * {@code reference-norm}, {@code median-norm}, {@code norm-upper-bound}, {@code free-rider-bound},
@@ -53,7 +59,7 @@ import java.util.Map;
 public final class CohortPolicy implements Aggregator {
 
     /** The version string written into every audit report. */
-    public static final String VERSION = "cohort-policy/5";
+    public static final String VERSION = "cohort-policy/6";
 
     /** Norms above this many times max(median norm, reference norm) are out of bounds. */
     public static final double NORM_FACTOR = 4;
@@ -186,10 +192,7 @@ public final class CohortPolicy implements Aggregator {
         }
         float[] reference = context.reference();
         int length = context.global().length;
-        double referenceNorm = Submissions.checkReference(rule, reference, length);
-        if (referenceNorm == 0) {
-            throw new IllegalArgumentException(rule + ": the reference update is all zeros");
-        }
+        double referenceNorm = Submissions.referenceNorm(rule, reference, length);
         int n = submissions.size();
         Rejection[] rejected = new Rejection[n];
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -197,6 +200,10 @@ public final class CohortPolicy implements Aggregator {
         metrics.put("parameters", parameters());
         metrics.put("l2-norm", norms);
         metrics.put("reference-norm", referenceNorm);
+        if (!(referenceNorm > 0 && Double.isFinite(referenceNorm))) {
+            metrics.put("fallback", "unusable-reference");
+            return Submissions.result(new float[length], new double[n], List.of(), metrics);
+        }
 
         // 1. free riders
         double freeRiderBound = freeRiderRatio * referenceNorm;

@@ -82,6 +82,20 @@ final class Submissions {
 
     /** The reference update checked like a submission; its L2 norm. */
     static double checkReference(String rule, float[] reference, int length) {
+        double norm = referenceNorm(rule, reference, length);
+        if (!Double.isFinite(norm)) {
+            throw new IllegalArgumentException(
+                    rule + ": the reference update: " + nonFinite(reference));
+        }
+        return norm;
+    }
+
+    /**
+     * The reference update's L2 norm, not finite when a value is not.
+     *
+     * @throws IllegalArgumentException if its length is not the model's
+     */
+    static double referenceNorm(String rule, float[] reference, int length) {
         if (reference.length != length) {
             throw new IllegalArgumentException(
                     rule
@@ -90,12 +104,7 @@ final class Submissions {
                             + " values but the global model has "
                             + length);
         }
-        double norm = Vectors.norm(reference);
-        if (!Double.isFinite(norm)) {
-            throw new IllegalArgumentException(
-                    rule + ": the reference update: " + nonFinite(reference));
-        }
-        return norm;
+        return Vectors.norm(reference);
     }
 
     /**

@@ -154,4 +154,32 @@ class CohortPolicyTest {
                 .isThrownBy(() -> new CohortPolicy(4, 0.01, -0.5, 5, 3, 0.1, new SybilDefence()))
                 .withMessageContaining("minCosine must be in [0, 1)");
     }
+
+    @Test
+    void anUnusableReferenceGivesAZeroUpdateAndLeavesEveryRecordAsItWas() {
+        CohortPolicy policy = new CohortPolicy();
+        CohortPolicy fresh = new CohortPolicy();
+        round(policy, 1, ALONG_A, ALONG_B, AGAINST);
+        round(fresh, 1, ALONG_A, ALONG_B, AGAINST);
+        for (float[] reference : new float[][] {v(Float.NaN, 0, 0, 0), v(0, 0, 0, 0)}) {
+            // when: the reference diverged, or stalled
+            Aggregation a =
+                    policy.aggregate(
+                            submissions(ALONG_A, ALONG_B, AGAINST),
+                            new AggregationContext(2, new float[4], reference, 0));
+            // then: nothing flagged, nobody weighted, the model kept
+            assertThat(a.rejections()).isEmpty();
+            assertThat(a.weights()).containsExactly(0.0, 0.0, 0.0);
+            assertThat(a.update()).containsExactly(0f, 0f, 0f, 0f);
+            assertThat(a.metrics()).containsEntry("fallback", "unusable-reference");
+            assertThat(a.metrics()).doesNotContainKeys("cosine", "sybil");
+        }
+        // and the next round is judged as if those rounds had not been
+        Aggregation after = round(policy, 2, ALONG_A, ALONG_B, AGAINST);
+        Aggregation expected = round(fresh, 2, ALONG_A, ALONG_B, AGAINST);
+        assertThat(after.weights()).isEqualTo(expected.weights());
+        assertThat((int[]) after.metrics().get("zero-trust-streak")).containsExactly(0, 0, 2);
+        assertThat((double[]) after.metrics().get("mean-cosine"))
+                .isEqualTo((double[]) expected.metrics().get("mean-cosine"));
+    }
 }

@@ -91,7 +91,7 @@ class ScoringPolicyTest {
         assertThat(o.validation().samples()).isEqualTo(500);
         String report = new String(o.report(), StandardCharsets.UTF_8);
         assertThat(report)
-                .contains("\"policy\" : \"cohort-policy/5\"")
+                .contains("\"policy\" : \"cohort-policy/6\"")
                 .contains("\"parameters\" : {")
                 .contains(o.modelHash())
                 .contains("CHECKSUM_MISMATCH")
