@@ -80,6 +80,30 @@ class DeadlineStoreTest {
     }
 
     @Test
+    void anAddThatNeverEndsFailsAtADeadlineThatGrowsWithItsSize() throws Exception {
+        try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
+            // given: adds stall
+            DeadlineStore store = new DeadlineStore(stalling(real), Duration.ofMillis(200));
+            Path file = dir.resolve("model.bin");
+            java.nio.file.Files.write(file, new byte[7]);
+            // when / then: each fails at the deadline, naming what it added
+            assertThatThrownBy(() -> store.add(new byte[5]))
+                    .isInstanceOf(DeadlineStore.TimedOutException.class)
+                    .hasMessage("adding 5 bytes: no answer within PT0.2S");
+            assertThatThrownBy(() -> store.add(file))
+                    .isInstanceOf(DeadlineStore.TimedOutException.class)
+                    .hasMessage("adding model.bin (7 bytes): no answer within PT0.2S");
+            // a gigabyte at 1 MiB a second: 1,024 s more
+            assertThat(store.addDeadline(1L << 30)).isEqualTo(Duration.ofMillis(200 + 1_024_000));
+            // and through to the store when it answers
+            DeadlineStore working = new DeadlineStore(real, Duration.ofSeconds(30));
+            byte[] model = "model".getBytes(StandardCharsets.US_ASCII);
+            assertThat(working.add(model)).isEqualTo(real.add(model));
+            assertThat(working.add(file)).isEqualTo(real.add(new byte[7]));
+        }
+    }
+
+    @Test
     void anInterruptedCallerStopsWaitingAndKeepsItsInterrupt() throws Exception {
         try (EmbeddedStore real = EmbeddedStore.open(dir.resolve("ipfs"))) {
             Cid cid = real.add("model".getBytes(StandardCharsets.US_ASCII));
@@ -124,6 +148,18 @@ class DeadlineStoreTest {
             public Reach reach() throws IOException {
                 awaitNever();
                 return Reach.LOCAL;
+            }
+
+            @Override
+            public Cid add(byte[] bytes) throws IOException {
+                awaitNever();
+                return null;
+            }
+
+            @Override
+            public Cid add(Path file) throws IOException {
+                awaitNever();
+                return null;
             }
         };
     }

@@ -56,7 +56,8 @@ public interface NodeConfig {
      * The most one whole-file read from IPFS may take (the model spec, the global model, a round's
      * record, an update to copy-check); longer fails the tick, which is tried again at the next
      * poll. A CID whose blocks exist nowhere would otherwise stall the run loop for ever. The
-     * evaluator's update fetches have their own, cohort.evaluator.fetch-timeout.
+     * evaluator's update fetches have their own, cohort.evaluator.fetch-timeout. An add may take
+     * this plus its size at 1 MiB a second.
      */
     @WithDefault("PT2M")
     Duration ipfsReadTimeout();
