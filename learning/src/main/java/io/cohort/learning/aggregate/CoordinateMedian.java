@@ -6,12 +6,12 @@ import java.util.Map;
 
 /**
  * The coordinate-wise median [Yin et al., 2018]: coordinate i of the aggregate is the median of the
- * n submissions' values at i; for an even n, the mean of the two middle values. Values are ranked
- * ascending with equal values ordered by lower index.
+ * n submissions' values at i; for an even n, the mean of the two middle values.
  *
  * <p>Weights: the share of coordinates each submission supplied; for an odd n the middle value
- * counts 1, for an even n each of the two middle values counts 1/2; {@code weightₖ = suppliedₖ /
- * length}.
+ * counts 1, for an even n each of the two middle values counts 1/2, and a value several submissions
+ * hold is shared equally among them (so the weights follow the values, whatever the input order);
+ * {@code weightₖ = suppliedₖ / length}.
  *
  * <p>Metrics: {@code l2-norm}, {@code coordinates-supplied} (the counts above, halves included).
  */
@@ -36,23 +36,21 @@ public final class CoordinateMedian implements Aggregator {
                     submissions,
                     length,
                     (i, keys) -> {
-                        long middle = keys[n / 2];
-                        update[i] = CoordinateRanks.value(middle);
-                        supplied[CoordinateRanks.index(middle)] += 1;
+                        update[i] = CoordinateRanks.value(keys[n / 2]);
+                        CoordinateRanks.shareRuns(keys, r -> r == n / 2 ? 1 : 0, supplied);
                     });
         } else {
             CoordinateRanks.forEach(
                     submissions,
                     length,
                     (i, keys) -> {
-                        long low = keys[n / 2 - 1];
-                        long high = keys[n / 2];
                         double mean =
-                                ((double) CoordinateRanks.value(low) + CoordinateRanks.value(high))
+                                ((double) CoordinateRanks.value(keys[n / 2 - 1])
+                                                + CoordinateRanks.value(keys[n / 2]))
                                         / 2;
                         update[i] = (float) mean;
-                        supplied[CoordinateRanks.index(low)] += 0.5;
-                        supplied[CoordinateRanks.index(high)] += 0.5;
+                        CoordinateRanks.shareRuns(
+                                keys, r -> r == n / 2 - 1 || r == n / 2 ? 0.5 : 0, supplied);
                     });
         }
         double[] weights = new double[n];

@@ -2,10 +2,12 @@ package io.cohort.learning.aggregate;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Ranks the submissions' values coordinate by coordinate for the coordinate-wise rules: values
- * ascending, equal values by lower index, {@code −0.0} as {@code 0.0}. A value and its index are
+ * ascending, equal values by lower index, {@code −0.0} as {@code 0.0}; what tied ranks earn is
+ * shared by every submission holding the value ({@link #shareRuns}). A value and its index are
  * packed into one {@code long} (the float's bits made order-preserving as a signed int in the high
  * half, the index in the low half), so one primitive sort ranks a coordinate.
  */
@@ -35,6 +37,30 @@ final class CoordinateRanks {
             }
             Arrays.sort(keys);
             visitor.visit(i, keys);
+        }
+    }
+
+    /**
+     * Adds to {@code into[k]} what the ranks holding submission k's value earn ({@code earned(r)}
+     * for rank r), shared equally by every submission holding that value. Equal values are one run
+     * of ranks whose order follows the input's, so without the sharing who is credited with a tied
+     * value (sparse updates share many zeros) would change with the order the submissions came in.
+     */
+    static void shareRuns(long[] keys, IntToDoubleFunction earned, double[] into) {
+        int n = keys.length;
+        int b;
+        for (int a = 0; a < n; a = b) {
+            long value = keys[a] >> 32;
+            double sum = earned.applyAsDouble(a);
+            for (b = a + 1; b < n && keys[b] >> 32 == value; b++) {
+                sum += earned.applyAsDouble(b);
+            }
+            if (sum != 0) {
+                double each = sum / (b - a);
+                for (int j = a; j < b; j++) {
+                    into[index(keys[j])] += each;
+                }
+            }
         }
     }
 

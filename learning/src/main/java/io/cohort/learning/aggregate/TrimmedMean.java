@@ -7,11 +7,12 @@ import java.util.Map;
 /**
  * The coordinate-wise trimmed mean [Yin et al., 2018]: at each coordinate the {@code trim} smallest
  * and {@code trim} largest of the n values are dropped and the other {@code n − 2·trim} averaged,
- * summed in ascending order in double. Values are ranked ascending with equal values ordered by
- * lower index, which decides who supplied a tied value. Needs {@code n > 2·trim}.
+ * summed in ascending order in double. Needs {@code n > 2·trim}.
  *
  * <p>Weights: {@code weightₖ = keptₖ / ((n − 2·trim)·length)}, the share of averaged values that
- * came from submission k.
+ * came from submission k; a value several submissions hold counts for each of them by the share of
+ * its ranks that were kept (trimmed, likewise), so the weights follow the values whatever the input
+ * order.
  *
  * <p>Metrics: {@code l2-norm}, {@code coordinates-kept}, {@code coordinates-trimmed-low}, {@code
  * coordinates-trimmed-high} (counts per submission).
@@ -62,16 +63,15 @@ public final class TrimmedMean implements Aggregator {
                 submissions,
                 length,
                 (i, keys) -> {
-                    for (int r = 0; r < trim; r++) {
-                        low[CoordinateRanks.index(keys[r])] += 1;
-                        high[CoordinateRanks.index(keys[n - 1 - r])] += 1;
-                    }
                     double sum = 0;
                     for (int r = trim; r < n - trim; r++) {
                         sum += CoordinateRanks.value(keys[r]);
-                        keptCounts[CoordinateRanks.index(keys[r])] += 1;
                     }
                     update[i] = (float) (sum / kept);
+                    CoordinateRanks.shareRuns(keys, r -> r < trim ? 1 : 0, low);
+                    CoordinateRanks.shareRuns(
+                            keys, r -> r >= trim && r < n - trim ? 1 : 0, keptCounts);
+                    CoordinateRanks.shareRuns(keys, r -> r >= n - trim ? 1 : 0, high);
                 });
         double[] weights = new double[n];
         for (int k = 0; k < n; k++) {

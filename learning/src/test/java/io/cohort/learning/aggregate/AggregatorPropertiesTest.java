@@ -160,6 +160,69 @@ class AggregatorPropertiesTest {
         }
     }
 
+    /** The coordinate-wise rules, whose weights credit the holders of ranked values. */
+    static Stream<Named<Supplier<Aggregator>>> coordinateRules() {
+        return Stream.of(
+                rule(CoordinateMedian::new),
+                rule(() -> new TrimmedMean(2)),
+                rule(() -> new TrimmedMean(0)),
+                rule(() -> NormClipping.medianTimes(2).around(new TrimmedMean(1))));
+    }
+
+    @ParameterizedTest
+    @MethodSource("coordinateRules")
+    void tiedValuesAreCreditedAlikeWhateverTheOrder(Supplier<Aggregator> rule) {
+        for (long seed = 0; seed < ROUNDS; seed++) {
+            // given: sparse updates of a few distinct values, one in three an exact copy
+            var random = new SplittableRandom(seed);
+            int n = 6 + random.nextInt(7);
+            int length = 1 + random.nextInt(40);
+            List<Submission> submissions = new ArrayList<>();
+            for (int k = 0; k < n; k++) {
+                float[] update = new float[length];
+                if (k > 0 && random.nextInt(3) == 0) {
+                    update = submissions.get(random.nextInt(k)).update().clone();
+                } else {
+                    for (int i = 0; i < length; i++) {
+                        update[i] = random.nextInt(2) == 0 ? 0 : (random.nextInt(5) - 2) * 0.5f;
+                    }
+                }
+                submissions.add(new Submission("trainer-" + k, update, 10));
+            }
+            Round round =
+                    new Round(
+                            submissions,
+                            new AggregationContext(
+                                    1, new float[length], gaussian(random, length, 1), seed));
+            int[] permutation = shuffle(n, new SplittableRandom(~seed));
+
+            // when
+            Aggregation original = rule.get().aggregate(round.submissions(), round.context());
+            Aggregation permuted =
+                    rule.get()
+                            .aggregate(round.permuted(permutation).submissions(), round.context());
+
+            // then: the weights follow the submissions, bit for bit
+            assertThat(permuted.update()).as("seed %d", seed).isEqualTo(original.update());
+            for (int j = 0; j < n; j++) {
+                assertThat(permuted.weights()[j])
+                        .as("seed %d, weight %d", seed, j)
+                        .isEqualTo(original.weights()[permutation[j]]);
+            }
+            // and two submissions holding the same update are weighted alike
+            for (int a = 0; a < n; a++) {
+                for (int b = a + 1; b < n; b++) {
+                    if (java.util.Arrays.equals(
+                            submissions.get(a).update(), submissions.get(b).update())) {
+                        assertThat(original.weights()[a])
+                                .as("seed %d, %d and %d", seed, a, b)
+                                .isEqualTo(original.weights()[b]);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("scaleEquivariantRules")
     void scalingEveryUpdateScalesTheAggregate(Supplier<Aggregator> rule) {

@@ -54,14 +54,19 @@ class CoordinateMedianTest {
     }
 
     @Test
-    void equalValuesAreSuppliedByTheLowerIndex() {
-        // ranks (5, t0), (5, t1), (5, t2): the middle is t1
-        var input = submissions(v(5), v(5), v(5));
+    void aValueSeveralHoldIsSharedAmongThem() {
+        // ranks 1 (t3), 5 (t0), 5 (t1), 5 (t2), 9 (t4): the middle value 5 is held by three
+        var input = submissions(v(5, 2), v(5, 1), v(5, 1), v(1, 0), v(9, 3));
 
-        Aggregation result = median.aggregate(input, context(1));
+        Aggregation result = median.aggregate(input, context(2));
 
-        assertThat(result.update()).containsExactly(5);
-        assertThat(result.weights()).containsExactly(0, 1, 0);
+        assertThat(result.update()).containsExactly(5, 1);
+        // coordinate 0: a third each to t0, t1, t2; coordinate 1: 1 held by t1 and t2, a half each
+        double third = 1.0 / 3;
+        assertThat(result.weights())
+                .containsExactly(third / 2, (third + 0.5) / 2, (third + 0.5) / 2, 0, 0);
+        assertThat((double[]) result.metrics().get("coordinates-supplied"))
+                .containsExactly(third, third + 0.5, third + 0.5, 0, 0);
     }
 
     @Test
@@ -70,9 +75,20 @@ class CoordinateMedianTest {
 
         Aggregation result = median.aggregate(input, context(1));
 
-        // ranks −1 (t2), 0 (t0), 0 (t1): −0.0 ranks as 0.0, the tie goes by index, t0 is middle
-        assertThat(result.weights()).containsExactly(1, 0, 0);
+        // ranks −1 (t2), 0 (t0), 0 (t1): −0.0 ranks as 0.0, and the two zeros share the middle
+        assertThat(result.weights()).containsExactly(0.5, 0.5, 0);
         assertThat(result.update()[0]).isEqualTo(0.0f);
+    }
+
+    @Test
+    void anEvenCountSharesEachMiddleRankAmongItsValuesHolders() {
+        // ranks 4 (t0), 4 (t2), 4 (t3), 8 (t1): both middle ranks hold 4, which three hold
+        var input = submissions(v(4), v(8), v(4), v(4));
+
+        Aggregation result = median.aggregate(input, context(1));
+
+        assertThat(result.update()).containsExactly(4);
+        assertThat(result.weights()).containsExactly(1.0 / 3, 0, 1.0 / 3, 1.0 / 3);
     }
 
     @Test

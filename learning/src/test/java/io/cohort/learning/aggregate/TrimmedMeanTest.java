@@ -45,6 +45,25 @@ class TrimmedMeanTest {
     }
 
     @Test
+    void aValueSeveralHoldCountsForEachByTheShareOfItsRanksKept() {
+        // ranks 0 (t0), 0 (t1), 0 (t2), 5 (t3), trim 1: the zeros' three ranks are one trimmed low
+        // and two kept, so each zero is a third trimmed and two thirds kept
+        var input = submissions(v(0), v(0), v(0), v(5));
+
+        Aggregation result = new TrimmedMean(1).aggregate(input, context(1));
+
+        assertThat(result.update()).containsExactly(0);
+        double third = 1.0 / 3;
+        assertThat((double[]) result.metrics().get("coordinates-trimmed-low"))
+                .containsExactly(third, third, third, 0);
+        assertThat((double[]) result.metrics().get("coordinates-kept"))
+                .containsExactly(2 * third, 2 * third, 2 * third, 0);
+        assertThat((double[]) result.metrics().get("coordinates-trimmed-high"))
+                .containsExactly(0, 0, 0, 1);
+        assertThat(result.weights()).containsExactly(third, third, third, 0);
+    }
+
+    @Test
     void trimTwoOfSeven() {
         // −9, −8 and 8, 9 dropped → mean(0, 1, 2)
         var input = submissions(v(9), v(0), v(-8), v(1), v(8), v(2), v(-9));
