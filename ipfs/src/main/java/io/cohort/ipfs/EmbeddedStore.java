@@ -8,18 +8,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * A content store in a folder, for running without Kubo. It builds the same DAG as {@code ipfs add
  * --cid-version=1 --raw-leaves} and stores each block as a file named by its CID under {@code
  * blocks/<two characters>/}; pins are empty files under {@code pins/}. Blocks are written to a
  * temporary file and moved into place, so a crash never leaves a half-written block under a CID's
- * name; a block damaged on disk afterwards is caught when it is read.
+ * name; a block damaged on disk afterwards is caught when it is read. The temporary files a crash
+ * leaves behind are deleted when the store is next opened, once they are older than {@link
+ * #STALE_AFTER} (a younger one may be another process's write in progress).
  *
  * <p>Unpinning removes the pin only; blocks stay until the folder is deleted (there is no garbage
  * collector).
@@ -36,12 +42,43 @@ public final class EmbeddedStore implements ContentStore {
         this.pins = root.resolve("pins");
     }
 
-    /** Opens (creating if needed) the store in {@code folder}. */
+    /** How old a block's temporary file must be to be taken as a crash's leftover. */
+    static final Duration STALE_AFTER = Duration.ofMinutes(10);
+
+    /**
+     * Opens (creating if needed) the store in {@code folder}, deleting the temporary files of block
+     * writes a crash interrupted.
+     */
     public static EmbeddedStore open(Path folder) throws IOException {
         EmbeddedStore store = new EmbeddedStore(folder.toAbsolutePath());
         Files.createDirectories(store.blocks);
         Files.createDirectories(store.pins);
+        store.deleteStaleTemporaries(Instant.now().minus(STALE_AFTER));
         return store;
+    }
+
+    /** Deletes the blocks' temporary files last written before {@code before}. */
+    private void deleteStaleTemporaries(Instant before) throws IOException {
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(blocks)) {
+            for (Path shard : shards) {
+                if (!Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> tmps = Files.newDirectoryStream(shard, ".put-*.tmp")) {
+                    for (Path tmp : tmps) {
+                        try {
+                            if (Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS)
+                                    .toInstant()
+                                    .isBefore(before)) {
+                                Files.deleteIfExists(tmp);
+                            }
+                        } catch (NoSuchFileException gone) {
+                            // its writer moved it into place or removed it meanwhile
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** The folder of the store. */

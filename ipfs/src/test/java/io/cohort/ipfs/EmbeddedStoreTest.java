@@ -42,6 +42,30 @@ class EmbeddedStoreTest {
     }
 
     @Test
+    void aCrashsTemporaryBlockFilesGoWhenTheStoreIsOpenedAgainOnceStale() throws IOException {
+        // given: a store with a block, and two writes a crash interrupted, one long ago
+        Path folder = dir.resolve("crashed");
+        Cid cid;
+        try (EmbeddedStore store = EmbeddedStore.open(folder)) {
+            cid = store.add(random(100, 7));
+        }
+        Path shard = EmbeddedStore.open(folder).blockPath(cid).getParent();
+        Path old = Files.write(shard.resolve(".put-1.tmp"), new byte[] {1});
+        Files.setLastModifiedTime(
+                old,
+                java.nio.file.attribute.FileTime.from(
+                        java.time.Instant.now().minus(EmbeddedStore.STALE_AFTER).minusSeconds(60)));
+        Path recent = Files.write(shard.resolve(".put-2.tmp"), new byte[] {2});
+        // when
+        try (EmbeddedStore store = EmbeddedStore.open(folder)) {
+            // then: the old one is gone, the recent one (perhaps a write in progress) stays
+            assertThat(old).doesNotExist();
+            assertThat(recent).exists();
+            assertThat(store.readAllBytes(cid, 1000)).isEqualTo(random(100, 7));
+        }
+    }
+
+    @Test
     void readingWholeContentOverTheLimitIsContentTooLarge() throws IOException {
         byte[] content = random(1000, 4);
         try (EmbeddedStore store = EmbeddedStore.open(dir)) {
