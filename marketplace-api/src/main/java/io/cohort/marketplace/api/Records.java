@@ -7,6 +7,7 @@ import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
+import io.cohort.ipfs.ContentTooLargeException;
 import io.cohort.ipfs.DeadlineStore;
 import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.kubo.KuboClient;
@@ -247,6 +248,30 @@ public class Records {
      */
     public byte[] bytesIfThere(String cid, int max) {
         return read(cid, max, true);
+    }
+
+    /**
+     * How many bytes {@code cid} holds when at most {@code max}; {@code max + 1} when it holds more
+     * (refused before it is read whole); null when reading it would fail the same way again (found
+     * nowhere within the read timeout, not what the CID names, no CID).
+     *
+     * @throws Problem 502 when IPFS itself failed
+     */
+    public Integer lengthIfThere(String cid, int max) {
+        if (max == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("max must leave room for max + 1");
+        }
+        try {
+            return ipfs.readAllBytes(Cid.parse(cid), max).length;
+        } catch (ContentTooLargeException e) {
+            return max + 1;
+        } catch (IOException | IllegalArgumentException e) {
+            if (repeats(e)) {
+                return null;
+            }
+            throw new Problem(
+                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
+        }
     }
 
     /** The bytes at {@code cid}, at most {@code max}. */

@@ -85,19 +85,12 @@ public class SealClaims {
                     String.join(" ", project, Long.toString(round), e.trainer(), e.cid(), flag);
             String verdict = verdicts.get(key);
             if (verdict == null) {
-                boolean exceeds = flag.equals(EXCEEDS_MODEL);
-                long bound = 0;
-                byte[] sealed;
                 try {
-                    if (exceeds) {
-                        bound = modelBound(parameters.getAsLong(), committee.get().size());
-                    }
-                    sealed =
-                            records.bytesIfThere(
-                                    e.cid(),
-                                    exceeds
-                                            ? (int) Math.min(Recomputer.MAX_SEALED_BYTES, bound)
-                                            : Recomputer.MAX_SEALED_BYTES);
+                    verdict =
+                            flag.equals(EXCEEDS_MODEL)
+                                    ? exceedsVerdict(
+                                            e.cid(), parameters.getAsLong(), committee.get().size())
+                                    : publicVerdict(project, round, e, flag, committee);
                 } catch (IllegalArgumentException bad) {
                     out.add(
                             e.trainer()
@@ -110,7 +103,7 @@ public class SealClaims {
                     if (p.status() == 503) {
                         throw p;
                     }
-                    // this API's IPFS failed: the flag is not checked now, and says so
+                    // this API's IPFS (or chain) failed: the flag is not checked now, and says so
                     out.add(
                             e.trainer()
                                     + " flagged "
@@ -119,27 +112,12 @@ public class SealClaims {
                                     + p.getMessage());
                     continue;
                 }
-                if (sealed == null) {
+                if (verdict == null) {
                     // found nowhere in time (no evaluator keeps an update it could not open, and
                     // its trainer may have dropped it): the flag rests on the committee's word,
                     // as a private one does, rather than leaving an honest audit a mismatch
                     continue;
                 }
-                SealContext context =
-                        SealContext.of(
-                                config.chainId(),
-                                config.market(),
-                                new BigInteger(project),
-                                round,
-                                e.trainer());
-                verdict =
-                        exceeds
-                                ? exceedsVerdict(sealed.length, bound)
-                                : verdict(
-                                        flag.substring("seal:".length()),
-                                        sealed,
-                                        context,
-                                        committee.get());
                 verdicts.put(key, verdict);
             }
             if (!verdict.isEmpty()) {
@@ -147,6 +125,45 @@ public class SealClaims {
             }
         }
         return out;
+    }
+
+    /**
+     * The verdict on a flag of a public reason (or one only a member's key shows) on the update at
+     * {@code e.cid()}; null when it is found nowhere.
+     */
+    private String publicVerdict(
+            String project,
+            long round,
+            RoundRecords.Submission e,
+            String flag,
+            Supplier<List<byte[]>> committee) {
+        byte[] sealed = records.bytesIfThere(e.cid(), Recomputer.MAX_SEALED_BYTES);
+        if (sealed == null) {
+            return null;
+        }
+        SealContext context =
+                SealContext.of(
+                        config.chainId(),
+                        config.market(),
+                        new BigInteger(project),
+                        round,
+                        e.trainer());
+        return verdict(flag.substring("seal:".length()), sealed, context, committee.get());
+    }
+
+    /**
+     * The verdict on a {@code seal:exceeds-model} flag on the update at {@code cid}, read up to the
+     * model's bound (at most what this API reads); null when it is found nowhere, or is longer than
+     * this API reads but the bound is longer still.
+     */
+    private String exceedsVerdict(String cid, long parameters, int members) {
+        long bound = modelBound(parameters, members);
+        int limit = (int) Math.min(Recomputer.MAX_SEALED_BYTES, bound);
+        Integer length = records.lengthIfThere(cid, limit);
+        if (length == null || length > limit && limit < bound) {
+            return null;
+        }
+        return exceedsVerdict(length, bound);
     }
 
     /**
@@ -167,10 +184,10 @@ public class SealClaims {
     }
 
     /**
-     * Why a {@code seal:exceeds-model} flag on a sealed update of {@code length} bytes (read up to
-     * {@code bound}) does not hold, or "" when it does.
+     * Why a {@code seal:exceeds-model} flag on a sealed update of {@code length} bytes (more than
+     * {@code bound} when it is longer) does not hold, or "" when it does.
      */
-    static String exceedsVerdict(int length, long bound) {
+    static String exceedsVerdict(long length, long bound) {
         return length > bound
                 ? ""
                 : "its sealed update is "

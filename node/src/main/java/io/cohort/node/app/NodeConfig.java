@@ -250,7 +250,10 @@ public interface NodeConfig {
          */
         OptionalInt referenceEpochs();
 
-        /** The largest sealed update fetched; larger is flagged fetch:too-large. */
+        /**
+         * The largest sealed update fetched; larger is flagged fetch:too-large (larger than any
+         * valid update of the project's model sealed can be is never fetched: seal:exceeds-model).
+         */
         @WithDefault("16777216")
         int maxSealedBytes();
 
