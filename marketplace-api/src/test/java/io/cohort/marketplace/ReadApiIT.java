@@ -210,6 +210,19 @@ class ReadApiIT {
             assertThat(bobView.path("projects").path(0).path("slash").asText())
                     .isEqualTo(STAKE.divide(BigInteger.valueOf(4)).toString());
             assertThat(bobView.path("projects").path(0).path("submissions").asInt()).isEqualTo(1);
+            // a page at a time: the records read are the page's
+            int total = bobView.path("total").asInt();
+            assertThat(total).isPositive().isEqualTo(bobView.path("projects").size());
+            JsonNode past =
+                    JSON.readTree(
+                            get("/trainers/" + bob.getAddress() + "?page=1&size=" + total).body());
+            assertThat(past.path("projects").size()).isZero();
+            assertThat(past.path("total").asInt()).isEqualTo(total);
+            JsonNode first = JSON.readTree(get("/trainers/" + bob.getAddress() + "?size=1").body());
+            assertThat(first.path("projects").size()).isEqualTo(1);
+            assertThat(first.path("projects").path(0)).isEqualTo(bobView.path("projects").path(0));
+            assertProblem(get("/trainers/" + bob.getAddress() + "?size=0"), 400, "size must be");
+            assertProblem(get("/trainers/" + bob.getAddress() + "?page=x"), 400, "page must be");
             assertProblem(get("/trainers/0x" + "12".repeat(20)), 404, "has not registered");
             assertProblem(get("/trainers/alice"), 400, "not an address");
 
