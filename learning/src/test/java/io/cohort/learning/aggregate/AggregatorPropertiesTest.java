@@ -134,22 +134,11 @@ class AggregatorPropertiesTest {
         for (long seed = 0; seed < ROUNDS; seed++) {
             // given
             Round round = randomRound(seed);
-            int n = round.submissions().size();
-            int[] permutation = shuffle(n, new SplittableRandom(~seed));
+            int[] permutation = shuffle(round.submissions().size(), new SplittableRandom(~seed));
 
-            // when
+            // when / then: bit for bit, since rules sum in an order that depends on the values only
             Aggregation original = rule.get().aggregate(round.submissions(), round.context());
-            Aggregation permuted =
-                    rule.get()
-                            .aggregate(round.permuted(permutation).submissions(), round.context());
-
-            // then: bit for bit, since rules sum in an order that depends on the values only
-            assertThat(permuted.update()).as("seed %d", seed).isEqualTo(original.update());
-            for (int j = 0; j < n; j++) {
-                assertThat(permuted.weights()[j])
-                        .as("seed %d, weight %d", seed, j)
-                        .isEqualTo(original.weights()[permutation[j]]);
-            }
+            Aggregation permuted = permutedFollows(rule, round, permutation, original, seed);
             assertThat(permuted.rejections())
                     .extracting(r -> permutation[r.index()] + " " + r.reason())
                     .as("seed %d", seed)
@@ -158,6 +147,27 @@ class AggregatorPropertiesTest {
                                     .map(r -> r.index() + " " + r.reason())
                                     .toList());
         }
+    }
+
+    /**
+     * Aggregates {@code round} permuted and asserts the update is {@code original}'s bit for bit
+     * and each weight the weight of the submission now in its place; returns the aggregation.
+     */
+    private static Aggregation permutedFollows(
+            Supplier<Aggregator> rule,
+            Round round,
+            int[] permutation,
+            Aggregation original,
+            long seed) {
+        Aggregation permuted =
+                rule.get().aggregate(round.permuted(permutation).submissions(), round.context());
+        assertThat(permuted.update()).as("seed %d", seed).isEqualTo(original.update());
+        for (int j = 0; j < permutation.length; j++) {
+            assertThat(permuted.weights()[j])
+                    .as("seed %d, weight %d", seed, j)
+                    .isEqualTo(original.weights()[permutation[j]]);
+        }
+        return permuted;
     }
 
     /** The coordinate-wise rules, whose weights credit the holders of ranked values. */
@@ -196,19 +206,9 @@ class AggregatorPropertiesTest {
                                     1, new float[length], gaussian(random, length, 1), seed));
             int[] permutation = shuffle(n, new SplittableRandom(~seed));
 
-            // when
+            // when / then: the weights follow the submissions, bit for bit
             Aggregation original = rule.get().aggregate(round.submissions(), round.context());
-            Aggregation permuted =
-                    rule.get()
-                            .aggregate(round.permuted(permutation).submissions(), round.context());
-
-            // then: the weights follow the submissions, bit for bit
-            assertThat(permuted.update()).as("seed %d", seed).isEqualTo(original.update());
-            for (int j = 0; j < n; j++) {
-                assertThat(permuted.weights()[j])
-                        .as("seed %d, weight %d", seed, j)
-                        .isEqualTo(original.weights()[permutation[j]]);
-            }
+            permutedFollows(rule, round, permutation, original, seed);
             // and two submissions holding the same update are weighted alike
             for (int a = 0; a < n; a++) {
                 for (int b = a + 1; b < n; b++) {

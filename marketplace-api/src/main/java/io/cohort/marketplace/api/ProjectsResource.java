@@ -8,6 +8,7 @@ import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.ProjectView;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -74,37 +75,20 @@ public class ProjectsResource {
 
     @GET
     @Operation(summary = "Projects, newest first, filtered by status, a page at a time")
-    public Page list(
-            @QueryParam("status") String status,
-            // strings, so that a malformed number is our 400, not the framework's 404
-            @QueryParam("page")
-                    @DefaultValue("0")
-                    @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0"))
-                    String pageParam,
-            @QueryParam("size")
-                    @DefaultValue("20")
-                    @Parameter(
-                            schema =
-                                    @Schema(
-                                            type = SchemaType.INTEGER,
-                                            minimum = "1",
-                                            maximum = "100"))
-                    String sizeParam) {
+    public Page list(@QueryParam("status") String status, @BeanParam Paging paging) {
         if (status != null && !STATUSES.contains(status)) {
             throw Problem.badRequest(
                     "status must be one of " + STATUSES + ", got '" + status + "'");
         }
-        int page = integer(pageParam, "page", 0, Integer.MAX_VALUE);
-        int size = integer(sizeParam, "size", 1, 100);
+        int page = paging.page();
+        int size = paging.size();
         List<ProjectView> all =
                 new ArrayList<>(
                         indexer.index().read(ix -> ix.projects(indexer.now())).stream()
                                 .filter(p -> status == null || p.status().equals(status))
                                 .toList());
         java.util.Collections.reverse(all);
-        int from = (int) Math.min((long) page * size, all.size());
-        int to = Math.min(from + size, all.size());
-        return new Page(List.copyOf(all.subList(from, to)), page, size, all.size());
+        return new Page(List.copyOf(paging.slice(all)), page, size, all.size());
     }
 
     @POST

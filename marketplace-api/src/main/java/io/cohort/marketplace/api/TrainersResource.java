@@ -6,20 +6,16 @@ import io.cohort.marketplace.index.Indexer;
 import io.cohort.marketplace.index.MarketIndex;
 import io.cohort.marketplace.index.ProjectView;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A trainer across projects: registrations, submissions, credits, claims, slashes. */
@@ -64,35 +60,18 @@ public class TrainersResource {
     @GET
     @Path("/{address}")
     @Operation(summary = "A trainer's projects, credits, claims and slashes, a page at a time")
-    public TrainerView trainer(
-            @PathParam("address") String address,
-            // strings, so that a malformed number is our 400, not the framework's 404
-            @QueryParam("page")
-                    @DefaultValue("0")
-                    @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "0"))
-                    String pageParam,
-            @QueryParam("size")
-                    @DefaultValue("20")
-                    @Parameter(
-                            schema =
-                                    @Schema(
-                                            type = SchemaType.INTEGER,
-                                            minimum = "1",
-                                            maximum = "100"))
-                    String sizeParam) {
+    public TrainerView trainer(@PathParam("address") String address, @BeanParam Paging paging) {
         if (!address.matches("0x[0-9a-fA-F]{40}")) {
             throw Problem.badRequest("'" + address + "' is not an address (0x and 40 hex digits)");
         }
-        int page = ProjectsResource.integer(pageParam, "page", 0, Integer.MAX_VALUE);
-        int size = ProjectsResource.integer(sizeParam, "size", 1, 100);
+        int page = paging.page();
+        int size = paging.size();
         List<ProjectView.TrainerProject> all =
                 indexer.index().read(ix -> ProjectView.trainer(ix, address));
         if (all.isEmpty()) {
             throw Problem.notFound(address + " has not registered in any project");
         }
-        int from = (int) Math.min((long) page * size, all.size());
-        List<ProjectView.TrainerProject> mine =
-                all.subList(from, Math.min(from + size, all.size()));
+        List<ProjectView.TrainerProject> mine = paging.slice(all);
         List<Participation> out = new ArrayList<>();
         for (ProjectView.TrainerProject tp : mine) {
             BigInteger credit = BigInteger.ZERO;

@@ -36,7 +36,8 @@ class RecordsTest {
         never.countDown();
     }
 
-    private static MarketplaceConfig readTimeout(Duration timeout) {
+    /** A configuration whose only setting is the read timeout. */
+    static MarketplaceConfig readTimeout(Duration timeout) {
         return (MarketplaceConfig)
                 Proxy.newProxyInstance(
                         RecordsTest.class.getClassLoader(),

@@ -9,10 +9,8 @@ import io.cohort.ipfs.EmbeddedStore;
 import io.cohort.ipfs.ForwardingStore;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.model.ModelSpec;
-import io.cohort.marketplace.MarketplaceConfig;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +49,7 @@ class SealClaimsTest {
             Cid nowhere = EmbeddedStore.cidOf(new java.io.ByteArrayInputStream(new byte[] {9}));
             AtomicInteger reads = new AtomicInteger();
             Records records = new Records();
-            records.config = readTimeout(Duration.ofMillis(300));
+            records.config = RecordsTest.readTimeout(Duration.ofMillis(300));
             records.use(
                     new ForwardingStore(real) {
                         @Override
@@ -114,18 +112,5 @@ class SealClaimsTest {
     private static RoundRecords.Submission flagged(String trainer, Cid cid) {
         return new RoundRecords.Submission(
                 trainer, cid.toString(), SealClaims.EXCEEDS_MODEL, 0, null);
-    }
-
-    private static MarketplaceConfig readTimeout(Duration timeout) {
-        return (MarketplaceConfig)
-                Proxy.newProxyInstance(
-                        SealClaimsTest.class.getClassLoader(),
-                        new Class<?>[] {MarketplaceConfig.class},
-                        (proxy, method, args) -> {
-                            if (method.getName().equals("ipfsReadTimeout")) {
-                                return timeout;
-                            }
-                            throw new UnsupportedOperationException(method.getName());
-                        });
     }
 }
