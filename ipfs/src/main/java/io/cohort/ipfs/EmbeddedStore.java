@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -57,8 +58,12 @@ public final class EmbeddedStore implements ContentStore {
         return store;
     }
 
-    /** Deletes the blocks' temporary files last written before {@code before}. */
-    private void deleteStaleTemporaries(Instant before) throws IOException {
+    /**
+     * Deletes the blocks' temporary files last written before {@code before}, as far as it can: a
+     * leftover that cannot be listed or deleted (a read-only folder, a shard removed meanwhile)
+     * stays, and the store opens all the same.
+     */
+    private void deleteStaleTemporaries(Instant before) {
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(blocks)) {
             for (Path shard : shards) {
                 if (!Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
@@ -66,18 +71,26 @@ public final class EmbeddedStore implements ContentStore {
                 }
                 try (DirectoryStream<Path> tmps = Files.newDirectoryStream(shard, ".put-*.tmp")) {
                     for (Path tmp : tmps) {
-                        try {
-                            if (Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS)
-                                    .toInstant()
-                                    .isBefore(before)) {
-                                Files.deleteIfExists(tmp);
-                            }
-                        } catch (NoSuchFileException gone) {
-                            // its writer moved it into place or removed it meanwhile
-                        }
+                        deleteIfBefore(tmp, before);
                     }
+                } catch (IOException | DirectoryIteratorException e) {
+                    // this shard's leftovers stay
                 }
             }
+        } catch (IOException | DirectoryIteratorException e) {
+            // every leftover stays
+        }
+    }
+
+    private static void deleteIfBefore(Path tmp, Instant before) {
+        try {
+            if (Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS)
+                    .toInstant()
+                    .isBefore(before)) {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // gone meanwhile (its writer moved it into place), or not deletable: it stays
         }
     }
 
