@@ -13,7 +13,7 @@ import java.util.Map;
  * hold is shared equally among them (so the weights follow the values, whatever the input order);
  * {@code weightₖ = suppliedₖ / length}.
  *
- * <p>Metrics: {@code l2-norm}, {@code coordinates-supplied} (the counts above, halves included).
+ * <p>Metrics: {@code l2-norm}, {@code coordinates-supplied} (the counts above, fractions included).
  */
 public final class CoordinateMedian implements Aggregator {
 
