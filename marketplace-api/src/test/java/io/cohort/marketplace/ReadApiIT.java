@@ -296,6 +296,24 @@ class ReadApiIT {
 
             // OpenAPI and health
             assertThat(get("/q/openapi").body()).contains("/projects/{id}/rounds/{round}");
+            // the paged lists document page and size as bounded integers
+            JsonNode openapi = JSON.readTree(get("/q/openapi?format=json").body());
+            for (String path : List.of("/projects", "/trainers/{address}")) {
+                JsonNode parameters =
+                        openapi.path("paths").path(path).path("get").path("parameters");
+                List<String> documented = new java.util.ArrayList<>();
+                for (JsonNode p : parameters) {
+                    documented.add(
+                            p.path("name").asText()
+                                    + " "
+                                    + p.path("schema").path("type").asText()
+                                    + " "
+                                    + p.path("schema").path("maximum").asText("-"));
+                }
+                assertThat(documented)
+                        .as(path + ": " + parameters)
+                        .contains("page integer -", "size integer 100");
+            }
             assertThat(get("/q/health/ready").statusCode()).isEqualTo(200);
             assertProblem(get("/nothing-here"), 404, "");
         }

@@ -24,7 +24,7 @@ public class Paging {
 
     @QueryParam("size")
     @DefaultValue("20")
-    @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "100"))
+    @Parameter(schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "" + MAX_SIZE))
     public String size;
 
     /**

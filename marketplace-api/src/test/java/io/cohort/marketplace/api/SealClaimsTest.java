@@ -92,6 +92,29 @@ class SealClaimsTest {
     }
 
     @Test
+    void theChainFailingWhileTheCommitteeIsReadIsTheAuditsFailure() {
+        SealClaims claims = new SealClaims();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () ->
+                                claims.problems(
+                                        "1",
+                                        0,
+                                        List.of(
+                                                new RoundRecords.Submission(
+                                                        "0xa",
+                                                        "bafkqaaa",
+                                                        "seal:bad-magic",
+                                                        0,
+                                                        null)),
+                                        () -> {
+                                            throw new Problem(502, "Chain unavailable", "down");
+                                        },
+                                        () -> PARAMETERS))
+                .isInstanceOf(Problem.class)
+                .hasMessageContaining("down");
+    }
+
+    @Test
     void aModelLargerThanAnySpecAllowsCannotBeChecked() {
         SealClaims claims = new SealClaims();
         List<String> problems =
