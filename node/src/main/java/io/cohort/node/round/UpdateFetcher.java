@@ -157,10 +157,7 @@ final class UpdateFetcher {
      * (when it is the smaller) {@code fetch:too-large}.
      */
     List<Fetched> fetchAll(List<Request> requests, long modelBound) throws IOException {
-        Bound bound =
-                modelBound <= maxBytes
-                        ? new Bound((int) modelBound, EXCEEDS_MODEL)
-                        : new Bound(maxBytes, "fetch:too-large");
+        Bound bound = bound(modelBound);
         Fetched[] out = new Fetched[requests.size()];
         AtomicInteger next = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
@@ -204,11 +201,18 @@ final class UpdateFetcher {
      *     interrupted while it waits
      */
     Fetched fetch(String trainer, byte[] cidBytes, long sequence) throws IOException {
-        return fetch(trainer, cidBytes, sequence, new Bound(maxBytes, "fetch:too-large"));
+        return fetch(trainer, cidBytes, sequence, bound(Long.MAX_VALUE));
     }
 
     /** The most bytes read of one update, and the flag of one longer. */
     private record Bound(int bytes, String flag) {}
+
+    /** The smaller of the model's bound and this fetcher's own, with the flag it gives. */
+    private Bound bound(long modelBound) {
+        return modelBound <= maxBytes
+                ? new Bound((int) modelBound, EXCEEDS_MODEL)
+                : new Bound(maxBytes, "fetch:too-large");
+    }
 
     private Fetched fetch(String trainer, byte[] cidBytes, long sequence, Bound bound)
             throws IOException {
