@@ -24,9 +24,9 @@ import java.time.Instant;
  * --cid-version=1 --raw-leaves} and stores each block as a file named by its CID under {@code
  * blocks/<two characters>/}; pins are empty files under {@code pins/}. Blocks are written to a
  * temporary file and moved into place, so a crash never leaves a half-written block under a CID's
- * name; a block damaged on disk afterwards is caught when it is read. The temporary files a crash
- * leaves behind are deleted when the store is next opened, once they are older than {@link
- * #STALE_AFTER} (a younger one may be another process's write in progress).
+ * name; a block damaged on disk afterwards is caught when it is read. The temporary files (in
+ * {@code tmp/}) a crash leaves behind are deleted when the store is next opened, once they are
+ * older than {@link #STALE_AFTER} (a younger one may be another process's write in progress).
  *
  * <p>Unpinning removes the pin only; blocks stay until the folder is deleted (there is no garbage
  * collector).
@@ -37,10 +37,14 @@ public final class EmbeddedStore implements ContentStore {
     private final Path blocks;
     private final Path pins;
 
+    /** Where blocks are written before they are moved into place. */
+    private final Path unfinished;
+
     private EmbeddedStore(Path root) {
         this.root = root;
         this.blocks = root.resolve("blocks");
         this.pins = root.resolve("pins");
+        this.unfinished = root.resolve("tmp");
     }
 
     /** How old a block's temporary file must be to be taken as a crash's leftover. */
@@ -54,28 +58,20 @@ public final class EmbeddedStore implements ContentStore {
         EmbeddedStore store = new EmbeddedStore(folder.toAbsolutePath());
         Files.createDirectories(store.blocks);
         Files.createDirectories(store.pins);
+        Files.createDirectories(store.unfinished);
         store.deleteStaleTemporaries(Instant.now().minus(STALE_AFTER));
         return store;
     }
 
     /**
-     * Deletes the blocks' temporary files last written before {@code before}, as far as it can: a
-     * leftover that cannot be listed or deleted (a read-only folder, a shard removed meanwhile)
-     * stays, and the store opens all the same.
+     * Deletes the blocks' temporary files (all in {@code tmp/}, so this reads that folder only)
+     * last written before {@code before}, as far as it can: a leftover that cannot be listed or
+     * deleted (a read-only folder) stays, and the store opens all the same.
      */
     private void deleteStaleTemporaries(Instant before) {
-        try (DirectoryStream<Path> shards = Files.newDirectoryStream(blocks)) {
-            for (Path shard : shards) {
-                if (!Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> tmps = Files.newDirectoryStream(shard, ".put-*.tmp")) {
-                    for (Path tmp : tmps) {
-                        deleteIfBefore(tmp, before);
-                    }
-                } catch (IOException | DirectoryIteratorException e) {
-                    // this shard's leftovers stay
-                }
+        try (DirectoryStream<Path> tmps = Files.newDirectoryStream(unfinished, ".put-*.tmp")) {
+            for (Path tmp : tmps) {
+                deleteIfBefore(tmp, before);
             }
         } catch (IOException | DirectoryIteratorException e) {
             // every leftover stays
@@ -190,7 +186,8 @@ public final class EmbeddedStore implements ContentStore {
         }
         // absent, or damaged on disk: adding the same bytes again repairs it
         Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+        // in tmp/ (the same file system as the blocks, so the move stays atomic)
+        Path tmp = Files.createTempFile(unfinished, ".put-", ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(block, 0, length);

@@ -49,7 +49,7 @@ class EmbeddedStoreTest {
         try (EmbeddedStore store = EmbeddedStore.open(folder)) {
             cid = store.add(random(100, 7));
         }
-        Path shard = EmbeddedStore.open(folder).blockPath(cid).getParent();
+        Path shard = folder.resolve("tmp");
         Path old = Files.write(shard.resolve(".put-1.tmp"), new byte[] {1});
         Files.setLastModifiedTime(
                 old,
