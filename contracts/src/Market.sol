@@ -21,8 +21,9 @@ contract Market is IMarket, ReentrancyGuard {
     uint256 public constant MAX_COMMITTEE = 16;
     /// @notice Largest trainer cap a project may set.
     uint16 public constant MAX_TRAINERS = 4096;
-    /// @notice Gas an ETH stake return pushed by `withdrawStake` may use in the receiver (a wallet contract's
-    /// receive needs far less); a receiver that needs more is paid by `collectStake`, with all the call's gas.
+    /// @notice Gas a stake return pushed by `withdrawStake` may use: an ETH receiver's `receive` (a wallet
+    /// contract's needs far less), or a token's `transfer` with any hook it calls (a plain ERC-20 transfer needs
+    /// well under half); a return that needs more is paid by `collectStake`, with all the call's gas.
     uint256 public constant STAKE_PUSH_GAS = 100_000;
     /// @notice Longest CID the market stores or emits, in binary form: a CIDv1 of a SHA-256 block is 36 bytes,
     /// so this leaves room for longer hashes while every reader of the events can bound what it decodes.
@@ -724,9 +725,11 @@ contract Market is IMarket, ReentrancyGuard {
         if (received != amount) revert PaymentMismatch(amount, received);
     }
 
-    /// @dev Like `_pay`, but says whether the payment went through instead of reverting. An ETH receiver gets
-    /// at most STAKE_PUSH_GAS, so one that burns all it is given cannot starve the caller, and what it returns
-    /// is not copied (a `(bool ok,) = to.call...` would copy it all into memory at the caller's cost).
+    /// @dev Like `_pay`, but says whether the payment went through instead of reverting. The receiving side gets
+    /// at most STAKE_PUSH_GAS: the ETH receiver, or the token's `transfer` with any hook it calls into the
+    /// receiver (ERC-777 style), so neither can burn all it is given and starve the caller. What either returns
+    /// is not copied beyond one word (a `(bool ok,) = to.call...` would copy it all into memory at the caller's
+    /// cost). A token's answer is read as SafeERC20 reads it: no return data from a contract, or `true`.
     function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
         if (token == address(0)) {
             assembly ("memory-safe") {
@@ -734,7 +737,15 @@ contract Market is IMarket, ReentrancyGuard {
             }
             return ok;
         }
-        return IERC20(token).trySafeTransfer(to, amount);
+        bytes memory data = abi.encodeCall(IERC20.transfer, (to, amount));
+        uint256 size;
+        uint256 answer;
+        assembly ("memory-safe") {
+            ok := call(STAKE_PUSH_GAS, token, 0, add(data, 0x20), mload(data), 0, 0x20)
+            size := returndatasize()
+            answer := mload(0)
+        }
+        return ok && (size == 0 ? token.code.length > 0 : size > 31 && answer == 1);
     }
 
     function _pay(address token, address to, uint256 amount) private {

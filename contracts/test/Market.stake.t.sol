@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IMarket} from "../src/interfaces/IMarket.sol";
 import {CreditTree, Leaf} from "./utils/CreditTree.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {HookedERC20} from "./mocks/HookedERC20.sol";
 import {RefusingReceiver} from "./mocks/RefusingReceiver.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
@@ -241,6 +242,61 @@ contract MarketStakeTest is MarketFixture {
         vm.clearMockedCalls();
         market.collectStake(id, bob);
         assertEq(token.balanceOf(bob), before + STAKE - 0.03 ether);
+    }
+
+    /// @dev Regression: a token's transfer got all the call's gas, so a trainer whose token hook burnt it left the
+    /// caller too little to record the return, and settling that trainer's slash cost the owner millions of gas.
+    function test_withdrawStake_givesATokenTransferAtMostStakePushGas() public {
+        // given: the token tells receivers of transfers (ERC-777 style) and bob's hook burns all the gas it gets
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        vm.etch(address(token), address(new HookedERC20()).code);
+        vm.etch(bob, address(new RefusingReceiver()).code);
+        RefusingReceiver(payable(bob)).setMode(1);
+        uint256 before = token.balanceOf(bob);
+
+        // when: the owner settles his stake with 400,000 gas
+        vm.prank(owner);
+        market.withdrawStake{gas: 400_000}(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: the call went through and the return is kept for him; once his hook takes it, it is collected
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+        RefusingReceiver(payable(bob)).setMode(2);
+        market.collectStake(id, bob);
+        assertEq(token.balanceOf(bob), before + STAKE - 0.03 ether);
+    }
+
+    function test_withdrawStake_paysATokenThatAnswersNothing() public {
+        // given: a token whose transfer returns no data (as USDT's does)
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)), "");
+
+        // when
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: counted as paid, nothing kept
+        assertEq(market.stakeOwed(id, bob), 0);
+    }
+
+    function test_withdrawStake_keepsTheReturnWhenTheTokenAnswersFalseOrTooLittle() public {
+        // given: a token that answers bob's transfer with false, then with a single byte
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        bytes memory call = abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether));
+        vm.mockCall(address(token), call, abi.encode(false));
+
+        // when / then: kept for bob
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+
+        // and a one-byte answer is no `true` either
+        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (alice, STAKE)), hex"01");
+        vm.prank(stranger);
+        market.withdrawStake(id, alice, 0.5 ether, 0, CreditTree.proof(leaves, 0));
+        assertEq(market.stakeOwed(id, alice), STAKE);
     }
 
     function test_withdrawStake_revertsBeforeEnd() public {

@@ -221,7 +221,8 @@ interface IMarket {
     /// @notice After the project ended, returns the trainer `account`'s stake minus its slashes (at most the stake).
     /// Anyone may call it for a trainer; the stake goes to the trainer and `min(slash, stake)` becomes
     /// refundable to the owner. If the trainer's address does not take the payment (an ETH receiver that
-    /// reverts or needs more than `STAKE_PUSH_GAS`, a token that refuses the transfer), the call still
+    /// reverts or needs more than `STAKE_PUSH_GAS`, a token that refuses the transfer or whose transfer, with any
+    /// hook it calls in the receiver, needs more than `STAKE_PUSH_GAS`), the call still
     /// settles the owner's part and keeps the return for `collectStake` (`StakeOwed`): no trainer can hold
     /// back the owner's share of its slash.
     /// @dev A trainer whose index is not covered by the latest root (or any trainer when nothing settled) has
