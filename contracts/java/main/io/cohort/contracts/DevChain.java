@@ -155,6 +155,14 @@ public final class DevChain implements AutoCloseable {
         call("anvil_dropTransaction", hash);
     }
 
+    /**
+     * Sets the base fee of the next block mined ({@code anvil_setNextBlockBaseFeePerGas}); later
+     * blocks follow EIP-1559 from it. A test's way to make fees rise while a transaction waits.
+     */
+    public void setNextBlockBaseFee(BigInteger wei) {
+        call("anvil_setNextBlockBaseFeePerGas", Numeric.toHexStringWithPrefix(wei));
+    }
+
     /** Mines one block now with what the pool holds ({@code evm_mine}). */
     public void mine() {
         call("evm_mine");

@@ -2,6 +2,7 @@ package io.cohort.marketplace;
 
 import static io.cohort.marketplace.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.web3j.protocol.core.DefaultBlockParameterName.LATEST;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,6 +53,7 @@ class LaunchApiIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final BigInteger GWEI = BigInteger.TEN.pow(9);
 
     @TestHTTPResource("/")
     URI base;
@@ -344,9 +346,17 @@ class LaunchApiIT {
         String hash;
 
         // given: a chain that mines nothing until told (the API waits 2 s for a receipt here;
-        // tokens last 5 s, so each request signs in afresh)
+        // tokens last 5 s, so each request signs in afresh), its latest base fee 10 gwei
         chain.setAutomine(false);
+        BigInteger base =
+                chain.web3j()
+                        .ethGetBlockByNumber(LATEST, false)
+                        .send()
+                        .getBlock()
+                        .getBaseFeePerGas();
         try {
+            chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
+            chain.mine();
             // when: the launch under a key waits past the receipt timeout
             HttpResponse<String> late = launch(signIn(owner), key, body);
 
@@ -372,8 +382,13 @@ class LaunchApiIT {
                     launch(signIn(owner), key, body), 409, "is waiting for createProject " + hash);
             assertThat(chain.web3j().ethGetTransactionByHash(hash).send().getTransaction())
                     .isPresent();
+            // and: the base fee rises by half (four full blocks) before it is mined: it was signed
+            // with room for that, so the block takes it
+            chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(15)));
             chain.mine();
         } finally {
+            chain.setNextBlockBaseFee(base);
+            chain.mine();
             chain.setAutomine(true);
         }
 

@@ -36,6 +36,7 @@ import org.web3j.crypto.WalletUtils;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
+import org.web3j.protocol.core.methods.response.EthBlock;
 import org.web3j.protocol.core.methods.response.EthEstimateGas;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.core.methods.response.TransactionReceipt;
@@ -663,7 +664,7 @@ public class Launcher {
                     estimate.getAmountUsed()
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
-            BigInteger gasPrice = answer(web3j.ethGasPrice().send(), what).getGasPrice();
+            BigInteger[] fees = fees(what);
             BigInteger nonce =
                     answer(
                                     web3j.ethGetTransactionCount(
@@ -672,13 +673,21 @@ public class Launcher {
                                             .send(),
                                     what)
                             .getTransactionCount();
-            String signed =
-                    Numeric.toHexString(
-                            TransactionEncoder.signMessage(
-                                    RawTransaction.createTransaction(
-                                            nonce, gasPrice, gasLimit, to, value, data),
+            RawTransaction tx =
+                    fees.length == 1
+                            ? RawTransaction.createTransaction(
+                                    nonce, fees[0], gasLimit, to, value, data)
+                            : RawTransaction.createTransaction(
                                     config.chainId(),
-                                    key));
+                                    nonce,
+                                    gasLimit,
+                                    to,
+                                    value,
+                                    data,
+                                    fees[0],
+                                    fees[1]);
+            String signed =
+                    Numeric.toHexString(TransactionEncoder.signMessage(tx, config.chainId(), key));
             hash = Hash.sha3(signed);
             broadcast.before(hash, nonce, signed);
             EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
@@ -734,6 +743,27 @@ public class Launcher {
                             + ": "
                             + e.getMessage());
         }
+    }
+
+    /**
+     * The fees a transaction is signed with: on a chain with EIP-1559 blocks {priority, max}, the
+     * node's suggested tip and twice the latest base fee plus it, so the transaction stays
+     * includable while the base fee rises for six full blocks (12.5 % each) before it is mined; on
+     * a chain without, {gas price}, the node's.
+     */
+    private BigInteger[] fees(String what) throws IOException {
+        EthBlock.Block latest =
+                answer(
+                                web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
+                                        .send(),
+                                what)
+                        .getBlock();
+        if (latest == null || latest.getBaseFeePerGasRaw() == null) {
+            return new BigInteger[] {answer(web3j.ethGasPrice().send(), what).getGasPrice()};
+        }
+        BigInteger priority =
+                answer(web3j.ethMaxPriorityFeePerGas().send(), what).getMaxPriorityFeePerGas();
+        return new BigInteger[] {priority, latest.getBaseFeePerGas().shiftLeft(1).add(priority)};
     }
 
     /** {@code r}, or a 502 naming its error: nothing was sent yet. */
