@@ -683,8 +683,10 @@ class LaunchApiIT {
                         .put("initialWeights", base64(weights))
                         .put("validationData", base64(largest))
                         .put("rounds", 0);
+        // (written out before signing in: tokens last 5 s here, and the body takes a while)
+        String bigBody = JSON.writeValueAsString(big);
         assertProblem(
-                send("POST", "/projects", signIn(owner), JSON.writeValueAsString(big)),
+                send("POST", "/projects", signIn(owner), bigBody),
                 400,
                 "rounds must be in [1, 10000]");
 
@@ -793,6 +795,52 @@ class LaunchApiIT {
             Thread.sleep(100);
         }
         assertThat(later).isEqualTo("HTTP/1.1 400");
+    }
+
+    @Test
+    void aLargeLaunchWhoseTokenExpiresWhileItUploadsIsJudgedForItsSigner() throws Exception {
+        // given: a launch of over 1 MiB (its token is checked before its body is read) with zero
+        // rounds, which is a 400 once it is read (nothing is pinned or sent)
+        Credentials owner = DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(ChainAndIpfs.chain, DevKit.ether("1")).getAddress();
+        byte[] body =
+                JSON.writeValueAsBytes(
+                        launchBody(evaluator)
+                                .put("validationData", base64(new byte[1 << 20]))
+                                .put("rounds", 0));
+        try (Socket s = launchHead(signIn(owner), body.length)) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+
+            // when: half the body, a wait past the token's 5 s, then the rest
+            out.write(body, 0, body.length / 2);
+            out.flush();
+            Thread.sleep(5_500);
+            out.write(body, body.length / 2, body.length - body.length / 2);
+            out.flush();
+
+            // then: judged on what it asks (the zero rounds), not refused as expired
+            String answer = answerOf(s);
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(answer).contains("rounds must be in [1, 10000]");
+        }
+    }
+
+    /** The HTTP/1.1 answer on {@code s}: its head and its body of Content-Length bytes. */
+    private static String answerOf(Socket s) throws Exception {
+        java.io.InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        java.util.regex.Matcher length =
+                java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        return head + new String(in.readNBytes(n), StandardCharsets.UTF_8);
     }
 
     /** A socket that has sent the head of a signed launch declaring {@code declared} bytes. */

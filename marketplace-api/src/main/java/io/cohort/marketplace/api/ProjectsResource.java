@@ -109,8 +109,13 @@ public class ProjectsResource {
                                             pattern = "^[A-Za-z0-9._:-]{1,128}$"))
                     @HeaderParam("Idempotency-Key")
                     String idempotencyKey,
-            Launcher.LaunchRequest request) {
-        Auth.Session who = auth.require(authorization);
+            Launcher.LaunchRequest request,
+            @Context RoutingContext exchange) {
+        // a large launch's token was checked before its body was read (SignInFirst)
+        Auth.Session who = exchange.get(SignInFirst.SESSION);
+        if (who == null) {
+            who = auth.require(authorization);
+        }
         Launcher.Launched l = launcher.launch(request, who.address(), idempotencyKey);
         return Response.status(201)
                 .location(java.net.URI.create("/projects/" + l.project()))

@@ -12,13 +12,20 @@ import jakarta.inject.Inject;
  * Checks the sign-in of a launch ({@code POST /projects}) before its body is read: a launch body
  * may be 64 MiB of base64 uploads, and without this anyone could make the API buffer and parse one
  * per request (the resource checks the token only once it has the parsed body). A request without a
- * valid token gets the resource's own 401 problem+json, its body unread.
+ * valid token gets the resource's own 401 problem+json, its body unread; the session of a valid one
+ * is what the resource acts for, however long the upload took.
  */
 @ApplicationScoped
 public class SignInFirst {
 
     /** After the body limit's route, before Quarkus reads the body. */
     static final int ORDER = BodyLimit.ORDER + 1;
+
+    /**
+     * Where the session checked here is kept for the resource ({@link Auth.Session}): a token valid
+     * when a large launch arrives is not refused because it expires while the body uploads.
+     */
+    static final String SESSION = "cohort.launch.session";
 
     /** The most body an unsigned launch may make the API read. */
     static final long UNSIGNED_BYTES = 1 << 20;
@@ -45,7 +52,11 @@ public class SignInFirst {
                                 return;
                             }
                             try {
-                                auth.require(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+                                ctx.put(
+                                        SESSION,
+                                        auth.require(
+                                                ctx.request()
+                                                        .getHeader(HttpHeaders.AUTHORIZATION)));
                             } catch (Problem p) {
                                 BodyLimit.refuse(ctx, p.status(), p.title(), p.getMessage());
                                 return;
