@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IMarket} from "../src/interfaces/IMarket.sol";
 import {Leaf} from "./utils/CreditTree.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 contract MarketRefundTest is MarketFixture {
     function test_refundable_evolvesWithTheRounds() public {
@@ -114,6 +116,29 @@ contract MarketRefundTest is MarketFixture {
 
         // then
         assertEq(token.balanceOf(owner), before + REWARD);
+    }
+
+    function test_withdrawRefund_blocksReentrancy() public {
+        // given: cancelled before start; the owner's address asks for the refund again from inside the payment
+        uint256 id = _createEth(1, 1);
+        vm.prank(owner);
+        market.cancelProject(id);
+        vm.etch(owner, address(new ReentrantReceiver(market)).code);
+        ReentrantReceiver r = ReentrantReceiver(payable(owner));
+        r.armCall(abi.encodeCall(IMarket.withdrawRefund, (id)));
+        uint256 before = owner.balance;
+
+        // when
+        vm.prank(owner);
+        market.withdrawRefund(id);
+
+        // then: the inner call failed on the guard, the outer one paid once
+        assertTrue(r.reentered());
+        assertEq(
+            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
+        assertEq(owner.balance, before + 3 ether);
+        assertEq(market.refundable(id), 0);
     }
 
     function test_withdrawRefund_revertsForStranger() public {

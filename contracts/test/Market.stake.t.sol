@@ -5,7 +5,9 @@ import {IMarket} from "../src/interfaces/IMarket.sol";
 import {CreditTree, Leaf} from "./utils/CreditTree.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 import {HookedERC20} from "./mocks/HookedERC20.sol";
+import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
 import {RefusingReceiver} from "./mocks/RefusingReceiver.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 contract MarketStakeTest is MarketFixture {
@@ -297,6 +299,52 @@ contract MarketStakeTest is MarketFixture {
         vm.prank(stranger);
         market.withdrawStake(id, alice, 0.5 ether, 0, CreditTree.proof(leaves, 0));
         assertEq(market.stakeOwed(id, alice), STAKE);
+    }
+
+    function test_withdrawStake_blocksReentrancy() public {
+        // given: bob's address withdraws his stake again from inside the payment
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        vm.etch(bob, address(new ReentrantReceiver(market)).code);
+        bytes32[] memory proof = CreditTree.proof(leaves, 1);
+        ReentrantReceiver(payable(bob))
+            .armCall(abi.encodeCall(IMarket.withdrawStake, (id, bob, 0.2 ether, 0.03 ether, proof)));
+        uint256 before = bob.balance;
+
+        // when
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, proof);
+
+        // then: the inner call failed on the guard, the outer one paid once and kept nothing
+        _assertGuarded(ReentrantReceiver(payable(bob)));
+        assertEq(bob.balance, before + STAKE - 0.03 ether);
+        assertEq(market.stakeOwed(id, bob), 0);
+    }
+
+    function test_collectStake_blocksReentrancy() public {
+        // given: bob refused his return, then takes it and collects it again from inside the payment
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(0), leaves);
+        vm.etch(bob, address(new RefusingReceiver()).code);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+        vm.etch(bob, address(new ReentrantReceiver(market)).code);
+        ReentrantReceiver(payable(bob)).armCall(abi.encodeCall(IMarket.collectStake, (id, bob)));
+        uint256 before = bob.balance;
+
+        // when
+        market.collectStake(id, bob);
+
+        // then
+        _assertGuarded(ReentrantReceiver(payable(bob)));
+        assertEq(bob.balance, before + STAKE - 0.03 ether);
+        assertEq(market.stakeOwed(id, bob), 0);
+    }
+
+    function _assertGuarded(ReentrantReceiver r) private view {
+        assertTrue(r.reentered());
+        assertEq(
+            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
     }
 
     function test_withdrawStake_revertsBeforeEnd() public {

@@ -3,12 +3,13 @@ pragma solidity ^0.8.24;
 
 import {IMarket} from "../../src/interfaces/IMarket.sol";
 
-/// @notice A trainer contract that tries to claim again from inside the ETH payment it receives.
+/// @notice A contract that calls the market again from inside the ETH payment it receives: by default a claim
+/// of its credit (as a trainer), or any call it is armed with (`armCall`), so tests etch it over an owner, a
+/// trainer or an evaluator and try every payout.
 contract ReentrantReceiver {
     IMarket public immutable market;
     uint256 public projectId;
-    uint128 public credit;
-    bytes32[] public proof;
+    bytes public reentry;
     bool public reentered;
     bytes public reentryError;
 
@@ -25,17 +26,20 @@ contract ReentrantReceiver {
         market.submit(projectId, round, cid);
     }
 
-    function arm(uint128 credit_, bytes32[] calldata proof_) external {
-        credit = credit_;
-        proof = proof_;
+    /// @notice Claims `credit` with `proof` again when paid.
+    function arm(uint128 credit, bytes32[] calldata proof) external {
+        reentry = abi.encodeCall(IMarket.claim, (projectId, address(this), credit, 0, proof));
+    }
+
+    /// @notice Calls the market with `data` when paid.
+    function armCall(bytes calldata data) external {
+        reentry = data;
     }
 
     receive() external payable {
         if (reentered) return;
         reentered = true;
-        try market.claim(projectId, address(this), credit, 0, proof) {}
-        catch (bytes memory reason) {
-            reentryError = reason;
-        }
+        (bool ok, bytes memory reason) = address(market).call(reentry);
+        if (!ok) reentryError = reason;
     }
 }
