@@ -269,8 +269,7 @@ public class Records {
             if (repeats(e)) {
                 return null;
             }
-            throw new Problem(
-                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
+            throw unreadable(cid, e);
         }
     }
 
@@ -287,9 +286,13 @@ public class Records {
             if (nullIfGone && repeats(e)) {
                 return null;
             }
-            throw new Problem(
-                    502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
+            throw unreadable(cid, e);
         }
+    }
+
+    /** The 502 of a read of {@code cid} that failed with {@code e}. */
+    private static Problem unreadable(String cid, Exception e) {
+        return new Problem(502, "IPFS unavailable", "cannot read " + cid + ": " + publicReason(e));
     }
 
     /**
