@@ -729,7 +729,10 @@ contract Market is IMarket, ReentrancyGuard {
     /// at most STAKE_PUSH_GAS: the ETH receiver, or the token's `transfer` with any hook it calls into the
     /// receiver (ERC-777 style), so neither can burn all it is given and starve the caller. What either returns
     /// is not copied beyond one word (a `(bool ok,) = to.call...` would copy it all into memory at the caller's
-    /// cost). A token's answer is read as SafeERC20 reads it: no return data from a contract, or `true`.
+    /// cost). A token's answer is read as SafeERC20 reads it, a little stricter: no return data from a contract,
+    /// or a first word of `true` (an answer shorter than a word is no `true`). A caller cannot starve the push
+    /// into failing on purpose: EIP-150 leaves the caller at most 1/64 of what it had, and recording a kept
+    /// return costs more than STAKE_PUSH_GAS / 63, so a push short of its gas reverts the whole call.
     function _tryPay(address token, address to, uint256 amount) private returns (bool ok) {
         if (token == address(0)) {
             assembly ("memory-safe") {

@@ -4,7 +4,6 @@ pragma solidity ^0.8.24;
 import {IMarket} from "../src/interfaces/IMarket.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 contract MarketBondTest is MarketFixture {
     function test_bondEvaluator_takesEthBond() public {
@@ -143,9 +142,7 @@ contract MarketBondTest is MarketFixture {
         uint256 id = _createEth(3, 2);
         _bond(id, e1);
         _warpToEnd(id);
-        vm.etch(e1, address(new ReentrantReceiver(market)).code);
-        ReentrantReceiver r = ReentrantReceiver(payable(e1));
-        r.armCall(abi.encodeCall(IMarket.withdrawBond, (id)));
+        ReentrantReceiver r = _reentrantAt(e1, abi.encodeCall(IMarket.withdrawBond, (id)));
         uint256 before = e1.balance;
 
         // when
@@ -153,10 +150,7 @@ contract MarketBondTest is MarketFixture {
         market.withdrawBond(id);
 
         // then: the inner call failed on the guard, the outer one paid once
-        assertTrue(r.reentered());
-        assertEq(
-            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
-        );
+        _assertGuarded(r);
         assertEq(e1.balance, before + BOND);
         (,, uint128 bond) = market.evaluator(id, e1);
         assertEq(bond, 0);

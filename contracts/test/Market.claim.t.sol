@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-
 import {IMarket} from "../src/interfaces/IMarket.sol";
 import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
 import {CreditTree, Leaf} from "./utils/CreditTree.sol";
@@ -213,11 +211,7 @@ contract MarketClaimTest is MarketFixture {
         market.claim(id, address(attacker), 0.5 ether, 0, CreditTree.proof(leaves, 0));
 
         // then: the inner claim failed on the guard, the outer one paid once
-        assertTrue(attacker.reentered());
-        assertEq(
-            attacker.reentryError(),
-            abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
-        );
+        _assertGuarded(attacker);
         assertEq(address(attacker).balance, 0.5 ether);
     }
 }

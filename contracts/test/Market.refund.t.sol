@@ -5,7 +5,6 @@ import {IMarket} from "../src/interfaces/IMarket.sol";
 import {Leaf} from "./utils/CreditTree.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 
 contract MarketRefundTest is MarketFixture {
     function test_refundable_evolvesWithTheRounds() public {
@@ -123,9 +122,7 @@ contract MarketRefundTest is MarketFixture {
         uint256 id = _createEth(1, 1);
         vm.prank(owner);
         market.cancelProject(id);
-        vm.etch(owner, address(new ReentrantReceiver(market)).code);
-        ReentrantReceiver r = ReentrantReceiver(payable(owner));
-        r.armCall(abi.encodeCall(IMarket.withdrawRefund, (id)));
+        ReentrantReceiver r = _reentrantAt(owner, abi.encodeCall(IMarket.withdrawRefund, (id)));
         uint256 before = owner.balance;
 
         // when
@@ -133,10 +130,7 @@ contract MarketRefundTest is MarketFixture {
         market.withdrawRefund(id);
 
         // then: the inner call failed on the guard, the outer one paid once
-        assertTrue(r.reentered());
-        assertEq(
-            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
-        );
+        _assertGuarded(r);
         assertEq(owner.balance, before + 3 ether);
         assertEq(market.refundable(id), 0);
     }

@@ -7,7 +7,6 @@ import {MarketFixture} from "./utils/MarketFixture.sol";
 import {HookedERC20} from "./mocks/HookedERC20.sol";
 import {ReentrantReceiver} from "./mocks/ReentrantReceiver.sol";
 import {RefusingReceiver} from "./mocks/RefusingReceiver.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 contract MarketStakeTest is MarketFixture {
@@ -282,8 +281,40 @@ contract MarketStakeTest is MarketFixture {
         assertEq(market.stakeOwed(id, bob), 0);
     }
 
-    function test_withdrawStake_keepsTheReturnWhenTheTokenAnswersFalseOrTooLittle() public {
-        // given: a token that answers bob's transfer with false, then with a single byte
+    function test_withdrawStake_paysATokenWhoseAnswerIsLongerThanAWordAndStartsTrue() public {
+        // given: a token that answers bob's transfer with true and one more word
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        vm.mockCall(
+            address(token),
+            abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)),
+            abi.encode(true, uint256(7))
+        );
+
+        // when
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: counted as paid
+        assertEq(market.stakeOwed(id, bob), 0);
+    }
+
+    function test_withdrawStake_keepsTheReturnWhenTheTokenHasNoCode() public {
+        // given: the token's code is gone (a call to it succeeds and answers nothing)
+        Leaf[] memory leaves = _slashes();
+        uint256 id = _endedProject(address(token), leaves);
+        vm.etch(address(token), "");
+
+        // when
+        vm.prank(stranger);
+        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+
+        // then: not counted as paid
+        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
+    }
+
+    function test_withdrawStake_keepsTheReturnWhenTheTokenAnswersFalseOrLessThanAWord() public {
+        // given: a token that answers bob's transfer with false, then with less than a word
         Leaf[] memory leaves = _slashes();
         uint256 id = _endedProject(address(token), leaves);
         bytes memory call = abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether));
@@ -294,8 +325,8 @@ contract MarketStakeTest is MarketFixture {
         market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
         assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
 
-        // and a one-byte answer is no `true` either
-        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (alice, STAKE)), hex"01");
+        // and an answer shorter than a word is no `true` either, whatever the scratch word held before
+        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (alice, STAKE)), new bytes(31));
         vm.prank(stranger);
         market.withdrawStake(id, alice, 0.5 ether, 0, CreditTree.proof(leaves, 0));
         assertEq(market.stakeOwed(id, alice), STAKE);
@@ -305,10 +336,9 @@ contract MarketStakeTest is MarketFixture {
         // given: bob's address withdraws his stake again from inside the payment
         Leaf[] memory leaves = _slashes();
         uint256 id = _endedProject(address(0), leaves);
-        vm.etch(bob, address(new ReentrantReceiver(market)).code);
         bytes32[] memory proof = CreditTree.proof(leaves, 1);
-        ReentrantReceiver(payable(bob))
-            .armCall(abi.encodeCall(IMarket.withdrawStake, (id, bob, 0.2 ether, 0.03 ether, proof)));
+        ReentrantReceiver r =
+            _reentrantAt(bob, abi.encodeCall(IMarket.withdrawStake, (id, bob, 0.2 ether, 0.03 ether, proof)));
         uint256 before = bob.balance;
 
         // when
@@ -316,7 +346,7 @@ contract MarketStakeTest is MarketFixture {
         market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, proof);
 
         // then: the inner call failed on the guard, the outer one paid once and kept nothing
-        _assertGuarded(ReentrantReceiver(payable(bob)));
+        _assertGuarded(r);
         assertEq(bob.balance, before + STAKE - 0.03 ether);
         assertEq(market.stakeOwed(id, bob), 0);
     }
@@ -327,24 +357,16 @@ contract MarketStakeTest is MarketFixture {
         uint256 id = _endedProject(address(0), leaves);
         vm.etch(bob, address(new RefusingReceiver()).code);
         market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
-        vm.etch(bob, address(new ReentrantReceiver(market)).code);
-        ReentrantReceiver(payable(bob)).armCall(abi.encodeCall(IMarket.collectStake, (id, bob)));
+        ReentrantReceiver r = _reentrantAt(bob, abi.encodeCall(IMarket.collectStake, (id, bob)));
         uint256 before = bob.balance;
 
         // when
         market.collectStake(id, bob);
 
         // then
-        _assertGuarded(ReentrantReceiver(payable(bob)));
+        _assertGuarded(r);
         assertEq(bob.balance, before + STAKE - 0.03 ether);
         assertEq(market.stakeOwed(id, bob), 0);
-    }
-
-    function _assertGuarded(ReentrantReceiver r) private view {
-        assertTrue(r.reentered());
-        assertEq(
-            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
-        );
     }
 
     function test_withdrawStake_revertsBeforeEnd() public {

@@ -10,7 +10,8 @@ interface ITokenReceiver {
 
 /// @notice A MockERC20 that calls `onTokenReceived` on every contract it transfers to, with whatever gas the
 /// transfer has: a receiver can refuse (revert) or burn it all. Same storage as MockERC20, so tests etch its
-/// code over the fixture's token.
+/// code over the fixture's token once the deposits are made (the market has no hook, so a deposit into it
+/// through this token reverts).
 contract HookedERC20 is MockERC20 {
     constructor() MockERC20("", "") {}
 

@@ -6,6 +6,8 @@ import {Test} from "forge-std/Test.sol";
 import {Market} from "../../src/Market.sol";
 import {IMarket} from "../../src/interfaces/IMarket.sol";
 import {MockERC20} from "../mocks/MockERC20.sol";
+import {ReentrantReceiver} from "../mocks/ReentrantReceiver.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {CreditTree, Leaf} from "./CreditTree.sol";
 
 /// @notice Shared set-up of the market tests: a market, a token, an owner, four trainers, a committee of
@@ -254,5 +256,20 @@ abstract contract MarketFixture is Test {
 
     function _noProof() internal pure returns (bytes32[] memory) {
         return new bytes32[](0);
+    }
+
+    /// @dev Makes `who` a contract that calls the market with `call` from inside the ETH payment it receives.
+    function _reentrantAt(address who, bytes memory call) internal returns (ReentrantReceiver r) {
+        vm.etch(who, address(new ReentrantReceiver(market)).code);
+        r = ReentrantReceiver(payable(who));
+        r.armCall(call);
+    }
+
+    /// @dev That `r` was paid and its call back into the market failed on the reentrancy guard.
+    function _assertGuarded(ReentrantReceiver r) internal view {
+        assertTrue(r.reentered());
+        assertEq(
+            r.reentryError(), abi.encodeWithSelector(ReentrancyGuard.ReentrancyGuardReentrantCall.selector)
+        );
     }
 }
