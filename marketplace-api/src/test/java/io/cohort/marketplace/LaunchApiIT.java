@@ -347,7 +347,6 @@ class LaunchApiIT {
 
         // given: a chain that mines nothing until told (the API waits 2 s for a receipt here;
         // tokens last 5 s, so each request signs in afresh), its latest base fee 10 gwei
-        chain.setAutomine(false);
         BigInteger base =
                 chain.web3j()
                         .ethGetBlockByNumber(LATEST, false)
@@ -355,6 +354,7 @@ class LaunchApiIT {
                         .getBlock()
                         .getBaseFeePerGas();
         try {
+            chain.setAutomine(false);
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
             chain.mine();
             // when: the launch under a key waits past the receipt timeout
@@ -382,14 +382,23 @@ class LaunchApiIT {
                     launch(signIn(owner), key, body), 409, "is waiting for createProject " + hash);
             assertThat(chain.web3j().ethGetTransactionByHash(hash).send().getTransaction())
                     .isPresent();
-            // and: the base fee rises by half (four full blocks) before it is mined: it was signed
-            // with room for that, so the block takes it
+            // and: the base fee rises by half (over three full blocks) before it is mined: it was
+            // signed as an EIP-1559 transaction with room for that, so that very block takes it
+            var sent = chain.web3j().ethGetTransactionByHash(hash).send().getTransaction().get();
+            assertThat(sent.getType()).isEqualTo("0x2");
+            assertThat(sent.getMaxFeePerGas())
+                    .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(20)));
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(15)));
             chain.mine();
+            assertThat(chain.web3j().ethGetTransactionReceipt(hash).send().getTransactionReceipt())
+                    .isPresent();
         } finally {
-            chain.setNextBlockBaseFee(base);
-            chain.mine();
-            chain.setAutomine(true);
+            try {
+                chain.setNextBlockBaseFee(base);
+                chain.mine();
+            } finally {
+                chain.setAutomine(true);
+            }
         }
 
         // when: asked again once it is mined, and once more after its start has passed (the

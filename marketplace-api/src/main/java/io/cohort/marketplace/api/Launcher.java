@@ -664,7 +664,7 @@ public class Launcher {
                     estimate.getAmountUsed()
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
-            BigInteger[] fees = fees(what);
+            BigInteger[] fees = fees(web3j, what);
             BigInteger nonce =
                     answer(
                                     web3j.ethGetTransactionCount(
@@ -748,10 +748,14 @@ public class Launcher {
     /**
      * The fees a transaction is signed with: on a chain with EIP-1559 blocks {priority, max}, the
      * node's suggested tip and twice the latest base fee plus it, so the transaction stays
-     * includable while the base fee rises for six full blocks (12.5 % each) before it is mined; on
-     * a chain without, {gas price}, the node's.
+     * includable while the base fee rises for five full blocks (12.5 % each) before it is mined
+     * (what it pays is the base fee of its block plus the tip, no more than a legacy transaction at
+     * the fee of the moment; the node wants the gas limit times the max fee in the balance); on a
+     * chain without, {gas price}, the node's.
+     *
+     * @throws Problem 502 naming the error when the node answers one: nothing was sent
      */
-    private BigInteger[] fees(String what) throws IOException {
+    static BigInteger[] fees(Web3j web3j, String what) throws IOException {
         EthBlock.Block latest =
                 answer(
                                 web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)

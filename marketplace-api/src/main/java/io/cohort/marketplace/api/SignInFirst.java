@@ -9,9 +9,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Checks the sign-in of a launch ({@code POST /projects}) before its body is read: a launch body
- * may be 64 MiB of base64 uploads, and without this anyone could make the API buffer and parse one
- * per request (the resource checks the token only once it has the parsed body). A request without a
+ * Checks the sign-in of a launch ({@code POST /projects}) that declares more than {@link
+ * #UNSIGNED_BYTES} or no length (chunked) before its body is read: a launch body may be 64 MiB of
+ * base64 uploads, and without this anyone could make the API buffer and parse one per request (the
+ * resource checks the token of a smaller launch once it has the parsed body). A request without a
  * valid token gets the resource's own 401 problem+json, its body unread; the session of a valid one
  * is what the resource acts for, however long the upload took.
  */

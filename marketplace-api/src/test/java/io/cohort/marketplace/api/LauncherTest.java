@@ -118,6 +118,47 @@ class LauncherTest {
     }
 
     @Test
+    void feesLeaveRoomForTheBaseFeeToDoubleAndAChainWithoutBaseFeesGetsItsGasPrice()
+            throws Exception {
+        // an EIP-1559 chain: base fee 10 gwei (0x2540be400), tip 2 gwei (0x77359400)
+        try (StubRpc rpc =
+                StubRpc.byMethod(
+                        java.util.Map.of(
+                                "eth_getBlockByNumber",
+                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}",
+                                "eth_maxPriorityFeePerGas",
+                                "\"0x77359400\""))) {
+            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
+                    .containsExactly(
+                            BigInteger.valueOf(2_000_000_000L),
+                            BigInteger.valueOf(22_000_000_000L));
+        }
+        // a chain whose blocks have no base fee: its gas price, 3 gwei (0xb2d05e00)
+        try (StubRpc rpc =
+                StubRpc.byMethod(
+                        java.util.Map.of(
+                                "eth_getBlockByNumber",
+                                "{\"number\":\"0x5\"}",
+                                "eth_gasPrice",
+                                "\"0xb2d05e00\""))) {
+            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
+                    .containsExactly(BigInteger.valueOf(3_000_000_000L));
+        }
+        // a node that answers the tip with an error: a 502 naming it, nothing sent
+        try (StubRpc rpc =
+                StubRpc.byMethod(
+                        java.util.Map.of(
+                                "eth_getBlockByNumber",
+                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}"))) {
+            assertThatThrownBy(() -> Launcher.fees(rpc.web3j(), "createProject"))
+                    .isInstanceOfSatisfying(
+                            Problem.class, p -> assertThat(p.status()).isEqualTo(502))
+                    .hasMessageContaining("no answer to this call")
+                    .hasMessageContaining("nothing was sent");
+        }
+    }
+
+    @Test
     void roundZeroMustOpenLateEnoughForTheTransactionToLandFirst() {
         List<String> bad = new ArrayList<>();
         Launcher.start(null, 0L, NOW, bad);

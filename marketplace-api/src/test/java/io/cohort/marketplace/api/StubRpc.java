@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 
-/** A JSON-RPC endpoint on a loopback port that answers every call with one status and body. */
+/**
+ * A JSON-RPC endpoint on a loopback port that answers every call with one status and body, or each
+ * method with its own result ({@link #byMethod}).
+ */
 final class StubRpc implements AutoCloseable {
 
     private final HttpServer server;
@@ -19,12 +22,22 @@ final class StubRpc implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicInteger();
 
     StubRpc(int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        this(status, request -> body);
+    }
+
+    /** An endpoint that answers each request body with {@code answer}'s body for it. */
+    private StubRpc(int status, java.util.function.UnaryOperator<String> answer)
+            throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext(
                 "/",
                 exchange -> {
-                    exchange.getRequestBody().readAllBytes();
+                    byte[] bytes =
+                            answer.apply(
+                                            new String(
+                                                    exchange.getRequestBody().readAllBytes(),
+                                                    StandardCharsets.UTF_8))
+                                    .getBytes(StandardCharsets.UTF_8);
                     calls.incrementAndGet();
                     exchange.getResponseHeaders().add("Content-Type", "application/json");
                     exchange.sendResponseHeaders(status, bytes.length);
@@ -44,6 +57,24 @@ final class StubRpc implements AutoCloseable {
                         + ",\"message\":\""
                         + message
                         + "\"}}");
+    }
+
+    /**
+     * An endpoint that answers a call of method {@code m} with the JSON result {@code
+     * results.get(m)}, or with a JSON-RPC error (code -32000) for a method it does not name.
+     */
+    static StubRpc byMethod(java.util.Map<String, String> results) throws IOException {
+        java.util.regex.Pattern method = java.util.regex.Pattern.compile("\"method\":\"([^\"]+)\"");
+        return new StubRpc(
+                200,
+                request -> {
+                    java.util.regex.Matcher m = method.matcher(request);
+                    String result = m.find() ? results.get(m.group(1)) : null;
+                    return result == null
+                            ? "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000,"
+                                    + "\"message\":\"no answer to this call\"}}"
+                            : "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + result + "}";
+                });
     }
 
     Web3j web3j() {
