@@ -765,9 +765,18 @@ public class Launcher {
         if (latest == null || latest.getBaseFeePerGasRaw() == null) {
             return new BigInteger[] {answer(web3j.ethGasPrice().send(), what).getGasPrice()};
         }
+        BigInteger base = latest.getBaseFeePerGas();
+        var tip = web3j.ethMaxPriorityFeePerGas().send();
         BigInteger priority =
-                answer(web3j.ethMaxPriorityFeePerGas().send(), what).getMaxPriorityFeePerGas();
-        return new BigInteger[] {priority, latest.getBaseFeePerGas().shiftLeft(1).add(priority)};
+                tip.hasError()
+                        // a node without eth_maxPriorityFeePerGas: what its gas price adds to the
+                        // base fee
+                        ? answer(web3j.ethGasPrice().send(), what)
+                                .getGasPrice()
+                                .subtract(base)
+                                .max(BigInteger.ZERO)
+                        : tip.getMaxPriorityFeePerGas();
+        return new BigInteger[] {priority, base.shiftLeft(1).add(priority)};
     }
 
     /** {@code r}, or a 502 naming its error: nothing was sent yet. */

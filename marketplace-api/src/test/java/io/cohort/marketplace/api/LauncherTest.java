@@ -144,7 +144,21 @@ class LauncherTest {
             assertThat(Launcher.fees(rpc.web3j(), "createProject"))
                     .containsExactly(BigInteger.valueOf(3_000_000_000L));
         }
-        // a node that answers the tip with an error: a 502 naming it, nothing sent
+        // a node without the tip's method: what its gas price (13 gwei, 0x306dc4200) adds to the
+        // base fee
+        try (StubRpc rpc =
+                StubRpc.byMethod(
+                        java.util.Map.of(
+                                "eth_getBlockByNumber",
+                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}",
+                                "eth_gasPrice",
+                                "\"0x306dc4200\""))) {
+            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
+                    .containsExactly(
+                            BigInteger.valueOf(3_000_000_000L),
+                            BigInteger.valueOf(23_000_000_000L));
+        }
+        // a node that answers neither the tip nor the gas price: a 502 naming it, nothing sent
         try (StubRpc rpc =
                 StubRpc.byMethod(
                         java.util.Map.of(
