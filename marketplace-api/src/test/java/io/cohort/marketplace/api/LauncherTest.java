@@ -117,59 +117,51 @@ class LauncherTest {
         }
     }
 
+    /** A latest block with a base fee of 10 gwei (0x2540be400). */
+    private static final String BLOCK_10_GWEI =
+            "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}";
+
+    /** The fees {@link Launcher#fees} picks on a chain that answers {@code results}, in gwei. */
+    private static List<Long> feesOn(String... results) throws Exception {
+        java.util.Map<String, String> byMethod = new java.util.HashMap<>();
+        for (int i = 0; i < results.length; i += 2) {
+            byMethod.put(results[i], results[i + 1]);
+        }
+        try (StubRpc rpc = StubRpc.byMethod(byMethod)) {
+            return java.util.Arrays.stream(Launcher.fees(rpc.web3j(), "createProject"))
+                    .map(f -> f.divide(BigInteger.TEN.pow(9)).longValueExact())
+                    .toList();
+        }
+    }
+
     @Test
     void feesLeaveRoomForTheBaseFeeToDoubleAndAChainWithoutBaseFeesGetsItsGasPrice()
             throws Exception {
-        // an EIP-1559 chain: base fee 10 gwei (0x2540be400), tip 2 gwei (0x77359400)
-        try (StubRpc rpc =
-                StubRpc.byMethod(
-                        java.util.Map.of(
+        // an EIP-1559 chain, tip 2 gwei (0x77359400): {tip, 2 x base + tip}
+        assertThat(
+                        feesOn(
                                 "eth_getBlockByNumber",
-                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}",
+                                BLOCK_10_GWEI,
                                 "eth_maxPriorityFeePerGas",
-                                "\"0x77359400\""))) {
-            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
-                    .containsExactly(
-                            BigInteger.valueOf(2_000_000_000L),
-                            BigInteger.valueOf(22_000_000_000L));
-        }
+                                "\"0x77359400\""))
+                .containsExactly(2L, 22L);
         // a chain whose blocks have no base fee: its gas price, 3 gwei (0xb2d05e00)
-        try (StubRpc rpc =
-                StubRpc.byMethod(
-                        java.util.Map.of(
+        assertThat(
+                        feesOn(
                                 "eth_getBlockByNumber",
                                 "{\"number\":\"0x5\"}",
                                 "eth_gasPrice",
-                                "\"0xb2d05e00\""))) {
-            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
-                    .containsExactly(BigInteger.valueOf(3_000_000_000L));
-        }
+                                "\"0xb2d05e00\""))
+                .containsExactly(3L);
         // a node without the tip's method: what its gas price (13 gwei, 0x306dc4200) adds to the
         // base fee
-        try (StubRpc rpc =
-                StubRpc.byMethod(
-                        java.util.Map.of(
-                                "eth_getBlockByNumber",
-                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}",
-                                "eth_gasPrice",
-                                "\"0x306dc4200\""))) {
-            assertThat(Launcher.fees(rpc.web3j(), "createProject"))
-                    .containsExactly(
-                            BigInteger.valueOf(3_000_000_000L),
-                            BigInteger.valueOf(23_000_000_000L));
-        }
+        assertThat(feesOn("eth_getBlockByNumber", BLOCK_10_GWEI, "eth_gasPrice", "\"0x306dc4200\""))
+                .containsExactly(3L, 23L);
         // a node that answers neither the tip nor the gas price: a 502 naming it, nothing sent
-        try (StubRpc rpc =
-                StubRpc.byMethod(
-                        java.util.Map.of(
-                                "eth_getBlockByNumber",
-                                "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}"))) {
-            assertThatThrownBy(() -> Launcher.fees(rpc.web3j(), "createProject"))
-                    .isInstanceOfSatisfying(
-                            Problem.class, p -> assertThat(p.status()).isEqualTo(502))
-                    .hasMessageContaining("no answer to this call")
-                    .hasMessageContaining("nothing was sent");
-        }
+        assertThatThrownBy(() -> feesOn("eth_getBlockByNumber", BLOCK_10_GWEI))
+                .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(502))
+                .hasMessageContaining("no answer to this call")
+                .hasMessageContaining("nothing was sent");
     }
 
     @Test
