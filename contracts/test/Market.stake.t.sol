@@ -267,36 +267,25 @@ contract MarketStakeTest is MarketFixture {
         assertEq(token.balanceOf(bob), before + STAKE - 0.03 ether);
     }
 
-    function test_withdrawStake_paysATokenThatAnswersNothing() public {
-        // given: a token whose transfer returns no data (as USDT's does)
+    /// @dev Settles bob's stake (slashed 0.03) in a token whose transfer to him answers `answer`; returns what
+    /// the market kept for him.
+    function _keptWhenTheTokenAnswers(bytes memory answer) private returns (uint128) {
         Leaf[] memory leaves = _slashes();
         uint256 id = _endedProject(address(token), leaves);
-        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)), "");
-
-        // when
+        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)), answer);
         vm.prank(stranger);
         market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
+        return market.stakeOwed(id, bob);
+    }
 
-        // then: counted as paid, nothing kept
-        assertEq(market.stakeOwed(id, bob), 0);
+    function test_withdrawStake_paysATokenThatAnswersNothing() public {
+        // a token whose transfer returns no data (as USDT's does): counted as paid, nothing kept
+        assertEq(_keptWhenTheTokenAnswers(""), 0);
     }
 
     function test_withdrawStake_paysATokenWhoseAnswerIsLongerThanAWordAndStartsTrue() public {
-        // given: a token that answers bob's transfer with true and one more word
-        Leaf[] memory leaves = _slashes();
-        uint256 id = _endedProject(address(token), leaves);
-        vm.mockCall(
-            address(token),
-            abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether)),
-            abi.encode(true, uint256(7))
-        );
-
-        // when
-        vm.prank(stranger);
-        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
-
-        // then: counted as paid
-        assertEq(market.stakeOwed(id, bob), 0);
+        // true and one more word: counted as paid
+        assertEq(_keptWhenTheTokenAnswers(abi.encode(true, uint256(7))), 0);
     }
 
     function test_withdrawStake_keepsTheReturnWhenTheTokenHasNoCode() public {
@@ -314,22 +303,9 @@ contract MarketStakeTest is MarketFixture {
     }
 
     function test_withdrawStake_keepsTheReturnWhenTheTokenAnswersFalseOrLessThanAWord() public {
-        // given: a token that answers bob's transfer with false, then with less than a word
-        Leaf[] memory leaves = _slashes();
-        uint256 id = _endedProject(address(token), leaves);
-        bytes memory call = abi.encodeCall(IERC20.transfer, (bob, STAKE - 0.03 ether));
-        vm.mockCall(address(token), call, abi.encode(false));
-
-        // when / then: kept for bob
-        vm.prank(stranger);
-        market.withdrawStake(id, bob, 0.2 ether, 0.03 ether, CreditTree.proof(leaves, 1));
-        assertEq(market.stakeOwed(id, bob), STAKE - 0.03 ether);
-
-        // and an answer shorter than a word is no `true` either, whatever the scratch word held before
-        vm.mockCall(address(token), abi.encodeCall(IERC20.transfer, (alice, STAKE)), new bytes(31));
-        vm.prank(stranger);
-        market.withdrawStake(id, alice, 0.5 ether, 0, CreditTree.proof(leaves, 0));
-        assertEq(market.stakeOwed(id, alice), STAKE);
+        // false is no payment, and neither is an answer shorter than a word, whatever the scratch word held
+        assertEq(_keptWhenTheTokenAnswers(abi.encode(false)), STAKE - 0.03 ether);
+        assertEq(_keptWhenTheTokenAnswers(new bytes(31)), STAKE - 0.03 ether);
     }
 
     function test_withdrawStake_blocksReentrancy() public {
