@@ -49,13 +49,13 @@ class EmbeddedStoreTest {
         try (EmbeddedStore store = EmbeddedStore.open(folder)) {
             cid = store.add(random(100, 7));
         }
-        Path shard = folder.resolve("tmp");
-        Path old = Files.write(shard.resolve(".put-1.tmp"), new byte[] {1});
+        Path tmp = folder.resolve("tmp");
+        Path old = Files.write(tmp.resolve(".put-1.tmp"), new byte[] {1});
         Files.setLastModifiedTime(
                 old,
                 java.nio.file.attribute.FileTime.from(
                         java.time.Instant.now().minus(EmbeddedStore.STALE_AFTER).minusSeconds(60)));
-        Path recent = Files.write(shard.resolve(".put-2.tmp"), new byte[] {2});
+        Path recent = Files.write(tmp.resolve(".put-2.tmp"), new byte[] {2});
         // when
         try (EmbeddedStore store = EmbeddedStore.open(folder)) {
             // then: the old one is gone, the recent one (perhaps a write in progress) stays
