@@ -47,7 +47,8 @@ public class Paging {
 
     /** The page's part of {@code all} (empty past its end). */
     <T> List<T> slice(List<T> all) {
-        int from = (int) Math.min((long) page() * size(), all.size());
-        return all.subList(from, Math.min(from + size(), all.size()));
+        int size = size();
+        int from = (int) Math.min((long) page() * size, all.size());
+        return all.subList(from, Math.min(from + size, all.size()));
     }
 }
