@@ -87,6 +87,12 @@ public interface MarketplaceConfig {
         Duration receiptTimeout();
 
         /**
+         * The most the operator pays per unit of gas, in wei; none by default. A launch while the
+         * chain asks more (base fee plus tip, or gas price) answers 503 and sends nothing.
+         */
+        java.util.Optional<java.math.BigInteger> maxFeePerGas();
+
+        /**
          * The launch ledger: what was launched under each Idempotency-Key. Kept apart from the
          * index folder, which may be deleted to rebuild the index.
          */

@@ -425,6 +425,59 @@ class LaunchApiIT {
     }
 
     @Test
+    void aLaunchWhileFeesAreAboveTheOperatorsCapSendsNothingAndCanBeAskedAgain() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        var web3j = chain.web3j();
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "capped-" + UUID.randomUUID();
+        BigInteger cap = GWEI.multiply(BigInteger.valueOf(100)); // ChainAndIpfs sets it
+        String operator = ChainAndIpfs.operator.getAddress();
+        Market market = market();
+        BigInteger base =
+                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        try {
+            // given: a latest base fee of 150 gwei, above the operator's cap of 100
+            chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(150)));
+            chain.mine();
+            BigInteger projects = market.projectCount().send();
+            BigInteger nonce =
+                    web3j.ethGetTransactionCount(operator, LATEST).send().getTransactionCount();
+
+            // when: a launch under a key
+            HttpResponse<String> refused = launch(signIn(owner), key, body);
+
+            // then: a 503 to ask again later, and nothing was sent
+            assertProblem(
+                    refused, 503, "above cohort.operator.max-fee-per-gas", "nothing was sent");
+            assertThat(JSON.readTree(refused.body()).path("title").asText())
+                    .isEqualTo("Chain fees above the cap");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
+            assertThat(web3j.ethGetTransactionCount(operator, LATEST).send().getTransactionCount())
+                    .isEqualTo(nonce);
+            assertThat(market.projectCount().send()).isEqualTo(projects);
+
+            // when: the base fee falls to 60 gwei, where twice it plus the tip is over the cap,
+            // and the same key asks again
+            chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(60)));
+            chain.mine();
+            HttpResponse<String> launched = launch(signIn(owner), key, body);
+
+            // then: launched (the refusal kept nothing under the key), the max fee the cap
+            assertThat(launched.statusCode()).as(launched.body()).isEqualTo(201);
+            String hash = JSON.readTree(launched.body()).path("transactionHash").asText();
+            var sent = web3j.ethGetTransactionByHash(hash).send().getTransaction().get();
+            assertThat(sent.getType()).isEqualTo("0x2");
+            assertThat(sent.getMaxFeePerGas()).isEqualTo(cap);
+            assertThat(market.projectCount().send()).isEqualTo(projects.add(BigInteger.ONE));
+        } finally {
+            chain.setNextBlockBaseFee(base);
+            chain.mine();
+        }
+    }
+
+    @Test
     void aLostLaunchWhoseNonceWasUsedSinceIsNeverLaunchedAgainUnderItsKey() throws Exception {
         var chain = ChainAndIpfs.chain;
         Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));

@@ -10,6 +10,7 @@ import io.cohort.ipfs.ContentStore;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.marketplace.MarketplaceConfig;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -664,7 +665,7 @@ public class Launcher {
                     estimate.getAmountUsed()
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
-            BigInteger[] fees = fees(web3j, what);
+            BigInteger[] fees = fees(web3j, what, config.operator().maxFeePerGas().orElse(null));
             BigInteger nonce =
                     answer(
                                     web3j.ethGetTransactionCount(
@@ -751,11 +752,14 @@ public class Launcher {
      * includable while the base fee rises for five full blocks (12.5 % each) before it is mined
      * (what it pays is the base fee of its block plus the tip, no more than a legacy transaction at
      * the fee of the moment; the node wants the gas limit times the max fee in the balance); on a
-     * chain without, {gas price}, the node's.
+     * chain without, {gas price}, the node's. With a {@code cap} (wei per gas, null for none) the
+     * max fee is at most the cap, so the transaction waits in the pool while the base fee is above
+     * it.
      *
-     * @throws Problem 502 naming the error when the node answers one: nothing was sent
+     * @throws Problem 502 naming the error when the node answers one, 503 when the chain asks more
+     *     than the cap now (the base fee plus the tip, or the gas price): nothing was sent
      */
-    static BigInteger[] fees(Web3j web3j, String what) throws IOException {
+    static BigInteger[] fees(Web3j web3j, String what, BigInteger cap) throws IOException {
         EthBlock.Block latest =
                 answer(
                                 web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
@@ -763,7 +767,8 @@ public class Launcher {
                                 what)
                         .getBlock();
         if (latest == null || latest.getBaseFeePerGasRaw() == null) {
-            return new BigInteger[] {answer(web3j.ethGasPrice().send(), what).getGasPrice()};
+            BigInteger price = answer(web3j.ethGasPrice().send(), what).getGasPrice();
+            return new BigInteger[] {withinCap(price, cap, "the gas price", what)};
         }
         BigInteger base = latest.getBaseFeePerGas();
         var tip = web3j.ethMaxPriorityFeePerGas().send();
@@ -776,7 +781,49 @@ public class Launcher {
                                 .subtract(base)
                                 .max(BigInteger.ZERO)
                         : tip.getMaxPriorityFeePerGas();
-        return new BigInteger[] {priority, base.shiftLeft(1).add(priority)};
+        withinCap(base.add(priority), cap, "the base fee plus the tip", what);
+        BigInteger max = base.shiftLeft(1).add(priority);
+        return new BigInteger[] {priority, cap == null ? max : max.min(cap)};
+    }
+
+    /** How long a launch refused by the fee cap is told to wait: a few blocks. */
+    static final Duration FEE_RETRY = Duration.ofSeconds(60);
+
+    /**
+     * {@code fee}, when no cap is set or it is within it.
+     *
+     * @throws Problem 503 with {@code Retry-After}, naming the fee and the cap
+     */
+    private static BigInteger withinCap(BigInteger fee, BigInteger cap, String name, String what) {
+        if (cap != null && fee.compareTo(cap) > 0) {
+            throw Problem.unavailable(
+                    "Chain fees above the cap",
+                    what
+                            + ": "
+                            + name
+                            + " is "
+                            + fee
+                            + " wei per gas, above cohort.operator.max-fee-per-gas ("
+                            + cap
+                            + "); nothing was sent, ask again when fees fall",
+                    FEE_RETRY);
+        }
+        return fee;
+    }
+
+    /** Refuses to start with a fee cap below 1 wei. */
+    void check(@Observes StartupEvent ev) {
+        checkCap(config.operator().maxFeePerGas());
+    }
+
+    /**
+     * @throws IllegalStateException for a fee cap below 1 wei
+     */
+    static void checkCap(Optional<BigInteger> cap) {
+        if (cap.isPresent() && cap.get().signum() <= 0) {
+            throw new IllegalStateException(
+                    "cohort.operator.max-fee-per-gas must be at least 1 wei, got " + cap.get());
+        }
     }
 
     /** {@code r}, or a 502 naming its error: nothing was sent yet. */

@@ -117,19 +117,27 @@ class LauncherTest {
         }
     }
 
+    private static final BigInteger GWEI = BigInteger.TEN.pow(9);
+
     /** A latest block with a base fee of 10 gwei (0x2540be400). */
     private static final String BLOCK_10_GWEI =
             "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}";
 
     /** The fees {@link Launcher#fees} picks on a chain that answers {@code results}, in gwei. */
     private static List<Long> feesOn(String... results) throws Exception {
+        return feesOn(null, results);
+    }
+
+    /** The same under a fee cap of {@code capGwei} (null for none). */
+    private static List<Long> feesOn(Long capGwei, String... results) throws Exception {
         java.util.Map<String, String> byMethod = new java.util.HashMap<>();
         for (int i = 0; i < results.length; i += 2) {
             byMethod.put(results[i], results[i + 1]);
         }
         try (StubRpc rpc = StubRpc.byMethod(byMethod)) {
-            return java.util.Arrays.stream(Launcher.fees(rpc.web3j(), "createProject"))
-                    .map(f -> f.divide(BigInteger.TEN.pow(9)).longValueExact())
+            BigInteger cap = capGwei == null ? null : BigInteger.valueOf(capGwei).multiply(GWEI);
+            return java.util.Arrays.stream(Launcher.fees(rpc.web3j(), "createProject", cap))
+                    .map(f -> f.divide(GWEI).longValueExact())
                     .toList();
         }
     }
@@ -162,6 +170,51 @@ class LauncherTest {
                 .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(502))
                 .hasMessageContaining("no answer to this call")
                 .hasMessageContaining("nothing was sent");
+    }
+
+    @Test
+    void aFeeCapLowersTheMaxFeeAndRefusesWhileTheChainAsksMore() throws Exception {
+        String[] tip2 = {
+            "eth_getBlockByNumber", BLOCK_10_GWEI, "eth_maxPriorityFeePerGas", "\"0x77359400\""
+        };
+        // base 10 + tip 2: a cap above 2 x base + tip changes nothing, one between base + tip and
+        // it is the max fee (the transaction is includable now)
+        assertThat(feesOn(100L, tip2)).containsExactly(2L, 22L);
+        assertThat(feesOn(15L, tip2)).containsExactly(2L, 15L);
+        assertThat(feesOn(12L, tip2)).containsExactly(2L, 12L);
+        // one below base + tip: a 503 to ask again later, nothing sent
+        assertThatThrownBy(() -> feesOn(11L, tip2))
+                .isInstanceOfSatisfying(
+                        Problem.class,
+                        p -> {
+                            assertThat(p.status()).isEqualTo(503);
+                            assertThat(p.title()).isEqualTo("Chain fees above the cap");
+                            assertThat(
+                                            new Problem.Mapper()
+                                                    .toResponse(p)
+                                                    .getHeaderString("Retry-After"))
+                                    .isEqualTo("60");
+                        })
+                .hasMessageContaining("the base fee plus the tip is 12000000000 wei per gas")
+                .hasMessageContaining("cohort.operator.max-fee-per-gas (11000000000)")
+                .hasMessageContaining("nothing was sent");
+        // a chain without base fees: its gas price (3 gwei), refused above the cap
+        String[] legacy3 = {
+            "eth_getBlockByNumber", "{\"number\":\"0x5\"}", "eth_gasPrice", "\"0xb2d05e00\""
+        };
+        assertThat(feesOn(3L, legacy3)).containsExactly(3L);
+        assertThatThrownBy(() -> feesOn(2L, legacy3))
+                .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(503))
+                .hasMessageContaining("the gas price is 3000000000 wei per gas");
+    }
+
+    @Test
+    void aFeeCapBelowOneWeiRefusesToStart() {
+        Launcher.checkCap(java.util.Optional.empty());
+        Launcher.checkCap(java.util.Optional.of(BigInteger.ONE));
+        assertThatThrownBy(() -> Launcher.checkCap(java.util.Optional.of(BigInteger.ZERO)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("cohort.operator.max-fee-per-gas must be at least 1 wei, got 0");
     }
 
     @Test
