@@ -30,6 +30,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -393,12 +395,7 @@ class LaunchApiIT {
             assertThat(chain.web3j().ethGetTransactionReceipt(hash).send().getTransactionReceipt())
                     .isPresent();
         } finally {
-            try {
-                chain.setNextBlockBaseFee(base);
-                chain.mine();
-            } finally {
-                chain.setAutomine(true);
-            }
+            restoreMining(base);
         }
 
         // when: asked again once it is mined, and once more after its start has passed (the
@@ -475,6 +472,157 @@ class LaunchApiIT {
             chain.setNextBlockBaseFee(base);
             chain.mine();
         }
+    }
+
+    /** A launch's first createProject, its signed bytes, and the replacement the API signed. */
+    private record Replaced(String stuck, String stuckRaw, String replacement) {}
+
+    /**
+     * On a chain that mines nothing until told, its base fee 10 gwei: a launch under {@code key}
+     * waits past the receipt timeout, the base fee trebles before a block takes it (its max fee,
+     * twice 10 gwei plus the tip, no longer covers it), and the key asks again: 409 naming the same
+     * createProject signed again at its nonce with room for the new base fee.
+     */
+    private Replaced stuckAndReplaced(Credentials owner, String key, String body) throws Exception {
+        var chain = ChainAndIpfs.chain;
+        var web3j = chain.web3j();
+        chain.setAutomine(false);
+        chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
+        chain.mine();
+        HttpResponse<String> late = launch(signIn(owner), key, body);
+        assertProblem(late, 504, "was sent but not mined within");
+        String stuck = transactionIn(late);
+        var first = web3j.ethGetTransactionByHash(stuck).send().getTransaction().get();
+        String raw = ledgerRaw(stuck);
+
+        chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(30)));
+        chain.mine();
+        assertThat(web3j.ethGetTransactionReceipt(stuck).send().getTransactionReceipt()).isEmpty();
+        HttpResponse<String> again = launch(signIn(owner), key, body);
+
+        assertProblem(
+                again, 409, "waited for createProject " + stuck, "signed again at the same nonce");
+        String detail = JSON.readTree(again.body()).path("detail").asText();
+        var m = java.util.regex.Pattern.compile("same nonce as (0x[0-9a-f]{64})").matcher(detail);
+        assertThat(m.find()).as(detail).isTrue();
+        var second = web3j.ethGetTransactionByHash(m.group(1)).send().getTransaction().get();
+        assertThat(second.getNonce()).isEqualTo(first.getNonce());
+        assertThat(second.getInput()).isEqualTo(first.getInput());
+        assertThat(second.getValue()).isEqualTo(first.getValue());
+        assertThat(second.getMaxFeePerGas())
+                .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(60)));
+        assertThat(web3j.ethGetTransactionByHash(stuck).send().getTransaction()).isEmpty();
+        return new Replaced(stuck, raw, m.group(1));
+    }
+
+    /** The signed bytes the launch ledger kept for transaction {@code hash}. */
+    private static String ledgerRaw(String hash) throws Exception {
+        Path ledger =
+                Path.of(
+                        org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                                .getValue("cohort.operator.ledger", String.class));
+        for (String line : Files.readAllLines(ledger)) {
+            JsonNode e = JSON.readTree(line);
+            if (hash.equals(e.path("transaction").asText()) && e.hasNonNull("raw")) {
+                return e.path("raw").asText();
+            }
+        }
+        throw new AssertionError("the ledger holds no signed bytes of " + hash);
+    }
+
+    /** Back to automining at the base fee the chain had. */
+    private static void restoreMining(BigInteger base) throws Exception {
+        try {
+            ChainAndIpfs.chain.setNextBlockBaseFee(base);
+            ChainAndIpfs.chain.mine();
+        } finally {
+            ChainAndIpfs.chain.setAutomine(true);
+        }
+    }
+
+    /** Asserts the launch under {@code key} answers the project {@code hash} created, funded. */
+    private void assertLaunchedBy(
+            String hash,
+            Credentials owner,
+            String key,
+            String body,
+            BigInteger projects,
+            BigInteger escrowBefore)
+            throws Exception {
+        HttpResponse<String> learned = launch(signIn(owner), key, body);
+        assertThat(learned.statusCode()).as(learned.body()).isEqualTo(201);
+        assertThat(JSON.readTree(learned.body()).path("transactionHash").asText()).isEqualTo(hash);
+        assertThat(market().projectCount().send()).isEqualTo(projects.add(BigInteger.ONE));
+        assertThat(ethOf(ChainAndIpfs.market).subtract(escrowBefore)).isEqualTo(DevKit.ether("3"));
+    }
+
+    @Test
+    void aLaunchStuckBelowARisenBaseFeeIsSignedAgainAtItsNonceAndFundedOnce() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "stuck-" + UUID.randomUUID();
+        BigInteger projects = market().projectCount().send();
+        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
+        BigInteger base =
+                chain.web3j()
+                        .ethGetBlockByNumber(LATEST, false)
+                        .send()
+                        .getBlock()
+                        .getBaseFeePerGas();
+        Replaced r;
+        try {
+            // given: a stuck launch signed again at its nonce
+            r = stuckAndReplaced(owner, key, body);
+
+            // when: asked again before a block, it waits for the replacement, which is includable
+            assertProblem(
+                    launch(signIn(owner), key, body),
+                    409,
+                    "is waiting for createProject " + r.replacement());
+            chain.mine();
+        } finally {
+            restoreMining(base);
+        }
+
+        // then: the key answers the project the replacement created, funded once
+        assertLaunchedBy(r.replacement(), owner, key, body, projects, escrowBefore);
+    }
+
+    @Test
+    void aReplacedLaunchWhoseFirstTransactionIsMinedAfterAllIsLearnedFromIt() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        var web3j = chain.web3j();
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "first-" + UUID.randomUUID();
+        BigInteger projects = market().projectCount().send();
+        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
+        BigInteger base =
+                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        Replaced r;
+        try {
+            // given: a stuck launch signed again at its nonce
+            r = stuckAndReplaced(owner, key, body);
+
+            // when: the replacement goes missing, the base fee falls back, and the first, which
+            // another node kept, is mined instead
+            chain.dropTransaction(r.replacement());
+            chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
+            chain.mine();
+            assertThat(web3j.ethSendRawTransaction(r.stuckRaw()).send().hasError()).isFalse();
+            chain.mine();
+            assertThat(web3j.ethGetTransactionReceipt(r.stuck()).send().getTransactionReceipt())
+                    .isPresent();
+        } finally {
+            restoreMining(base);
+        }
+
+        // then: the key answers the project the first created, funded once (before, only the
+        // replacement was looked up: a node that does not know it, its nonce used, was a 502)
+        assertLaunchedBy(r.stuck(), owner, key, body, projects, escrowBefore);
     }
 
     @Test

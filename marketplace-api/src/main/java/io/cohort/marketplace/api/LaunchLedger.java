@@ -4,7 +4,9 @@ import io.cohort.marketplace.JsonLines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -32,8 +34,9 @@ final class LaunchLedger {
     /**
      * One launch: who asked under which key, the request's SHA-256 (hex), its {@code createProject}
      * transaction (hash, nonce, and the signed bytes while it is not mined, to broadcast again if
-     * the node loses it) and what it did. {@code transaction} and what follows are null in a line
-     * that forgets the key.
+     * the node loses it), what it did, and the hashes of the transactions it replaced at the same
+     * nonce (any one of which a node may still mine; null in lines written before replacements).
+     * {@code transaction} and what follows are null in a line that forgets the key.
      */
     record Entry(
             String by,
@@ -42,11 +45,12 @@ final class LaunchLedger {
             String transaction,
             String nonce,
             String raw,
-            Launcher.Launched launched) {
+            Launcher.Launched launched,
+            List<String> replaced) {
 
         /** What {@code by} asks under {@code key}, before anything is sent. */
         static Entry asked(String by, String key, String request) {
-            return new Entry(by, key, request, null, null, null, null);
+            return new Entry(by, key, request, null, null, null, null, null);
         }
 
         /** Whether its transaction was mined and created the project. */
@@ -56,12 +60,24 @@ final class LaunchLedger {
 
         /** The same ask with its signed transaction, not yet mined. */
         Entry sent(String transaction, String nonce, String raw, Launcher.Launched pending) {
-            return new Entry(by, key, request, transaction, nonce, raw, pending);
+            return new Entry(by, key, request, transaction, nonce, raw, pending, null);
         }
 
         /** The same ask, its transaction mined: what it did (the signed bytes are let go). */
         Entry done(Launcher.Launched launched) {
-            return new Entry(by, key, request, transaction, nonce, null, launched);
+            return new Entry(by, key, request, transaction, nonce, null, launched, replaced);
+        }
+
+        /** The same ask, its transaction signed again at its nonce as {@code transaction}. */
+        Entry replacedBy(String transaction, String raw) {
+            return new Entry(by, key, request, transaction, nonce, raw, launched, signed());
+        }
+
+        /** Every transaction signed for it, the ones it replaced first, its own last. */
+        List<String> signed() {
+            List<String> all = new ArrayList<>(replaced == null ? List.of() : replaced);
+            all.add(transaction);
+            return all;
         }
     }
 

@@ -32,8 +32,10 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.Hash;
 import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionDecoder;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.crypto.WalletUtils;
+import org.web3j.crypto.transaction.type.Transaction1559;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
@@ -404,22 +406,27 @@ public class Launcher {
         }
         String hash = e.transaction();
         try {
-            var answer = web3j.ethGetTransactionReceipt(hash).send();
-            chainAnswered(answer, hash);
-            Optional<TransactionReceipt> receipt = answer.getTransactionReceipt();
-            if (receipt.isPresent()) {
-                if (!receipt.get().isStatusOK()) {
-                    record(asked); // it reverted: nothing was created, the key launches afresh
-                    return null;
+            // any transaction signed for it may be the one mined: they share one nonce
+            for (String signed : e.signed()) {
+                var answer = web3j.ethGetTransactionReceipt(signed).send();
+                chainAnswered(answer, signed);
+                Optional<TransactionReceipt> receipt = answer.getTransactionReceipt();
+                if (receipt.isPresent()) {
+                    if (!receipt.get().isStatusOK()) {
+                        record(asked); // it reverted: nothing was created, the key launches afresh
+                        return null;
+                    }
+                    Launched done = created(receipt.get(), e.launched());
+                    record(e.done(done));
+                    return done;
                 }
-                Launched done = created(receipt.get(), e.launched());
-                record(e.done(done));
-                return done;
             }
             var known = web3j.ethGetTransactionByHash(hash).send();
             chainAnswered(known, hash);
             if (known.getTransaction().isEmpty()) {
                 rebroadcast(e);
+            } else {
+                replaceIfStuck(e);
             }
         } catch (IOException ex) {
             throw new Problem(
@@ -468,6 +475,7 @@ public class Launcher {
                             + " be told here and nothing is launched again under this key; look"
                             + " the transaction up on a node that indexes it");
         }
+        replaceIfStuck(e); // a node may drop what offers less than the base fee
         EthSendTransaction sent = web3j.ethSendRawTransaction(e.raw()).send();
         if (sent.hasError()) {
             throw new Problem(
@@ -478,6 +486,103 @@ public class Launcher {
                             + " was lost by the chain node, which refuses it again: "
                             + sent.getError().getMessage());
         }
+    }
+
+    /**
+     * Signs a launch's pending {@code createProject} again at its nonce when the base fee has risen
+     * past what it offers (its max fee below the latest base fee plus the node's tip: it would wait
+     * in the pool until the base fee falls, and every later launch behind its nonce), with the fees
+     * of the moment and at least a tenth more than it offered (what nodes ask of a replacement),
+     * the max fee no more than the cap. Recorded in the ledger, the earlier hash kept, before it is
+     * broadcast.
+     *
+     * <p>Returns when it leaves the transaction as it is: it is includable now, is a legacy
+     * transaction, was signed by another key, or the cap leaves no room for a replacement.
+     *
+     * @throws Problem 409 naming the replacement once it is broadcast, 502 when the node refuses it
+     *     (the ledger keeps the first)
+     */
+    private void replaceIfStuck(LaunchLedger.Entry e) throws IOException {
+        String hash = replacement(e);
+        if (hash != null) {
+            throw new Problem(
+                    409,
+                    "Launch pending",
+                    "the launch under Idempotency-Key "
+                            + e.key()
+                            + " waited for createProject "
+                            + e.transaction()
+                            + ", which offers less than the base fee and tip now asked; it is"
+                            + " signed again at the same nonce as "
+                            + hash
+                            + " (only one of them can be mined); ask again later");
+        }
+    }
+
+    /** The broadcast replacement's hash for {@link #replaceIfStuck}, or null for none. */
+    private String replacement(LaunchLedger.Entry e) throws IOException {
+        if (e.raw() == null || e.nonce() == null) {
+            return null;
+        }
+        String what = "replacing createProject " + e.transaction();
+        RawTransaction stuck = TransactionDecoder.decode(e.raw());
+        BigInteger[] chain = chainFees(web3j, what);
+        if (!(stuck.getTransaction() instanceof Transaction1559 t) || chain.length == 1) {
+            return null;
+        }
+        BigInteger base = chain[0];
+        BigInteger tip = chain[1];
+        if (t.getMaxFeePerGas().compareTo(base.add(tip)) >= 0) {
+            return null;
+        }
+        Credentials key = operator();
+        if (!key.getAddress().equalsIgnoreCase(e.launched().owner())
+                || !stuck.getNonce().equals(new BigInteger(e.nonce()))) {
+            return null;
+        }
+        BigInteger newTip = tip.max(bumped(t.getMaxPriorityFeePerGas()));
+        BigInteger newMax = base.shiftLeft(1).add(newTip).max(bumped(t.getMaxFeePerGas()));
+        BigInteger cap = config.operator().maxFeePerGas().orElse(null);
+        if (cap != null) {
+            newMax = newMax.min(cap);
+            if (newMax.compareTo(bumped(t.getMaxFeePerGas())) < 0
+                    || newMax.compareTo(base.add(newTip)) < 0) {
+                return null;
+            }
+        }
+        RawTransaction again =
+                RawTransaction.createTransaction(
+                        config.chainId(),
+                        stuck.getNonce(),
+                        stuck.getGasLimit(),
+                        stuck.getTo(),
+                        stuck.getValue(),
+                        stuck.getData(),
+                        newTip,
+                        newMax);
+        String signed =
+                Numeric.toHexString(TransactionEncoder.signMessage(again, config.chainId(), key));
+        String hash = Hash.sha3(signed);
+        record(e.replacedBy(hash, signed));
+        EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
+        if (sent.hasError() && !known(hash, what, sent.getError().getMessage())) {
+            record(e);
+            throw new Problem(
+                    502,
+                    "Chain error",
+                    "createProject "
+                            + e.transaction()
+                            + " offers less than the base fee and tip now asked, and the node"
+                            + " refuses it signed again at higher fees: "
+                            + sent.getError().getMessage()
+                            + "; it stays pending under its key");
+        }
+        return hash;
+    }
+
+    /** The least a replacement offers for a fee the replaced transaction offered: a tenth more. */
+    private static BigInteger bumped(BigInteger fee) {
+        return fee.add(fee.divide(BigInteger.TEN)).add(BigInteger.ONE);
     }
 
     /**
@@ -760,6 +865,25 @@ public class Launcher {
      *     than the cap now (the base fee plus the tip, or the gas price): nothing was sent
      */
     static BigInteger[] fees(Web3j web3j, String what, BigInteger cap) throws IOException {
+        BigInteger[] chain = chainFees(web3j, what);
+        if (chain.length == 1) {
+            return new BigInteger[] {withinCap(chain[0], cap, "the gas price", what)};
+        }
+        BigInteger base = chain[0];
+        BigInteger priority = chain[1];
+        withinCap(base.add(priority), cap, "the base fee plus the tip", what);
+        BigInteger max = base.shiftLeft(1).add(priority);
+        return new BigInteger[] {priority, cap == null ? max : max.min(cap)};
+    }
+
+    /**
+     * What the chain asks now: {latest base fee, the node's tip} on a chain with EIP-1559 blocks (a
+     * node without eth_maxPriorityFeePerGas: what its gas price adds to the base fee), {gas price}
+     * on one without.
+     *
+     * @throws Problem 502 naming the error when the node answers one
+     */
+    private static BigInteger[] chainFees(Web3j web3j, String what) throws IOException {
         EthBlock.Block latest =
                 answer(
                                 web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false)
@@ -767,23 +891,18 @@ public class Launcher {
                                 what)
                         .getBlock();
         if (latest == null || latest.getBaseFeePerGasRaw() == null) {
-            BigInteger price = answer(web3j.ethGasPrice().send(), what).getGasPrice();
-            return new BigInteger[] {withinCap(price, cap, "the gas price", what)};
+            return new BigInteger[] {answer(web3j.ethGasPrice().send(), what).getGasPrice()};
         }
         BigInteger base = latest.getBaseFeePerGas();
         var tip = web3j.ethMaxPriorityFeePerGas().send();
         BigInteger priority =
                 tip.hasError()
-                        // a node without eth_maxPriorityFeePerGas: what its gas price adds to the
-                        // base fee
                         ? answer(web3j.ethGasPrice().send(), what)
                                 .getGasPrice()
                                 .subtract(base)
                                 .max(BigInteger.ZERO)
                         : tip.getMaxPriorityFeePerGas();
-        withinCap(base.add(priority), cap, "the base fee plus the tip", what);
-        BigInteger max = base.shiftLeft(1).add(priority);
-        return new BigInteger[] {priority, cap == null ? max : max.min(cap)};
+        return new BigInteger[] {base, priority};
     }
 
     /** How long a launch refused by the fee cap is told to wait: a few blocks. */

@@ -51,6 +51,43 @@ class LaunchLedgerTest {
     }
 
     @Test
+    void aReplacementKeepsEveryHashSignedAtTheNonceAndAnOlderLineHasJustItsOwn() throws Exception {
+        // given: a launch signed twice more at its nonce, and a line written before replacements
+        // existed (no "replaced" field)
+        Path file = dir.resolve(LaunchLedger.FILE);
+        LaunchLedger ledger = LaunchLedger.open(file);
+        ledger.put(
+                asked("a")
+                        .sent("0x1", "4", "0xf8", launched(null))
+                        .replacedBy("0x2", "0xf9")
+                        .replacedBy("0x3", "0xfa"));
+        Files.writeString(
+                file,
+                "{\"by\":\""
+                        + OWNER
+                        + "\",\"key\":\"old\",\"request\":\"sha\",\"transaction\":\"0x7\","
+                        + "\"nonce\":\"5\",\"raw\":\"0xf8\",\"launched\":null}\n",
+                StandardOpenOption.APPEND);
+
+        // when: read again, as after a restart
+        LaunchLedger again = LaunchLedger.open(file);
+
+        // then: the last signed is the transaction, with its bytes and nonce; all are looked up
+        assertThat(again.find(OWNER, "a"))
+                .hasValueSatisfying(
+                        e -> {
+                            assertThat(e.transaction()).isEqualTo("0x3");
+                            assertThat(e.raw()).isEqualTo("0xfa");
+                            assertThat(e.nonce()).isEqualTo("4");
+                            assertThat(e.signed()).containsExactly("0x1", "0x2", "0x3");
+                            assertThat(e.done(launched("8")).signed())
+                                    .containsExactly("0x1", "0x2", "0x3");
+                        });
+        assertThat(again.find(OWNER, "old"))
+                .hasValueSatisfying(e -> assertThat(e.signed()).containsExactly("0x7"));
+    }
+
+    @Test
     void aLedgerWithManyMoreLinesThanKeysIsRewrittenWithOneLinePerKey() throws Exception {
         // given: one key written over and over, another once
         Path file = dir.resolve(LaunchLedger.FILE);
