@@ -60,7 +60,13 @@ public class Recomputer {
     /** How long a client is told to wait while another recompute runs: a few rounds' training. */
     static final Duration BUSY_RETRY = Duration.ofSeconds(30);
 
+    private static final org.jboss.logging.Logger LOG =
+            org.jboss.logging.Logger.getLogger(Recomputer.class);
+
     private final ReentrantLock running = new ReentrantLock();
+
+    /** Where the recompute under way is, for a request told it is busy and the log. */
+    private volatile String progress = "starting";
 
     /**
      * Recomputes the settled rounds of {@code rounds} (in round order) and returns one result per
@@ -72,12 +78,28 @@ public class Recomputer {
         if (!running.tryLock()) {
             throw Problem.unavailable(
                     "Recompute busy",
-                    "another recompute is running; ask again later, or audit without recompute",
+                    "another recompute is running ("
+                            + progress
+                            + "); ask again later, or audit without recompute",
                     BUSY_RETRY);
         }
+        long started = System.nanoTime();
         try {
-            return recomputeAlone(p, rounds);
+            List<Result> out = recomputeAlone(p, rounds);
+            LOG.infof(
+                    "recompute of project %s: %d settled rounds in %d ms, %s",
+                    p.id(),
+                    out.size(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    out.stream()
+                            .collect(
+                                    java.util.stream.Collectors.groupingBy(
+                                            Result::outcome,
+                                            java.util.TreeMap::new,
+                                            java.util.stream.Collectors.counting())));
+            return out;
         } finally {
+            progress = "starting";
             running.unlock();
         }
     }
@@ -93,10 +115,22 @@ public class Recomputer {
         ModelSpec spec = null;
         List<DjlModel.Slot> layout = null;
         String modelCid = p.initialModelCid();
+        long settled = rounds.stream().filter(r -> r.settled() != null).count();
         for (ProjectView.RoundView r : rounds) {
             if (r.settled() == null) {
                 continue;
             }
+            progress =
+                    "project "
+                            + p.id()
+                            + ", round "
+                            + r.round()
+                            + ", "
+                            + (out.size() + 1)
+                            + " of "
+                            + settled
+                            + " settled rounds";
+            LOG.infof("recompute: %s", progress);
             if (stopped != null) {
                 out.add(new Result("not-recomputable", List.of(stopped)));
                 continue;

@@ -267,6 +267,11 @@ class RecomputerTest {
         assertThat(r.getStatus()).isEqualTo(503);
         assertThat(r.getHeaderString("Retry-After"))
                 .isEqualTo(Long.toString(Recomputer.BUSY_RETRY.toSeconds()));
+        // and: it says how far the one under way is
+        assertThat(busy)
+                .hasMessageContaining(
+                        "another recompute is running (project 1, round 0, 1 of 1 settled"
+                                + " rounds)");
         records.release.countDown();
         assertThat(first.get(30, TimeUnit.SECONDS))
                 .singleElement()
