@@ -87,10 +87,12 @@ public interface MarketplaceConfig {
         Duration receiptTimeout();
 
         /**
-         * The most the operator pays per unit of gas, in wei; none by default. A launch while the
-         * chain asks more (base fee plus tip, or gas price) answers 503 and sends nothing.
+         * The most the operator pays per unit of gas, in wei (1,000 gwei by default, the nodes'
+         * {@code cohort.gas.max-fee}). A launch while the chain asks more (base fee plus tip, or
+         * gas price) answers 503 and sends nothing.
          */
-        java.util.Optional<java.math.BigInteger> maxFeePerGas();
+        @WithDefault("1000000000000")
+        java.math.BigInteger maxFee();
 
         /**
          * The launch ledger: what was launched under each Idempotency-Key. Kept apart from the

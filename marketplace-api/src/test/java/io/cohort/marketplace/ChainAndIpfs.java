@@ -55,7 +55,7 @@ public class ChainAndIpfs implements QuarkusTestResourceLifecycleManager {
                     Map.entry("cohort.auth.token-ttl", "PT5S"),
                     Map.entry("cohort.operator.receipt-timeout", "PT2S"),
                     // 100 gwei, far above the dev chain's base fee but for LaunchApiIT's raise
-                    Map.entry("cohort.operator.max-fee-per-gas", "100000000000"),
+                    Map.entry("cohort.operator.max-fee", "100000000000"),
                     Map.entry(
                             "cohort.operator.ledger",
                             Files.createTempDirectory("marketplace-launches")

@@ -446,8 +446,7 @@ class LaunchApiIT {
             HttpResponse<String> refused = launch(signIn(owner), key, body);
 
             // then: a 503 to ask again later, and nothing was sent
-            assertProblem(
-                    refused, 503, "above cohort.operator.max-fee-per-gas", "nothing was sent");
+            assertProblem(refused, 503, "above cohort.operator.max-fee", "nothing was sent");
             assertThat(JSON.readTree(refused.body()).path("title").asText())
                     .isEqualTo("Chain fees above the cap");
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");

@@ -493,8 +493,8 @@ public class Launcher {
      * past what it offers (its max fee below the latest base fee plus the node's tip: it would wait
      * in the pool until the base fee falls, and every later launch behind its nonce), with the fees
      * of the moment and at least a tenth more than it offered (what nodes ask of a replacement),
-     * the max fee no more than the cap. Recorded in the ledger, the earlier hash kept, before it is
-     * broadcast.
+     * the max fee no more than the cap ({@code cohort.operator.max-fee}). Recorded in the ledger,
+     * the earlier hash kept, before it is broadcast.
      *
      * <p>Returns when it leaves the transaction as it is: it is includable now, is a legacy
      * transaction, was signed by another key, or the cap leaves no room for a replacement.
@@ -542,13 +542,10 @@ public class Launcher {
         }
         BigInteger newTip = tip.max(bumped(t.getMaxPriorityFeePerGas()));
         BigInteger newMax = base.shiftLeft(1).add(newTip).max(bumped(t.getMaxFeePerGas()));
-        BigInteger cap = config.operator().maxFeePerGas().orElse(null);
-        if (cap != null) {
-            newMax = newMax.min(cap);
-            if (newMax.compareTo(bumped(t.getMaxFeePerGas())) < 0
-                    || newMax.compareTo(base.add(newTip)) < 0) {
-                return null;
-            }
+        newMax = newMax.min(config.operator().maxFee());
+        if (newMax.compareTo(bumped(t.getMaxFeePerGas())) < 0
+                || newMax.compareTo(base.add(newTip)) < 0) {
+            return null;
         }
         RawTransaction again =
                 RawTransaction.createTransaction(
@@ -770,7 +767,7 @@ public class Launcher {
                     estimate.getAmountUsed()
                             .multiply(BigInteger.valueOf(12))
                             .divide(BigInteger.TEN);
-            BigInteger[] fees = fees(web3j, what, config.operator().maxFeePerGas().orElse(null));
+            BigInteger[] fees = fees(web3j, what, config.operator().maxFee());
             BigInteger nonce =
                     answer(
                                     web3j.ethGetTransactionCount(
@@ -922,7 +919,7 @@ public class Launcher {
                             + name
                             + " is "
                             + fee
-                            + " wei per gas, above cohort.operator.max-fee-per-gas ("
+                            + " wei per gas, above cohort.operator.max-fee ("
                             + cap
                             + "); nothing was sent, ask again when fees fall",
                     FEE_RETRY);
@@ -932,16 +929,16 @@ public class Launcher {
 
     /** Refuses to start with a fee cap below 1 wei. */
     void check(@Observes StartupEvent ev) {
-        checkCap(config.operator().maxFeePerGas());
+        checkCap(config.operator().maxFee());
     }
 
     /**
      * @throws IllegalStateException for a fee cap below 1 wei
      */
-    static void checkCap(Optional<BigInteger> cap) {
-        if (cap.isPresent() && cap.get().signum() <= 0) {
+    static void checkCap(BigInteger cap) {
+        if (cap.signum() <= 0) {
             throw new IllegalStateException(
-                    "cohort.operator.max-fee-per-gas must be at least 1 wei, got " + cap.get());
+                    "cohort.operator.max-fee must be at least 1 wei, got " + cap);
         }
     }
 
