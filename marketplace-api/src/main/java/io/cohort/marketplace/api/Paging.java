@@ -45,10 +45,9 @@ public class Paging {
         return ProjectsResource.integer(size, "size", 1, MAX_SIZE);
     }
 
-    /** The page's part of {@code all} (empty past its end). */
-    <T> List<T> slice(List<T> all) {
-        int size = size();
-        int from = (int) Math.min((long) page() * size, all.size());
+    /** Page {@code page} of {@code size} items of {@code all} (empty past its end). */
+    static <T> List<T> slice(List<T> all, int page, int size) {
+        int from = (int) Math.min((long) page * size, all.size());
         return all.subList(from, Math.min(from + size, all.size()));
     }
 }

@@ -88,7 +88,7 @@ public class ProjectsResource {
                                 .filter(p -> status == null || p.status().equals(status))
                                 .toList());
         java.util.Collections.reverse(all);
-        return new Page(List.copyOf(paging.slice(all)), page, size, all.size());
+        return new Page(List.copyOf(Paging.slice(all, page, size)), page, size, all.size());
     }
 
     @POST

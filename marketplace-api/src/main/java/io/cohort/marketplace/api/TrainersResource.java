@@ -71,7 +71,7 @@ public class TrainersResource {
         if (all.isEmpty()) {
             throw Problem.notFound(address + " has not registered in any project");
         }
-        List<ProjectView.TrainerProject> mine = paging.slice(all);
+        List<ProjectView.TrainerProject> mine = Paging.slice(all, page, size);
         List<Participation> out = new ArrayList<>();
         for (ProjectView.TrainerProject tp : mine) {
             BigInteger credit = BigInteger.ZERO;
