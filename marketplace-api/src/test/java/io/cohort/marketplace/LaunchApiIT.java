@@ -440,17 +440,28 @@ class LaunchApiIT {
             chain.mine();
             BigInteger projects = market.projectCount().send();
             BigInteger nonce =
-                    web3j.ethGetTransactionCount(operator, LATEST).send().getTransactionCount();
+                    web3j.ethGetTransactionCount(
+                                    operator,
+                                    org.web3j.protocol.core.DefaultBlockParameterName.PENDING)
+                            .send()
+                            .getTransactionCount();
 
             // when: a launch under a key
             HttpResponse<String> refused = launch(signIn(owner), key, body);
 
             // then: a 503 to ask again later, and nothing was sent
-            assertProblem(refused, 503, "above cohort.operator.max-fee", "nothing was sent");
+            assertProblem(
+                    refused, 503, "above cohort.operator.max-fee", "createProject was not sent");
             assertThat(JSON.readTree(refused.body()).path("title").asText())
                     .isEqualTo("Chain fees above the cap");
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
-            assertThat(web3j.ethGetTransactionCount(operator, LATEST).send().getTransactionCount())
+            assertThat(
+                            web3j.ethGetTransactionCount(
+                                            operator,
+                                            org.web3j.protocol.core.DefaultBlockParameterName
+                                                    .PENDING)
+                                    .send()
+                                    .getTransactionCount())
                     .isEqualTo(nonce);
             assertThat(market.projectCount().send()).isEqualTo(projects);
 
@@ -473,16 +484,16 @@ class LaunchApiIT {
         }
     }
 
-    /** A launch's first createProject, its signed bytes, and the replacement the API signed. */
-    private record Replaced(String stuck, String stuckRaw, String replacement) {}
+    /** A launch's first createProject: its hash, signed bytes and what the node showed of it. */
+    private record Stuck(
+            String hash, String raw, org.web3j.protocol.core.methods.response.Transaction tx) {}
 
     /**
      * On a chain that mines nothing until told, its base fee 10 gwei: a launch under {@code key}
-     * waits past the receipt timeout, the base fee trebles before a block takes it (its max fee,
-     * twice 10 gwei plus the tip, no longer covers it), and the key asks again: 409 naming the same
-     * createProject signed again at its nonce with room for the new base fee.
+     * waits past the receipt timeout, and the base fee trebles before a block takes it (its max
+     * fee, twice 10 gwei plus the tip, no longer covers it; Anvil drops it from its pool).
      */
-    private Replaced stuckAndReplaced(Credentials owner, String key, String body) throws Exception {
+    private Stuck stuck(Credentials owner, String key, String body) throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
         chain.setAutomine(false);
@@ -490,28 +501,39 @@ class LaunchApiIT {
         chain.mine();
         HttpResponse<String> late = launch(signIn(owner), key, body);
         assertProblem(late, 504, "was sent but not mined within");
-        String stuck = transactionIn(late);
-        var first = web3j.ethGetTransactionByHash(stuck).send().getTransaction().get();
-        String raw = ledgerRaw(stuck);
-
+        String hash = transactionIn(late);
+        var tx = web3j.ethGetTransactionByHash(hash).send().getTransaction().get();
+        String raw = ledgerRaw(hash);
         chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(30)));
         chain.mine();
-        assertThat(web3j.ethGetTransactionReceipt(stuck).send().getTransactionReceipt()).isEmpty();
-        HttpResponse<String> again = launch(signIn(owner), key, body);
+        assertThat(web3j.ethGetTransactionReceipt(hash).send().getTransactionReceipt()).isEmpty();
+        return new Stuck(hash, raw, tx);
+    }
 
+    /**
+     * The key asks again after {@link #stuck}: 409 naming the same createProject signed again at
+     * its nonce with room for the new base fee. Returns the replacement's hash.
+     */
+    private String replaced(Stuck first, Credentials owner, String key, String body)
+            throws Exception {
+        var web3j = ChainAndIpfs.chain.web3j();
+        HttpResponse<String> again = launch(signIn(owner), key, body);
         assertProblem(
-                again, 409, "waited for createProject " + stuck, "signed again at the same nonce");
+                again,
+                409,
+                "waited for createProject " + first.hash(),
+                "signed again at the same nonce");
         String detail = JSON.readTree(again.body()).path("detail").asText();
         var m = java.util.regex.Pattern.compile("same nonce as (0x[0-9a-f]{64})").matcher(detail);
         assertThat(m.find()).as(detail).isTrue();
         var second = web3j.ethGetTransactionByHash(m.group(1)).send().getTransaction().get();
-        assertThat(second.getNonce()).isEqualTo(first.getNonce());
-        assertThat(second.getInput()).isEqualTo(first.getInput());
-        assertThat(second.getValue()).isEqualTo(first.getValue());
+        assertThat(second.getNonce()).isEqualTo(first.tx().getNonce());
+        assertThat(second.getInput()).isEqualTo(first.tx().getInput());
+        assertThat(second.getValue()).isEqualTo(first.tx().getValue());
         assertThat(second.getMaxFeePerGas())
                 .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(60)));
-        assertThat(web3j.ethGetTransactionByHash(stuck).send().getTransaction()).isEmpty();
-        return new Replaced(stuck, raw, m.group(1));
+        assertThat(web3j.ethGetTransactionByHash(first.hash()).send().getTransaction()).isEmpty();
+        return m.group(1);
     }
 
     /** The signed bytes the launch ledger kept for transaction {@code hash}. */
@@ -570,23 +592,23 @@ class LaunchApiIT {
                         .send()
                         .getBlock()
                         .getBaseFeePerGas();
-        Replaced r;
+        String replacement;
         try {
-            // given: a stuck launch signed again at its nonce
-            r = stuckAndReplaced(owner, key, body);
+            // given: a stuck launch, signed again at its nonce when its key asks again
+            replacement = replaced(stuck(owner, key, body), owner, key, body);
 
             // when: asked again before a block, it waits for the replacement, which is includable
             assertProblem(
                     launch(signIn(owner), key, body),
                     409,
-                    "is waiting for createProject " + r.replacement());
+                    "is waiting for createProject " + replacement);
             chain.mine();
         } finally {
             restoreMining(base);
         }
 
         // then: the key answers the project the replacement created, funded once
-        assertLaunchedBy(r.replacement(), owner, key, body, projects, escrowBefore);
+        assertLaunchedBy(replacement, owner, key, body, projects, escrowBefore);
     }
 
     @Test
@@ -601,19 +623,20 @@ class LaunchApiIT {
         BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
         BigInteger base =
                 web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
-        Replaced r;
+        Stuck first;
         try {
             // given: a stuck launch signed again at its nonce
-            r = stuckAndReplaced(owner, key, body);
+            first = stuck(owner, key, body);
+            String replacement = replaced(first, owner, key, body);
 
             // when: the replacement goes missing, the base fee falls back, and the first, which
             // another node kept, is mined instead
-            chain.dropTransaction(r.replacement());
+            chain.dropTransaction(replacement);
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
             chain.mine();
-            assertThat(web3j.ethSendRawTransaction(r.stuckRaw()).send().hasError()).isFalse();
+            assertThat(web3j.ethSendRawTransaction(first.raw()).send().hasError()).isFalse();
             chain.mine();
-            assertThat(web3j.ethGetTransactionReceipt(r.stuck()).send().getTransactionReceipt())
+            assertThat(web3j.ethGetTransactionReceipt(first.hash()).send().getTransactionReceipt())
                     .isPresent();
         } finally {
             restoreMining(base);
@@ -621,7 +644,61 @@ class LaunchApiIT {
 
         // then: the key answers the project the first created, funded once (before, only the
         // replacement was looked up: a node that does not know it, its nonce used, was a 502)
-        assertLaunchedBy(r.stuck(), owner, key, body, projects, escrowBefore);
+        assertLaunchedBy(first.hash(), owner, key, body, projects, escrowBefore);
+    }
+
+    @Test
+    void aReplacementTheNodeRefusesLeavesTheKeyWithTheFirstTransaction() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        var web3j = chain.web3j();
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        String body = JSON.writeValueAsString(launchBody(evaluator));
+        String key = "refused-" + UUID.randomUUID();
+        String operator = ChainAndIpfs.operator.getAddress();
+        BigInteger projects = market().projectCount().send();
+        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
+        BigInteger base =
+                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        BigInteger balance = ethOf(operator);
+        boolean lowered = false;
+        String replacement;
+        try {
+            // given: a stuck launch, and an operator whose balance covers its budget and gas at
+            // 40 gwei, not a replacement's 60 gwei and more
+            Stuck first = stuck(owner, key, body);
+            lowered = true;
+            chain.setBalance(
+                    operator,
+                    first.tx()
+                            .getValue()
+                            .add(
+                                    first.tx()
+                                            .getGas()
+                                            .multiply(GWEI.multiply(BigInteger.valueOf(40)))));
+
+            // when: the key asks again
+            HttpResponse<String> refused = launch(signIn(owner), key, body);
+
+            // then: 502 naming the node's reason, the key kept with the first transaction
+            assertProblem(
+                    refused,
+                    502,
+                    "refuses it signed again at higher fees",
+                    "the key keeps " + first.hash());
+            // and: with the balance back, asking again signs the first again (not the refused
+            // one), which the next block takes
+            chain.setBalance(operator, balance);
+            lowered = false;
+            replacement = replaced(first, owner, key, body);
+            chain.mine();
+        } finally {
+            if (lowered) {
+                chain.setBalance(operator, balance);
+            }
+            restoreMining(base);
+        }
+        assertLaunchedBy(replacement, owner, key, body, projects, escrowBefore);
     }
 
     @Test

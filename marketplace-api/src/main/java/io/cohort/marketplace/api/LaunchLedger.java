@@ -1,5 +1,7 @@
 package io.cohort.marketplace.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cohort.marketplace.JsonLines;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +40,7 @@ final class LaunchLedger {
      * nonce (any one of which a node may still mine; null in lines written before replacements).
      * {@code transaction} and what follows are null in a line that forgets the key.
      */
+    @JsonIgnoreProperties(ignoreUnknown = true) // a line a later version wrote
     record Entry(
             String by,
             String key,
@@ -46,7 +49,8 @@ final class LaunchLedger {
             String nonce,
             String raw,
             Launcher.Launched launched,
-            List<String> replaced) {
+            // left out until there is one, so an earlier version still reads the line
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<String> replaced) {
 
         /** What {@code by} asks under {@code key}, before anything is sent. */
         static Entry asked(String by, String key, String request) {
@@ -63,9 +67,14 @@ final class LaunchLedger {
             return new Entry(by, key, request, transaction, nonce, raw, pending, null);
         }
 
-        /** The same ask, its transaction mined: what it did (the signed bytes are let go). */
+        /**
+         * The same ask, its transaction (or one it replaced) mined: what it did, under the mined
+         * one's hash (the signed bytes are let go).
+         */
         Entry done(Launcher.Launched launched) {
-            return new Entry(by, key, request, transaction, nonce, null, launched, replaced);
+            String mined =
+                    launched.transactionHash() == null ? transaction : launched.transactionHash();
+            return new Entry(by, key, request, mined, nonce, null, launched, replaced);
         }
 
         /** The same ask, its transaction signed again at its nonce as {@code transaction}. */

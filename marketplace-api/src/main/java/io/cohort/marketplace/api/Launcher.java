@@ -405,11 +405,12 @@ public class Launcher {
             return e.launched();
         }
         String hash = e.transaction();
+        List<String> signed = e.signed();
         try {
             // any transaction signed for it may be the one mined: they share one nonce
-            for (String signed : e.signed()) {
-                var answer = web3j.ethGetTransactionReceipt(signed).send();
-                chainAnswered(answer, signed);
+            for (String h : signed) {
+                var answer = web3j.ethGetTransactionReceipt(h).send();
+                chainAnswered(answer, h);
                 Optional<TransactionReceipt> receipt = answer.getTransactionReceipt();
                 if (receipt.isPresent()) {
                     if (!receipt.get().isStatusOK()) {
@@ -421,10 +422,25 @@ public class Launcher {
                     return done;
                 }
             }
-            var known = web3j.ethGetTransactionByHash(hash).send();
-            chainAnswered(known, hash);
-            if (known.getTransaction().isEmpty()) {
+            String waiting = null;
+            for (int i = signed.size() - 1; i >= 0 && waiting == null; i--) {
+                var known = web3j.ethGetTransactionByHash(signed.get(i)).send();
+                chainAnswered(known, signed.get(i));
+                if (known.getTransaction().isPresent()) {
+                    if (known.getTransaction().get().getBlockHash() != null) {
+                        throw pending(e, signed.get(i)); // mined since: its receipt comes next
+                    }
+                    waiting = signed.get(i);
+                }
+            }
+            if (waiting == null) {
                 rebroadcast(e);
+            } else if (!waiting.equals(hash)) {
+                // a replacement recorded but not known to have been broadcast: the node still has
+                // the one it replaces, which the replacement outbids
+                if (web3j.ethSendRawTransaction(e.raw()).send().hasError()) {
+                    throw pending(e, waiting);
+                }
             } else {
                 replaceIfStuck(e);
             }
@@ -433,11 +449,16 @@ public class Launcher {
                     502,
                     "Chain unavailable",
                     "cannot learn whether createProject "
-                            + hash
-                            + " was mined: "
+                            + String.join(" or ", signed)
+                            + " was mined, or send it again: "
                             + ex.getMessage());
         }
-        throw new Problem(
+        throw pending(e, hash);
+    }
+
+    /** 409: the launch under {@code e}'s key waits for {@code hash}. */
+    private static Problem pending(LaunchLedger.Entry e, String hash) {
+        return new Problem(
                 409,
                 "Launch pending",
                 "the launch under Idempotency-Key "
@@ -450,8 +471,10 @@ public class Launcher {
     /**
      * Broadcasts again a launch's transaction the node does not know (it never got it, or dropped
      * it) while the operator's nonce it was signed for is unused, so that it, and no second launch,
-     * takes that nonce. Once the nonce is used, by it on a node that cannot show it or by another
-     * transaction, nothing here can tell whether the launch happened: 502, and the key is kept.
+     * takes that nonce (signed again with higher fees if what it offers no longer covers the base
+     * fee: a node may drop it for that). Once the nonce is used, by it on a node that cannot show
+     * it or by another transaction, nothing here can tell whether the launch happened: 502, and the
+     * key is kept.
      */
     private void rebroadcast(LaunchLedger.Entry e) throws IOException {
         BigInteger next = null;
@@ -468,14 +491,14 @@ public class Launcher {
                     502,
                     "Launch unknown",
                     "createProject "
-                            + e.transaction()
+                            + String.join(" or ", e.signed())
                             + " is unknown to the chain node and the operator's nonce "
                             + e.nonce()
                             + " it was signed for is used, so whether it created a project cannot"
                             + " be told here and nothing is launched again under this key; look"
                             + " the transaction up on a node that indexes it");
         }
-        replaceIfStuck(e); // a node may drop what offers less than the base fee
+        replaceIfStuck(e);
         EthSendTransaction sent = web3j.ethSendRawTransaction(e.raw()).send();
         if (sent.hasError()) {
             throw new Problem(
@@ -492,60 +515,50 @@ public class Launcher {
      * Signs a launch's pending {@code createProject} again at its nonce when the base fee has risen
      * past what it offers (its max fee below the latest base fee plus the node's tip: it would wait
      * in the pool until the base fee falls, and every later launch behind its nonce), with the fees
-     * of the moment and at least a tenth more than it offered (what nodes ask of a replacement),
-     * the max fee no more than the cap ({@code cohort.operator.max-fee}). Recorded in the ledger,
-     * the earlier hash kept, before it is broadcast.
+     * {@link #replacementFees} gives, recorded in the ledger (the earlier hash kept) before it is
+     * broadcast.
      *
      * <p>Returns when it leaves the transaction as it is: it is includable now, is a legacy
-     * transaction, was signed by another key, or the cap leaves no room for a replacement.
+     * transaction (its gas price is what it offers), or was signed by another key.
      *
-     * @throws Problem 409 naming the replacement once it is broadcast, 502 when the node refuses it
-     *     (the ledger keeps the first)
+     * @throws Problem 409 naming the replacement once it is broadcast, or saying the cap leaves no
+     *     room for one; 502 when the node refuses it (the ledger keeps the first)
      */
     private void replaceIfStuck(LaunchLedger.Entry e) throws IOException {
-        String hash = replacement(e);
-        if (hash != null) {
+        if (e.raw() == null || e.nonce() == null) {
+            return;
+        }
+        RawTransaction stuck = TransactionDecoder.decode(e.raw());
+        Credentials key = operator();
+        if (!(stuck.getTransaction() instanceof Transaction1559 t)
+                || !key.getAddress().equalsIgnoreCase(e.launched().owner())
+                || !stuck.getNonce().equals(new BigInteger(e.nonce()))) {
+            return;
+        }
+        String what = "signing createProject " + e.transaction() + " again";
+        BigInteger[] chain = chainFees(web3j, what);
+        if (chain.length == 1) {
+            return;
+        }
+        BigInteger cap = config.operator().maxFee();
+        BigInteger[] fees =
+                replacementFees(
+                        chain[0], chain[1], t.getMaxPriorityFeePerGas(), t.getMaxFeePerGas(), cap);
+        if (fees == null) {
+            return;
+        }
+        if (fees.length == 0) {
             throw new Problem(
                     409,
                     "Launch pending",
                     "the launch under Idempotency-Key "
                             + e.key()
-                            + " waited for createProject "
+                            + " is waiting for createProject "
                             + e.transaction()
-                            + ", which offers less than the base fee and tip now asked; it is"
-                            + " signed again at the same nonce as "
-                            + hash
-                            + " (only one of them can be mined); ask again later");
-        }
-    }
-
-    /** The broadcast replacement's hash for {@link #replaceIfStuck}, or null for none. */
-    private String replacement(LaunchLedger.Entry e) throws IOException {
-        if (e.raw() == null || e.nonce() == null) {
-            return null;
-        }
-        String what = "replacing createProject " + e.transaction();
-        RawTransaction stuck = TransactionDecoder.decode(e.raw());
-        BigInteger[] chain = chainFees(web3j, what);
-        if (!(stuck.getTransaction() instanceof Transaction1559 t) || chain.length == 1) {
-            return null;
-        }
-        BigInteger base = chain[0];
-        BigInteger tip = chain[1];
-        if (t.getMaxFeePerGas().compareTo(base.add(tip)) >= 0) {
-            return null;
-        }
-        Credentials key = operator();
-        if (!key.getAddress().equalsIgnoreCase(e.launched().owner())
-                || !stuck.getNonce().equals(new BigInteger(e.nonce()))) {
-            return null;
-        }
-        BigInteger newTip = tip.max(bumped(t.getMaxPriorityFeePerGas()));
-        BigInteger newMax = base.shiftLeft(1).add(newTip).max(bumped(t.getMaxFeePerGas()));
-        newMax = newMax.min(config.operator().maxFee());
-        if (newMax.compareTo(bumped(t.getMaxFeePerGas())) < 0
-                || newMax.compareTo(base.add(newTip)) < 0) {
-            return null;
+                            + ", which offers less than the base fee and tip now asked, and"
+                            + " cohort.operator.max-fee ("
+                            + cap
+                            + ") leaves no room to sign it again; ask again when fees fall");
         }
         RawTransaction again =
                 RawTransaction.createTransaction(
@@ -555,15 +568,21 @@ public class Launcher {
                         stuck.getTo(),
                         stuck.getValue(),
                         stuck.getData(),
-                        newTip,
-                        newMax);
-        String signed =
+                        fees[0],
+                        fees[1]);
+        String raw =
                 Numeric.toHexString(TransactionEncoder.signMessage(again, config.chainId(), key));
-        String hash = Hash.sha3(signed);
-        record(e.replacedBy(hash, signed));
-        EthSendTransaction sent = web3j.ethSendRawTransaction(signed).send();
+        String hash = Hash.sha3(raw);
+        record(e.replacedBy(hash, raw));
+        EthSendTransaction sent = web3j.ethSendRawTransaction(raw).send();
         if (sent.hasError() && !known(hash, what, sent.getError().getMessage())) {
-            record(e);
+            try {
+                record(e); // it cannot be mined: the next try starts from the first again
+            } catch (Problem unwritable) {
+                // the ledger keeps the refused one as the newest; a repeat finds the node
+                // without it and sends it again, or waits for the first
+                LOG.warnf("the refused replacement %s stays in the launch ledger", hash);
+            }
             throw new Problem(
                     502,
                     "Chain error",
@@ -572,9 +591,42 @@ public class Launcher {
                             + " offers less than the base fee and tip now asked, and the node"
                             + " refuses it signed again at higher fees: "
                             + sent.getError().getMessage()
-                            + "; it stays pending under its key");
+                            + "; the key keeps "
+                            + e.transaction()
+                            + ", ask again later");
         }
-        return hash;
+        throw new Problem(
+                409,
+                "Launch pending",
+                "the launch under Idempotency-Key "
+                        + e.key()
+                        + " waited for createProject "
+                        + e.transaction()
+                        + ", which offers less than the base fee and tip now asked; it is"
+                        + " signed again at the same nonce as "
+                        + hash
+                        + " (only one of them can be mined); ask again later");
+    }
+
+    /**
+     * The fees {tip, max} of a replacement of a transaction that offered {@code oldTip} and {@code
+     * oldMax}, when the chain asks {@code base} + {@code tip}: null when it offers that much
+     * already (it is includable); else the node's tip and twice the base fee plus it, each at least
+     * a tenth more than the old one offered (what nodes ask of a replacement), the max fee no more
+     * than {@code cap}; and none (an empty array) when the cap leaves no room for a replacement
+     * that covers the base fee and outbids the old one.
+     */
+    static BigInteger[] replacementFees(
+            BigInteger base, BigInteger tip, BigInteger oldTip, BigInteger oldMax, BigInteger cap) {
+        if (oldMax.compareTo(base.add(tip)) >= 0) {
+            return null;
+        }
+        BigInteger newTip = tip.max(bumped(oldTip));
+        BigInteger newMax = base.shiftLeft(1).add(newTip).max(bumped(oldMax)).min(cap);
+        if (newMax.compareTo(bumped(oldMax)) < 0 || newMax.compareTo(base.add(newTip)) < 0) {
+            return new BigInteger[0];
+        }
+        return new BigInteger[] {newTip, newMax};
     }
 
     /** The least a replacement offers for a fee the replaced transaction offered: a tenth more. */
@@ -859,7 +911,8 @@ public class Launcher {
      * it.
      *
      * @throws Problem 502 naming the error when the node answers one, 503 when the chain asks more
-     *     than the cap now (the base fee plus the tip, or the gas price): nothing was sent
+     *     than the cap now (the base fee plus the tip, or the gas price): the transaction was not
+     *     sent
      */
     static BigInteger[] fees(Web3j web3j, String what, BigInteger cap) throws IOException {
         BigInteger[] chain = chainFees(web3j, what);
@@ -921,7 +974,9 @@ public class Launcher {
                             + fee
                             + " wei per gas, above cohort.operator.max-fee ("
                             + cap
-                            + "); nothing was sent, ask again when fees fall",
+                            + "); "
+                            + what
+                            + " was not sent, ask again when fees fall",
                     FEE_RETRY);
         }
         return fee;

@@ -197,7 +197,7 @@ class LauncherTest {
                         })
                 .hasMessageContaining("the base fee plus the tip is 12000000000 wei per gas")
                 .hasMessageContaining("cohort.operator.max-fee (11000000000)")
-                .hasMessageContaining("nothing was sent");
+                .hasMessageContaining("createProject was not sent");
         // a chain without base fees: its gas price (3 gwei), refused above the cap
         String[] legacy3 = {
             "eth_getBlockByNumber", "{\"number\":\"0x5\"}", "eth_gasPrice", "\"0xb2d05e00\""
@@ -206,6 +206,49 @@ class LauncherTest {
         assertThatThrownBy(() -> feesOn(2L, legacy3))
                 .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(503))
                 .hasMessageContaining("the gas price is 3000000000 wei per gas");
+    }
+
+    @Test
+    void aReplacementOutbidsTheStuckOneByATenthAndCoversTheBaseFeeWithinTheCap() {
+        BigInteger cap = gwei(100);
+        // offering 22 gwei (tip 2) while the chain asks 10 + 2: includable, no replacement
+        assertThat(Launcher.replacementFees(gwei(10), gwei(2), gwei(2), gwei(22), cap)).isNull();
+        assertThat(Launcher.replacementFees(gwei(20), gwei(2), gwei(2), gwei(22), cap)).isNull();
+        // the base fee at 30: the node's tip, or a tenth more than the old one (plus 1 wei), and
+        // twice the base fee plus that tip
+        assertThat(Launcher.replacementFees(gwei(30), gwei(2), gwei(2), gwei(22), cap))
+                .containsExactly(
+                        gwei(2).add(gwei(2).divide(BigInteger.TEN)).add(BigInteger.ONE),
+                        gwei(60).add(
+                                        gwei(2).add(gwei(2).divide(BigInteger.TEN))
+                                                .add(BigInteger.ONE)));
+        assertThat(Launcher.replacementFees(gwei(30), gwei(5), gwei(2), gwei(22), cap))
+                .containsExactly(gwei(5), gwei(65));
+        // a tip far above the base fee: twice the base fee plus it
+        assertThat(Launcher.replacementFees(gwei(30), gwei(40), gwei(1), gwei(60), cap))
+                .containsExactly(gwei(40), gwei(100));
+        // in wei: an old max fee whose tenth more is above twice the base fee plus the tip
+        assertThat(
+                        Launcher.replacementFees(
+                                BigInteger.valueOf(10),
+                                BigInteger.valueOf(200),
+                                BigInteger.valueOf(10),
+                                BigInteger.valueOf(205),
+                                cap))
+                .containsExactly(BigInteger.valueOf(200), BigInteger.valueOf(226));
+        // the cap lowers the max fee while it still covers base + tip and outbids the old one
+        assertThat(Launcher.replacementFees(gwei(30), gwei(5), gwei(2), gwei(22), gwei(40)))
+                .containsExactly(gwei(5), gwei(40));
+        // and leaves no room when it does not: below a tenth over the old max fee, or below the
+        // base fee plus the tip
+        assertThat(Launcher.replacementFees(gwei(30), gwei(5), gwei(2), gwei(22), gwei(24)))
+                .isEmpty();
+        assertThat(Launcher.replacementFees(gwei(30), gwei(5), gwei(2), gwei(22), gwei(34)))
+                .isEmpty();
+    }
+
+    private static BigInteger gwei(long n) {
+        return BigInteger.valueOf(n).multiply(GWEI);
     }
 
     @Test
