@@ -3,6 +3,7 @@ package io.cohort.marketplace;
 import static io.cohort.marketplace.Problems.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.web3j.protocol.core.DefaultBlockParameterName.LATEST;
+import static org.web3j.protocol.core.DefaultBlockParameterName.PENDING;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -349,12 +350,7 @@ class LaunchApiIT {
 
         // given: a chain that mines nothing until told (the API waits 2 s for a receipt here;
         // tokens last 5 s, so each request signs in afresh), its latest base fee 10 gwei
-        BigInteger base =
-                chain.web3j()
-                        .ethGetBlockByNumber(LATEST, false)
-                        .send()
-                        .getBlock()
-                        .getBaseFeePerGas();
+        BigInteger base = latestBaseFee();
         try {
             chain.setAutomine(false);
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
@@ -425,29 +421,20 @@ class LaunchApiIT {
     void aLaunchWhileFeesAreAboveTheOperatorsCapSendsNothingAndCanBeAskedAgain() throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
-        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
-        String body = JSON.writeValueAsString(launchBody(evaluator));
-        String key = "capped-" + UUID.randomUUID();
+        Asker a = asker("capped");
         BigInteger cap = GWEI.multiply(BigInteger.valueOf(100)); // ChainAndIpfs sets it
         String operator = ChainAndIpfs.operator.getAddress();
         Market market = market();
-        BigInteger base =
-                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        BigInteger base = latestBaseFee();
         try {
             // given: a latest base fee of 150 gwei, above the operator's cap of 100
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(150)));
             chain.mine();
-            BigInteger projects = market.projectCount().send();
             BigInteger nonce =
-                    web3j.ethGetTransactionCount(
-                                    operator,
-                                    org.web3j.protocol.core.DefaultBlockParameterName.PENDING)
-                            .send()
-                            .getTransactionCount();
+                    web3j.ethGetTransactionCount(operator, PENDING).send().getTransactionCount();
 
             // when: a launch under a key
-            HttpResponse<String> refused = launch(signIn(owner), key, body);
+            HttpResponse<String> refused = launch(a);
 
             // then: a 503 to ask again later, and nothing was sent
             assertProblem(
@@ -455,21 +442,15 @@ class LaunchApiIT {
             assertThat(JSON.readTree(refused.body()).path("title").asText())
                     .isEqualTo("Chain fees above the cap");
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("60");
-            assertThat(
-                            web3j.ethGetTransactionCount(
-                                            operator,
-                                            org.web3j.protocol.core.DefaultBlockParameterName
-                                                    .PENDING)
-                                    .send()
-                                    .getTransactionCount())
+            assertThat(web3j.ethGetTransactionCount(operator, PENDING).send().getTransactionCount())
                     .isEqualTo(nonce);
-            assertThat(market.projectCount().send()).isEqualTo(projects);
+            assertThat(market.projectCount().send()).isEqualTo(a.projects());
 
             // when: the base fee falls to 60 gwei, where twice it plus the tip is over the cap,
             // and the same key asks again
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(60)));
             chain.mine();
-            HttpResponse<String> launched = launch(signIn(owner), key, body);
+            HttpResponse<String> launched = launch(a);
 
             // then: launched (the refusal kept nothing under the key), the max fee the cap
             assertThat(launched.statusCode()).as(launched.body()).isEqualTo(201);
@@ -477,11 +458,46 @@ class LaunchApiIT {
             var sent = web3j.ethGetTransactionByHash(hash).send().getTransaction().get();
             assertThat(sent.getType()).isEqualTo("0x2");
             assertThat(sent.getMaxFeePerGas()).isEqualTo(cap);
-            assertThat(market.projectCount().send()).isEqualTo(projects.add(BigInteger.ONE));
+            assertThat(market.projectCount().send()).isEqualTo(a.projects().add(BigInteger.ONE));
         } finally {
             chain.setNextBlockBaseFee(base);
             chain.mine();
         }
+    }
+
+    /**
+     * Who launches under which key, with which request, and the market's project count and ETH
+     * escrow before.
+     */
+    private record Asker(
+            Credentials owner, String key, String body, BigInteger projects, BigInteger escrow) {}
+
+    /** A fresh owner and evaluator, the launch body for them, and a key starting {@code what}. */
+    private Asker asker(String what) throws Exception {
+        var chain = ChainAndIpfs.chain;
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
+        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
+        return new Asker(
+                owner,
+                what + "-" + UUID.randomUUID(),
+                JSON.writeValueAsString(launchBody(evaluator)),
+                market().projectCount().send(),
+                ethOf(ChainAndIpfs.market));
+    }
+
+    /** {@code a}'s launch, signed in afresh (tokens last 5 s here). */
+    private HttpResponse<String> launch(Asker a) throws Exception {
+        return launch(signIn(a.owner()), a.key(), a.body());
+    }
+
+    /** The latest block's base fee, to put back after a test changed it. */
+    private static BigInteger latestBaseFee() throws Exception {
+        return ChainAndIpfs.chain
+                .web3j()
+                .ethGetBlockByNumber(LATEST, false)
+                .send()
+                .getBlock()
+                .getBaseFeePerGas();
     }
 
     /** A launch's first createProject: its hash, signed bytes and what the node showed of it. */
@@ -493,13 +509,13 @@ class LaunchApiIT {
      * waits past the receipt timeout, and the base fee trebles before a block takes it (its max
      * fee, twice 10 gwei plus the tip, no longer covers it; Anvil drops it from its pool).
      */
-    private Stuck stuck(Credentials owner, String key, String body) throws Exception {
+    private Stuck stuck(Asker a) throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
         chain.setAutomine(false);
         chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.TEN));
         chain.mine();
-        HttpResponse<String> late = launch(signIn(owner), key, body);
+        HttpResponse<String> late = launch(a);
         assertProblem(late, 504, "was sent but not mined within");
         String hash = transactionIn(late);
         var tx = web3j.ethGetTransactionByHash(hash).send().getTransaction().get();
@@ -514,10 +530,9 @@ class LaunchApiIT {
      * The key asks again after {@link #stuck}: 409 naming the same createProject signed again at
      * its nonce with room for the new base fee. Returns the replacement's hash.
      */
-    private String replaced(Stuck first, Credentials owner, String key, String body)
-            throws Exception {
+    private String replaced(Stuck first, Asker a) throws Exception {
         var web3j = ChainAndIpfs.chain.web3j();
-        HttpResponse<String> again = launch(signIn(owner), key, body);
+        HttpResponse<String> again = launch(a);
         assertProblem(
                 again,
                 409,
@@ -562,72 +577,46 @@ class LaunchApiIT {
     }
 
     /** Asserts the launch under {@code key} answers the project {@code hash} created, funded. */
-    private void assertLaunchedBy(
-            String hash,
-            Credentials owner,
-            String key,
-            String body,
-            BigInteger projects,
-            BigInteger escrowBefore)
-            throws Exception {
-        HttpResponse<String> learned = launch(signIn(owner), key, body);
+    private void assertLaunchedBy(String hash, Asker a) throws Exception {
+        HttpResponse<String> learned = launch(a);
         assertThat(learned.statusCode()).as(learned.body()).isEqualTo(201);
         assertThat(JSON.readTree(learned.body()).path("transactionHash").asText()).isEqualTo(hash);
-        assertThat(market().projectCount().send()).isEqualTo(projects.add(BigInteger.ONE));
-        assertThat(ethOf(ChainAndIpfs.market).subtract(escrowBefore)).isEqualTo(DevKit.ether("3"));
+        assertThat(market().projectCount().send()).isEqualTo(a.projects().add(BigInteger.ONE));
+        assertThat(ethOf(ChainAndIpfs.market).subtract(a.escrow())).isEqualTo(DevKit.ether("3"));
     }
 
     @Test
     void aLaunchStuckBelowARisenBaseFeeIsSignedAgainAtItsNonceAndFundedOnce() throws Exception {
         var chain = ChainAndIpfs.chain;
-        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
-        String body = JSON.writeValueAsString(launchBody(evaluator));
-        String key = "stuck-" + UUID.randomUUID();
-        BigInteger projects = market().projectCount().send();
-        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
-        BigInteger base =
-                chain.web3j()
-                        .ethGetBlockByNumber(LATEST, false)
-                        .send()
-                        .getBlock()
-                        .getBaseFeePerGas();
+        Asker a = asker("stuck");
+        BigInteger base = latestBaseFee();
         String replacement;
         try {
             // given: a stuck launch, signed again at its nonce when its key asks again
-            replacement = replaced(stuck(owner, key, body), owner, key, body);
+            replacement = replaced(stuck(a), a);
 
             // when: asked again before a block, it waits for the replacement, which is includable
-            assertProblem(
-                    launch(signIn(owner), key, body),
-                    409,
-                    "is waiting for createProject " + replacement);
+            assertProblem(launch(a), 409, "is waiting for createProject " + replacement);
             chain.mine();
         } finally {
             restoreMining(base);
         }
 
         // then: the key answers the project the replacement created, funded once
-        assertLaunchedBy(replacement, owner, key, body, projects, escrowBefore);
+        assertLaunchedBy(replacement, a);
     }
 
     @Test
     void aReplacedLaunchWhoseFirstTransactionIsMinedAfterAllIsLearnedFromIt() throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
-        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
-        String body = JSON.writeValueAsString(launchBody(evaluator));
-        String key = "first-" + UUID.randomUUID();
-        BigInteger projects = market().projectCount().send();
-        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
-        BigInteger base =
-                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        Asker a = asker("first");
+        BigInteger base = latestBaseFee();
         Stuck first;
         try {
             // given: a stuck launch signed again at its nonce
-            first = stuck(owner, key, body);
-            String replacement = replaced(first, owner, key, body);
+            first = stuck(a);
+            String replacement = replaced(first, a);
 
             // when: the replacement goes missing, the base fee falls back, and the first, which
             // another node kept, is mined instead
@@ -644,29 +633,23 @@ class LaunchApiIT {
 
         // then: the key answers the project the first created, funded once (before, only the
         // replacement was looked up: a node that does not know it, its nonce used, was a 502)
-        assertLaunchedBy(first.hash(), owner, key, body, projects, escrowBefore);
+        assertLaunchedBy(first.hash(), a);
     }
 
     @Test
     void aReplacementTheNodeRefusesLeavesTheKeyWithTheFirstTransaction() throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
-        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("1"));
-        String evaluator = DevKit.fundedAccount(chain, DevKit.ether("1")).getAddress();
-        String body = JSON.writeValueAsString(launchBody(evaluator));
-        String key = "refused-" + UUID.randomUUID();
+        Asker a = asker("refused");
         String operator = ChainAndIpfs.operator.getAddress();
-        BigInteger projects = market().projectCount().send();
-        BigInteger escrowBefore = ethOf(ChainAndIpfs.market);
-        BigInteger base =
-                web3j.ethGetBlockByNumber(LATEST, false).send().getBlock().getBaseFeePerGas();
+        BigInteger base = latestBaseFee();
         BigInteger balance = ethOf(operator);
         boolean lowered = false;
         String replacement;
         try {
             // given: a stuck launch, and an operator whose balance covers its budget and gas at
             // 40 gwei, not a replacement's 60 gwei and more
-            Stuck first = stuck(owner, key, body);
+            Stuck first = stuck(a);
             lowered = true;
             chain.setBalance(
                     operator,
@@ -678,7 +661,7 @@ class LaunchApiIT {
                                             .multiply(GWEI.multiply(BigInteger.valueOf(40)))));
 
             // when: the key asks again
-            HttpResponse<String> refused = launch(signIn(owner), key, body);
+            HttpResponse<String> refused = launch(a);
 
             // then: 502 naming the node's reason, the key kept with the first transaction
             assertProblem(
@@ -690,7 +673,7 @@ class LaunchApiIT {
             // one), which the next block takes
             chain.setBalance(operator, balance);
             lowered = false;
-            replacement = replaced(first, owner, key, body);
+            replacement = replaced(first, a);
             chain.mine();
         } finally {
             if (lowered) {
@@ -698,7 +681,7 @@ class LaunchApiIT {
             }
             restoreMining(base);
         }
-        assertLaunchedBy(replacement, owner, key, body, projects, escrowBefore);
+        assertLaunchedBy(replacement, a);
     }
 
     @Test
