@@ -262,11 +262,23 @@ public final class DjlModel implements AutoCloseable {
                                     states);
                 };
         try {
-            return train(data, config, listener, cancelled, optimizer);
+            if (spec.layers().stream().noneMatch(l -> l.type().equals("dropout"))) {
+                return train(data, config, listener, cancelled, optimizer);
+            }
+            // dropout draws its masks from PyTorch's process-wide generator: seeded from the
+            // config, and held for the whole training, so that the masks, and the update, are the
+            // same in every process (an evaluator's reference training must agree with the others')
+            synchronized (GENERATOR) {
+                model.getNDManager().getEngine().setRandomSeed(Long.hashCode(config.seed()));
+                return train(data, config, listener, cancelled, optimizer);
+            }
         } finally {
             states.forEach(NDArray::close);
         }
     }
+
+    /** Held by a training with dropout, which seeds and draws from the engine's one generator. */
+    private static final Object GENERATOR = new Object();
 
     /*
      * DJL makes an optimizer's state (SGD's momentum, Adam's moments) with weight.zerosLike() and
