@@ -88,8 +88,9 @@ public interface MarketplaceConfig {
 
         /**
          * The most the operator pays per unit of gas, in wei (1,000 gwei by default, the nodes'
-         * {@code cohort.gas.max-fee}). A launch while the chain asks more (base fee plus tip, or
-         * gas price) answers 503 and sends nothing.
+         * {@code cohort.gas.max-fee}): the most a transaction, or a replacement of a stuck one, is
+         * signed for. A launch while the chain asks more (base fee plus tip, or gas price) answers
+         * 503 and sends no createProject (an ERC-20 launch's approval may be mined by then).
          */
         @WithDefault("1000000000000")
         java.math.BigInteger maxFee();

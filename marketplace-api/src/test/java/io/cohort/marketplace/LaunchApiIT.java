@@ -523,6 +523,11 @@ class LaunchApiIT {
         chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(30)));
         chain.mine();
         assertThat(web3j.ethGetTransactionReceipt(hash).send().getTransactionReceipt()).isEmpty();
+        // the tests below take the path of a node that lost it: a node that keeps it waiting
+        // takes another (the replacement is the same), which these tests do not reach
+        assertThat(web3j.ethGetTransactionByHash(hash).send().getTransaction())
+                .as("Anvil drops a transaction whose max fee is below the base fee")
+                .isEmpty();
         return new Stuck(hash, raw, tx);
     }
 
@@ -634,6 +639,49 @@ class LaunchApiIT {
         // then: the key answers the project the first created, funded once (before, only the
         // replacement was looked up: a node that does not know it, its nonce used, was a 502)
         assertLaunchedBy(first.hash(), a);
+    }
+
+    @Test
+    void aLostLaunchWhoseNonceALaterLaunchHoldsInThePoolDoesNotPushItOut() throws Exception {
+        var chain = ChainAndIpfs.chain;
+        var web3j = chain.web3j();
+        Asker a = asker("lost");
+        Asker b = asker("later");
+        BigInteger base = latestBaseFee();
+        try {
+            // given: a's launch stuck and dropped by the node, and b's launch sent since at the
+            // nonce that freed (it waits too: nothing is mined)
+            Stuck first = stuck(a);
+            HttpResponse<String> later = launch(b);
+            assertProblem(later, 504, "was sent but not mined within");
+            String other = transactionIn(later);
+            assertThat(
+                            web3j.ethGetTransactionByHash(other)
+                                    .send()
+                                    .getTransaction()
+                                    .get()
+                                    .getNonce())
+                    .isEqualTo(first.tx().getNonce());
+
+            // when: a's key asks again
+            HttpResponse<String> again = launch(a);
+
+            // then: 409, nothing sent: b's transaction still waits at that nonce
+            assertProblem(
+                    again,
+                    409,
+                    "holds another transaction of the operator at its nonce",
+                    "nothing is sent while it waits");
+            assertThat(web3j.ethGetTransactionByHash(other).send().getTransaction()).isPresent();
+
+            // and: once b's is mined, a's key can no longer tell (502, as for any used nonce),
+            // and b's key answers b's project
+            chain.mine();
+            assertProblem(launch(a), 502, "is unknown to the chain node");
+            assertLaunchedBy(other, b);
+        } finally {
+            restoreMining(base);
+        }
     }
 
     @Test

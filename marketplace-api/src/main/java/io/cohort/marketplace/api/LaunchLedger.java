@@ -114,6 +114,17 @@ final class LaunchLedger {
                                 throw new IOException(
                                         file + " line " + line + " lacks by, key or request");
                             }
+                            if (e.transaction() != null && e.launched() == null) {
+                                throw new IOException(
+                                        file
+                                                + " line "
+                                                + line
+                                                + " names a transaction but not its launch");
+                            }
+                            if (e.nonce() != null && !e.nonce().matches("[0-9]{1,78}")) {
+                                throw new IOException(
+                                        file + " line " + line + " has a nonce that is no number");
+                            }
                             ledger.apply(e);
                         });
         if (lines > 2 * ledger.entries.size() + COMPACT_SLACK) {

@@ -418,7 +418,15 @@ public class Launcher {
                         return null;
                     }
                     Launched done = created(receipt.get(), e.launched());
-                    record(e.done(done));
+                    try {
+                        record(e.done(done));
+                    } catch (Problem unwritable) {
+                        // the project exists: answer it (the entry stays pending, and the next
+                        // repeat learns the same from the chain)
+                        LOG.warnf(
+                                "project %s found, but its ledger entry was not completed",
+                                done.project());
+                    }
                     return done;
                 }
             }
@@ -427,8 +435,8 @@ public class Launcher {
                 var known = web3j.ethGetTransactionByHash(signed.get(i)).send();
                 chainAnswered(known, signed.get(i));
                 if (known.getTransaction().isPresent()) {
-                    if (known.getTransaction().get().getBlockHash() != null) {
-                        throw pending(e, signed.get(i)); // mined since: its receipt comes next
+                    if (inABlock(known.getTransaction().get())) {
+                        throw pending(e, signed.get(i), ""); // mined since: the receipt comes next
                     }
                     waiting = signed.get(i);
                 }
@@ -438,13 +446,32 @@ public class Launcher {
             } else if (!waiting.equals(hash)) {
                 // a replacement recorded but not known to have been broadcast: the node still has
                 // the one it replaces, which the replacement outbids
-                if (web3j.ethSendRawTransaction(e.raw()).send().hasError()) {
-                    throw pending(e, waiting);
+                EthSendTransaction sent = web3j.ethSendRawTransaction(e.raw()).send();
+                if (sent.hasError()
+                        && !known(hash, "createProject", sent.getError().getMessage())) {
+                    String kept = replaceIfStuck(e);
+                    throw pending(
+                            e,
+                            waiting,
+                            " (the node refuses "
+                                    + hash
+                                    + ", signed to replace it: "
+                                    + sent.getError().getMessage()
+                                    + (kept == null ? "" : "; " + kept)
+                                    + ")");
                 }
             } else {
-                replaceIfStuck(e);
+                String kept = replaceIfStuck(e);
+                if (kept != null) {
+                    throw pending(e, hash, " (" + kept + ")");
+                }
             }
-        } catch (IOException ex) {
+        } catch (IOException | RuntimeException ex) {
+            if (ex instanceof Problem p) {
+                throw p;
+            }
+            // web3j's answer it cannot decode, a ledger entry it cannot read: no verdict, and the
+            // key is kept
             throw new Problem(
                     502,
                     "Chain unavailable",
@@ -453,11 +480,11 @@ public class Launcher {
                             + " was mined, or send it again: "
                             + ex.getMessage());
         }
-        throw pending(e, hash);
+        throw pending(e, hash, "");
     }
 
-    /** 409: the launch under {@code e}'s key waits for {@code hash}. */
-    private static Problem pending(LaunchLedger.Entry e, String hash) {
+    /** 409: the launch under {@code e}'s key waits for {@code hash}, and {@code why}. */
+    private static Problem pending(LaunchLedger.Entry e, String hash, String why) {
         return new Problem(
                 409,
                 "Launch pending",
@@ -465,7 +492,21 @@ public class Launcher {
                         + e.key()
                         + " is waiting for createProject "
                         + hash
-                        + " to be mined; ask again later");
+                        + " to be mined"
+                        + why
+                        + "; ask again later");
+    }
+
+    /**
+     * Whether a transaction the node shows is in a block: a block number and a block hash that is
+     * not all zeros (some nodes show a pending one with a zero or empty hash).
+     */
+    static boolean inABlock(org.web3j.protocol.core.methods.response.Transaction tx) {
+        String block = tx.getBlockHash();
+        return tx.getBlockNumberRaw() != null
+                && block != null
+                && block.matches("0x[0-9a-fA-F]{64}")
+                && !block.matches("0x0{64}");
     }
 
     /**
@@ -474,17 +515,22 @@ public class Launcher {
      * takes that nonce (signed again with higher fees if what it offers no longer covers the base
      * fee: a node may drop it for that). Once the nonce is used, by it on a node that cannot show
      * it or by another transaction, nothing here can tell whether the launch happened: 502, and the
-     * key is kept.
+     * key is kept. While another transaction of the operator waits at that nonce (a later launch,
+     * sent after the node dropped this one), nothing is sent: it would push that one out.
      */
     private void rebroadcast(LaunchLedger.Entry e) throws IOException {
+        String owner = e.launched() == null ? null : e.launched().owner();
         BigInteger next = null;
-        if (e.nonce() != null && e.raw() != null) {
+        BigInteger waiting = null;
+        if (e.nonce() != null && e.raw() != null && owner != null) {
             var count =
-                    web3j.ethGetTransactionCount(
-                                    e.launched().owner(), DefaultBlockParameterName.LATEST)
-                            .send();
+                    web3j.ethGetTransactionCount(owner, DefaultBlockParameterName.LATEST).send();
             chainAnswered(count, e.transaction());
             next = count.getTransactionCount();
+            var pool =
+                    web3j.ethGetTransactionCount(owner, DefaultBlockParameterName.PENDING).send();
+            chainAnswered(pool, e.transaction());
+            waiting = pool.getTransactionCount();
         }
         if (next == null || next.compareTo(new BigInteger(e.nonce())) > 0) {
             throw new Problem(
@@ -498,16 +544,27 @@ public class Launcher {
                             + " be told here and nothing is launched again under this key; look"
                             + " the transaction up on a node that indexes it");
         }
-        replaceIfStuck(e);
+        if (waiting.compareTo(new BigInteger(e.nonce())) > 0) {
+            throw pending(
+                    e,
+                    e.transaction(),
+                    ", but the node lost it and holds another transaction of the operator at its"
+                            + " nonce "
+                            + e.nonce()
+                            + "; nothing is sent while it waits");
+        }
+        String kept = replaceIfStuck(e);
         EthSendTransaction sent = web3j.ethSendRawTransaction(e.raw()).send();
-        if (sent.hasError()) {
+        if (sent.hasError()
+                && !known(e.transaction(), "createProject", sent.getError().getMessage())) {
             throw new Problem(
                     502,
                     "Chain error",
                     "createProject "
                             + e.transaction()
-                            + " was lost by the chain node, which refuses it again: "
-                            + sent.getError().getMessage());
+                            + " is unknown to the chain node, which refuses it again: "
+                            + sent.getError().getMessage()
+                            + (kept == null ? "" : " (" + kept + ")"));
         }
     }
 
@@ -518,51 +575,57 @@ public class Launcher {
      * {@link #replacementFees} gives, recorded in the ledger (the earlier hash kept) before it is
      * broadcast.
      *
-     * <p>Returns when it leaves the transaction as it is: it is includable now, is a legacy
-     * transaction (its gas price is what it offers), or was signed by another key.
-     *
-     * @throws Problem 409 naming the replacement once it is broadcast, or saying the cap leaves no
-     *     room for one; 502 when the node refuses it (the ledger keeps the first)
+     * @return null when it leaves the transaction as it is because it needs no replacement (it is
+     *     includable now, is a legacy transaction, or is not this key's); why not, when it needs
+     *     one and gets none (the cap leaves no room, or there is no operator key now)
+     * @throws Problem 409 naming the replacement once it is broadcast; 502 when the node refuses it
+     *     (the ledger keeps the transaction it had)
      */
-    private void replaceIfStuck(LaunchLedger.Entry e) throws IOException {
-        if (e.raw() == null || e.nonce() == null) {
-            return;
+    private String replaceIfStuck(LaunchLedger.Entry e) throws IOException {
+        if (e.raw() == null || e.nonce() == null || e.launched() == null) {
+            return null;
         }
         RawTransaction stuck = TransactionDecoder.decode(e.raw());
-        Credentials key = operator();
         if (!(stuck.getTransaction() instanceof Transaction1559 t)
-                || !key.getAddress().equalsIgnoreCase(e.launched().owner())
                 || !stuck.getNonce().equals(new BigInteger(e.nonce()))) {
-            return;
+            return null;
         }
         String what = "signing createProject " + e.transaction() + " again";
         BigInteger[] chain = chainFees(web3j, what);
         if (chain.length == 1) {
-            return;
+            return null;
         }
         BigInteger cap = config.operator().maxFee();
         BigInteger[] fees =
                 replacementFees(
                         chain[0], chain[1], t.getMaxPriorityFeePerGas(), t.getMaxFeePerGas(), cap);
         if (fees == null) {
-            return;
+            return null;
         }
+        String stuckWhy =
+                "it offers less than the base fee and tip now asked ("
+                        + chain[0].add(chain[1])
+                        + " wei per gas)";
         if (fees.length == 0) {
-            throw new Problem(
-                    409,
-                    "Launch pending",
-                    "the launch under Idempotency-Key "
-                            + e.key()
-                            + " is waiting for createProject "
-                            + e.transaction()
-                            + ", which offers less than the base fee and tip now asked, and"
-                            + " cohort.operator.max-fee ("
-                            + cap
-                            + ") leaves no room to sign it again; ask again when fees fall");
+            return stuckWhy
+                    + ", and cohort.operator.max-fee ("
+                    + cap
+                    + ") leaves no room to sign it again";
+        }
+        Credentials key;
+        try {
+            key = operator();
+        } catch (Problem noKey) {
+            return stuckWhy
+                    + ", and there is no operator key to sign it again: "
+                    + noKey.getMessage();
+        }
+        if (!key.getAddress().equalsIgnoreCase(e.launched().owner())) {
+            return stuckWhy + ", and it was signed by another operator key than this one";
         }
         RawTransaction again =
                 RawTransaction.createTransaction(
-                        config.chainId(),
+                        t.getChainId(),
                         stuck.getNonce(),
                         stuck.getGasLimit(),
                         stuck.getTo(),
@@ -571,17 +634,20 @@ public class Launcher {
                         fees[0],
                         fees[1]);
         String raw =
-                Numeric.toHexString(TransactionEncoder.signMessage(again, config.chainId(), key));
+                Numeric.toHexString(TransactionEncoder.signMessage(again, t.getChainId(), key));
         String hash = Hash.sha3(raw);
         record(e.replacedBy(hash, raw));
         EthSendTransaction sent = web3j.ethSendRawTransaction(raw).send();
         if (sent.hasError() && !known(hash, what, sent.getError().getMessage())) {
+            String kept;
             try {
-                record(e); // it cannot be mined: the next try starts from the first again
+                record(e); // it cannot be mined: the next try starts from the one it replaced
+                kept = "the key keeps " + e.transaction();
             } catch (Problem unwritable) {
-                // the ledger keeps the refused one as the newest; a repeat finds the node
-                // without it and sends it again, or waits for the first
+                // the ledger keeps the refused one as the newest: a repeat sends it again while
+                // the first waits, and signs it again when the node refuses it
                 LOG.warnf("the refused replacement %s stays in the launch ledger", hash);
+                kept = "the ledger could not be put back and keeps " + hash;
             }
             throw new Problem(
                     502,
@@ -591,8 +657,8 @@ public class Launcher {
                             + " offers less than the base fee and tip now asked, and the node"
                             + " refuses it signed again at higher fees: "
                             + sent.getError().getMessage()
-                            + "; the key keeps "
-                            + e.transaction()
+                            + "; "
+                            + kept
                             + ", ask again later");
         }
         throw new Problem(

@@ -70,7 +70,7 @@ class LaunchLedgerTest {
                 "{\"by\":\""
                         + OWNER
                         + "\",\"key\":\"old\",\"request\":\"sha\",\"transaction\":\"0x7\","
-                        + "\"nonce\":\"5\",\"raw\":\"0xf8\",\"launched\":null}\n",
+                        + "\"nonce\":\"5\",\"raw\":\"0xf8\",\"launched\":{\"owner\":\"0xop\"}}\n",
                 StandardOpenOption.APPEND);
 
         // when: read again, as after a restart
@@ -189,5 +189,14 @@ class LaunchLedgerTest {
         Files.writeString(file, "{\"key\":\"a\"}\n" + lines.get(1) + "\n");
         assertThatThrownBy(() -> LaunchLedger.open(file))
                 .hasMessageContaining("line 1 lacks by, key or request");
+        Files.writeString(
+                file, "{\"by\":\"0xa\",\"key\":\"a\",\"request\":\"r\",\"transaction\":\"0x1\"}\n");
+        assertThatThrownBy(() -> LaunchLedger.open(file))
+                .hasMessageContaining("line 1 names a transaction but not its launch");
+        Files.writeString(
+                file,
+                lines.get(1).replaceFirst("\"nonce\":\"[0-9]+\"", "\"nonce\":\"0x1\"") + "\n");
+        assertThatThrownBy(() -> LaunchLedger.open(file))
+                .hasMessageContaining("line 1 has a nonce that is no number");
     }
 }
