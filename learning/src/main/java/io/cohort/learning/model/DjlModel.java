@@ -15,7 +15,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -42,7 +41,8 @@ import java.util.function.BooleanSupplier;
  * {@code [filters, inChannels, k, k]}, dense weights {@code [units, inputs]} (as in PyTorch).
  * {@link #layout()} lists names, shapes and offsets.
  *
- * <p><b>Initialisation</b> does not use the engine's random generator: weights are drawn from
+ * <p><b>Initialisation</b> does not take its values from the engine's random generator (DJL's
+ * initializer fills the parameters first; they are overwritten): weights are drawn from
  * U(−1/√fanIn, 1/√fanIn) (PyTorch's default bound for Linear and Conv2d) and biases likewise, with
  * a {@link SplittableRandom} seeded by the spec's seed, in parameter order, so the same spec gives
  * bit-identical parameters on every machine. Batchnorm starts at gamma 1, beta 0, mean 0, var 1.
@@ -129,7 +129,7 @@ public final class DjlModel implements AutoCloseable {
             case "dense" -> Linear.builder().setUnits(l.units()).build();
             case "flatten" -> Blocks.batchFlattenBlock();
             case "relu" -> Activation.reluBlock();
-            case "dropout" -> Dropout.builder().optRate(l.rate().floatValue()).build();
+            case "dropout" -> new SeededDropout(l.rate().floatValue());
             case "batchnorm" -> BatchNorm.builder().build();
             default -> throw new InvalidSpecException("unknown layer type " + l.type());
         };
@@ -262,23 +262,11 @@ public final class DjlModel implements AutoCloseable {
                                     states);
                 };
         try {
-            if (spec.layers().stream().noneMatch(l -> l.type().equals("dropout"))) {
-                return train(data, config, listener, cancelled, optimizer);
-            }
-            // dropout draws its masks from PyTorch's process-wide generator: seeded from the
-            // config, and held for the whole training, so that the masks, and the update, are the
-            // same in every process (an evaluator's reference training must agree with the others')
-            synchronized (GENERATOR) {
-                model.getNDManager().getEngine().setRandomSeed(Long.hashCode(config.seed()));
-                return train(data, config, listener, cancelled, optimizer);
-            }
+            return train(data, config, listener, cancelled, optimizer);
         } finally {
             states.forEach(NDArray::close);
         }
     }
-
-    /** Held by a training with dropout, which seeds and draws from the engine's one generator. */
-    private static final Object GENERATOR = new Object();
 
     /*
      * DJL makes an optimizer's state (SGD's momentum, Adam's moments) with weight.zerosLike() and
@@ -334,6 +322,9 @@ public final class DjlModel implements AutoCloseable {
         };
     }
 
+    /** Mixed into the config's seed for the dropout layers' seeds ("masks" in ASCII). */
+    private static final long DROPOUT_SEEDS = 0x6d61736b73L;
+
     private float train(
             LabeledData data,
             TrainConfig config,
@@ -372,6 +363,14 @@ public final class DjlModel implements AutoCloseable {
             batches--;
         }
         SplittableRandom random = new SplittableRandom(config.seed());
+        // each dropout layer's masks from its own seed, drawn from the config's (see
+        // SeededDropout); apart from the shuffle's, which stays what it is without dropout
+        SplittableRandom masks = new SplittableRandom(config.seed() ^ DROPOUT_SEEDS);
+        for (Block layer : model.getBlock().getChildren().values()) {
+            if (layer instanceof SeededDropout dropout) {
+                dropout.seed(masks.nextLong());
+            }
+        }
         float lastEpochLoss = Float.NaN;
         try (Trainer trainer = model.newTrainer(trainingConfig)) {
             for (int epoch = 0; epoch < config.epochs(); epoch++) {

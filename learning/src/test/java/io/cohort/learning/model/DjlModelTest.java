@@ -187,7 +187,8 @@ class DjlModelTest {
                 runs[k] = m.parameters();
             }
         }
-        // the same config gives the same parameters; another seed other masks (and shuffles)
+        // the same config gives the same parameters (the shuffle is the same in all three: the
+        // masks alone would differ); another seed other masks (and shuffles)
         assertThat(runs[1]).isEqualTo(runs[0]);
         assertThat(runs[2]).isNotEqualTo(runs[0]);
     }
