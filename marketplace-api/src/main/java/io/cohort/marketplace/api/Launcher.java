@@ -466,12 +466,7 @@ public class Launcher {
                     throw pending(e, hash, " (" + kept + ")");
                 }
             }
-        } catch (IOException | RuntimeException ex) {
-            if (ex instanceof Problem p) {
-                throw p;
-            }
-            // web3j's answer it cannot decode, a ledger entry it cannot read: no verdict, and the
-            // key is kept
+        } catch (IOException ex) {
             throw new Problem(
                     502,
                     "Chain unavailable",
@@ -479,6 +474,20 @@ public class Launcher {
                             + String.join(" or ", signed)
                             + " was mined, or send it again: "
                             + ex.getMessage());
+        } catch (Problem p) {
+            throw p;
+        } catch (RuntimeException ex) {
+            // an answer web3j cannot decode, a ledger entry whose signed bytes do not decode: no
+            // verdict, the key is kept, and the log has the whole error
+            LOG.errorf(ex, "the launch under Idempotency-Key %s cannot be looked up", e.key());
+            throw new Problem(
+                    502,
+                    "Launch lookup failed",
+                    "cannot learn whether createProject "
+                            + String.join(" or ", signed)
+                            + " was mined, or send it again ("
+                            + ex
+                            + "); the server's log has the whole error, and the key is kept");
         }
         throw pending(e, hash, "");
     }
