@@ -460,8 +460,7 @@ class LaunchApiIT {
             assertThat(sent.getMaxFeePerGas()).isEqualTo(cap);
             assertThat(market.projectCount().send()).isEqualTo(a.projects().add(BigInteger.ONE));
         } finally {
-            chain.setNextBlockBaseFee(base);
-            chain.mine();
+            restoreMining(base);
         }
     }
 
