@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Cohort's aggregation policy: the rule evaluators run, composed of a norm filter, a Sybil defence
@@ -177,6 +179,80 @@ public final class CohortPolicy implements Aggregator {
     @Override
     public String name() {
         return "cohort";
+    }
+
+    /**
+     * The version and settings, its Sybil defence's included: a state ({@link #state}) holds only
+     * for a policy with the same description.
+     */
+    public String description() {
+        return VERSION + " " + parameters() + " " + sybil.name();
+    }
+
+    /**
+     * What a policy remembers between rounds.
+     *
+     * @param cosines per trainer, its last cosines (at most {@code window}), oldest first
+     * @param streaks per trainer with one, its consecutive zero-trust rounds, at least 1
+     * @param sybil the Sybil defence's histories
+     */
+    public record State(
+            SortedMap<String, double[]> cosines,
+            SortedMap<String, Integer> streaks,
+            SybilDefence.State sybil) {}
+
+    /** A copy of what this policy remembers, trainers in order; see {@link #restore}. */
+    public synchronized State state() {
+        SortedMap<String, double[]> c = new TreeMap<>();
+        cosines.forEach(
+                (t, last) -> c.put(t, last.stream().mapToDouble(Double::doubleValue).toArray()));
+        return new State(c, new TreeMap<>(streaks), sybil.state());
+    }
+
+    /**
+     * Replaces what this policy remembers with {@code state}, as if it had aggregated the rounds
+     * that produced it: the next round gives the same result, bit for bit.
+     *
+     * @param length the model's parameter count
+     * @throws IllegalArgumentException naming what is inconsistent (nothing is changed then)
+     */
+    public synchronized void restore(State state, int length) {
+        for (var e : state.cosines().entrySet()) {
+            if (e.getValue().length < 1 || e.getValue().length > window) {
+                throw new IllegalArgumentException(
+                        name()
+                                + ": trainer "
+                                + e.getKey()
+                                + " has "
+                                + e.getValue().length
+                                + " cosines in the state, the window is 1 to "
+                                + window);
+            }
+        }
+        for (var e : state.streaks().entrySet()) {
+            if (e.getValue() < 1 || !state.cosines().containsKey(e.getKey())) {
+                throw new IllegalArgumentException(
+                        name()
+                                + ": trainer "
+                                + e.getKey()
+                                + "'s zero-trust streak in the state is "
+                                + e.getValue()
+                                + (e.getValue() < 1 ? "" : " without a cosine"));
+            }
+        }
+        sybil.restore(state.sybil(), length);
+        cosines.clear();
+        state.cosines()
+                .forEach(
+                        (t, c) -> {
+                            ArrayDeque<Double> last = new ArrayDeque<>();
+                            for (double v : c) {
+                                last.addLast(v);
+                            }
+                            cosines.put(t, last);
+                        });
+        streaks.clear();
+        streaks.putAll(state.streaks());
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * A Sybil defence in the spirit of FoolsGold [Fung et al., 2020]: trainers whose updates keep
@@ -93,6 +95,68 @@ public final class SybilDefence implements Aggregator {
     @Override
     public String name() {
         return "sybil-defence(group=" + groupThreshold + ",clone=" + cloneThreshold + ")";
+    }
+
+    /**
+     * What a Sybil defence remembers: the history of every trainer it has seen and how many rounds
+     * went into it, and the last round it aggregated (none before the first).
+     *
+     * @param histories per trainer, the sum of its updates so far
+     * @param rounds per trainer (the same trainers), how many updates that sum holds, at least 1
+     * @param lastRound the round last aggregated, if {@code started}
+     * @param started whether any round was aggregated since the start or the last {@link #reset}
+     */
+    public record State(
+            SortedMap<String, float[]> histories,
+            SortedMap<String, Integer> rounds,
+            int lastRound,
+            boolean started) {}
+
+    /** A copy of what this defence remembers, trainers in order; see {@link #restore}. */
+    public synchronized State state() {
+        SortedMap<String, float[]> h = new TreeMap<>();
+        histories.forEach((t, v) -> h.put(t, v.clone()));
+        return new State(h, new TreeMap<>(rounds), lastRound, started);
+    }
+
+    /**
+     * Replaces what this defence remembers with {@code state}, as if it had aggregated the rounds
+     * that produced it: the next round gives the same result, bit for bit.
+     *
+     * @param length the model's parameter count, which every history must have
+     * @throws IllegalArgumentException naming what is inconsistent (nothing is changed then)
+     */
+    public synchronized void restore(State state, int length) {
+        if (!state.histories().keySet().equals(state.rounds().keySet())) {
+            throw new IllegalArgumentException(
+                    name() + ": the state's histories and round counts name other trainers");
+        }
+        for (var e : state.histories().entrySet()) {
+            if (e.getValue().length != length) {
+                throw new IllegalArgumentException(
+                        name()
+                                + ": trainer "
+                                + e.getKey()
+                                + "'s history has "
+                                + e.getValue().length
+                                + " values, the model "
+                                + length);
+            }
+            if (state.rounds().get(e.getKey()) < 1) {
+                throw new IllegalArgumentException(
+                        name() + ": trainer " + e.getKey() + "'s history holds no round");
+            }
+        }
+        if (!state.started() && !state.histories().isEmpty()) {
+            throw new IllegalArgumentException(
+                    name() + ": the state has histories but no round aggregated");
+        }
+        histories.clear();
+        state.histories().forEach((t, v) -> histories.put(t, v.clone()));
+        rounds.clear();
+        rounds.putAll(state.rounds());
+        lastRound = state.lastRound();
+        started = state.started();
     }
 
     /** Forgets every trainer's history, as a fresh instance. */

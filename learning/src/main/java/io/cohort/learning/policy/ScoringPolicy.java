@@ -13,12 +13,14 @@ import io.cohort.learning.aggregate.Submission;
 import io.cohort.learning.codec.MalformedUpdateException;
 import io.cohort.learning.codec.UpdateCodec;
 import io.cohort.learning.data.LabeledData;
+import io.cohort.learning.data.LabeledDataFile;
 import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -133,6 +135,7 @@ public final class ScoringPolicy {
     private final LabeledData validation;
     private final TrainConfig referenceTraining;
     private final CohortPolicy policy;
+    private byte[] fingerprint;
 
     /**
      * @param root the evaluator's own data the reference update is trained on
@@ -280,6 +283,58 @@ public final class ScoringPolicy {
             throw new IllegalStateException("cannot write the audit report", e);
         }
         return new Outcome(trainers, bps, flagList, next, modelHash, check, json);
+    }
+
+    /**
+     * What this policy remembers between rounds (each trainer's record and streak, the Sybil
+     * defence's histories), as bytes ({@code cohort-policy-state/1}, docs/scoring-policy.md): a
+     * policy with the same version, settings, model, root data and reference training that {@link
+     * #restoreState restores} them scores the next round as this one would, bit for bit. An
+     * evaluator keeps them so that a restart need not score every settled round again.
+     */
+    public synchronized byte[] saveState() {
+        return PolicyStateCodec.encode(fingerprint(), policy.state(), parameterCount());
+    }
+
+    /**
+     * Replaces what this policy remembers with a state {@link #saveState} wrote.
+     *
+     * @throws IllegalArgumentException naming why the bytes are refused (another policy's state, a
+     *     damaged or truncated one); nothing is changed then
+     */
+    public synchronized void restoreState(byte[] state) {
+        int parameters = parameterCount();
+        policy.restore(PolicyStateCodec.decode(state, fingerprint(), parameters), parameters);
+    }
+
+    private int parameterCount() {
+        return Math.toIntExact(spec.parameterCount());
+    }
+
+    /**
+     * SHA-256 of what a state holds only for: the policy and its settings, the model, the root
+     * data, the reference training.
+     */
+    private byte[] fingerprint() {
+        if (fingerprint == null) {
+            try {
+                MessageDigest d = MessageDigest.getInstance("SHA-256");
+                for (String part :
+                        List.of(
+                                policy.description(),
+                                spec.toJson(),
+                                referenceTraining.toString(),
+                                sha256(LabeledDataFile.write(root)))) {
+                    byte[] b = part.getBytes(StandardCharsets.UTF_8);
+                    d.update(ByteBuffer.allocate(4).putInt(b.length).array());
+                    d.update(b);
+                }
+                fingerprint = d.digest();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return fingerprint;
     }
 
     private float[] trainReference(int round, float[] global) {

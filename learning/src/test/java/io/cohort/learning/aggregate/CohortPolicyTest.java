@@ -182,4 +182,70 @@ class CohortPolicyTest {
         assertThat((double[]) after.metrics().get("mean-cosine"))
                 .isEqualTo((double[]) expected.metrics().get("mean-cosine"));
     }
+
+    @Test
+    void aRestoredStateCarriesTheRecordSoTheThirdRoundFlagsAsWithoutTheRestart() {
+        // given: two rounds against the reference, the state taken into a new policy
+        CohortPolicy first = new CohortPolicy();
+        round(first, 1, ALONG_A, ALONG_B, AGAINST);
+        round(first, 2, ALONG_A, ALONG_B, AGAINST);
+        CohortPolicy.State state = first.state();
+        CohortPolicy second = new CohortPolicy();
+        // when
+        second.restore(state, 4);
+        // then
+        Aggregation third = round(second, 3, ALONG_A, ALONG_B, AGAINST);
+        assertThat(third.rejections()).extracting(Rejection::reason).containsExactly("outlier");
+        assertThat(third.metrics().get("mean-cosine"))
+                .isEqualTo(round(first, 3, ALONG_A, ALONG_B, AGAINST).metrics().get("mean-cosine"));
+    }
+
+    @Test
+    void anInconsistentStateIsRefusedAndChangesNothing() {
+        // given
+        CohortPolicy policy = new CohortPolicy();
+        round(policy, 1, ALONG_A, ALONG_B, AGAINST);
+        CohortPolicy.State good = policy.state();
+        var sixCosines = new java.util.TreeMap<>(good.cosines());
+        sixCosines.put("t0", new double[6]);
+        var streakAlone = new java.util.TreeMap<>(good.streaks());
+        streakAlone.put("nobody", 1);
+        var shortHistory = new java.util.TreeMap<>(good.sybil().histories());
+        shortHistory.put("t0", new float[3]);
+        // then
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () ->
+                                policy.restore(
+                                        new CohortPolicy.State(
+                                                sixCosines, good.streaks(), good.sybil()),
+                                        4))
+                .withMessageContaining("6 cosines in the state, the window is 1 to 5");
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () ->
+                                policy.restore(
+                                        new CohortPolicy.State(
+                                                good.cosines(), streakAlone, good.sybil()),
+                                        4))
+                .withMessageContaining("nobody's zero-trust streak in the state is 1 without");
+        assertThatIllegalArgumentException()
+                .isThrownBy(
+                        () ->
+                                policy.restore(
+                                        new CohortPolicy.State(
+                                                good.cosines(),
+                                                good.streaks(),
+                                                new SybilDefence.State(
+                                                        shortHistory,
+                                                        good.sybil().rounds(),
+                                                        1,
+                                                        true)),
+                                        4))
+                .withMessageContaining("t0's history has 3 values, the model 4");
+        assertThat(policy.state().streaks()).isEqualTo(good.streaks());
+        assertThat(policy.state().cosines().get("t0")).isEqualTo(good.cosines().get("t0"));
+        assertThat(policy.state().sybil().histories().get("t0"))
+                .isEqualTo(good.sybil().histories().get("t0"));
+    }
 }
