@@ -857,7 +857,8 @@ final class Commands {
                 }
                 return false;
             }
-            // a restarted evaluator replays the settled rounds into its policy when it next judges
+            // a restarted evaluator restores its policy from the state it saved after the settled
+            // rounds, and replays those settled since, when it next judges
             if (round < p.rounds() && node.round(id, round) == EvaluatorNode.Result.POSTED) {
                 posted.incrementAndGet();
             }

@@ -60,7 +60,11 @@ import org.web3j.utils.Numeric;
  * ({@code ?recompute=true}) replays. A round it judged that did not settle (voided, its post failed
  * or a reorganisation dropped it) is therefore taken out again: the policy is rebuilt from the
  * factory and the settled rounds are replayed into it ({@code replay}); a restarted evaluator is
- * brought up to date the same way.
+ * brought up to date the same way. Replaying a round scores it again (its updates fetched and
+ * opened, a reference update trained), so the policy as it stands after the settled rounds is saved
+ * in the node's directory ({@link PolicyCheckpoint}) each time they grow, and a fresh policy starts
+ * from it while its rounds are still the first settled ones: only the rounds settled since are
+ * replayed.
  *
  * <p>Before the policy sees round r, every update of r that copies another trainer's update of the
  * last settled round before r or of a void round since (their keys are public by the time r opens)
@@ -155,6 +159,9 @@ public final class EvaluatorNode {
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
 
+    /** Per project, the settled rounds its saved policy ({@link PolicyCheckpoint}) holds. */
+    private final Map<BigInteger, List<Long>> saved = new HashMap<>();
+
     /** A round judged (and fed to the policy) whose post has not gone through yet. */
     private record Judged(
             BigInteger project,
@@ -208,6 +215,7 @@ public final class EvaluatorNode {
                 if (!journal.done(round, "posted")) {
                     journal.record(round, "posted", "on-chain");
                 }
+                saveIfSettled(project, round);
                 return Result.ALREADY_POSTED;
             }
             long[] d = market.deadlines(project, round);
@@ -571,6 +579,9 @@ public final class EvaluatorNode {
             policy = policies.get();
             fed.clear();
         }
+        if (fed.isEmpty() && policy != null && !settlements.isEmpty()) {
+            restoreSaved(project, round, settlements);
+        }
         int replayed = 0;
         for (MarketClient.Settled settlement : settlements.subList(fed.size(), settled.size())) {
             long r = settlement.round();
@@ -622,6 +633,90 @@ public final class EvaluatorNode {
         }
         if (replayed > 0) {
             progress.accept("replayed " + replayed + " settled round(s) into the scoring policy");
+        }
+        if (policy != null && !settled.isEmpty() && !settled.equals(saved.get(project))) {
+            save(project, round, settlements);
+        }
+    }
+
+    /**
+     * Saves the policy once every round it holds has settled (the round it posted, say), so that a
+     * restart before the next round replays nothing.
+     */
+    private void saveIfSettled(BigInteger project, long round) throws IOException {
+        if (policy == null || fed.isEmpty() || fed.equals(saved.get(project))) {
+            return;
+        }
+        long last = fed.get(fed.size() - 1);
+        List<MarketClient.Settled> settlements =
+                market.settled(project).stream().filter(s -> s.round() <= last).toList();
+        if (settlements.stream().map(MarketClient.Settled::round).toList().equals(fed)) {
+            save(project, round, settlements);
+        }
+    }
+
+    /**
+     * Brings a fresh policy to the state its checkpoint saved ({@link PolicyCheckpoint}), if the
+     * checkpoint's rounds are still the first settled rounds; otherwise, or if it cannot be read or
+     * is refused, says why and leaves the policy fresh (the rounds are then replayed).
+     */
+    private void restoreSaved(
+            BigInteger project, long round, List<MarketClient.Settled> settlements) {
+        Path file = PolicyCheckpoint.file(config.dataDir(), project);
+        try {
+            Optional<PolicyCheckpoint.Saved> checkpoint = PolicyCheckpoint.read(file);
+            if (checkpoint.isEmpty()) {
+                return;
+            }
+            List<Long> rounds =
+                    checkpoint.get().rounds().stream().map(PolicyCheckpoint.Round::round).toList();
+            if (!checkpoint.get().prefixOf(settlements)) {
+                progress.accept(
+                        "round "
+                                + round
+                                + ": the saved scoring policy holds round(s) "
+                                + rounds
+                                + ", which are no longer the first settled rounds; replaying");
+                return;
+            }
+            policy.restoreState(checkpoint.get().state());
+            fed.addAll(rounds);
+            saved.put(project, rounds);
+            progress.accept(
+                    "round "
+                            + round
+                            + ": restored the scoring policy saved after settled round(s) "
+                            + rounds);
+        } catch (IOException | RuntimeException e) {
+            // restoreState changes nothing when it refuses: the policy is still fresh
+            progress.accept(
+                    "round "
+                            + round
+                            + ": the saved scoring policy "
+                            + file
+                            + " is not used ("
+                            + e.getMessage()
+                            + "); replaying the settled rounds");
+        }
+    }
+
+    /** Saves the policy, which holds exactly {@code settlements}; a failure only costs a replay. */
+    private void save(BigInteger project, long round, List<MarketClient.Settled> settlements) {
+        Path file = PolicyCheckpoint.file(config.dataDir(), project);
+        try {
+            PolicyCheckpoint.write(file, settlements, policy.saveState());
+            saved.put(project, new ArrayList<>(fed));
+            progress.accept(
+                    "round " + round + ": saved the scoring policy after settled round(s) " + fed);
+        } catch (IOException | RuntimeException e) {
+            progress.accept(
+                    "round "
+                            + round
+                            + ": could not save the scoring policy to "
+                            + file
+                            + " ("
+                            + e.getMessage()
+                            + "); a restart will replay the settled rounds");
         }
     }
 

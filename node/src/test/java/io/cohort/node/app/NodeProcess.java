@@ -193,7 +193,7 @@ final class NodeProcess implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
     }
 
-    private List<String> lines() {
+    List<String> lines() {
         try {
             return Files.readAllLines(log, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -266,7 +266,10 @@ class NodeProcessIT {
         assertThat(eval.get("/proofs/1/nobody").statusCode()).isEqualTo(400);
         assertThat(t.get(2).get("/proofs/1/" + trainers[2][0]).statusCode()).isEqualTo(503);
 
-        // round 1: the evaluator is killed before it posts; trainer 0 killed after the IPFS add
+        // round 1: the evaluator is killed before it posts (once it saved its policy, which holds
+        // the settled round 0); trainer 0 killed after the IPFS add
+        eval.awaitLine(
+                "round 0: saved the scoring policy after settled round\\(s\\) \\[0\\]", WAIT);
         eval.kill();
         chain.mineAt(client.deadlines(project, 1)[0]);
         t0.awaitLine("round 1: pausing after added", WAIT);
@@ -292,7 +295,11 @@ class NodeProcessIT {
         kubo.restart();
         chain.mineAt(client.deadlines(project, 2)[1]);
         awaitSettled(client, project, 2);
-        eval.awaitLine("replayed 1 settled round", WAIT);
+        // the restarted evaluator took up its saved policy instead of judging round 0 again
+        eval.awaitLine(
+                "round 2: restored the scoring policy saved after settled round\\(s\\) \\[0\\]",
+                WAIT);
+        assertThat(eval.lines()).noneMatch(l -> l.contains("into the scoring policy"));
 
         // round 3: trainer 0 killed after submitting and kept down until the round settled (before
         // claiming); the cheater's blob is larger than the evaluator fetches (fetch:too-large)

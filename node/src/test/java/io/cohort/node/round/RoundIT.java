@@ -32,6 +32,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -357,6 +358,7 @@ class RoundIT {
         }
         int[] correct = new int[2];
         Transactor late = null;
+        MarketClient.Settled firstPost = null;
         for (long round = 0; round < 2; round++) {
             long[] d = client.deadlines(project, round);
             // when: before the round opens nothing happens; then every trainer submits
@@ -475,7 +477,14 @@ class RoundIT {
                 String beforePost = chain.snapshot();
                 assertThat(evaluator.round(project, round)).isEqualTo(EvaluatorNode.Result.POSTED);
                 assertThat(client.settled(project)).hasSize(2);
+                firstPost = client.settled(project).get(1);
                 chain.revert(beforePost);
+                Path saved = dir.resolve("evaluator").resolve("policy-" + project + ".state");
+                assertThat(saved).exists();
+                if (coin == null) {
+                    // a damaged saved policy is not used: the rebuilt policy replays round 0
+                    Files.write(saved, "damaged".getBytes(StandardCharsets.UTF_8));
+                }
                 chain.mineAt(d[1] + 1);
                 assertThat(client.settled(project)).hasSize(1);
                 assertThat(client.lastSettledBefore(project, 2))
@@ -526,13 +535,39 @@ class RoundIT {
                 // the policy, which held round 1 already, was rebuilt from round 0, and the post,
                 // whose first nonce the dropped one left a gap under, moved into the gap
                 assertThat(log).anyMatch(l -> l.contains("rebuilding the policy"));
-                // and its replay of round 0 matched the settled record, checked against it
-                assertThat(log).anyMatch(l -> l.contains("replayed 1 settled round(s)"));
-                assertThat(log).noneMatch(l -> l.contains("differs from the settled record"));
+                if (coin == null) {
+                    // its replay of round 0 matched the settled record, checked against it
+                    assertThat(log)
+                            .anyMatch(
+                                    l ->
+                                            l.contains(
+                                                    "is not used (not a cohort-evaluator-policy/1 file)"));
+                    assertThat(log).anyMatch(l -> l.contains("replayed 1 settled round(s)"));
+                    assertThat(log).noneMatch(l -> l.contains("differs from the settled record"));
+                } else {
+                    // the policy saved after round 0 took its place, without judging it again
+                    assertThat(log)
+                            .contains(
+                                    "round 1: restored the scoring policy saved after settled"
+                                            + " round(s) [0]");
+                    assertThat(log).noneMatch(l -> l.contains("replayed"));
+                }
+                // either way, round 1 is judged as before the reorganisation: the same model,
+                // the same credits
+                MarketClient.Settled again = client.settled(project).get(1);
+                assertThat(again.modelCid()).isEqualTo(firstPost.modelCid());
+                assertThat(again.creditsRoot()).isEqualTo(firstPost.creditsRoot());
                 assertThat(log).anyMatch(l -> l.contains("waits behind a gap"));
             }
             assertThat(evaluator.round(project, round))
                     .isEqualTo(EvaluatorNode.Result.ALREADY_POSTED);
+            // the round settled: the policy is saved, for a restart before the next round
+            assertThat(log)
+                    .contains(
+                            "round "
+                                    + round
+                                    + ": saved the scoring policy after settled round(s) "
+                                    + (round == 0 ? "[0]" : "[0, 1]"));
             List<MarketClient.Settled> settled = client.settled(project);
             assertThat(settled).hasSize((int) round + 1);
             byte[] record =
