@@ -24,6 +24,7 @@ import io.cohort.node.journal.Journal;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -769,6 +770,13 @@ public final class EvaluatorNode {
         if (bond.signum() > 0) {
             market.withdrawBond(key, project);
             progress.accept("bond withdrawn: " + bond + " wei");
+        }
+        // no round is left to judge: the saved policy (a model's size per trainer) goes
+        Path saved = PolicyCheckpoint.file(config.dataDir(), project);
+        try {
+            Files.deleteIfExists(saved);
+        } catch (IOException e) {
+            progress.accept("could not delete the saved policy " + saved + ": " + e.getMessage());
         }
         return true;
     }

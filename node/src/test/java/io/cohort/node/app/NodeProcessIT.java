@@ -28,6 +28,7 @@ import io.cohort.node.chain.TcpProxy;
 import io.cohort.node.chain.Transactor;
 import io.cohort.node.round.MarketClient;
 import io.cohort.node.round.RoundRecord;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -270,6 +271,7 @@ class NodeProcessIT {
         // the settled round 0); trainer 0 killed after the IPFS add
         eval.awaitLine(
                 "round 0: saved the scoring policy after settled round\\(s\\) \\[0\\]", WAIT);
+        assertThat(savedPolicies()).hasSize(1);
         eval.kill();
         chain.mineAt(client.deadlines(project, 1)[0]);
         t0.awaitLine("round 1: pausing after added", WAIT);
@@ -328,6 +330,8 @@ class NodeProcessIT {
         for (NodeProcess n : nodes) {
             assertThat(n.awaitExit(WAIT)).as(n.tail(30)).isZero();
         }
+        // the evaluator's saved policy went with the project's end
+        assertThat(savedPolicies()).isEmpty();
 
         // no double submission: one submit transaction per trainer per round that opened for it
         Map<String, List<TransactionReceipt>> txs = transactions(address);
@@ -974,5 +978,13 @@ class NodeProcessIT {
         awaitTrue(
                 () -> client.settled(project).stream().anyMatch(s -> s.round() == round),
                 "round " + round + " settled");
+    }
+
+    /** The policies the evaluator saved under its state folder ({@code policy-<project>.state}). */
+    private List<Path> savedPolicies() throws IOException {
+        try (var files = Files.walk(dir.resolve("evaluator/state"))) {
+            return files.filter(f -> f.getFileName().toString().matches("policy-\\d+\\.state"))
+                    .toList();
+        }
     }
 }
