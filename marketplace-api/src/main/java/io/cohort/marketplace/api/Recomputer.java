@@ -98,6 +98,12 @@ public class Recomputer {
                                             java.util.TreeMap::new,
                                             java.util.stream.Collectors.counting())));
             return out;
+        } catch (RuntimeException | Error e) {
+            // the request gets its problem; the log keeps where the recompute stopped
+            LOG.errorf(
+                    "recompute of project %s stopped after %d ms at %s: %s",
+                    p.id(), (System.nanoTime() - started) / 1_000_000, progress, e);
+            throw e;
         } finally {
             progress = "starting";
             running.unlock();

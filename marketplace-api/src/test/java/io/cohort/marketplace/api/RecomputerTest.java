@@ -282,4 +282,62 @@ class RecomputerTest {
         recomputer.records = again;
         assertThat(recomputer.recompute(project(), settledRound())).hasSize(1);
     }
+
+    @Test
+    void aRecomputeThatFailsSaysWhereItStoppedInTheLog() {
+        // given: the record store fails with an unexpected error
+        Recomputer recomputer = new Recomputer();
+        recomputer.records =
+                new Records() {
+                    @Override
+                    public JsonNode record(String cid) {
+                        throw new IllegalStateException("the store broke");
+                    }
+                };
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler =
+                new java.util.logging.Handler() {
+                    @Override
+                    public void publish(java.util.logging.LogRecord r) {
+                        logged.add(
+                                (r.getLevel().intValue()
+                                                        >= java.util.logging.Level.SEVERE.intValue()
+                                                ? "error "
+                                                : "other ")
+                                        + (r.getParameters() == null
+                                                ? r.getMessage()
+                                                : String.format(
+                                                        r.getMessage(), r.getParameters())));
+                    }
+
+                    @Override
+                    public void flush() {}
+
+                    @Override
+                    public void close() {}
+                };
+        java.util.logging.Logger log =
+                java.util.logging.Logger.getLogger(Recomputer.class.getName());
+        log.addHandler(handler);
+        try {
+            // when
+            assertThatThrownBy(() -> recomputer.recompute(project(), settledRound()))
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            log.removeHandler(handler);
+        }
+        // then
+        assertThat(logged)
+                .anyMatch(
+                        l ->
+                                l.startsWith("error recompute of project 1 stopped after ")
+                                        && l.contains(
+                                                "at project 1, round 0, 1 of 1 settled rounds:"
+                                                        + " java.lang.IllegalStateException: the"
+                                                        + " store broke"));
+        // and the next one is not told another is running
+        recomputer.records = new SlowRecords();
+        ((SlowRecords) recomputer.records).release.countDown();
+        assertThat(recomputer.recompute(project(), settledRound())).hasSize(1);
+    }
 }
