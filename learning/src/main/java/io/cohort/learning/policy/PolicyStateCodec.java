@@ -2,10 +2,10 @@ package io.cohort.learning.policy;
 
 import io.cohort.learning.aggregate.CohortPolicy;
 import io.cohort.learning.aggregate.SybilDefence;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +20,10 @@ import java.util.TreeMap;
  *
  * <pre>
  * magic        "cohort-policy-state/1\n"
- * fingerprint  32 bytes: SHA-256 of what the state holds only for (policy, model, root data, reference training)
- * cosines      u32 count, then per trainer: name, u32 k, k × f64
+ * fingerprint  32 bytes: SHA-256 of what the state holds only for (policy, threads, model, reference training, root data)
+ * cosines      u32 count, then per trainer: name, u32 k, k × f64 (raw bits)
  * streaks      u32 count, then per trainer: name, u32 streak
- * sybil        u8 started, i32 last round, u32 parameters, u32 count, then per trainer: name, u32 rounds, parameters × f32
+ * sybil        u8 started, i32 last round, u32 parameters, u32 count, then per trainer: name, u32 rounds, parameters × f32 (raw bits)
  * </pre>
  *
  * A name is a u16 byte length and that many bytes of UTF-8. Nothing follows. The decoder checks
@@ -38,9 +38,12 @@ final class PolicyStateCodec {
 
     private PolicyStateCodec() {}
 
-    static byte[] encode(byte[] fingerprint, CohortPolicy.State state, int parameters) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+    /** Writes the state to {@code sink} (buffered here; not closed). */
+    static void encode(
+            byte[] fingerprint, CohortPolicy.State state, int parameters, OutputStream sink)
+            throws IOException {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(sink, 1 << 16));
+        {
             out.write(MAGIC);
             out.write(fingerprint);
             out.writeInt(state.cosines().size());
@@ -48,7 +51,7 @@ final class PolicyStateCodec {
                 name(out, e.getKey());
                 out.writeInt(e.getValue().length);
                 for (double c : e.getValue()) {
-                    out.writeDouble(c);
+                    out.writeLong(Double.doubleToRawLongBits(c));
                 }
             }
             out.writeInt(state.streaks().size());
@@ -65,13 +68,11 @@ final class PolicyStateCodec {
                 name(out, e.getKey());
                 out.writeInt(sybil.rounds().get(e.getKey()));
                 for (float v : e.getValue()) {
-                    out.writeFloat(v);
+                    out.writeInt(Float.floatToRawIntBits(v));
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
-        return bytes.toByteArray();
+        out.flush();
     }
 
     private static void name(DataOutputStream out, String name) throws IOException {
@@ -103,8 +104,8 @@ final class PolicyStateCodec {
             in.get(saved);
             if (!Arrays.equals(saved, fingerprint)) {
                 throw new IllegalArgumentException(
-                        "saved by a policy with another version, settings, model, root data or"
-                                + " reference training");
+                        "saved by a policy with another version, settings, model, root data,"
+                                + " reference training or PyTorch thread count");
             }
             SortedMap<String, double[]> cosines = new TreeMap<>();
             int count = count(in, 2 + 4, "cosine records");

@@ -18,6 +18,10 @@ import io.cohort.learning.model.DjlModel;
 import io.cohort.learning.model.Evaluation;
 import io.cohort.learning.model.ModelSpec;
 import io.cohort.learning.model.TrainConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -288,12 +292,27 @@ public final class ScoringPolicy {
     /**
      * What this policy remembers between rounds (each trainer's record and streak, the Sybil
      * defence's histories), as bytes ({@code cohort-policy-state/1}, docs/scoring-policy.md): a
-     * policy with the same version, settings, model, root data and reference training that {@link
-     * #restoreState restores} them scores the next round as this one would, bit for bit. An
-     * evaluator keeps them so that a restart need not score every settled round again.
+     * policy with the same version, settings, PyTorch thread count, model, root data and reference
+     * training that {@link #restoreState restores} them scores the next round as this one would,
+     * bit for bit. An evaluator keeps them so that a restart need not score every settled round
+     * again.
      */
     public synchronized byte[] saveState() {
-        return PolicyStateCodec.encode(fingerprint(), policy.state(), parameterCount());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            saveState(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes what {@link #saveState()} returns to {@code out} (flushed, not closed), without
+     * holding the bytes: the state is a model's size per trainer.
+     */
+    public synchronized void saveState(OutputStream out) throws IOException {
+        PolicyStateCodec.encode(fingerprint(), policy.state(), parameterCount(), out);
     }
 
     /**
@@ -312,8 +331,8 @@ public final class ScoringPolicy {
     }
 
     /**
-     * SHA-256 of what a state holds only for: the policy and its settings, the model, the root
-     * data, the reference training.
+     * SHA-256 of what a state holds only for: the policy and its settings, the PyTorch thread
+     * count, the model, the reference training, the root data.
      */
     private byte[] fingerprint() {
         if (fingerprint == null) {
@@ -322,6 +341,8 @@ public final class ScoringPolicy {
                 for (String part :
                         List.of(
                                 policy.description(),
+                                // another thread count sums the reference training otherwise
+                                "threads=" + DjlModel.threads(),
                                 spec.toJson(),
                                 referenceTraining.toString(),
                                 sha256(LabeledDataFile.write(root)))) {

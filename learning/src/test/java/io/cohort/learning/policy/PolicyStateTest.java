@@ -70,7 +70,7 @@ class PolicyStateTest {
     }
 
     @Test
-    void aStateOfAnotherPolicyOrModelOrRootDataIsRefused() {
+    void aStateOfAnotherPolicyModelRootDataOrTrainingIsRefused() {
         // given
         ScoringPolicy running = fx.policy();
         running.score(1, global, round);
@@ -96,13 +96,31 @@ class PolicyStateTest {
                         fx.validation,
                         PolicyFixtures.LOCAL.withEpochs(2),
                         new CohortPolicy());
+        var otherModel =
+                new ScoringPolicy(
+                        io.cohort.learning.model.ModelSpec.mnistMlp(8),
+                        fx.root,
+                        fx.validation,
+                        PolicyFixtures.LOCAL,
+                        new CohortPolicy());
         // then
-        for (ScoringPolicy other : List.of(otherSettings, otherRoot, otherTraining)) {
+        for (ScoringPolicy other : List.of(otherSettings, otherRoot, otherTraining, otherModel)) {
             byte[] before = other.saveState();
             assertThatThrownBy(() -> other.restoreState(state))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("another version, settings, model, root data");
             assertThat(other.saveState()).isEqualTo(before);
+        }
+        // and a process computing with another PyTorch thread count
+        String threads = System.getProperty("ai.djl.pytorch.num_threads");
+        try {
+            System.setProperty(
+                    "ai.djl.pytorch.num_threads", Integer.toString(Integer.parseInt(threads) + 1));
+            ScoringPolicy otherThreads = fx.policy();
+            assertThatThrownBy(() -> otherThreads.restoreState(state))
+                    .hasMessageContaining("another version, settings, model, root data");
+        } finally {
+            System.setProperty("ai.djl.pytorch.num_threads", threads);
         }
     }
 

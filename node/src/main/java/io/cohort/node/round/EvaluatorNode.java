@@ -161,7 +161,17 @@ public final class EvaluatorNode {
     private final List<Long> fed = new ArrayList<>();
 
     /** Per project, the settled rounds its saved policy ({@link PolicyCheckpoint}) holds. */
-    private final Map<BigInteger, List<Long>> saved = new HashMap<>();
+    private final Map<BigInteger, List<PolicyCheckpoint.Round>> saved = new HashMap<>();
+
+    /**
+     * The rounds of {@link #fed} judged live and not yet compared with their settled records: a
+     * judgment that differs (an update this evaluator could not fetch in time, say) is not saved,
+     * so that a restart judges the round again.
+     */
+    private final Map<Long, ScoringPolicy.Outcome> unchecked = new HashMap<>();
+
+    /** The rounds of {@link #fed} whose judgment differs from their settled records. */
+    private final Set<Long> differing = new HashSet<>();
 
     /** A round judged (and fed to the policy) whose post has not gone through yet. */
     private record Judged(
@@ -261,6 +271,7 @@ public final class EvaluatorNode {
                 replay(p, round);
                 outcome = judge(project, round, g, submitted, chainHash, contentKeys);
                 fed.add(round);
+                unchecked.put(round, outcome);
                 judged = new Judged(project, round, chainHash, outcome, contentKeys);
             }
 
@@ -478,7 +489,7 @@ public final class EvaluatorNode {
             // a void round would stay in it. A fresh policy is fed the settled rounds again.
             if (policies != null) {
                 policy = policies.get();
-                fed.clear();
+                forget();
             }
             throw e;
         }
@@ -578,7 +589,7 @@ public final class EvaluatorNode {
                             + unsettled
                             + " that did not settle; rebuilding the policy from the settled rounds");
             policy = policies.get();
-            fed.clear();
+            forget();
         }
         if (fed.isEmpty() && policy != null && !settlements.isEmpty()) {
             restoreSaved(project, round, settlements);
@@ -618,6 +629,7 @@ public final class EvaluatorNode {
             if (!differences.isEmpty()) {
                 // the policy's state after this round (its Sybil history above all) is not the
                 // committee's: later results of this evaluator may disagree with the others'
+                differing.add(r);
                 progress.accept(
                         "round "
                                 + r
@@ -635,25 +647,82 @@ public final class EvaluatorNode {
         if (replayed > 0) {
             progress.accept("replayed " + replayed + " settled round(s) into the scoring policy");
         }
-        if (policy != null && !settled.isEmpty() && !settled.equals(saved.get(project))) {
-            save(project, round, settlements);
-        }
+        saveIfAgreed(project, round, settlements);
+    }
+
+    /** Forgets what the policy held, which was just replaced by a fresh one. */
+    private void forget() {
+        fed.clear();
+        unchecked.clear();
+        differing.clear();
     }
 
     /**
      * Saves the policy once every round it holds has settled (the round it posted, say), so that a
-     * restart before the next round replays nothing.
+     * restart before the next round replays nothing. An RPC or IPFS failure leaves it to the next
+     * poll.
      */
-    private void saveIfSettled(BigInteger project, long round) throws IOException {
-        if (policy == null || fed.isEmpty() || fed.equals(saved.get(project))) {
+    private void saveIfSettled(BigInteger project, long round) {
+        if (policy == null || fed.isEmpty()) {
             return;
         }
-        long last = fed.get(fed.size() - 1);
-        List<MarketClient.Settled> settlements =
-                market.settled(project).stream().filter(s -> s.round() <= last).toList();
-        if (settlements.stream().map(MarketClient.Settled::round).toList().equals(fed)) {
-            save(project, round, settlements);
+        try {
+            long last = fed.get(fed.size() - 1);
+            List<MarketClient.Settled> settlements =
+                    market.settled(project).stream().filter(s -> s.round() <= last).toList();
+            if (settlements.stream().map(MarketClient.Settled::round).toList().equals(fed)) {
+                saveIfAgreed(project, round, settlements);
+            }
+        } catch (IOException e) {
+            // the next poll asks again
         }
+    }
+
+    /**
+     * Saves the policy, which holds exactly {@code settlements}, unless it saved them already or
+     * its judgment of one of them differs from the settled record (said once per round).
+     */
+    private void saveIfAgreed(
+            BigInteger project, long round, List<MarketClient.Settled> settlements) {
+        if (policy == null
+                || settlements.isEmpty()
+                || PolicyCheckpoint.rounds(settlements).equals(saved.get(project))) {
+            return;
+        }
+        for (MarketClient.Settled s : settlements) {
+            if (differing.contains(s.round())) {
+                return;
+            }
+            ScoringPolicy.Outcome live = unchecked.get(s.round());
+            if (live == null) {
+                continue; // restored, or replayed and compared then
+            }
+            List<String> d;
+            try {
+                d =
+                        differences(
+                                live,
+                                RoundRecord.submissions(
+                                        ipfs.readAllBytes(
+                                                Cid.fromBytes(s.reportCid()),
+                                                RoundRecords.MAX_BYTES)));
+            } catch (IOException | RuntimeException e) {
+                return; // not known yet: the next save tries again
+            }
+            if (!d.isEmpty()) {
+                differing.add(s.round());
+                progress.accept(
+                        "round "
+                                + s.round()
+                                + ": this evaluator's judgment differs from the settled record in "
+                                + d.size()
+                                + " submission(s); the scoring policy is not saved, so a restart"
+                                + " judges the round again");
+                return;
+            }
+            unchecked.remove(s.round());
+        }
+        save(project, round, settlements);
     }
 
     /**
@@ -682,7 +751,7 @@ public final class EvaluatorNode {
             }
             policy.restoreState(checkpoint.get().state());
             fed.addAll(rounds);
-            saved.put(project, rounds);
+            saved.put(project, checkpoint.get().rounds());
             progress.accept(
                     "round "
                             + round
@@ -705,11 +774,12 @@ public final class EvaluatorNode {
     private void save(BigInteger project, long round, List<MarketClient.Settled> settlements) {
         Path file = PolicyCheckpoint.file(config.dataDir(), project);
         try {
-            PolicyCheckpoint.write(file, settlements, policy.saveState());
-            saved.put(project, new ArrayList<>(fed));
+            PolicyCheckpoint.write(file, settlements, policy::saveState);
+            saved.put(project, PolicyCheckpoint.rounds(settlements));
             progress.accept(
                     "round " + round + ": saved the scoring policy after settled round(s) " + fed);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // the state is a model's size per trainer: memory short of it costs a replay later
             progress.accept(
                     "round "
                             + round
@@ -775,6 +845,7 @@ public final class EvaluatorNode {
         Path saved = PolicyCheckpoint.file(config.dataDir(), project);
         try {
             Files.deleteIfExists(saved);
+            Files.deleteIfExists(PolicyCheckpoint.temporary(saved));
         } catch (IOException e) {
             progress.accept("could not delete the saved policy " + saved + ": " + e.getMessage());
         }

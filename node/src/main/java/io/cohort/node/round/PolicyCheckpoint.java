@@ -1,17 +1,22 @@
 package io.cohort.node.round;
 
-import io.cohort.ipfs.AtomicFile;
-import java.io.ByteArrayOutputStream;
+import io.cohort.learning.policy.ScoringPolicy;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,14 +25,15 @@ import java.util.Optional;
 /**
  * An evaluator's scoring policy as it stood after a project's settled rounds, kept on disk so that
  * a restart, or a round that voids, need not score every settled round again ({@link
- * EvaluatorNode}). The file ({@code policy-<project>.state} in the node's directory) names the
+ * EvaluatorNode}). The file ({@code policy-<project>.state} in the node's market folder) names the
  * settled rounds the state holds with each round's record CID, then the policy's own state bytes
- * ({@code ScoringPolicy.saveState}):
+ * ({@link ScoringPolicy#saveState()}), then a SHA-256 of everything before it:
  *
  * <pre>
- * magic   "cohort-evaluator-policy/1\n"
- * rounds  u32 count, then per round: i64 round, u16 CID length, the CID's bytes
- * state   the rest
+ * magic    "cohort-evaluator-policy/1\n"
+ * rounds   u32 count (at least 1), then per round, ascending: i64 round, u16 CID length, the CID
+ * state    the policy's bytes
+ * sha256   32 bytes
  * </pre>
  *
  * A state is used only while those rounds, with those records, are still the first settled rounds
@@ -37,11 +43,30 @@ final class PolicyCheckpoint {
 
     static final byte[] MAGIC = "cohort-evaluator-policy/1\n".getBytes(StandardCharsets.US_ASCII);
 
+    static final int HASH_BYTES = 32;
+
     /** One settled round the state holds. */
     record Round(long round, byte[] reportCid) {
 
-        boolean same(MarketClient.Settled s) {
-            return s.round() == round && Arrays.equals(s.reportCid(), reportCid);
+        static Round of(MarketClient.Settled s) {
+            return new Round(s.round(), s.reportCid());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Round r
+                    && r.round == round
+                    && Arrays.equals(r.reportCid, reportCid);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(round) * 31 + Arrays.hashCode(reportCid);
+        }
+
+        @Override
+        public String toString() {
+            return Long.toString(round);
         }
     }
 
@@ -50,15 +75,8 @@ final class PolicyCheckpoint {
 
         /** Whether {@code settled} begins with exactly this checkpoint's rounds. */
         boolean prefixOf(List<MarketClient.Settled> settled) {
-            if (rounds.size() > settled.size()) {
-                return false;
-            }
-            for (int i = 0; i < rounds.size(); i++) {
-                if (!rounds.get(i).same(settled.get(i))) {
-                    return false;
-                }
-            }
-            return true;
+            return rounds.size() <= settled.size()
+                    && rounds.equals(PolicyCheckpoint.rounds(settled.subList(0, rounds.size())));
         }
     }
 
@@ -68,10 +86,34 @@ final class PolicyCheckpoint {
         return dataDir.resolve("policy-" + project + ".state");
     }
 
-    static void write(Path file, List<MarketClient.Settled> rounds, byte[] state)
+    /** The temporary {@link #write} writes before it moves it into place. */
+    static Path temporary(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    static List<Round> rounds(List<MarketClient.Settled> settled) {
+        return settled.stream().map(Round::of).toList();
+    }
+
+    /** Writes a policy's state ({@link ScoringPolicy#saveState(OutputStream)}). */
+    interface State {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes {@code state} as holding {@code rounds} (at least one), streamed to a temporary file
+     * moved into place, so the state is never held whole in memory here.
+     */
+    static void write(Path file, List<MarketClient.Settled> rounds, State state)
             throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(state.length + 64);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        if (rounds.isEmpty()) {
+            throw new IllegalArgumentException("a saved policy holds at least one settled round");
+        }
+        Files.createDirectories(file.getParent());
+        Path tmp = temporary(file);
+        MessageDigest sha256 = sha256();
+        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            DataOutputStream out = new DataOutputStream(new DigestOutputStream(raw, sha256));
             out.write(MAGIC);
             out.writeInt(rounds.size());
             for (MarketClient.Settled s : rounds) {
@@ -79,12 +121,16 @@ final class PolicyCheckpoint {
                 out.writeShort(s.reportCid().length);
                 out.write(s.reportCid());
             }
-            out.write(state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            state.writeTo(out);
+            out.flush();
+            raw.write(sha256.digest());
         }
-        Files.createDirectories(file.getParent());
-        AtomicFile.write(file, bytes.toByteArray(), false);
+        try {
+            Files.move(
+                    tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /**
@@ -100,14 +146,22 @@ final class PolicyCheckpoint {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (bytes.length < MAGIC.length + HASH_BYTES
+                || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+            throw new IllegalArgumentException("not a cohort-evaluator-policy/1 file");
+        }
+        int body = bytes.length - HASH_BYTES;
+        MessageDigest sha256 = sha256();
+        sha256.update(bytes, 0, body);
+        if (!Arrays.equals(sha256.digest(), Arrays.copyOfRange(bytes, body, bytes.length))) {
+            throw new IllegalArgumentException("damaged: its SHA-256 does not match");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes, MAGIC.length, body - MAGIC.length);
         try {
-            byte[] magic = new byte[Math.min(MAGIC.length, bytes.length)];
-            in.get(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new IllegalArgumentException("not a cohort-evaluator-policy/1 file");
-            }
             long count = Integer.toUnsignedLong(in.getInt());
+            if (count == 0) {
+                throw new IllegalArgumentException("no settled round");
+            }
             if (count > in.remaining() / (8 + 2)) {
                 throw new IllegalArgumentException(
                         count + " rounds in " + in.remaining() + " bytes left");
@@ -136,6 +190,14 @@ final class PolicyCheckpoint {
             return Optional.of(new Saved(List.copyOf(rounds), state));
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

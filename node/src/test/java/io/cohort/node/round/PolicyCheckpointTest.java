@@ -7,6 +7,7 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ class PolicyCheckpointTest {
         Path file = PolicyCheckpoint.file(dir.resolve("node"), BigInteger.valueOf(7));
         byte[] state = {1, 2, 3, 4, 5};
         // when
-        PolicyCheckpoint.write(file, List.of(settled(0, 1), settled(2, 2)), state);
+        PolicyCheckpoint.write(
+                file, List.of(settled(0, 1), settled(2, 2)), out -> out.write(state));
         PolicyCheckpoint.Saved saved = PolicyCheckpoint.read(file).orElseThrow();
         // then
         assertThat(file.getFileName()).hasToString("policy-7.state");
@@ -50,22 +52,43 @@ class PolicyCheckpointTest {
     void refusesDamagedFilesWithTheirReasonBeforeAllocating() throws Exception {
         // given
         Path file = dir.resolve("policy-1.state");
-        PolicyCheckpoint.write(file, List.of(settled(0, 1), settled(1, 2)), new byte[] {9});
+        PolicyCheckpoint.write(file, List.of(settled(0, 1), settled(1, 2)), out -> out.write(9));
         byte[] good = Files.readAllBytes(file);
+        byte[] body = Arrays.copyOf(good, good.length - PolicyCheckpoint.HASH_BYTES);
         int count = PolicyCheckpoint.MAGIC.length;
-        byte[] huge = good.clone();
+        byte[] flipped = good.clone();
+        flipped[good.length - PolicyCheckpoint.HASH_BYTES - 1] ^= 1; // the state's byte
+        byte[] huge = body.clone();
         ByteBuffer.wrap(huge).putInt(count, -1);
-        byte[] backwards = good.clone();
+        byte[] none = body.clone();
+        ByteBuffer.wrap(none).putInt(count, 0);
+        byte[] backwards = body.clone();
         ByteBuffer.wrap(backwards).putLong(count + 4 + 8 + 2 + 36, 0); // round 1 becomes 0
-        byte[] longCid = good.clone();
+        byte[] longCid = body.clone();
         ByteBuffer.wrap(longCid).putShort(count + 4 + 8, (short) 0xFFFF);
-        // then
-        assertRefused(file, Arrays.copyOf(good, count + 2), "truncated");
-        assertRefused(file, Arrays.copyOf(good, count + 4 + 8 + 2 + 10), "a CID of 36 bytes in 10");
-        assertRefused(file, huge, "4294967295 rounds in");
-        assertRefused(file, backwards, "round 0 after round 0");
-        assertRefused(file, longCid, "a CID of 65535 bytes in");
+        // then: a flipped bit anywhere, then each structural check behind a matching hash
+        assertRefused(file, flipped, "damaged: its SHA-256 does not match");
+        assertRefused(file, Arrays.copyOf(good, good.length - 1), "damaged");
+        assertRefused(file, hashed(Arrays.copyOf(body, count + 2)), "truncated");
+        assertRefused(
+                file,
+                hashed(Arrays.copyOf(body, count + 4 + 8 + 2 + 10)),
+                "a CID of 36 bytes in 10");
+        assertRefused(file, hashed(huge), "4294967295 rounds in");
+        assertRefused(file, hashed(none), "no settled round");
+        assertRefused(file, hashed(backwards), "round 0 after round 0");
+        assertRefused(file, hashed(longCid), "a CID of 65535 bytes in");
         assertRefused(file, "cohort".getBytes(), "not a cohort-evaluator-policy/1 file");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> PolicyCheckpoint.write(file, List.of(), out -> out.write(9)))
+                .withMessageContaining("at least one settled round");
+    }
+
+    private static byte[] hashed(byte[] body) throws Exception {
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(body);
+        byte[] out = Arrays.copyOf(body, body.length + hash.length);
+        System.arraycopy(hash, 0, out, body.length, hash.length);
+        return out;
     }
 
     private static void assertRefused(Path file, byte[] bytes, String reason) throws Exception {

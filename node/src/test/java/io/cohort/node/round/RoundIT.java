@@ -32,7 +32,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -482,8 +481,17 @@ class RoundIT {
                 Path saved = dir.resolve("evaluator").resolve("policy-" + project + ".state");
                 assertThat(saved).exists();
                 if (coin == null) {
-                    // a damaged saved policy is not used: the rebuilt policy replays round 0
-                    Files.write(saved, "damaged".getBytes(StandardCharsets.UTF_8));
+                    // a saved policy whose round 0 has another record (as after a reorganisation)
+                    // is not used: the rebuilt policy replays round 0
+                    MarketClient.Settled zero = client.settled(project).get(0);
+                    byte[] otherCid = zero.reportCid().clone();
+                    otherCid[otherCid.length - 1] ^= 1;
+                    PolicyCheckpoint.write(
+                            saved,
+                            List.of(
+                                    new MarketClient.Settled(
+                                            0, zero.creditsRoot(), zero.modelCid(), otherCid)),
+                            out -> out.write(1));
                 }
                 chain.mineAt(d[1] + 1);
                 assertThat(client.settled(project)).hasSize(1);
@@ -538,10 +546,10 @@ class RoundIT {
                 if (coin == null) {
                     // its replay of round 0 matched the settled record, checked against it
                     assertThat(log)
-                            .anyMatch(
-                                    l ->
-                                            l.contains(
-                                                    "is not used (not a cohort-evaluator-policy/1 file)"));
+                            .contains(
+                                    "round 1: the saved scoring policy holds round(s) [0], which"
+                                            + " are no longer the first settled rounds;"
+                                            + " replaying");
                     assertThat(log).anyMatch(l -> l.contains("replayed 1 settled round(s)"));
                     assertThat(log).noneMatch(l -> l.contains("differs from the settled record"));
                 } else {
