@@ -641,7 +641,8 @@ class LaunchApiIT {
     }
 
     @Test
-    void aLostLaunchWhoseNonceALaterLaunchHoldsInThePoolDoesNotPushItOut() throws Exception {
+    void aLostLaunchWhoseNonceALaterLaunchTookDoesNotPushItOutAndThenLaunchesAfresh()
+            throws Exception {
         var chain = ChainAndIpfs.chain;
         var web3j = chain.web3j();
         Asker a = asker("lost");
@@ -673,11 +674,35 @@ class LaunchApiIT {
                     "nothing is sent while it waits");
             assertThat(web3j.ethGetTransactionByHash(other).send().getTransaction()).isPresent();
 
-            // and: once b's is mined, a's key can no longer tell (502, as for any used nonce),
-            // and b's key answers b's project
+            // and: once b's is mined, at the nonce a's was signed for, a's never can be: a's key
+            // launches afresh (its new transaction waits for a block), before b's key even asked
             chain.mine();
-            assertProblem(launch(a), 502, "is unknown to the chain node");
-            assertLaunchedBy(other, b);
+            HttpResponse<String> afresh = launch(a);
+            assertProblem(afresh, 504, "was sent but not mined within");
+            String fresh = transactionIn(afresh);
+            assertThat(fresh).isNotEqualTo(first.hash());
+            assertThat(
+                            web3j.ethGetTransactionByHash(fresh)
+                                    .send()
+                                    .getTransaction()
+                                    .get()
+                                    .getNonce())
+                    .isEqualTo(first.tx().getNonce().add(BigInteger.ONE));
+            // once a block takes it, each key answers its own project: two, funded once each
+            chain.mine();
+            HttpResponse<String> bAnswer = launch(b);
+            HttpResponse<String> aAnswer = launch(a);
+            assertThat(bAnswer.statusCode()).as(bAnswer.body()).isEqualTo(201);
+            assertThat(aAnswer.statusCode()).as(aAnswer.body()).isEqualTo(201);
+            assertThat(JSON.readTree(bAnswer.body()).path("transactionHash").asText())
+                    .isEqualTo(other);
+            assertThat(JSON.readTree(aAnswer.body()).path("transactionHash").asText())
+                    .isEqualTo(fresh);
+            assertThat(JSON.readTree(aAnswer.body()).path("project").asText())
+                    .isNotEqualTo(JSON.readTree(bAnswer.body()).path("project").asText());
+            assertThat(market().projectCount().send()).isEqualTo(a.projects().add(BigInteger.TWO));
+            assertThat(ethOf(ChainAndIpfs.market).subtract(a.escrow()))
+                    .isEqualTo(DevKit.ether("6"));
         } finally {
             restoreMining(base);
         }

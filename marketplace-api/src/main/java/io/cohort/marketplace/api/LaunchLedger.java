@@ -142,6 +142,20 @@ final class LaunchLedger {
     }
 
     /**
+     * The entries, of any key, whose transaction the operator {@code owner} signed at {@code
+     * nonce}.
+     */
+    synchronized List<Entry> atNonce(String owner, String nonce) {
+        return entries.values().stream()
+                .filter(
+                        e ->
+                                nonce.equals(e.nonce())
+                                        && e.launched() != null
+                                        && owner.equalsIgnoreCase(e.launched().owner()))
+                .toList();
+    }
+
+    /**
      * Records an entry on disk, forced, then in memory.
      *
      * @throws IOException if it could not be written; the file is as it was before

@@ -382,7 +382,8 @@ public class Launcher {
 
     /**
      * What an earlier request under the same key did, or null if there was none or it cannot have
-     * launched (its transaction reverted or is gone), so this one launches.
+     * launched (its transaction reverted, or is gone and another launch's transaction was mined at
+     * its nonce), so this one launches.
      *
      * @throws Problem 422 if the key was used for another request, 409 while its transaction is
      *     still waiting to be mined
@@ -442,6 +443,16 @@ public class Launcher {
                 }
             }
             if (waiting == null) {
+                String took = nonceTakenBy(e);
+                if (took != null) {
+                    // one transaction per nonce is mined: none of this key's was, so it launched
+                    // nothing, and the key launches afresh
+                    LOG.infof(
+                            "launch %s of %s never ran: its nonce %s went to %s; launching afresh",
+                            asked.key(), asked.by(), e.nonce(), took);
+                    record(asked);
+                    return null;
+                }
                 rebroadcast(e);
             } else if (!waiting.equals(hash)) {
                 // a replacement recorded but not known to have been broadcast: the node still has
@@ -519,13 +530,41 @@ public class Launcher {
     }
 
     /**
+     * The transaction of another launch in the ledger that the chain mined at {@code e}'s nonce
+     * (signed by the same operator), or null if the ledger knows none: the proof that none of
+     * {@code e}'s transactions, signed at that nonce, can ever be mined.
+     */
+    private String nonceTakenBy(LaunchLedger.Entry e) throws IOException {
+        if (e.nonce() == null || e.launched() == null || e.launched().owner() == null) {
+            return null;
+        }
+        for (LaunchLedger.Entry other : ledger().atNonce(e.launched().owner(), e.nonce())) {
+            if (other.by().equalsIgnoreCase(e.by()) && other.key().equals(e.key())) {
+                continue;
+            }
+            if (other.mined()) {
+                return other.transaction();
+            }
+            for (String h : other.signed()) {
+                var answer = web3j.ethGetTransactionReceipt(h).send();
+                chainAnswered(answer, h);
+                if (answer.getTransactionReceipt().isPresent()) {
+                    return h; // mined, reverted or not: it used the nonce
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * Broadcasts again a launch's transaction the node does not know (it never got it, or dropped
      * it) while the operator's nonce it was signed for is unused, so that it, and no second launch,
      * takes that nonce (signed again with higher fees if what it offers no longer covers the base
      * fee: a node may drop it for that). Once the nonce is used, by it on a node that cannot show
-     * it or by another transaction, nothing here can tell whether the launch happened: 502, and the
-     * key is kept. While another transaction of the operator waits at that nonce (a later launch,
-     * sent after the node dropped this one), nothing is sent: it would push that one out.
+     * it or by a transaction the launch ledger does not hold ({@link #nonceTakenBy} found none),
+     * nothing here can tell whether the launch happened: 502, and the key is kept. While another
+     * transaction of the operator waits at that nonce (a later launch, sent after the node dropped
+     * this one), nothing is sent: it would push that one out.
      */
     private void rebroadcast(LaunchLedger.Entry e) throws IOException {
         String owner = e.launched() == null ? null : e.launched().owner();
