@@ -609,15 +609,11 @@ public final class EvaluatorNode {
             replayed++;
             List<String> differences;
             try {
-                differences =
-                        differences(
-                                again,
-                                RoundRecord.submissions(
-                                        ipfs.readAllBytes(
-                                                Cid.fromBytes(settlement.reportCid()),
-                                                RoundRecords.MAX_BYTES)));
+                differences = fromRecord(again, settlement);
             } catch (IOException | RuntimeException e) {
-                // a check that only informs must not cost the round it is replayed for
+                // a check that only informs must not cost the round it is replayed for; the save
+                // compares it when the record can be read
+                unchecked.put(r, again);
                 progress.accept(
                         "round "
                                 + r
@@ -699,13 +695,7 @@ public final class EvaluatorNode {
             }
             List<String> d;
             try {
-                d =
-                        differences(
-                                live,
-                                RoundRecord.submissions(
-                                        ipfs.readAllBytes(
-                                                Cid.fromBytes(s.reportCid()),
-                                                RoundRecords.MAX_BYTES)));
+                d = fromRecord(live, s);
             } catch (IOException | RuntimeException e) {
                 return; // not known yet: the next save tries again
             }
@@ -789,6 +779,16 @@ public final class EvaluatorNode {
                             + e.getMessage()
                             + "); a restart will replay the settled rounds");
         }
+    }
+
+    /** {@link #differences} of a judgment from the record {@code settled} names, read from IPFS. */
+    private List<String> fromRecord(ScoringPolicy.Outcome outcome, MarketClient.Settled settled)
+            throws IOException {
+        return differences(
+                outcome,
+                RoundRecord.submissions(
+                        ipfs.readAllBytes(
+                                Cid.fromBytes(settled.reportCid()), RoundRecords.MAX_BYTES)));
     }
 
     /**
