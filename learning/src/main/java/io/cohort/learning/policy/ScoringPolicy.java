@@ -414,11 +414,15 @@ public final class ScoringPolicy {
         return bps;
     }
 
-    /** SHA-256 of the floats as little-endian float32, hex. */
+    /**
+     * SHA-256 of the floats as little-endian float32, hex; every NaN as the one canonical NaN
+     * ({@code 0x7fc00000}), since which NaN bits a diverged computation leaves (a reference update
+     * trained to NaN, say) can differ between CPUs, and two evaluators' reports must not.
+     */
     public static String floatsHash(float[] values) {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
-            b.putFloat(v);
+            b.putInt(Float.floatToIntBits(v));
         }
         return sha256(b.array());
     }

@@ -174,4 +174,22 @@ class ScoringPolicyTest {
         assertThat(ScoringPolicy.basisPoints(new double[] {0, 0}, new Object[2]))
                 .containsExactly(0, 0);
     }
+
+    @Test
+    void theFloatsHashTakesEveryNanAsOneAndOtherwiseHashesTheLittleEndianBits() {
+        float otherNan = Float.intBitsToFloat(0xffc0_0001); // sign and payload set
+        assertThat(Float.isNaN(otherNan)).isTrue();
+        assertThat(ScoringPolicy.floatsHash(new float[] {1f, otherNan}))
+                .isEqualTo(ScoringPolicy.floatsHash(new float[] {1f, Float.NaN}));
+        // finite values and -0.0 hash as their bits, as before NaNs were made one
+        float[] finite = {1.5f, -0.0f, Float.MIN_VALUE, -3e38f};
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : finite) {
+            b.putFloat(v);
+        }
+        assertThat(ScoringPolicy.floatsHash(finite)).isEqualTo(ScoringPolicy.sha256(b.array()));
+        assertThat(ScoringPolicy.floatsHash(new float[] {0.0f}))
+                .isNotEqualTo(ScoringPolicy.floatsHash(new float[] {-0.0f}));
+    }
 }
