@@ -320,6 +320,8 @@ public class Launcher {
                         weights.toString(),
                         validation == null ? null : validation.toString());
         LaunchLedger.Entry ask = asked;
+        // kept in the finished entry, so a launch lost at the same nonce can be told it never ran
+        String[] sentAt = new String[1];
         TransactionReceipt receipt =
                 send(
                         key,
@@ -330,8 +332,9 @@ public class Launcher {
                         new Broadcast() {
                             @Override
                             public void before(String hash, BigInteger nonce, String signed) {
+                                sentAt[0] = nonce.toString();
                                 if (ask != null) {
-                                    record(ask.sent(hash, nonce.toString(), signed, pending));
+                                    record(ask.sent(hash, sentAt[0], signed, pending));
                                 }
                             }
 
@@ -345,7 +348,9 @@ public class Launcher {
         Launched done = created(receipt, pending);
         if (asked != null) {
             try {
-                record(asked.sent(receipt.getTransactionHash(), null, null, pending).done(done));
+                record(
+                        asked.sent(receipt.getTransactionHash(), sentAt[0], null, pending)
+                                .done(done));
             } catch (Problem unwritable) {
                 // the project exists and is funded: the answer must say so (a client told
                 // "nothing was sent" would launch again); the entry written before the broadcast
@@ -532,7 +537,11 @@ public class Launcher {
     /**
      * The transaction of another launch in the ledger that the chain mined at {@code e}'s nonce
      * (signed by the same operator), or null if the ledger knows none: the proof that none of
-     * {@code e}'s transactions, signed at that nonce, can ever be mined.
+     * {@code e}'s transactions, signed at that nonce, can ever be mined. It counts once its block
+     * is {@code cohort.index.confirmations} deep, as far as the index trusts blocks: a
+     * reorganisation could undo it and let one of {@code e}'s be mined after all.
+     *
+     * @throws Problem 409 while it is not that deep yet
      */
     private String nonceTakenBy(LaunchLedger.Entry e) throws IOException {
         if (e.nonce() == null || e.launched() == null || e.launched().owner() == null) {
@@ -542,15 +551,36 @@ public class Launcher {
             if (other.by().equalsIgnoreCase(e.by()) && other.key().equals(e.key())) {
                 continue;
             }
-            if (other.mined()) {
-                return other.transaction();
-            }
             for (String h : other.signed()) {
                 var answer = web3j.ethGetTransactionReceipt(h).send();
                 chainAnswered(answer, h);
-                if (answer.getTransactionReceipt().isPresent()) {
-                    return h; // mined, reverted or not: it used the nonce
+                Optional<TransactionReceipt> receipt = answer.getTransactionReceipt();
+                if (receipt.isEmpty()) {
+                    continue;
                 }
+                // mined, reverted or not: it used the nonce
+                var head = web3j.ethBlockNumber().send();
+                chainAnswered(head, h);
+                long depth =
+                        head.getBlockNumber().longValueExact()
+                                - receipt.get().getBlockNumber().longValueExact();
+                int needed = config.index().confirmations();
+                if (depth < needed) {
+                    throw pending(
+                            e,
+                            e.transaction(),
+                            ", but the node lost it and "
+                                    + h
+                                    + " of another launch took its nonce "
+                                    + e.nonce()
+                                    + " "
+                                    + depth
+                                    + " block(s) below the head; once that is "
+                                    + needed
+                                    + " deep (cohort.index.confirmations), this key launches"
+                                    + " afresh");
+                }
+                return h;
             }
         }
         return null;

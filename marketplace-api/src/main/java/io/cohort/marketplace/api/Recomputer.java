@@ -98,11 +98,25 @@ public class Recomputer {
                                             java.util.TreeMap::new,
                                             java.util.stream.Collectors.counting())));
             return out;
+        } catch (Problem e) {
+            // an answer for the client (IPFS away, say): the log keeps where it stopped
+            LOG.warnf(
+                    "recompute of project %s stopped after %d ms at %s: %d %s",
+                    p.id(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    progress,
+                    e.status(),
+                    e.getMessage());
+            throw e;
         } catch (RuntimeException | Error e) {
-            // the request gets its problem; the log keeps where the recompute stopped
+            // unexpected: the request gets a 500; the log keeps where it stopped, and the trace
             LOG.errorf(
+                    e,
                     "recompute of project %s stopped after %d ms at %s: %s",
-                    p.id(), (System.nanoTime() - started) / 1_000_000, progress, e);
+                    p.id(),
+                    (System.nanoTime() - started) / 1_000_000,
+                    progress,
+                    e);
             throw e;
         } finally {
             progress = "starting";

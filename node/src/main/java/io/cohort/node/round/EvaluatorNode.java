@@ -164,14 +164,12 @@ public final class EvaluatorNode {
     private final Map<BigInteger, List<PolicyCheckpoint.Round>> saved = new HashMap<>();
 
     /**
-     * The rounds of {@link #fed} judged live and not yet compared with their settled records: a
-     * judgment that differs (an update this evaluator could not fetch in time, say) is not saved,
-     * so that a restart judges the round again.
+     * The rounds of {@link #fed} judged live and not yet compared with their settled records (their
+     * scores and flags only): a judgment that differs (an update this evaluator could not fetch in
+     * time, say) is not saved, and the policy is rebuilt, so that the round is replayed from the
+     * saved policy, its updates fetched again ({@link #liveAgrees}).
      */
     private final Map<Long, ScoringPolicy.Outcome> unchecked = new HashMap<>();
-
-    /** The rounds of {@link #fed} whose judgment differs from their settled records. */
-    private final Set<Long> differing = new HashSet<>();
 
     /** A round judged (and fed to the policy) whose post has not gone through yet. */
     private record Judged(
@@ -271,7 +269,16 @@ public final class EvaluatorNode {
                 replay(p, round);
                 outcome = judge(project, round, g, submitted, chainHash, contentKeys);
                 fed.add(round);
-                unchecked.put(round, outcome);
+                unchecked.put(
+                        round,
+                        new ScoringPolicy.Outcome(
+                                outcome.trainers(),
+                                outcome.scoresBps(),
+                                outcome.flags(),
+                                null,
+                                outcome.modelHash(),
+                                outcome.validation(),
+                                null));
                 judged = new Judged(project, round, chainHash, outcome, contentKeys);
             }
 
@@ -579,6 +586,10 @@ public final class EvaluatorNode {
         List<MarketClient.Settled> settlements =
                 market.settled(project).stream().filter(s -> s.round() < round).toList();
         List<Long> settled = settlements.stream().map(MarketClient.Settled::round).toList();
+        if (policy != null && !liveAgrees(settlements)) {
+            policy = policies.get();
+            forget();
+        }
         if (!(fed.size() <= settled.size() && settled.subList(0, fed.size()).equals(fed))) {
             List<Long> unsettled = new ArrayList<>(fed);
             unsettled.removeAll(settled);
@@ -611,9 +622,7 @@ public final class EvaluatorNode {
             try {
                 differences = fromRecord(again, settlement);
             } catch (IOException | RuntimeException e) {
-                // a check that only informs must not cost the round it is replayed for; the save
-                // compares it when the record can be read
-                unchecked.put(r, again);
+                // a check that only informs must not cost the round it is replayed for
                 progress.accept(
                         "round "
                                 + r
@@ -625,7 +634,6 @@ public final class EvaluatorNode {
             if (!differences.isEmpty()) {
                 // the policy's state after this round (its Sybil history above all) is not the
                 // committee's: later results of this evaluator may disagree with the others'
-                differing.add(r);
                 progress.accept(
                         "round "
                                 + r
@@ -650,7 +658,6 @@ public final class EvaluatorNode {
     private void forget() {
         fed.clear();
         unchecked.clear();
-        differing.clear();
     }
 
     /**
@@ -666,8 +673,14 @@ public final class EvaluatorNode {
             long last = fed.get(fed.size() - 1);
             List<MarketClient.Settled> settlements =
                     market.settled(project).stream().filter(s -> s.round() <= last).toList();
-            if (settlements.stream().map(MarketClient.Settled::round).toList().equals(fed)) {
+            if (!settlements.stream().map(MarketClient.Settled::round).toList().equals(fed)) {
+                return;
+            }
+            if (liveAgrees(settlements)) {
                 saveIfAgreed(project, round, settlements);
+            } else {
+                policy = policies.get();
+                forget();
             }
         } catch (IOException e) {
             // the next poll asks again
@@ -675,44 +688,50 @@ public final class EvaluatorNode {
     }
 
     /**
-     * Saves the policy, which holds exactly {@code settlements}, unless it saved them already or
-     * its judgment of one of them differs from the settled record (said once per round).
+     * Saves the policy, which holds exactly {@code settlements}, unless it saved them already or a
+     * live judgment of one of them is not yet compared with its record ({@link #liveAgrees}).
      */
     private void saveIfAgreed(
             BigInteger project, long round, List<MarketClient.Settled> settlements) {
         if (policy == null
                 || settlements.isEmpty()
+                || settlements.stream().anyMatch(s -> unchecked.containsKey(s.round()))
                 || PolicyCheckpoint.rounds(settlements).equals(saved.get(project))) {
             return;
         }
+        save(project, round, settlements);
+    }
+
+    /**
+     * Compares this evaluator's live judgments of {@code settlements} with their settled records (a
+     * record that cannot be read now leaves its round unchecked); false, said, at the first that
+     * differs: the caller rebuilds the policy, so the round is replayed from the saved policy.
+     */
+    private boolean liveAgrees(List<MarketClient.Settled> settlements) {
         for (MarketClient.Settled s : settlements) {
-            if (differing.contains(s.round())) {
-                return;
-            }
             ScoringPolicy.Outcome live = unchecked.get(s.round());
             if (live == null) {
-                continue; // restored, or replayed and compared then
+                continue;
             }
             List<String> d;
             try {
                 d = fromRecord(live, s);
             } catch (IOException | RuntimeException e) {
-                return; // not known yet: the next save tries again
+                continue;
             }
             if (!d.isEmpty()) {
-                differing.add(s.round());
                 progress.accept(
                         "round "
                                 + s.round()
                                 + ": this evaluator's judgment differs from the settled record in "
                                 + d.size()
-                                + " submission(s); the scoring policy is not saved, so a restart"
-                                + " judges the round again");
-                return;
+                                + " submission(s); rebuilding the policy, to judge the round again"
+                                + " from the saved policy before the next");
+                return false;
             }
             unchecked.remove(s.round());
         }
-        save(project, round, settlements);
+        return true;
     }
 
     /**
@@ -747,8 +766,11 @@ public final class EvaluatorNode {
                             + round
                             + ": restored the scoring policy saved after settled round(s) "
                             + rounds);
-        } catch (IOException | RuntimeException e) {
-            // restoreState changes nothing when it refuses: the policy is still fresh
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // a refused state changes nothing, but memory running out while it is taken in may
+            // leave part of it: a fresh policy either way (memory short of a state a model's size
+            // per trainer costs a replay, not the evaluator)
+            policy = policies.get();
             progress.accept(
                     "round "
                             + round

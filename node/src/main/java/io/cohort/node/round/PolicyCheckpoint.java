@@ -45,6 +45,9 @@ final class PolicyCheckpoint {
 
     static final int HASH_BYTES = 32;
 
+    /** The largest file read back: one Java array (a larger one is replayed instead). */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 64;
+
     /** One settled round the state holds. */
     record Round(long round, byte[] reportCid) {
 
@@ -142,6 +145,11 @@ final class PolicyCheckpoint {
     static Optional<Saved> read(Path file) throws IOException {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw new IllegalArgumentException(
+                        size + " bytes, more than the " + MAX_BYTES + " restored");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
