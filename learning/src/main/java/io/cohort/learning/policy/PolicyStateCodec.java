@@ -43,33 +43,31 @@ final class PolicyStateCodec {
             byte[] fingerprint, CohortPolicy.State state, int parameters, OutputStream sink)
             throws IOException {
         DataOutputStream out = new DataOutputStream(new BufferedOutputStream(sink, 1 << 16));
-        {
-            out.write(MAGIC);
-            out.write(fingerprint);
-            out.writeInt(state.cosines().size());
-            for (var e : state.cosines().entrySet()) {
-                name(out, e.getKey());
-                out.writeInt(e.getValue().length);
-                for (double c : e.getValue()) {
-                    out.writeLong(Double.doubleToRawLongBits(c));
-                }
+        out.write(MAGIC);
+        out.write(fingerprint);
+        out.writeInt(state.cosines().size());
+        for (var e : state.cosines().entrySet()) {
+            name(out, e.getKey());
+            out.writeInt(e.getValue().length);
+            for (double c : e.getValue()) {
+                out.writeLong(Double.doubleToRawLongBits(c));
             }
-            out.writeInt(state.streaks().size());
-            for (var e : state.streaks().entrySet()) {
-                name(out, e.getKey());
-                out.writeInt(e.getValue());
-            }
-            SybilDefence.State sybil = state.sybil();
-            out.writeByte(sybil.started() ? 1 : 0);
-            out.writeInt(sybil.lastRound());
-            out.writeInt(parameters);
-            out.writeInt(sybil.histories().size());
-            for (var e : sybil.histories().entrySet()) {
-                name(out, e.getKey());
-                out.writeInt(sybil.rounds().get(e.getKey()));
-                for (float v : e.getValue()) {
-                    out.writeInt(Float.floatToRawIntBits(v));
-                }
+        }
+        out.writeInt(state.streaks().size());
+        for (var e : state.streaks().entrySet()) {
+            name(out, e.getKey());
+            out.writeInt(e.getValue());
+        }
+        SybilDefence.State sybil = state.sybil();
+        out.writeByte(sybil.started() ? 1 : 0);
+        out.writeInt(sybil.lastRound());
+        out.writeInt(parameters);
+        out.writeInt(sybil.histories().size());
+        for (var e : sybil.histories().entrySet()) {
+            name(out, e.getKey());
+            out.writeInt(sybil.rounds().get(e.getKey()));
+            for (float v : e.getValue()) {
+                out.writeInt(Float.floatToRawIntBits(v));
             }
         }
         out.flush();
