@@ -830,7 +830,7 @@ public class Launcher {
         }
     }
 
-    private static String sha256(LaunchRequest q) {
+    static String sha256(LaunchRequest q) {
         try {
             return HexFormat.of()
                     .formatHex(

@@ -77,6 +77,18 @@ final class StubRpc implements AutoCloseable {
                 });
     }
 
+    /** An endpoint that answers each request body with the JSON-RPC result {@code result} gives. */
+    static StubRpc answering(java.util.function.UnaryOperator<String> result) throws IOException {
+        return new StubRpc(
+                200,
+                request ->
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":" + result.apply(request) + "}");
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
     Web3j web3j() {
         return Web3j.build(new HttpService("http://127.0.0.1:" + server.getAddress().getPort()));
     }
