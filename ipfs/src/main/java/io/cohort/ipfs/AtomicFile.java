@@ -1,7 +1,9 @@
 package io.cohort.ipfs;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -28,19 +30,34 @@ public final class AtomicFile {
      *     power cut costs more than a redone step (a transaction in flight)
      */
     public static void write(Path file, byte[] bytes, boolean force) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel out =
-                FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                out.write(buffer);
-            }
+        write(file, out -> out.write(bytes), force);
+    }
+
+    /** What {@link #write(Path, Content, boolean)} streams into the temporary file. */
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes what {@code content} streams as the whole of {@code file}, without holding it in
+     * memory (a large file: an evaluator's saved policy).
+     *
+     * @param force as for {@link #write(Path, byte[], boolean)}
+     */
+    public static void write(Path file, Content content, boolean force) throws IOException {
+        Path tmp = temporary(file);
+        try (FileChannel channel =
+                        FileChannel.open(
+                                tmp,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream out =
+                        new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+            content.writeTo(out);
+            out.flush();
             if (force) {
-                out.force(true);
+                channel.force(true);
             }
         }
         try {
@@ -49,5 +66,10 @@ public final class AtomicFile {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
+    }
+
+    /** The temporary {@code <file>.tmp} a write goes to before it is moved over {@code file}. */
+    public static Path temporary(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
     }
 }

@@ -1,7 +1,7 @@
 package io.cohort.node.round;
 
+import io.cohort.ipfs.AtomicFile;
 import io.cohort.learning.policy.ScoringPolicy;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,11 +9,9 @@ import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -91,7 +89,7 @@ final class PolicyCheckpoint {
 
     /** The temporary {@link #write} writes before it moves it into place. */
     static Path temporary(Path file) {
-        return file.resolveSibling(file.getFileName() + ".tmp");
+        return AtomicFile.temporary(file);
     }
 
     static List<Round> rounds(List<MarketClient.Settled> settled) {
@@ -113,27 +111,24 @@ final class PolicyCheckpoint {
             throw new IllegalArgumentException("a saved policy holds at least one settled round");
         }
         Files.createDirectories(file.getParent());
-        Path tmp = temporary(file);
-        MessageDigest sha256 = sha256();
-        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-            DataOutputStream out = new DataOutputStream(new DigestOutputStream(raw, sha256));
-            out.write(MAGIC);
-            out.writeInt(rounds.size());
-            for (MarketClient.Settled s : rounds) {
-                out.writeLong(s.round());
-                out.writeShort(s.reportCid().length);
-                out.write(s.reportCid());
-            }
-            state.writeTo(out);
-            out.flush();
-            raw.write(sha256.digest());
-        }
-        try {
-            Files.move(
-                    tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFile.write(
+                file,
+                raw -> {
+                    MessageDigest sha256 = sha256();
+                    DataOutputStream out =
+                            new DataOutputStream(new DigestOutputStream(raw, sha256));
+                    out.write(MAGIC);
+                    out.writeInt(rounds.size());
+                    for (MarketClient.Settled s : rounds) {
+                        out.writeLong(s.round());
+                        out.writeShort(s.reportCid().length);
+                        out.write(s.reportCid());
+                    }
+                    state.writeTo(out);
+                    out.flush();
+                    raw.write(sha256.digest());
+                },
+                false);
     }
 
     /**
