@@ -57,8 +57,9 @@ import org.web3j.protocol.core.DefaultBlockParameterName;
 /**
  * Two rounds of a project on a real Anvil and a real Kubo, the trainer and evaluator round logic in
  * this process: three honest trainers, one that submits a copy of another's CID, one that submits
- * garbage; and a round voided by a committee of two, whose released update a copier sends again in
- * the next round. (The nodes as separate processes, with faults: NodeProcessIT.)
+ * garbage; a round voided by a committee of two, whose released update a copier sends again in the
+ * next round; and a committee of three whose member outvoted by the settled record starts its
+ * policy afresh. (The nodes as separate processes, with faults: NodeProcessIT.)
  */
 class RoundIT {
 
@@ -678,54 +679,16 @@ class RoundIT {
         Credentials owner = funded();
         Market market = deploy(owner);
         MarketClient client = clientOf(market, 100);
-        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
-        Cid initialCid;
-        try (DjlModel m = DjlModel.create(MLP)) {
-            initialCid = ipfs.add(ModelWeights.write(m.layout(), m.parameters(), Map.of()));
-        }
         List<Credentials> evaluatorKeys = List.of(funded(), funded());
         List<X25519KeyPair> sealKeys =
                 List.of(
                         X25519KeyPair.generate(new SecureRandom()),
                         X25519KeyPair.generate(new SecureRandom()));
-        long start = chain.latestTimestamp() + 100;
-        market.createProject(
-                        new Market.ProjectParams(
-                                DevKit.ETH,
-                                REWARD,
-                                STAKE,
-                                BigInteger.ZERO,
-                                BigInteger.ZERO,
-                                BigInteger.valueOf(start),
-                                BigInteger.valueOf(600),
-                                BigInteger.valueOf(600),
-                                BigInteger.valueOf(3), // rounds
-                                BigInteger.TEN,
-                                BigInteger.TWO, // quorum
-                                evaluatorKeys.stream().map(Credentials::getAddress).toList(),
-                                sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
-                                specCid.toBytes(),
-                                initialCid.toBytes()),
-                        REWARD.multiply(BigInteger.valueOf(3)))
-                .send();
-        BigInteger project = BigInteger.ONE;
+        BigInteger project = committeeProject(market, 3, 2, evaluatorKeys, sealKeys);
         LabeledData train = IdxLoader.mnist(IdxLoader.dataDir()).train();
         LabeledData validation = IdxLoader.mnist(IdxLoader.dataDir()).test().slice(0, 500);
         TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
-        List<TrainerNode> honest = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            Transactor t = transactor(funded());
-            client.register(t, project, STAKE);
-            honest.add(
-                    new TrainerNode(
-                            client,
-                            ipfs,
-                            t,
-                            train.slice(i * 600, (i + 1) * 600),
-                            new TrainerNode.Config(
-                                    dir.resolve("trainer" + i), local, Compression.dense()),
-                            log::add));
-        }
+        List<TrainerNode> honest = honestTrainers(client, project, train, 2, local);
         Transactor copier = transactor(funded());
         client.register(copier, project, STAKE);
         LabeledData root = train.slice(2000, 2500);
@@ -850,6 +813,184 @@ class RoundIT {
         CreditTree.Leaf leaf = CreditTree.of(RoundRecord.credits(round2)).leaf(copier.address());
         assertThat(leaf.credit()).isZero();
         assertThat(leaf.slash()).isEqualTo(STAKE.divide(BigInteger.TWO));
+    }
+
+    @Test
+    void anEvaluatorWhoseJudgmentDiffersFromTheSettledRecordRebuildsItsPolicyAndJudgesOn()
+            throws Exception {
+        // given: a project of 2 rounds judged by a committee of 3 with quorum 2 whose first
+        // evaluator holds other root data than the two others (so its reference, and its scores,
+        // differ), and three honest trainers
+        Market market = deploy(funded());
+        MarketClient client = clientOf(market, 100);
+        List<Credentials> evaluatorKeys = List.of(funded(), funded(), funded());
+        List<X25519KeyPair> sealKeys =
+                IntStream.range(0, 3)
+                        .mapToObj(i -> X25519KeyPair.generate(new SecureRandom()))
+                        .toList();
+        BigInteger project = committeeProject(market, 2, 2, evaluatorKeys, sealKeys);
+        LabeledData train = IdxLoader.mnist(IdxLoader.dataDir()).train();
+        LabeledData validation = IdxLoader.mnist(IdxLoader.dataDir()).test().slice(0, 500);
+        TrainConfig local = TrainConfig.sgd(1, 16, 0.05f, 3);
+        List<TrainerNode> trainers = honestTrainers(client, project, train, 3, local);
+        List<String> ownLog = new CopyOnWriteArrayList<>();
+        List<EvaluatorNode> committee = new ArrayList<>();
+        for (int e = 0; e < 3; e++) {
+            Transactor key = transactor(evaluatorKeys.get(e));
+            client.bond(key, project, BigInteger.ZERO);
+            LabeledData root = e == 0 ? train.slice(2500, 3000) : train.slice(2000, 2500);
+            committee.add(
+                    new EvaluatorNode(
+                            client,
+                            ipfs,
+                            key,
+                            sealKeys.get(e),
+                            () ->
+                                    new ScoringPolicy(
+                                            MLP, root, validation, local, new CohortPolicy()),
+                            new EvaluatorNode.Config(dir.resolve("evaluator" + e), 16 << 20),
+                            e == 0 ? ownLog::add : log::add));
+        }
+        EvaluatorNode dissenter = committee.get(0);
+        Path saved = PolicyCheckpoint.file(dir.resolve("evaluator0"), project);
+
+        // round 0: the first evaluator posts its judgment, then the two others theirs, which
+        // settle the round
+        long[] d0 = client.deadlines(project, 0);
+        chain.mineAt(d0[0]);
+        for (TrainerNode t : trainers) {
+            assertThat(t.round(project, 0)).isEqualTo(TrainerNode.Result.SUBMITTED);
+        }
+        chain.mineAt(d0[1]);
+        for (EvaluatorNode e : committee) {
+            assertThat(e.round(project, 0)).isEqualTo(EvaluatorNode.Result.POSTED);
+        }
+        List<MarketClient.Settled> settled = client.settled(project);
+        assertThat(settled).extracting(MarketClient.Settled::round).containsExactly(0L);
+        String posted =
+                ownLog.stream()
+                        .filter(l -> l.startsWith("round 0: posted"))
+                        .findFirst()
+                        .orElseThrow();
+        List<Integer> own =
+                RoundRecord.submissions(
+                                ipfs.readAllBytes(
+                                        Cid.parse(posted.substring(posted.lastIndexOf(' ') + 1)),
+                                        1 << 24))
+                        .stream()
+                        .map(RoundRecords.Submission::scoreBps)
+                        .toList();
+        List<Integer> record =
+                RoundRecord.submissions(
+                                ipfs.readAllBytes(
+                                        Cid.fromBytes(settled.get(0).reportCid()), 1 << 24))
+                        .stream()
+                        .map(RoundRecords.Submission::scoreBps)
+                        .toList();
+        assertThat(own).hasSize(3).isNotEqualTo(record);
+
+        // when: its run loop asks about round 0 again, now settled
+        assertThat(dissenter.round(project, 0)).isEqualTo(EvaluatorNode.Result.ALREADY_POSTED);
+
+        // then: it finds its judgment differs from the settled record and drops its policy,
+        // saving nothing of it
+        assertThat(ownLog)
+                .anyMatch(
+                        l ->
+                                l.startsWith(
+                                        "round 0: this evaluator's judgment differs from the"
+                                                + " settled record in "));
+        assertThat(ownLog).noneMatch(l -> l.contains("saved the scoring policy"));
+        assertThat(saved).doesNotExist();
+
+        // and: in round 1 it replays round 0 into a fresh policy (differing again, said), saves
+        // that, and judges round 1 on the settled model
+        long[] d1 = client.deadlines(project, 1);
+        chain.mineAt(d1[0]);
+        for (TrainerNode t : trainers) {
+            assertThat(t.round(project, 1)).isEqualTo(TrainerNode.Result.SUBMITTED);
+        }
+        chain.mineAt(d1[1]);
+        for (EvaluatorNode e : committee) {
+            assertThat(e.round(project, 1)).isEqualTo(EvaluatorNode.Result.POSTED);
+        }
+        assertThat(ownLog)
+                .anyMatch(
+                        l -> l.startsWith("round 0: replayed, this evaluator's judgment differs"));
+        assertThat(ownLog)
+                .contains(
+                        "replayed 1 settled round(s) into the scoring policy",
+                        "round 1: saved the scoring policy after settled round(s) [0]");
+        assertThat(PolicyCheckpoint.read(saved).orElseThrow().rounds())
+                .extracting(PolicyCheckpoint.Round::round)
+                .containsExactly(0L);
+        assertThat(client.settled(project))
+                .extracting(MarketClient.Settled::round)
+                .containsExactly(0L, 1L);
+    }
+
+    /**
+     * {@code n} honest trainers registered for {@code project}, each with 600 samples of its own.
+     */
+    private List<TrainerNode> honestTrainers(
+            MarketClient client, BigInteger project, LabeledData train, int n, TrainConfig local)
+            throws Exception {
+        List<TrainerNode> trainers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Transactor t = transactor(funded());
+            client.register(t, project, STAKE);
+            trainers.add(
+                    new TrainerNode(
+                            client,
+                            ipfs,
+                            t,
+                            train.slice(i * 600, (i + 1) * 600),
+                            new TrainerNode.Config(
+                                    dir.resolve("trainer" + i), local, Compression.dense()),
+                            log::add));
+        }
+        return trainers;
+    }
+
+    /**
+     * Creates the market's first project, paid in ETH without evaluator bonds: {@code rounds}
+     * rounds of the MLP from its initial weights, judged by {@code evaluatorKeys} (sealed to {@code
+     * sealKeys}) with {@code quorum}; the first round opens 100 s from the latest block, each
+     * window 600 s.
+     */
+    private static BigInteger committeeProject(
+            Market market,
+            int rounds,
+            int quorum,
+            List<Credentials> evaluatorKeys,
+            List<X25519KeyPair> sealKeys)
+            throws Exception {
+        Cid specCid = ipfs.add(MLP.toJson().getBytes(StandardCharsets.UTF_8));
+        Cid initialCid;
+        try (DjlModel m = DjlModel.create(MLP)) {
+            initialCid = ipfs.add(ModelWeights.write(m.layout(), m.parameters(), Map.of()));
+        }
+        long start = chain.latestTimestamp() + 100;
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                REWARD,
+                                STAKE,
+                                BigInteger.ZERO,
+                                BigInteger.ZERO,
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(600),
+                                BigInteger.valueOf(rounds),
+                                BigInteger.TEN,
+                                BigInteger.valueOf(quorum),
+                                evaluatorKeys.stream().map(Credentials::getAddress).toList(),
+                                sealKeys.stream().map(X25519KeyPair::publicKey).toList(),
+                                specCid.toBytes(),
+                                initialCid.toBytes()),
+                        REWARD.multiply(BigInteger.valueOf(rounds)))
+                .send();
+        return BigInteger.ONE;
     }
 
     /**
