@@ -349,7 +349,8 @@ class LaunchApiIT {
         String hash;
 
         // given: a chain that mines nothing until told (the API waits 2 s for a receipt here;
-        // tokens last 5 s, so each request signs in afresh), its latest base fee 10 gwei
+        // tokens last 5 s, so each request signs in afresh), its latest base fee 10 gwei, the
+        // next block's 8.75 (the latest is empty)
         BigInteger base = latestBaseFee();
         try {
             chain.setAutomine(false);
@@ -385,7 +386,7 @@ class LaunchApiIT {
             var sent = chain.web3j().ethGetTransactionByHash(hash).send().getTransaction().get();
             assertThat(sent.getType()).isEqualTo("0x2");
             assertThat(sent.getMaxFeePerGas())
-                    .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(20)));
+                    .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(35)).shiftRight(1));
             chain.setNextBlockBaseFee(GWEI.multiply(BigInteger.valueOf(15)));
             chain.mine();
             assertThat(chain.web3j().ethGetTransactionReceipt(hash).send().getTransactionReceipt())
@@ -504,9 +505,10 @@ class LaunchApiIT {
             String hash, String raw, org.web3j.protocol.core.methods.response.Transaction tx) {}
 
     /**
-     * On a chain that mines nothing until told, its base fee 10 gwei: a launch under {@code key}
-     * waits past the receipt timeout, and the base fee trebles before a block takes it (its max
-     * fee, twice 10 gwei plus the tip, no longer covers it; Anvil drops it from its pool).
+     * On a chain that mines nothing until told, its base fee 10 gwei (the next block's 8.75 after
+     * that empty block): a launch under {@code key} waits past the receipt timeout, and the base
+     * fee trebles before a block takes it (its max fee, twice 8.75 gwei plus the tip, no longer
+     * covers it; Anvil drops it from its pool).
      */
     private Stuck stuck(Asker a) throws Exception {
         var chain = ChainAndIpfs.chain;
@@ -532,7 +534,8 @@ class LaunchApiIT {
 
     /**
      * The key asks again after {@link #stuck}: 409 naming the same createProject signed again at
-     * its nonce with room for the new base fee. Returns the replacement's hash.
+     * its nonce with room for the new base fee (twice the next block's, 26.25 gwei after the empty
+     * block at 30). Returns the replacement's hash.
      */
     private String replaced(Stuck first, Asker a) throws Exception {
         var web3j = ChainAndIpfs.chain.web3j();
@@ -550,7 +553,7 @@ class LaunchApiIT {
         assertThat(second.getInput()).isEqualTo(first.tx().getInput());
         assertThat(second.getValue()).isEqualTo(first.tx().getValue());
         assertThat(second.getMaxFeePerGas())
-                .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(60)));
+                .isGreaterThanOrEqualTo(GWEI.multiply(BigInteger.valueOf(105)).shiftRight(1));
         assertThat(web3j.ethGetTransactionByHash(first.hash()).send().getTransaction()).isEmpty();
         return m.group(1);
     }
@@ -720,7 +723,7 @@ class LaunchApiIT {
         String replacement;
         try {
             // given: a stuck launch, and an operator whose balance covers its budget and gas at
-            // 40 gwei, not a replacement's 60 gwei and more
+            // 40 gwei, not a replacement's 52.5 gwei and more
             Stuck first = stuck(a);
             lowered = true;
             chain.setBalance(

@@ -36,7 +36,9 @@ import org.web3j.crypto.TransactionDecoder;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.crypto.transaction.type.Transaction1559;
+import org.web3j.exceptions.MessageDecodingException;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthBlock;
@@ -648,10 +650,10 @@ public class Launcher {
 
     /**
      * Signs a launch's pending {@code createProject} again at its nonce when the base fee has risen
-     * past what it offers (its max fee below the latest base fee plus the node's tip: it would wait
-     * in the pool until the base fee falls, and every later launch behind its nonce), with the fees
-     * {@link #replacementFees} gives, recorded in the ledger (the earlier hash kept) before it is
-     * broadcast.
+     * past what it offers (its max fee below the next block's base fee plus the node's tip: it
+     * would wait in the pool until the base fee falls, and every later launch behind its nonce),
+     * with the fees {@link #replacementFees} gives, recorded in the ledger (the earlier hash kept)
+     * before it is broadcast.
      *
      * @return null when it leaves the transaction as it is because it needs no replacement (it is
      *     includable now, is a legacy transaction, or is not this key's); why not, when it needs
@@ -1046,7 +1048,7 @@ public class Launcher {
 
     /**
      * The fees a transaction is signed with: on a chain with EIP-1559 blocks {priority, max}, the
-     * node's suggested tip and twice the latest base fee plus it, so the transaction stays
+     * node's suggested tip and twice the next block's base fee plus it, so the transaction stays
      * includable while the base fee rises for five full blocks (12.5 % each) before it is mined
      * (what it pays is the base fee of its block plus the tip, no more than a legacy transaction at
      * the fee of the moment; the node wants the gas limit times the max fee in the balance); on a
@@ -1055,8 +1057,8 @@ public class Launcher {
      * it.
      *
      * @throws Problem 502 naming the error when the node answers one, 503 when the chain asks more
-     *     than the cap now (the base fee plus the tip, or the gas price): the transaction was not
-     *     sent
+     *     than the cap now (the next block's base fee plus the tip, or the gas price): the
+     *     transaction was not sent
      */
     static BigInteger[] fees(Web3j web3j, String what, BigInteger cap) throws IOException {
         BigInteger[] chain = chainFees(web3j, what);
@@ -1065,15 +1067,18 @@ public class Launcher {
         }
         BigInteger base = chain[0];
         BigInteger priority = chain[1];
-        withinCap(base.add(priority), cap, "the base fee plus the tip", what);
+        withinCap(base.add(priority), cap, "the next block's base fee plus the tip", what);
         BigInteger max = base.shiftLeft(1).add(priority);
         return new BigInteger[] {priority, cap == null ? max : max.min(cap)};
     }
 
     /**
-     * What the chain asks now: {latest base fee, the node's tip} on a chain with EIP-1559 blocks (a
-     * node without eth_maxPriorityFeePerGas: what its gas price adds to the base fee), {gas price}
-     * on one without.
+     * What the chain asks now: {the next block's base fee, the node's tip} on a chain with EIP-1559
+     * blocks (a node without eth_maxPriorityFeePerGas: what its gas price adds to the latest base
+     * fee), {gas price} on one without. The next block's base fee is the one eth_feeHistory gives
+     * after the latest block's (the node computes it by its chain's rules, and a transaction below
+     * it waits in the pool); a node that does not answer that: the latest base fee and an eighth,
+     * the most Ethereum's rule raises it in a block.
      *
      * @throws Problem 502 naming the error when the node answers one
      */
@@ -1096,7 +1101,27 @@ public class Launcher {
                                 .subtract(base)
                                 .max(BigInteger.ZERO)
                         : tip.getMaxPriorityFeePerGas();
-        return new BigInteger[] {base, priority};
+        return new BigInteger[] {nextBaseFee(web3j, latest), priority};
+    }
+
+    /** The base fee of the block after {@code latest} ({@link #chainFees}). */
+    private static BigInteger nextBaseFee(Web3j web3j, EthBlock.Block latest) throws IOException {
+        var history =
+                web3j.ethFeeHistory(1, DefaultBlockParameter.valueOf(latest.getNumber()), List.of())
+                        .send();
+        List<String> bases =
+                history.hasError() || history.getFeeHistory() == null
+                        ? null
+                        : history.getFeeHistory().getBaseFeePerGasRaw();
+        if (bases != null && bases.size() == 2 && bases.get(1) != null) {
+            try {
+                return Numeric.decodeQuantity(bases.get(1));
+            } catch (MessageDecodingException notAQuantity) {
+                // as if the node did not answer
+            }
+        }
+        BigInteger base = latest.getBaseFeePerGas();
+        return base.add(base.shiftRight(3));
     }
 
     /** How long a launch refused by the fee cap is told to wait: a few blocks. */

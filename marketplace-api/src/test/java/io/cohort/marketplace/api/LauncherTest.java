@@ -123,6 +123,16 @@ class LauncherTest {
     private static final String BLOCK_10_GWEI =
             "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}";
 
+    /** The fee history after that block: the next block's base fee is 10 gwei too. */
+    private static final String NEXT_10_GWEI = history("0x2540be400");
+
+    /** A fee history of block 5 whose next block has base fee {@code next} (a hex quantity). */
+    private static String history(String next) {
+        return "{\"oldestBlock\":\"0x5\",\"baseFeePerGas\":[\"0x2540be400\",\""
+                + next
+                + "\"],\"gasUsedRatio\":[0.5]}";
+    }
+
     /** The fees {@link Launcher#fees} picks on a chain that answers {@code results}, in gwei. */
     private static List<Long> feesOn(String... results) throws Exception {
         return feesOn(null, results);
@@ -150,9 +160,36 @@ class LauncherTest {
                         feesOn(
                                 "eth_getBlockByNumber",
                                 BLOCK_10_GWEI,
+                                "eth_feeHistory",
+                                NEXT_10_GWEI,
                                 "eth_maxPriorityFeePerGas",
                                 "\"0x77359400\""))
                 .containsExactly(2L, 22L);
+        // the next block's base fee is the one asked: 12 gwei (0x2cb417800) after a full block
+        assertThat(
+                        feesOn(
+                                "eth_getBlockByNumber",
+                                BLOCK_10_GWEI,
+                                "eth_feeHistory",
+                                history("0x2cb417800"),
+                                "eth_maxPriorityFeePerGas",
+                                "\"0x77359400\""))
+                .containsExactly(2L, 26L);
+        // a node without the fee history, or with a malformed one: the latest base fee and an
+        // eighth (11.25 gwei), the most it rises in a block
+        for (String none : new String[] {null, history("12 gwei"), "{\"oldestBlock\":\"0x5\"}"}) {
+            java.util.List<String> stub =
+                    new java.util.ArrayList<>(
+                            List.of(
+                                    "eth_getBlockByNumber",
+                                    BLOCK_10_GWEI,
+                                    "eth_maxPriorityFeePerGas",
+                                    "\"0x77359400\""));
+            if (none != null) {
+                stub.addAll(List.of("eth_feeHistory", none));
+            }
+            assertThat(feesOn(stub.toArray(String[]::new))).containsExactly(2L, 24L);
+        }
         // a chain whose blocks have no base fee: its gas price, 3 gwei (0xb2d05e00)
         assertThat(
                         feesOn(
@@ -163,7 +200,14 @@ class LauncherTest {
                 .containsExactly(3L);
         // a node without the tip's method: what its gas price (13 gwei, 0x306dc4200) adds to the
         // base fee
-        assertThat(feesOn("eth_getBlockByNumber", BLOCK_10_GWEI, "eth_gasPrice", "\"0x306dc4200\""))
+        assertThat(
+                        feesOn(
+                                "eth_getBlockByNumber",
+                                BLOCK_10_GWEI,
+                                "eth_feeHistory",
+                                NEXT_10_GWEI,
+                                "eth_gasPrice",
+                                "\"0x306dc4200\""))
                 .containsExactly(3L, 23L);
         // a node that answers neither the tip nor the gas price: a 502 naming it, nothing sent
         assertThatThrownBy(() -> feesOn("eth_getBlockByNumber", BLOCK_10_GWEI))
@@ -175,7 +219,12 @@ class LauncherTest {
     @Test
     void aFeeCapLowersTheMaxFeeAndRefusesWhileTheChainAsksMore() throws Exception {
         String[] tip2 = {
-            "eth_getBlockByNumber", BLOCK_10_GWEI, "eth_maxPriorityFeePerGas", "\"0x77359400\""
+            "eth_getBlockByNumber",
+            BLOCK_10_GWEI,
+            "eth_feeHistory",
+            NEXT_10_GWEI,
+            "eth_maxPriorityFeePerGas",
+            "\"0x77359400\""
         };
         // base 10 + tip 2: a cap above 2 x base + tip changes nothing, one between base + tip and
         // it is the max fee (the transaction is includable now)
@@ -195,9 +244,19 @@ class LauncherTest {
                                                     .getHeaderString("Retry-After"))
                                     .isEqualTo("60");
                         })
-                .hasMessageContaining("the base fee plus the tip is 12000000000 wei per gas")
+                .hasMessageContaining(
+                        "the next block's base fee plus the tip is 12000000000 wei per gas")
                 .hasMessageContaining("cohort.operator.max-fee (11000000000)")
                 .hasMessageContaining("createProject was not sent");
+        // the latest block's base fee within the cap but the next block's above it: refused too
+        // (the transaction would wait in the pool), base 12 + tip 2
+        String[] rising = tip2.clone();
+        rising[3] = history("0x2cb417800");
+        assertThat(feesOn(14L, rising)).containsExactly(2L, 14L);
+        assertThatThrownBy(() -> feesOn(13L, rising))
+                .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(503))
+                .hasMessageContaining(
+                        "the next block's base fee plus the tip is 14000000000 wei per gas");
         // a chain without base fees: its gas price (3 gwei), refused above the cap
         String[] legacy3 = {
             "eth_getBlockByNumber", "{\"number\":\"0x5\"}", "eth_gasPrice", "\"0xb2d05e00\""
