@@ -525,7 +525,7 @@ class LaunchApiIT {
         chain.mine();
         assertThat(web3j.ethGetTransactionReceipt(hash).send().getTransactionReceipt()).isEmpty();
         // the tests below take the path of a node that lost it: a node that keeps it waiting
-        // takes another (the replacement is the same), which these tests do not reach
+        // takes another (the replacement is the same): LostLaunchTest, against a stub endpoint
         assertThat(web3j.ethGetTransactionByHash(hash).send().getTransaction())
                 .as("Anvil drops a transaction whose max fee is below the base fee")
                 .isEmpty();
