@@ -15,7 +15,8 @@ import java.util.Map;
  * n > 2f + 2} and {@code m ≤ n − f}.
  *
  * <p>Every other submission is rejected with reason {@code krum-outlier}, metric {@code
- * krum-score}, and as threshold the highest score that was selected.
+ * krum-score}, and as threshold the highest score that was selected (a submission whose score ties
+ * with it and that lost the tie by index is rejected with value equal to the threshold).
  *
  * <p>Metrics: {@code l2-norm}, {@code squared-distance} (the n×n matrix as {@code double[][]}),
  * {@code krum-neighbours} ({@code n − f − 2}), {@code krum-score}, {@code krum-threshold}.

@@ -8,6 +8,7 @@ package io.cohort.learning.aggregate;
  *     krum-outlier}, {@code clone}, {@code negative-cosine})
  * @param metric the name of the metric that decided it (e.g. {@code l2-norm}, {@code krum-score})
  * @param value the metric's value for this submission
- * @param threshold the bound it crossed
+ * @param threshold the bound it crossed; for a rule that keeps a fixed number of the best
+ *     (Multi-Krum) the last kept submission's value, which a submission left out by a tie equals
  */
 public record Rejection(int index, String reason, String metric, double value, double threshold) {}
