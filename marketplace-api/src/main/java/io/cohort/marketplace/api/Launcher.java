@@ -1052,9 +1052,8 @@ public class Launcher {
      * includable while the base fee rises for five full blocks (12.5 % each) before it is mined
      * (what it pays is the base fee of its block plus the tip, no more than a legacy transaction at
      * the fee of the moment; the node wants the gas limit times the max fee in the balance); on a
-     * chain without, {gas price}, the node's. With a {@code cap} (wei per gas, null for none) the
-     * max fee is at most the cap, so the transaction waits in the pool while the base fee is above
-     * it.
+     * chain without, {gas price}, the node's. The max fee is at most {@code cap} (wei per gas), so
+     * the transaction waits in the pool while the base fee is above it.
      *
      * @throws Problem 502 naming the error when the node answers one, 503 when the chain asks more
      *     than the cap now (the next block's base fee plus the tip, or the gas price): the
@@ -1069,7 +1068,7 @@ public class Launcher {
         BigInteger priority = chain[1];
         withinCap(base.add(priority), cap, "the next block's base fee plus the tip", what);
         BigInteger max = base.shiftLeft(1).add(priority);
-        return new BigInteger[] {priority, cap == null ? max : max.min(cap)};
+        return new BigInteger[] {priority, max.min(cap)};
     }
 
     /**
@@ -1133,7 +1132,7 @@ public class Launcher {
      * @throws Problem 503 with {@code Retry-After}, naming the fee and the cap
      */
     private static BigInteger withinCap(BigInteger fee, BigInteger cap, String name, String what) {
-        if (cap != null && fee.compareTo(cap) > 0) {
+        if (fee.compareTo(cap) > 0) {
             throw Problem.unavailable(
                     "Chain fees above the cap",
                     what

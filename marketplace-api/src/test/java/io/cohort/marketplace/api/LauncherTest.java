@@ -133,19 +133,22 @@ class LauncherTest {
                 + "\"],\"gasUsedRatio\":[0.5]}";
     }
 
-    /** The fees {@link Launcher#fees} picks on a chain that answers {@code results}, in gwei. */
+    /**
+     * The fees {@link Launcher#fees} picks on a chain that answers {@code results}, in gwei, under
+     * the default cap (1,000 gwei).
+     */
     private static List<Long> feesOn(String... results) throws Exception {
-        return feesOn(null, results);
+        return feesOn(1000L, results);
     }
 
-    /** The same under a fee cap of {@code capGwei} (null for none). */
-    private static List<Long> feesOn(Long capGwei, String... results) throws Exception {
+    /** The same under a fee cap of {@code capGwei}. */
+    private static List<Long> feesOn(long capGwei, String... results) throws Exception {
         java.util.Map<String, String> byMethod = new java.util.HashMap<>();
         for (int i = 0; i < results.length; i += 2) {
             byMethod.put(results[i], results[i + 1]);
         }
         try (StubRpc rpc = StubRpc.byMethod(byMethod)) {
-            BigInteger cap = capGwei == null ? null : BigInteger.valueOf(capGwei).multiply(GWEI);
+            BigInteger cap = BigInteger.valueOf(capGwei).multiply(GWEI);
             return java.util.Arrays.stream(Launcher.fees(rpc.web3j(), "createProject", cap))
                     .map(f -> f.divide(GWEI).longValueExact())
                     .toList();
