@@ -1,5 +1,6 @@
 package io.cohort.marketplace.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.contracts.Erc20;
@@ -36,9 +37,7 @@ import org.web3j.crypto.TransactionDecoder;
 import org.web3j.crypto.TransactionEncoder;
 import org.web3j.crypto.WalletUtils;
 import org.web3j.crypto.transaction.type.Transaction1559;
-import org.web3j.exceptions.MessageDecodingException;
 import org.web3j.protocol.Web3j;
-import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthBlock;
@@ -1103,21 +1102,28 @@ public class Launcher {
         return new BigInteger[] {nextBaseFee(web3j, latest), priority};
     }
 
-    /** The base fee of the block after {@code latest} ({@link #chainFees}). */
+    /**
+     * The base fee of the block after the newest: the last entry of eth_feeHistory for the latest
+     * block (the one the node computes for the block it builds next, so a block mined since {@code
+     * latest} was read is taken into account); {@code latest}'s and an eighth when the node does
+     * not answer that, or answers something other than a list of quantities.
+     */
     private static BigInteger nextBaseFee(Web3j web3j, EthBlock.Block latest) throws IOException {
-        var history =
-                web3j.ethFeeHistory(1, DefaultBlockParameter.valueOf(latest.getNumber()), List.of())
-                        .send();
-        List<String> bases =
-                history.hasError() || history.getFeeHistory() == null
-                        ? null
-                        : history.getFeeHistory().getBaseFeePerGasRaw();
-        if (bases != null && bases.size() == 2 && bases.get(1) != null) {
-            try {
-                return Numeric.decodeQuantity(bases.get(1));
-            } catch (MessageDecodingException notAQuantity) {
-                // as if the node did not answer
+        List<String> bases = null;
+        try {
+            var history =
+                    web3j.ethFeeHistory(1, DefaultBlockParameterName.LATEST, List.of()).send();
+            if (!history.hasError() && history.getFeeHistory() != null) {
+                bases = history.getFeeHistory().getBaseFeePerGasRaw();
             }
+        } catch (JsonProcessingException otherShape) {
+            // as if the node did not answer
+        }
+        if (bases != null
+                && bases.size() == 2
+                && bases.get(1) != null
+                && bases.get(1).matches("0x[0-9a-fA-F]{1,64}")) {
+            return Numeric.decodeQuantity(bases.get(1));
         }
         BigInteger base = latest.getBaseFeePerGas();
         return base.add(base.shiftRight(3));
@@ -1341,7 +1347,7 @@ public class Launcher {
                 bad.add("modelSpec is no model spec: " + e.getMessage());
             }
             return b;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             bad.add("modelSpec cannot be written as JSON: " + e.getOriginalMessage());
             return null;
         }

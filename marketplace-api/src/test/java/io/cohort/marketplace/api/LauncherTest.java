@@ -123,14 +123,22 @@ class LauncherTest {
     private static final String BLOCK_10_GWEI =
             "{\"number\":\"0x5\",\"baseFeePerGas\":\"0x2540be400\"}";
 
-    /** The fee history after that block: the next block's base fee is 10 gwei too. */
-    private static final String NEXT_10_GWEI = history("0x2540be400");
+    /** The fee history of that block, half full: the next block's base fee is 10 gwei too. */
+    private static final String NEXT_10_GWEI = history("0x2540be400", 0.5);
 
-    /** A fee history of block 5 whose next block has base fee {@code next} (a hex quantity). */
-    private static String history(String next) {
+    /** The fee history of that block, full: the next block's base fee is 11.25 gwei. */
+    private static final String NEXT_11_25_GWEI = history("0x29e8d6080", 1.0);
+
+    /**
+     * A fee history of block 5 ({@code used} of its gas used) whose next block has base fee {@code
+     * next} (a hex quantity, or anything else a node may answer).
+     */
+    private static String history(String next, double used) {
         return "{\"oldestBlock\":\"0x5\",\"baseFeePerGas\":[\"0x2540be400\",\""
                 + next
-                + "\"],\"gasUsedRatio\":[0.5]}";
+                + "\"],\"gasUsedRatio\":["
+                + used
+                + "]}";
     }
 
     /**
@@ -143,15 +151,20 @@ class LauncherTest {
 
     /** The same under a fee cap of {@code capGwei}. */
     private static List<Long> feesOn(long capGwei, String... results) throws Exception {
+        return feesInWei(capGwei, results).stream()
+                .map(f -> f.divide(GWEI).longValueExact())
+                .toList();
+    }
+
+    /** The same in wei. */
+    private static List<BigInteger> feesInWei(long capGwei, String... results) throws Exception {
         java.util.Map<String, String> byMethod = new java.util.HashMap<>();
         for (int i = 0; i < results.length; i += 2) {
             byMethod.put(results[i], results[i + 1]);
         }
         try (StubRpc rpc = StubRpc.byMethod(byMethod)) {
             BigInteger cap = BigInteger.valueOf(capGwei).multiply(GWEI);
-            return java.util.Arrays.stream(Launcher.fees(rpc.web3j(), "createProject", cap))
-                    .map(f -> f.divide(GWEI).longValueExact())
-                    .toList();
+            return List.of(Launcher.fees(rpc.web3j(), "createProject", cap));
         }
     }
 
@@ -168,19 +181,31 @@ class LauncherTest {
                                 "eth_maxPriorityFeePerGas",
                                 "\"0x77359400\""))
                 .containsExactly(2L, 22L);
-        // the next block's base fee is the one asked: 12 gwei (0x2cb417800) after a full block
+        // the next block's base fee is the one asked: 12 gwei (0x2cb417800) where the node says
+        // so (a chain whose rule raises it faster than Ethereum's)
         assertThat(
                         feesOn(
                                 "eth_getBlockByNumber",
                                 BLOCK_10_GWEI,
                                 "eth_feeHistory",
-                                history("0x2cb417800"),
+                                history("0x2cb417800", 1.0),
                                 "eth_maxPriorityFeePerGas",
                                 "\"0x77359400\""))
                 .containsExactly(2L, 26L);
-        // a node without the fee history, or with a malformed one: the latest base fee and an
-        // eighth (11.25 gwei), the most it rises in a block
-        for (String none : new String[] {null, history("12 gwei"), "{\"oldestBlock\":\"0x5\"}"}) {
+        // a node without the fee history, or with one that is not a list of quantities: the
+        // latest base fee and an eighth (11.25 gwei), the most a full block raises it, so 24.5
+        // gwei to the wei
+        BigInteger fallback = GWEI.multiply(BigInteger.valueOf(49)).shiftRight(1);
+        for (String none :
+                new String[] {
+                    null,
+                    history("12 gwei", 1.0),
+                    history("-5", 1.0),
+                    "{\"oldestBlock\":\"0x5\"}",
+                    "{\"oldestBlock\":\"0x5\",\"baseFeePerGas\":\"0x1\"}",
+                    "{\"oldestBlock\":\"0x5\",\"baseFeePerGas\":[\"0x1\"],\"gasUsedRatio\":\"x\"}",
+                    "\"no history\""
+                }) {
             java.util.List<String> stub =
                     new java.util.ArrayList<>(
                             List.of(
@@ -191,7 +216,9 @@ class LauncherTest {
             if (none != null) {
                 stub.addAll(List.of("eth_feeHistory", none));
             }
-            assertThat(feesOn(stub.toArray(String[]::new))).containsExactly(2L, 24L);
+            assertThat(feesInWei(1000L, stub.toArray(String[]::new)))
+                    .as(none)
+                    .containsExactly(GWEI.multiply(BigInteger.TWO), fallback);
         }
         // a chain whose blocks have no base fee: its gas price, 3 gwei (0xb2d05e00)
         assertThat(
@@ -252,14 +279,14 @@ class LauncherTest {
                 .hasMessageContaining("cohort.operator.max-fee (11000000000)")
                 .hasMessageContaining("createProject was not sent");
         // the latest block's base fee within the cap but the next block's above it: refused too
-        // (the transaction would wait in the pool), base 12 + tip 2
+        // (the transaction would wait in the pool); after the full block at 10, 11.25 + tip 2
         String[] rising = tip2.clone();
-        rising[3] = history("0x2cb417800");
+        rising[3] = NEXT_11_25_GWEI;
         assertThat(feesOn(14L, rising)).containsExactly(2L, 14L);
         assertThatThrownBy(() -> feesOn(13L, rising))
                 .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(503))
                 .hasMessageContaining(
-                        "the next block's base fee plus the tip is 14000000000 wei per gas");
+                        "the next block's base fee plus the tip is 13250000000 wei per gas");
         // a chain without base fees: its gas price (3 gwei), refused above the cap
         String[] legacy3 = {
             "eth_getBlockByNumber", "{\"number\":\"0x5\"}", "eth_gasPrice", "\"0xb2d05e00\""

@@ -101,8 +101,11 @@ class LostLaunchTest {
     private static final BigInteger GWEI = BigInteger.TEN.pow(9);
     private static final long CHAIN_ID = 31337;
 
-    /** A createProject at nonce 5 offering a tip of 1 gwei and a max fee of {@code maxGwei}. */
-    private static String signed(Credentials key, long maxGwei) {
+    /**
+     * A createProject at nonce 5 offering a tip of {@code tip} wei and a max fee of {@code
+     * maxGwei}.
+     */
+    private static String signed(Credentials key, BigInteger tip, long maxGwei) {
         RawTransaction tx =
                 RawTransaction.createTransaction(
                         CHAIN_ID,
@@ -111,19 +114,20 @@ class LostLaunchTest {
                         "0x" + "0c".repeat(20),
                         BigInteger.ZERO,
                         "0x1234",
-                        GWEI,
+                        tip,
                         BigInteger.valueOf(maxGwei).multiply(GWEI));
         return Numeric.toHexString(TransactionEncoder.signMessage(tx, CHAIN_ID, key));
     }
 
     /**
      * An endpoint where nothing is mined, the transactions {@code pooled} wait in the pool, the
-     * latest block's base fee and the next one's are 30 gwei and the tip 1 gwei; the raw
-     * transactions broadcast to it go to {@code broadcast}.
+     * latest block's base fee is 30 gwei, the next one's 33.75 (the latest is full) and the tip 1
+     * gwei; the raw transactions broadcast to it go to {@code broadcast}.
      */
     private static StubRpc chainWith(List<String> pooled, List<String> broadcast) throws Exception {
         Pattern raw = Pattern.compile("\\[\"(0x[0-9a-f]+)\"\\]");
         String thirty = "\"0x6fc23ac00\"";
+        String next = "\"0x7dba82180\"";
         return StubRpc.answering(
                 call -> {
                     if (call.contains("eth_getTransactionByHash")) {
@@ -145,8 +149,8 @@ class LostLaunchTest {
                         return "{\"oldestBlock\":\"0xa\",\"baseFeePerGas\":["
                                 + thirty
                                 + ","
-                                + thirty
-                                + "],\"gasUsedRatio\":[0.5]}";
+                                + next
+                                + "],\"gasUsedRatio\":[1.0]}";
                     }
                     if (call.contains("eth_maxPriorityFeePerGas")) {
                         return "\"0x3b9aca00\"";
@@ -180,12 +184,12 @@ class LostLaunchTest {
     @Test
     void aLaunchTheNodeKeepsBelowARisenBaseFeeIsSignedAgainAtItsNonce() throws Exception {
         // given: a launch whose createProject offers a max fee of 20 gwei, waiting in the pool of
-        // a node whose next block's base fee is 30 (Anvil drops such a transaction; a node may
+        // a node whose next block's base fee is 33.75 (Anvil drops such a transaction; a node may
         // keep it)
         Credentials key = Credentials.create(Keys.createEcKeyPair());
         Launcher.LaunchRequest request = emptyRequest();
         Path ledgerFile = dir.resolve("launches.jsonl");
-        String raw = signed(key, 20);
+        String raw = signed(key, GWEI, 20);
         String hash = Hash.sha3(raw);
         LaunchLedger.open(ledgerFile)
                 .put(
@@ -198,7 +202,8 @@ class LostLaunchTest {
 
             // when: its key asks again
             // then: 409 naming the replacement, signed at the same nonce with room for the base
-            // fee (twice it plus the tip, a tenth more than the old tip) and broadcast
+            // fee (twice the next block's plus the tip, a tenth more than the old tip) and
+            // broadcast
             assertThatThrownBy(() -> launcher.launch(request, "0xowner", "stuck"))
                     .isInstanceOfSatisfying(
                             Problem.class, p -> assertThat(p.status()).isEqualTo(409))
@@ -212,7 +217,7 @@ class LostLaunchTest {
             assertThat(again.getData()).isEqualTo("1234");
             assertThat(fees.getMaxPriorityFeePerGas()).isEqualTo(tip);
             assertThat(fees.getMaxFeePerGas())
-                    .isEqualTo(GWEI.multiply(BigInteger.valueOf(60)).add(tip));
+                    .isEqualTo(GWEI.multiply(BigInteger.valueOf(135)).shiftRight(1).add(tip));
             // and: the ledger holds both, the replacement newest
             LaunchLedger.Entry e =
                     LaunchLedger.open(ledgerFile).find("0xowner", "stuck").orElseThrow();
@@ -229,8 +234,8 @@ class LostLaunchTest {
         Credentials key = Credentials.create(Keys.createEcKeyPair());
         Launcher.LaunchRequest request = emptyRequest();
         Path ledgerFile = dir.resolve("launches.jsonl");
-        String first = signed(key, 20);
-        String replacement = signed(key, 70);
+        String first = signed(key, GWEI, 20);
+        String replacement = signed(key, GWEI.multiply(BigInteger.TWO), 70);
         String replacementHash = Hash.sha3(replacement);
         LaunchLedger.open(ledgerFile)
                 .put(
