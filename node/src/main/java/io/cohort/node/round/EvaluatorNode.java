@@ -8,6 +8,7 @@ import io.cohort.contracts.seal.SealContext;
 import io.cohort.contracts.seal.SealException;
 import io.cohort.contracts.seal.SealedUpdate;
 import io.cohort.contracts.seal.X25519KeyPair;
+import io.cohort.ipfs.AtomicFile;
 import io.cohort.ipfs.Cid;
 import io.cohort.ipfs.ContentStore;
 import io.cohort.learning.codec.MalformedUpdateException;
@@ -867,7 +868,7 @@ public final class EvaluatorNode {
         Path saved = PolicyCheckpoint.file(config.dataDir(), project);
         try {
             Files.deleteIfExists(saved);
-            Files.deleteIfExists(PolicyCheckpoint.temporary(saved));
+            Files.deleteIfExists(AtomicFile.temporary(saved));
         } catch (IOException e) {
             progress.accept("could not delete the saved policy " + saved + ": " + e.getMessage());
         }

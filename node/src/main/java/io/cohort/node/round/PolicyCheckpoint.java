@@ -87,11 +87,6 @@ final class PolicyCheckpoint {
         return dataDir.resolve("policy-" + project + ".state");
     }
 
-    /** The temporary {@link #write} writes before it moves it into place. */
-    static Path temporary(Path file) {
-        return AtomicFile.temporary(file);
-    }
-
     static List<Round> rounds(List<MarketClient.Settled> settled) {
         return settled.stream().map(Round::of).toList();
     }
