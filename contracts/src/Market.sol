@@ -61,6 +61,7 @@ contract Market is IMarket, ReentrancyGuard {
         uint128 penalties;
         uint16 covered;
         uint16 originalRounds;
+        uint16 settledRounds;
         bool cancelled;
         // slot 8
         bytes32 creditsRoot;
@@ -77,6 +78,8 @@ contract Market is IMarket, ReentrancyGuard {
         uint8 seatPlusOne;
         bool bonded;
         uint128 bond;
+        // settled rounds this member posted a result in (before or after the settlement)
+        uint16 settledPosts;
     }
 
     struct RoundData {
@@ -340,6 +343,7 @@ contract Market is IMarket, ReentrancyGuard {
 
         bytes32 settled = r.settledResult;
         if (settled != bytes32(0)) {
+            ++s.settledPosts;
             if (h != settled) _penalize(projectId, round, msg.sender);
             return;
         }
@@ -358,11 +362,19 @@ contract Market is IMarket, ReentrancyGuard {
         Project storage p = _project(projectId);
         if (!_ended(projectId, p)) revert ProjectNotEnded(projectId, _endTime(p));
         Seat storage s = _seats[projectId][msg.sender];
-        uint128 amount = s.bond;
-        if (amount == 0) revert NothingToClaim(projectId, msg.sender);
+        uint128 bond = s.bond;
+        if (bond == 0) revert NothingToClaim(projectId, msg.sender);
+        // absence from a settled round is charged here, once no more rounds can settle: while the project
+        // runs, a member may still post late in a settled round (and then owes nothing for it)
+        (uint256 absent, uint128 penalty) = _absences(p, s);
         s.bond = 0;
+        if (penalty != 0) {
+            p.penalties += penalty;
+            emit EvaluatorAbsent(projectId, msg.sender, absent, penalty);
+        }
+        uint128 amount = bond - penalty;
         emit BondWithdrawn(projectId, msg.sender, amount);
-        _pay(p.token, msg.sender, amount);
+        if (amount != 0) _pay(p.token, msg.sender, amount);
     }
 
     // ------------------------------------------------------------------ views
@@ -540,6 +552,18 @@ contract Market is IMarket, ReentrancyGuard {
     }
 
     /// @inheritdoc IMarket
+    function absences(uint256 projectId, address account)
+        external
+        view
+        returns (uint256 rounds, uint128 penalty)
+    {
+        Project storage p = _project(projectId);
+        Seat storage s = _seats[projectId][account];
+        if (s.seatPlusOne == 0) return (0, 0);
+        return _absences(p, s);
+    }
+
+    /// @inheritdoc IMarket
     function refundable(uint256 projectId) external view returns (uint256) {
         (uint256 budgetPart, uint256 slashPart) = _refundable(projectId, _project(projectId));
         return budgetPart + slashPart;
@@ -664,7 +688,7 @@ contract Market is IMarket, ReentrancyGuard {
         }
     }
 
-    /// @dev Records the settled result, then penalises the committee members who already posted another one.
+    /// @dev Records the settled result, then tallies the committee members' posts (`_tallyPosts`).
     /// Committee size is capped by MAX_COMMITTEE: the loop is bounded.
     function _settle(
         uint256 projectId,
@@ -675,6 +699,7 @@ contract Market is IMarket, ReentrancyGuard {
         Result calldata result
     ) private {
         r.settledResult = h;
+        ++p.settledRounds;
         p.creditsRoot = result.creditsRoot;
         p.credited = result.totalCredited;
         p.slashed = result.totalSlashed;
@@ -689,17 +714,33 @@ contract Market is IMarket, ReentrancyGuard {
             result.modelCid,
             result.reportCid
         );
-        _penalizeDissenters(projectId, round, r, h);
+        _tallyPosts(projectId, round, r, h);
     }
 
-    function _penalizeDissenters(uint256 projectId, uint256 round, RoundData storage r, bytes32 settled)
-        private
-    {
+    /// @dev Counts the settled round for every member that posted in it and penalises those that posted
+    /// another result; the members that did not post yet are counted if they post before the deadline.
+    function _tallyPosts(uint256 projectId, uint256 round, RoundData storage r, bytes32 settled) private {
         address[] storage members = _evaluators[projectId];
         for (uint256 i; i < members.length; ++i) {
-            bytes32 posted = r.posted[members[i]];
-            if (posted != bytes32(0) && posted != settled) _penalize(projectId, round, members[i]);
+            address e = members[i];
+            bytes32 posted = r.posted[e];
+            if (posted == bytes32(0)) continue;
+            ++_seats[projectId][e].settledPosts;
+            if (posted != settled) _penalize(projectId, round, e);
         }
+    }
+
+    /// @dev The settled rounds a member posted no result in, and the penalty they cost: one `evaluatorPenalty`
+    /// each, at most the bond left.
+    function _absences(Project storage p, Seat storage s)
+        private
+        view
+        returns (uint256 rounds, uint128 penalty)
+    {
+        rounds = p.settledRounds - s.settledPosts;
+        uint256 due = rounds * p.evaluatorPenalty;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        penalty = due < s.bond ? uint128(due) : s.bond; // below a uint128
     }
 
     function _penalize(uint256 projectId, uint256 round, address e) private {

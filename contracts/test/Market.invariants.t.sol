@@ -41,7 +41,8 @@ contract MarketInvariantTest is Test {
     }
 
     /// @notice The market's ETH and token balances equal what was deposited (budgets, stakes, bonds) minus
-    /// everything paid out, as the ghosts measured it at the parties, and as the market's own accounts say.
+    /// everything paid out, as the ghosts measured it at the parties, and as the market's own accounts say; every
+    /// member's absences are the settled rounds it posted no result in.
     function invariant_fundsConserved() public view {
         assertEq(
             address(market).balance,
@@ -63,8 +64,7 @@ contract MarketInvariantTest is Test {
             uint256 held = budget + penalties - refunded - claimed + stakePool;
             held += _kept(id); // kept for trainers that refused it: in no account
             for (uint256 i; i < handler.EVALUATORS(); ++i) {
-                (,, uint128 bond) = market.evaluator(id, handler.evaluatorPool(i));
-                held += bond;
+                held += _bondChecked(id, handler.evaluatorPool(i));
             }
             if (tok == address(0)) ethHeld += held;
             else tokenHeld += held;
@@ -81,6 +81,16 @@ contract MarketInvariantTest is Test {
             handler.ghost_stakeReturned(id, t) + handler.ghost_owed(id, t), due, "stake back within leaf"
         );
         assertEq(market.stakeOwed(id, t), handler.ghost_owed(id, t), "kept = refused, not yet collected");
+    }
+
+    /// @dev The bond `e` has left in `id`, once its absences are checked against the ghosts': the settled rounds
+    /// it posted no result in (none for an account off the committee).
+    function _bondChecked(uint256 id, address e) internal view returns (uint128 bond) {
+        bool member;
+        (member,, bond) = market.evaluator(id, e);
+        (uint256 absent,) = market.absences(id, e);
+        uint256 expected = member ? handler.ghost_settledRounds(id) - handler.ghost_settledPosts(id, e) : 0;
+        assertEq(absent, expected, "absences = settled rounds - settled rounds posted in");
     }
 
     /// @dev What the market keeps of `id`'s stake returns for trainers whose address refused them.

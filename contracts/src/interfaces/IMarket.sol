@@ -17,7 +17,8 @@ interface IMarket {
     /// @param rewardPerRound Reward a settled round may credit at most; the budget is `rewardPerRound * rounds`.
     /// @param trainerStake Stake every trainer deposits at registration.
     /// @param evaluatorBond Bond every evaluator deposits before posting results (may be 0).
-    /// @param evaluatorPenalty Taken from the bond of an evaluator whose result differs from the settled one.
+    /// @param evaluatorPenalty Taken from the bond of an evaluator whose result differs from the settled one, and
+    /// for every settled round an evaluator posted no result in (charged when it withdraws its bond).
     /// Budget plus every evaluator's bond, and `trainerStake * maxTrainers`, must each fit in a uint128.
     /// @param start Timestamp at which round 0 opens.
     /// @param submitPeriod Seconds a round accepts submissions.
@@ -175,6 +176,11 @@ interface IMarket {
     event StakeCollected(uint256 indexed projectId, address indexed trainer, uint128 amount);
     /// @notice The owner took back unspent budget, collected slashes and penalties.
     event RefundWithdrawn(uint256 indexed projectId, address indexed owner, uint256 amount);
+    /// @notice An evaluator withdrawing its bond lost `amount` for the `rounds` settled rounds it posted no result
+    /// in (one `evaluatorPenalty` each, at most the bond left); the amount goes to the owner like other penalties.
+    event EvaluatorAbsent(
+        uint256 indexed projectId, address indexed evaluator, uint256 rounds, uint128 amount
+    );
     /// @notice An evaluator took back what is left of its bond after the project ended.
     event BondWithdrawn(uint256 indexed projectId, address indexed evaluator, uint128 amount);
 
@@ -250,7 +256,10 @@ interface IMarket {
     /// (`EvaluatorNotBonded` before `bondEvaluator`, once penalties took all of it, and after `withdrawBond`).
     function postResult(uint256 projectId, uint256 round, Result calldata result) external;
 
-    /// @notice After the project ended, returns what is left of the caller's bond.
+    /// @notice After the project ended, returns what is left of the caller's bond, less one `evaluatorPenalty`
+    /// for every settled round it posted no result in (`EvaluatorAbsent`). A member may post late in a settled
+    /// round until the round's deadline; once it withdrew, it posts no more. A member that never withdraws keeps
+    /// its bond locked, and the owner gets none of its absence penalty.
     function withdrawBond(uint256 projectId) external;
 
     // ---------------------------------------------------------------- views
@@ -346,6 +355,13 @@ interface IMarket {
         external
         view
         returns (bool member, bool bonded, uint128 bond);
+
+    /// @notice The settled rounds an evaluator posted no result in so far, and what `withdrawBond` would take for
+    /// them now (one `evaluatorPenalty` each, at most the bond left); zeros for an account off the committee.
+    function absences(uint256 projectId, address account)
+        external
+        view
+        returns (uint256 rounds, uint128 penalty);
 
     /// @notice What `withdrawRefund` would pay the owner now.
     function refundable(uint256 projectId) external view returns (uint256);

@@ -54,6 +54,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     mapping(uint256 projectId => uint256 amount) public ghost_forfeitedPending;
     mapping(uint256 projectId => uint256 amount) public ghost_penalties;
     mapping(uint256 projectId => mapping(address evaluator => uint256 amount)) public ghost_bondLeft;
+    /// @notice Settled rounds an evaluator posted a result in (before the settlement or late); the others are
+    /// charged one penalty each when it withdraws its bond.
+    mapping(uint256 projectId => mapping(address evaluator => uint256 rounds)) public ghost_settledPosts;
 
     // ------------------------------------------------------------------ ghosts: rounds and leaves
 
@@ -493,6 +496,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(e);
         try market.postResult(id, round, r) {
             _recordPostLogs(id, round, settledBefore);
+            if (settledBefore != bytes32(0)) ghost_settledPosts[id][e]++; // a late post
         } catch (bytes memory reason) {
             _unexpected("postResult", reason);
         }
@@ -603,11 +607,16 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         calls["withdrawBond"]++;
         address tok = _token(id);
         uint256 before = _balance(tok, e);
+        (,,,,, uint128 penalty,,) = market.projectTerms(id);
+        uint256 left = ghost_bondLeft[id][e];
+        uint256 absent = (ghost_settledRounds[id] - ghost_settledPosts[id][e]) * penalty;
+        if (absent > left) absent = left;
         vm.prank(e);
         try market.withdrawBond(id) {
             uint256 got = _balance(tok, e) - before;
-            if (got != ghost_bondLeft[id][e]) _wrong("withdrawBond");
+            if (got != left - absent) _wrong("withdrawBond");
             ghost_bondLeft[id][e] = 0;
+            ghost_penalties[id] += absent;
             ghost_paidOut[tok] += got;
         } catch (bytes memory reason) {
             _unexpected("withdrawBond", reason);
@@ -721,6 +730,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             ghost_credited[id] = c.totalCredited;
             ghost_covered[id] = c.trainers;
             ghost_settledRounds[id]++;
+            for (uint256 i; i < EVALUATORS; ++i) {
+                address e = evaluatorPool[i];
+                if (market.postedResult(id, round, e) != bytes32(0)) ghost_settledPosts[id][e]++;
+            }
         }
         if (round + 1 > ghost_roundsSeen[id]) ghost_roundsSeen[id] = round + 1;
     }

@@ -852,8 +852,9 @@ public final class EvaluatorNode {
     }
 
     /**
-     * After the project ended, takes back this evaluator's bond (less any penalty). Returns false
-     * if the project has not ended, true once nothing is left to take.
+     * After the project ended, takes back this evaluator's bond (less any penalty: the market keeps
+     * one for every settled round this evaluator posted no result in). Returns false if the project
+     * has not ended, true once nothing is left to take.
      */
     public boolean finish(BigInteger project) throws IOException, ChainException {
         if (!market.ended(project)) {
@@ -861,8 +862,20 @@ public final class EvaluatorNode {
         }
         BigInteger bond = market.evaluatorInfo(project, address()).bond();
         if (bond.signum() > 0) {
+            MarketClient.Absences absent = market.absences(project, address());
             market.withdrawBond(key, project);
-            progress.accept("bond withdrawn: " + bond + " wei");
+            progress.accept(
+                    "bond withdrawn: "
+                            + bond.subtract(absent.penalty())
+                            + " wei"
+                            + (absent.penalty().signum() > 0
+                                    ? " (the market kept "
+                                            + absent.penalty()
+                                            + " wei for "
+                                            + absent.rounds()
+                                            + " settled round(s) this evaluator posted no result"
+                                            + " in)"
+                                    : ""));
         }
         // no round is left to judge: the saved policy (a model's size per trainer) goes
         Path saved = PolicyCheckpoint.file(config.dataDir(), project);

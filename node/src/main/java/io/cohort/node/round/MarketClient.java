@@ -272,6 +272,17 @@ public final class MarketClient {
         return new EvaluatorInfo(e.component1(), e.component2(), e.component3());
     }
 
+    /**
+     * The settled rounds an evaluator posted no result in so far, and what {@code withdrawBond}
+     * would take for them now (one penalty each, at most the bond left).
+     */
+    public record Absences(long rounds, BigInteger penalty) {}
+
+    public Absences absences(BigInteger project, String evaluator) throws IOException {
+        var a = call(() -> view.absences(project, evaluator).send());
+        return new Absences(a.component1().longValueExact(), a.component2());
+    }
+
     /** Whether the project is over: past its last round, or its last round settled. */
     public boolean ended(BigInteger project) throws IOException {
         return call(() -> view.ended(project).send());
