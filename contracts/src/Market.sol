@@ -80,6 +80,8 @@ contract Market is IMarket, ReentrancyGuard {
         uint128 bond;
         // settled rounds this member posted a result in (before or after the settlement)
         uint16 settledPosts;
+        // in a bonded project, the rounds that settled before the member bonded, when it could not post in them
+        uint16 excused;
     }
 
     struct RoundData {
@@ -304,6 +306,14 @@ contract Market is IMarket, ReentrancyGuard {
         uint128 bond = p.evaluatorBond;
         s.bonded = true;
         s.bond = bond;
+        if (bond != 0) {
+            // the rounds before the current one are closed, and it could not post in them unbonded; the current
+            // one stays open to its post even if it settled already
+            uint16 excused = p.settledRounds;
+            uint256 current = _roundAt(p, block.timestamp);
+            if (current < p.rounds && _rounds[projectId][current].settledResult != bytes32(0)) --excused;
+            s.excused = excused;
+        }
         emit EvaluatorBonded(projectId, msg.sender, bond);
         _collect(p.token, bond);
     }
@@ -730,14 +740,18 @@ contract Market is IMarket, ReentrancyGuard {
         }
     }
 
-    /// @dev The settled rounds a member posted no result in, and the penalty they cost: one `evaluatorPenalty`
-    /// each, at most the bond left.
+    /// @dev The settled rounds a member posted no result in, but for those settled before it bonded, and the
+    /// penalty they cost: one `evaluatorPenalty` each, at most the bond left.
     function _absences(Project storage p, Seat storage s)
         private
         view
         returns (uint256 rounds, uint128 penalty)
     {
-        rounds = p.settledRounds - s.settledPosts;
+        // settledPosts never exceeds the rounds not excused (a bonded member posts only in rounds open when it
+        // bonded, and in a project without bond nothing is excused): saturating all the same, as an underflow
+        // would lock the bond
+        uint256 owed = p.settledRounds - s.excused;
+        rounds = owed > s.settledPosts ? owed - s.settledPosts : 0;
         uint256 due = rounds * p.evaluatorPenalty;
         // forge-lint: disable-next-line(unsafe-typecast)
         penalty = due < s.bond ? uint128(due) : s.bond; // below a uint128

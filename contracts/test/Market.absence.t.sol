@@ -27,15 +27,37 @@ contract MarketAbsenceTest is MarketFixture {
     /// 2 another result late.
     function _playRounds(uint8[3] memory e3Posts) internal {
         for (uint256 round; round < ROUNDS; ++round) {
-            _warpToOpen(id, round);
-            _submit(id, round, alice);
-            IMarket.Result memory r = _settle(id, round, _leavesNow());
-            if (e3Posts[round] == 1) _post(id, round, e3, r);
-            if (e3Posts[round] == 2) {
-                r.reportCid = "other report";
-                _post(id, round, e3, r);
-            }
+            _playRound(id, round, e3Posts[round]);
         }
+    }
+
+    function _playRound(uint256 pid, uint256 round, uint8 e3Posts) internal {
+        _warpToOpen(pid, round);
+        _submit(pid, round, alice);
+        IMarket.Result memory r = _settle(pid, round, _leavesNow());
+        if (e3Posts == 1) _post(pid, round, e3, r);
+        if (e3Posts == 2) {
+            r.reportCid = "other report";
+            _post(pid, round, e3, r);
+        }
+    }
+
+    /// @dev An ETH or token project like `id`, where only e1 and e2 bonded.
+    function _twoBonded(address token_) internal returns (uint256 pid) {
+        pid = _create(_params(token_, 3, 2));
+        _bond(pid, e1);
+        _bond(pid, e2);
+        _registerThree(pid);
+    }
+
+    function _withdrawsBondLess(uint256 pid, address e, uint256 rounds, uint128 penalty) internal {
+        (uint256 r, uint128 due) = market.absences(pid, e);
+        assertEq(r, rounds, "absent rounds");
+        assertEq(due, penalty, "absence penalty");
+        uint256 before = _balanceOf(pid, e);
+        vm.prank(e);
+        market.withdrawBond(pid);
+        assertEq(_balanceOf(pid, e), before + BOND - penalty);
     }
 
     function test_withdrawBond_chargesEachSettledRoundTheMemberPostedNothingIn() public {
@@ -176,5 +198,60 @@ contract MarketAbsenceTest is MarketFixture {
     function test_absences_revertsForUnknownProject() public {
         vm.expectRevert(abi.encodeWithSelector(IMarket.ProjectNotFound.selector, 99));
         market.absences(99, e1);
+    }
+
+    function test_withdrawBond_excusesTheRoundsSettledBeforeTheMemberBonded() public {
+        // given: round 0 settled before e3 bonded in round 1; it posts in round 1 (late), not in round 2
+        uint256 pid = _twoBonded(address(0));
+        _playRound(pid, 0, 0);
+        _warpToOpen(pid, 1);
+        _bond(pid, e3);
+        _playRound(pid, 1, 1);
+        _playRound(pid, 2, 0);
+        _warpToEnd(pid);
+
+        // then: round 2 is charged, round 0 is not
+        _withdrawsBondLess(pid, e3, 1, PENALTY);
+    }
+
+    function test_withdrawBond_chargesTheRoundInWhoseWindowTheMemberBonded() public {
+        // given: e3 bonds in round 0's evaluation window after it settled (it may still post), posts nothing in it
+        // and posts late in rounds 1 and 2
+        uint256 pid = _twoBonded(address(0));
+        _playRound(pid, 0, 0);
+        _bond(pid, e3);
+        _playRound(pid, 1, 1);
+        _playRound(pid, 2, 1);
+        _warpToEnd(pid);
+
+        // then
+        _withdrawsBondLess(pid, e3, 1, PENALTY);
+    }
+
+    function test_withdrawBond_keepsTheAbsencePenaltyOfATokenBond() public {
+        // given: a token project where e3 bonded first and posted in no round; only round 0 settled
+        uint256 pid = _twoBonded(address(token));
+        _bond(pid, e3);
+        _playRound(pid, 0, 0);
+        _warpToEnd(pid);
+        uint256 refund = market.refundable(pid);
+
+        // then: e3 gets its tokens less one penalty, which joins the owner's refund
+        _withdrawsBondLess(pid, e3, 1, PENALTY);
+        assertEq(market.refundable(pid), refund + PENALTY);
+    }
+
+    function test_withdrawBond_chargesTheRunningRoundThatSettledAfterACancellation() public {
+        // given: round 0 settled, the owner cancels in round 1 (which keeps running), round 1 settles; e3 posted in
+        // neither
+        _playRound(id, 0, 0);
+        _warpToOpen(id, 1);
+        vm.prank(owner);
+        market.cancelProject(id);
+        _playRound(id, 1, 0);
+        assertTrue(market.ended(id));
+
+        // then
+        _withdrawsBondLess(id, e3, 2, 2 * PENALTY);
     }
 }

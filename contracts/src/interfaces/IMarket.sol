@@ -257,7 +257,8 @@ interface IMarket {
     function postResult(uint256 projectId, uint256 round, Result calldata result) external;
 
     /// @notice After the project ended, returns what is left of the caller's bond, less one `evaluatorPenalty`
-    /// for every settled round it posted no result in (`EvaluatorAbsent`). A member may post late in a settled
+    /// for every settled round it posted no result in (`EvaluatorAbsent`), but for the rounds that settled before
+    /// the round in which it bonded. A member may post late in a settled
     /// round until the round's deadline; once it withdrew, it posts no more. A member that never withdraws keeps
     /// its bond locked, and the owner gets none of its absence penalty.
     function withdrawBond(uint256 projectId) external;
@@ -356,8 +357,8 @@ interface IMarket {
         view
         returns (bool member, bool bonded, uint128 bond);
 
-    /// @notice The settled rounds an evaluator posted no result in so far, and what `withdrawBond` would take for
-    /// them now (one `evaluatorPenalty` each, at most the bond left); zeros for an account off the committee.
+    /// @notice The settled rounds an evaluator posted no result in so far (not counting those that settled before
+    /// the round in which it bonded, in a project with a bond), and what `withdrawBond` would take for them now (one `evaluatorPenalty` each, at most the bond left); zeros for an account off the committee.
     function absences(uint256 projectId, address account)
         external
         view

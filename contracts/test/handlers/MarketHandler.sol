@@ -57,6 +57,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Settled rounds an evaluator posted a result in (before the settlement or late); the others are
     /// charged one penalty each when it withdraws its bond.
     mapping(uint256 projectId => mapping(address evaluator => uint256 rounds)) public ghost_settledPosts;
+    /// @notice In a bonded project, the rounds that settled before the evaluator bonded: every settled round but
+    /// the current one, still open to its post.
+    mapping(uint256 projectId => mapping(address evaluator => uint256 rounds)) public ghost_excused;
 
     // ------------------------------------------------------------------ ghosts: rounds and leaves
 
@@ -460,10 +463,18 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         (,,,, uint128 bond,,,) = market.projectTerms(id);
         address tok = _token(id);
         _fund(tok, e, bond);
+        uint256 excused;
+        if (bond != 0) {
+            uint256 current = market.roundAt(id, block.timestamp);
+            (,,, uint16 rounds,) = market.schedule(id);
+            bool currentSettled = current < rounds && ghost_settledHash[id][current] != bytes32(0);
+            excused = ghost_settledRounds[id] - (currentSettled ? 1 : 0);
+        }
         vm.prank(e);
         try market.bondEvaluator{value: tok == address(0) ? bond : 0}(id) {
             ghost_deposited[tok] += bond;
             ghost_bondLeft[id][e] = bond;
+            ghost_excused[id][e] = excused;
         } catch (bytes memory reason) {
             _unexpected("bondEvaluator", reason);
         }
@@ -603,13 +614,21 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @notice The settled rounds `e` is to pay for when it withdraws its bond: those it posted no result in, but
+    /// for those excused.
+    function absences(uint256 id, address e) public view returns (uint256) {
+        uint256 owed = ghost_settledRounds[id] - ghost_excused[id][e];
+        uint256 posted = ghost_settledPosts[id][e];
+        return owed > posted ? owed - posted : 0;
+    }
+
     function _withdrawBond(uint256 id, address e) internal {
         calls["withdrawBond"]++;
         address tok = _token(id);
         uint256 before = _balance(tok, e);
         (,,,,, uint128 penalty,,) = market.projectTerms(id);
         uint256 left = ghost_bondLeft[id][e];
-        uint256 absent = (ghost_settledRounds[id] - ghost_settledPosts[id][e]) * penalty;
+        uint256 absent = absences(id, e) * penalty;
         if (absent > left) absent = left;
         vm.prank(e);
         try market.withdrawBond(id) {

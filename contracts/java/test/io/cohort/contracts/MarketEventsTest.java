@@ -27,7 +27,7 @@ class MarketEventsTest {
             }
         }
         assertThat(bound).containsExactlyInAnyOrderElementsOf(MarketEvents.names());
-        assertThat(bound).hasSize(14);
+        assertThat(bound).hasSize(15);
     }
 
     @Test

@@ -169,6 +169,7 @@ public final class MarketIndex {
                     "ResultPosted",
                     "RoundSettled",
                     "EvaluatorPenalized",
+                    "EvaluatorAbsent",
                     "CreditsClaimed",
                     "StakeWithdrawn",
                     "StakeOwed",
@@ -337,6 +338,13 @@ public final class MarketIndex {
                     r.posts.put(ev, new Post(p.evaluator(), p.resultHash(), p.reportCid(), true));
                 }
                 project(e.projectId).bonds.merge(ev, e.amount.negate(), BigInteger::add);
+            }
+            case "EvaluatorAbsent" -> {
+                // taken from the bond as it is withdrawn (BondWithdrawn follows with the rest)
+                var e = Market.getEvaluatorAbsentEventFromLog(log);
+                project(e.projectId)
+                        .bonds
+                        .merge(e.evaluator.toLowerCase(), e.amount.negate(), BigInteger::add);
             }
             case "CreditsClaimed" -> {
                 var e = Market.getCreditsClaimedEventFromLog(log);

@@ -539,15 +539,26 @@ final class Commands {
                     any = true;
                 }
                 if (c.market.evaluatorInfo(id, c.address()).member()) {
-                    new EvaluatorNode(
-                                    c.market,
-                                    c.ipfs,
-                                    c.key,
-                                    null,
-                                    null,
-                                    evaluatorConfig(c, null),
-                                    out::println)
-                            .finish(id);
+                    boolean finished =
+                            new EvaluatorNode(
+                                            c.market,
+                                            c.ipfs,
+                                            c.key,
+                                            null,
+                                            null,
+                                            evaluatorConfig(c, null),
+                                            out::println)
+                                    .finish(id);
+                    if (!finished) {
+                        throw new Failure(
+                                "project "
+                                        + id
+                                        + ": the bond stays until "
+                                        + c.address()
+                                        + " posts in the last round or its window closes (a"
+                                        + " settled round it posted nothing in costs a penalty);"
+                                        + " run the evaluator, or withdraw after the deadline");
+                    }
                     any = true;
                 }
                 if (!any) {

@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -157,6 +158,9 @@ public final class EvaluatorNode {
 
     /** The rounds already said to have no trainer (said once, not every poll). */
     private final Set<RoundKey> nobodySaid = new HashSet<>();
+
+    /** The projects for which {@link #finish} said it waits to post in the last round first. */
+    private final Set<BigInteger> lastRoundSaid = new HashSet<>();
 
     /** The rounds the policy holds, in the order it was fed them. */
     private final List<Long> fed = new ArrayList<>();
@@ -854,7 +858,9 @@ public final class EvaluatorNode {
     /**
      * After the project ended, takes back this evaluator's bond (less any penalty: the market keeps
      * one for every settled round this evaluator posted no result in). Returns false if the project
-     * has not ended, true once nothing is left to take.
+     * has not ended, or if it ended early (its last round settled before the deadline) and this
+     * evaluator can still post in that round, which it would otherwise pay for; true once nothing
+     * is left to take.
      */
     public boolean finish(BigInteger project) throws IOException, ChainException {
         if (!market.ended(project)) {
@@ -862,20 +868,34 @@ public final class EvaluatorNode {
         }
         BigInteger bond = market.evaluatorInfo(project, address()).bond();
         if (bond.signum() > 0) {
-            MarketClient.Absences absent = market.absences(project, address());
-            market.withdrawBond(key, project);
-            progress.accept(
-                    "bond withdrawn: "
-                            + bond.subtract(absent.penalty())
-                            + " wei"
-                            + (absent.penalty().signum() > 0
-                                    ? " (the market kept "
-                                            + absent.penalty()
-                                            + " wei for "
-                                            + absent.rounds()
-                                            + " settled round(s) this evaluator posted no result"
-                                            + " in)"
-                                    : ""));
+            if (market.absences(project, address()).penalty().signum() > 0) {
+                long[] last = lastRoundOpen(project);
+                if (last != null) {
+                    if (lastRoundSaid.add(project)) {
+                        progress.accept(
+                                "the project ended early: round "
+                                        + last[0]
+                                        + " settled, and this evaluator posts in it (until "
+                                        + Instant.ofEpochSecond(last[1])
+                                        + ") before taking back its bond, as a settled round it"
+                                        + " posted nothing in costs a penalty");
+                    }
+                    return false;
+                }
+            }
+            Transactor.Sent sent = market.withdrawBond(key, project);
+            String kept = "";
+            for (var e : Market.getEvaluatorAbsentEvents(sent.receipt())) {
+                kept =
+                        " (the market kept "
+                                + e.amount
+                                + " wei for "
+                                + e.rounds
+                                + " settled round(s) this evaluator posted no result in)";
+            }
+            for (var e : Market.getBondWithdrawnEvents(sent.receipt())) {
+                progress.accept("bond withdrawn: " + e.amount + " wei" + kept);
+            }
         }
         // no round is left to judge: the saved policy (a model's size per trainer) goes
         Path saved = PolicyCheckpoint.file(config.dataDir(), project);
@@ -886,6 +906,23 @@ public final class EvaluatorNode {
             progress.accept("could not delete the saved policy " + saved + ": " + e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * The last round {@code {round, deadline}} if its evaluation window is still open and this
+     * evaluator has not posted in it; null otherwise.
+     */
+    private long[] lastRoundOpen(BigInteger project) throws IOException {
+        long rounds = market.project(project).rounds();
+        if (rounds == 0) {
+            return null;
+        }
+        long last = rounds - 1;
+        long deadline = market.deadlines(project, last)[2];
+        if (market.now() >= deadline || market.hasPosted(project, last, address())) {
+            return null;
+        }
+        return new long[] {last, deadline};
     }
 
     /**

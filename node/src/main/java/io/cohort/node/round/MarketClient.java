@@ -698,8 +698,8 @@ public final class MarketClient {
     /**
      * Gas a post may need beyond its estimate, per committee member and once: the estimate is made
      * while the post would only vote, but committee members finish alike, and the one mined second
-     * completes the quorum, settles the round and penalises dissenters (docs/gas.md: 171,526 for a
-     * settling post of a committee of 3 against 102,318 for a vote). Unused gas is not paid for.
+     * completes the quorum, settles the round and penalises dissenters (docs/gas.md: 181,515 for a
+     * settling post of a committee of 3 against 102,856 for a vote). Unused gas is not paid for.
      */
     static final long SETTLE_GAS = 70_000;
 

@@ -29,6 +29,7 @@ class EvaluatorBondIT {
 
     private static final BigInteger BOND = DevKit.ether("0.5");
     private static final BigInteger PENALTY = DevKit.ether("0.2");
+    private static final long WINDOW = 600;
 
     private static DevChain chain;
 
@@ -53,43 +54,15 @@ class EvaluatorBondIT {
         // given: a project of three rounds with a committee of three (quorum 2), all bonded; the
         // first two members settle rounds 0 and 1, the third posts in round 1 only, round 2 is
         // void (only the first member posts)
-        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
-        Market market =
-                Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
-        List<Credentials> members = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            members.add(DevKit.fundedAccount(chain, DevKit.ether("10")));
-        }
+        Market market = deploy();
+        List<Credentials> members = funded(3);
         long start = chain.latestTimestamp() + 100;
-        long window = 600;
-        market.createProject(
-                        new Market.ProjectParams(
-                                DevKit.ETH,
-                                DevKit.ether("1"),
-                                DevKit.ether("0.1"),
-                                BOND,
-                                PENALTY,
-                                BigInteger.valueOf(start),
-                                BigInteger.valueOf(window),
-                                BigInteger.valueOf(window),
-                                BigInteger.valueOf(3),
-                                BigInteger.TEN,
-                                BigInteger.TWO,
-                                members.stream().map(Credentials::getAddress).toList(),
-                                List.of(
-                                        DevKit.bytes32("key 0"),
-                                        DevKit.bytes32("key 1"),
-                                        DevKit.bytes32("key 2")),
-                                DevKit.cid("model spec"),
-                                DevKit.cid("initial model")),
-                        DevKit.ether("3"))
-                .send();
-        BigInteger project = BigInteger.ONE;
+        BigInteger project = create(market, members, 2, 3, start);
         for (Credentials m : members) {
             as(m, market).bondEvaluator(project, BOND).send();
         }
         for (int round = 0; round < 3; round++) {
-            chain.mineAt(start + round * 2 * window + window);
+            chain.mineAt(start + round * 2 * WINDOW + WINDOW);
             List<Credentials> posting =
                     switch (round) {
                         case 0 -> members.subList(0, 2);
@@ -100,7 +73,7 @@ class EvaluatorBondIT {
                 post(as(m, market), project, round);
             }
         }
-        chain.mineAt(start + 6 * window);
+        chain.mineAt(start + 6 * WINDOW);
         Credentials absent = members.get(2);
         MarketClient client =
                 new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID);
@@ -109,16 +82,7 @@ class EvaluatorBondIT {
         BigInteger before = balance(absent.getAddress());
 
         // when
-        EvaluatorNode node =
-                new EvaluatorNode(
-                        client,
-                        null,
-                        transactor(absent),
-                        null,
-                        null,
-                        new EvaluatorNode.Config(dir, 1024),
-                        log::add);
-        assertThat(node.finish(project)).isTrue();
+        assertThat(evaluator(client, absent, "absent").finish(project)).isTrue();
 
         // then: the bond less one penalty came back (less the gas of the call), the log says
         // why, and the penalty joined what the owner can take back
@@ -137,17 +101,123 @@ class EvaluatorBondIT {
         assertThat(client.evaluatorInfo(project, absent.getAddress()).bond()).isZero();
         // a member that posted in every settled round says nothing more than the amount
         log.clear();
-        EvaluatorNode present =
-                new EvaluatorNode(
-                        client,
-                        null,
-                        transactor(members.get(1)),
-                        null,
-                        null,
-                        new EvaluatorNode.Config(dir.resolve("present"), 1024),
-                        log::add);
-        assertThat(present.finish(project)).isTrue();
+        assertThat(evaluator(client, members.get(1), "present").finish(project)).isTrue();
         assertThat(log).contains("bond withdrawn: " + BOND + " wei");
+    }
+
+    @Test
+    void afterAnEarlyEndAMemberPostsInTheLastRoundBeforeTakingBackItsBond() throws Exception {
+        // given: a one-round project with a committee of five (quorum 3); three members settle
+        // the round early, which ends the project while its window is still open
+        Market market = deploy();
+        List<Credentials> members = funded(5);
+        long start = chain.latestTimestamp() + 100;
+        BigInteger project = create(market, members, 3, 1, start);
+        for (Credentials m : members) {
+            as(m, market).bondEvaluator(project, BOND).send();
+        }
+        chain.mineAt(start + WINDOW);
+        for (Credentials m : members.subList(0, 3)) {
+            post(as(m, market), project, 0);
+        }
+        MarketClient client =
+                new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID);
+        assertThat(client.ended(project)).isTrue();
+
+        // when: the fourth member's node is asked to finish
+        EvaluatorNode late = evaluator(client, members.get(3), "late");
+        boolean finished = late.finish(project);
+
+        // then: it keeps the bond in the market and says why, once however often it is asked
+        assertThat(finished).isFalse();
+        assertThat(late.finish(project)).isFalse();
+        assertThat(client.evaluatorInfo(project, members.get(3).getAddress()).bond())
+                .isEqualTo(BOND);
+        assertThat(log)
+                .singleElement()
+                .asString()
+                .startsWith(
+                        "the project ended early: round 0 settled, and this evaluator posts in it"
+                                + " (until ");
+
+        // and: once it posted, it takes back its whole bond
+        post(as(members.get(3), market), project, 0);
+        log.clear();
+        assertThat(late.finish(project)).isTrue();
+        assertThat(log).contains("bond withdrawn: " + BOND + " wei");
+
+        // and: the fifth, which never posts, takes back its bond less a penalty once the window
+        // closed
+        chain.mineAt(start + 2 * WINDOW);
+        log.clear();
+        assertThat(evaluator(client, members.get(4), "silent").finish(project)).isTrue();
+        assertThat(log)
+                .contains(
+                        "bond withdrawn: "
+                                + BOND.subtract(PENALTY)
+                                + " wei (the market kept "
+                                + PENALTY
+                                + " wei for 1 settled round(s) this evaluator posted no result"
+                                + " in)");
+    }
+
+    private static Market deploy() throws Exception {
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("10"));
+        return Market.deploy(chain.web3j(), DevKit.tx(chain.web3j(), owner), DevKit.gas()).send();
+    }
+
+    private static List<Credentials> funded(int n) throws Exception {
+        List<Credentials> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(DevKit.fundedAccount(chain, DevKit.ether("10")));
+        }
+        return out;
+    }
+
+    /**
+     * Creates an ETH project on {@code market} (its owner's account) of {@code rounds} rounds of
+     * {@link #WINDOW} s each phase, judged by {@code members} with {@code quorum}, bond {@link
+     * #BOND} and penalty {@link #PENALTY}; returns its id.
+     */
+    private static BigInteger create(
+            Market market, List<Credentials> members, int quorum, int rounds, long start)
+            throws Exception {
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+            keys.add(DevKit.bytes32("key " + i));
+        }
+        market.createProject(
+                        new Market.ProjectParams(
+                                DevKit.ETH,
+                                DevKit.ether("1"),
+                                DevKit.ether("0.1"),
+                                BOND,
+                                PENALTY,
+                                BigInteger.valueOf(start),
+                                BigInteger.valueOf(WINDOW),
+                                BigInteger.valueOf(WINDOW),
+                                BigInteger.valueOf(rounds),
+                                BigInteger.TEN,
+                                BigInteger.valueOf(quorum),
+                                members.stream().map(Credentials::getAddress).toList(),
+                                keys,
+                                DevKit.cid("model spec"),
+                                DevKit.cid("initial model")),
+                        DevKit.ether("1").multiply(BigInteger.valueOf(rounds)))
+                .send();
+        return market.projectCount().send();
+    }
+
+    /** The node of evaluator {@code key}, its data in {@code name} under the test's folder. */
+    private EvaluatorNode evaluator(MarketClient client, Credentials key, String name) {
+        return new EvaluatorNode(
+                client,
+                null,
+                transactor(key),
+                null,
+                null,
+                new EvaluatorNode.Config(dir.resolve(name), 1024),
+                log::add);
     }
 
     private static Market as(Credentials who, Market market) {
