@@ -569,7 +569,7 @@ contract Market is IMarket, ReentrancyGuard {
     {
         Project storage p = _project(projectId);
         Seat storage s = _seats[projectId][account];
-        if (s.seatPlusOne == 0) return (0, 0);
+        if (s.seatPlusOne == 0 || (!s.bonded && p.evaluatorBond != 0)) return (0, 0);
         return _absences(p, s);
     }
 

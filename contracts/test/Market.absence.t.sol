@@ -195,6 +195,14 @@ contract MarketAbsenceTest is MarketFixture {
         assertEq(penalty, 0);
     }
 
+    function test_absences_zeroForAMemberThatHasNotBonded() public {
+        uint256 pid = _twoBonded(address(0));
+        _playRound(pid, 0, 0);
+        (uint256 rounds, uint128 penalty) = market.absences(pid, e3);
+        assertEq(rounds, 0);
+        assertEq(penalty, 0);
+    }
+
     function test_absences_revertsForUnknownProject() public {
         vm.expectRevert(abi.encodeWithSelector(IMarket.ProjectNotFound.selector, 99));
         market.absences(99, e1);

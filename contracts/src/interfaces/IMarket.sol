@@ -358,7 +358,9 @@ interface IMarket {
         returns (bool member, bool bonded, uint128 bond);
 
     /// @notice The settled rounds an evaluator posted no result in so far (not counting those that settled before
-    /// the round in which it bonded, in a project with a bond), and what `withdrawBond` would take for them now (one `evaluatorPenalty` each, at most the bond left); zeros for an account off the committee.
+    /// the round in which it bonded, in a project with a bond), and what `withdrawBond` would take for them now
+    /// (one `evaluatorPenalty` each, at most the bond left); zeros for an account off the committee, and for a
+    /// member of a project with a bond that has not bonded.
     function absences(uint256 projectId, address account)
         external
         view

@@ -54,12 +54,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     mapping(uint256 projectId => uint256 amount) public ghost_forfeitedPending;
     mapping(uint256 projectId => uint256 amount) public ghost_penalties;
     mapping(uint256 projectId => mapping(address evaluator => uint256 amount)) public ghost_bondLeft;
-    /// @notice Settled rounds an evaluator posted a result in (before the settlement or late); the others are
-    /// charged one penalty each when it withdraws its bond.
-    mapping(uint256 projectId => mapping(address evaluator => uint256 rounds)) public ghost_settledPosts;
-    /// @notice In a bonded project, the rounds that settled before the evaluator bonded: every settled round but
-    /// the current one, still open to its post.
-    mapping(uint256 projectId => mapping(address evaluator => uint256 rounds)) public ghost_excused;
+    /// @notice When an evaluator bonded (0 if it has not): in a project with a bond it answers for the settled
+    /// rounds whose window was still open then.
+    mapping(uint256 projectId => mapping(address evaluator => uint256 timestamp)) public ghost_bondedAt;
 
     // ------------------------------------------------------------------ ghosts: rounds and leaves
 
@@ -463,18 +460,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         (,,,, uint128 bond,,,) = market.projectTerms(id);
         address tok = _token(id);
         _fund(tok, e, bond);
-        uint256 excused;
-        if (bond != 0) {
-            uint256 current = market.roundAt(id, block.timestamp);
-            (,,, uint16 rounds,) = market.schedule(id);
-            bool currentSettled = current < rounds && ghost_settledHash[id][current] != bytes32(0);
-            excused = ghost_settledRounds[id] - (currentSettled ? 1 : 0);
-        }
         vm.prank(e);
         try market.bondEvaluator{value: tok == address(0) ? bond : 0}(id) {
             ghost_deposited[tok] += bond;
             ghost_bondLeft[id][e] = bond;
-            ghost_excused[id][e] = excused;
+            ghost_bondedAt[id][e] = block.timestamp;
         } catch (bytes memory reason) {
             _unexpected("bondEvaluator", reason);
         }
@@ -507,7 +497,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(e);
         try market.postResult(id, round, r) {
             _recordPostLogs(id, round, settledBefore);
-            if (settledBefore != bytes32(0)) ghost_settledPosts[id][e]++; // a late post
         } catch (bytes memory reason) {
             _unexpected("postResult", reason);
         }
@@ -614,12 +603,20 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    /// @notice The settled rounds `e` is to pay for when it withdraws its bond: those it posted no result in, but
-    /// for those excused.
-    function absences(uint256 id, address e) public view returns (uint256) {
-        uint256 owed = ghost_settledRounds[id] - ghost_excused[id][e];
-        uint256 posted = ghost_settledPosts[id][e];
-        return owed > posted ? owed - posted : 0;
+    /// @notice The settled rounds `e` is to pay for when it withdraws its bond, counted round by round: those it
+    /// posted no result in, but in a project with a bond only those whose window was still open when it bonded
+    /// (none before it bonded).
+    function absences(uint256 id, address e) public view returns (uint256 count) {
+        (,,,, uint128 bond,,,) = market.projectTerms(id);
+        uint256 bondedAt = ghost_bondedAt[id][e];
+        if (bond != 0 && bondedAt == 0) return 0;
+        for (uint256 r; r < ghost_roundsSeen[id]; ++r) {
+            if (ghost_settledHash[id][r] == bytes32(0) || market.postedResult(id, r, e) != bytes32(0)) {
+                continue;
+            }
+            (,, uint256 settleDeadline) = market.deadlines(id, r);
+            if (bond == 0 || settleDeadline > bondedAt) ++count;
+        }
     }
 
     function _withdrawBond(uint256 id, address e) internal {
@@ -749,10 +746,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             ghost_credited[id] = c.totalCredited;
             ghost_covered[id] = c.trainers;
             ghost_settledRounds[id]++;
-            for (uint256 i; i < EVALUATORS; ++i) {
-                address e = evaluatorPool[i];
-                if (market.postedResult(id, round, e) != bytes32(0)) ghost_settledPosts[id][e]++;
-            }
         }
         if (round + 1 > ghost_roundsSeen[id]) ghost_roundsSeen[id] = round + 1;
     }

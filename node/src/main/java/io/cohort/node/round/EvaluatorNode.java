@@ -868,20 +868,19 @@ public final class EvaluatorNode {
         }
         BigInteger bond = market.evaluatorInfo(project, address()).bond();
         if (bond.signum() > 0) {
-            if (market.absences(project, address()).penalty().signum() > 0) {
-                long[] last = lastRoundOpen(project);
-                if (last != null) {
-                    if (lastRoundSaid.add(project)) {
-                        progress.accept(
-                                "the project ended early: round "
-                                        + last[0]
-                                        + " settled, and this evaluator posts in it (until "
-                                        + Instant.ofEpochSecond(last[1])
-                                        + ") before taking back its bond, as a settled round it"
-                                        + " posted nothing in costs a penalty");
-                    }
-                    return false;
+            long[] last = postingWouldSave(project, bond);
+            if (last != null) {
+                if (lastRoundSaid.add(project)) {
+                    progress.accept(
+                            "round "
+                                    + last[0]
+                                    + " settled before its deadline ("
+                                    + Instant.ofEpochSecond(last[1])
+                                    + "), which ended the project: this evaluator takes back its"
+                                    + " bond once it posted in that round or the deadline passed, as"
+                                    + " a settled round it posted nothing in costs a penalty");
                 }
+                return false;
             }
             Transactor.Sent sent = market.withdrawBond(key, project);
             String kept = "";
@@ -893,7 +892,12 @@ public final class EvaluatorNode {
                                 + e.rounds
                                 + " settled round(s) this evaluator posted no result in)";
             }
-            for (var e : Market.getBondWithdrawnEvents(sent.receipt())) {
+            var withdrawn = Market.getBondWithdrawnEvents(sent.receipt());
+            if (withdrawn.isEmpty()) {
+                progress.accept(
+                        "bond withdrawn (" + sent.receipt().getTransactionHash() + ")" + kept);
+            }
+            for (var e : withdrawn) {
                 progress.accept("bond withdrawn: " + e.amount + " wei" + kept);
             }
         }
@@ -909,11 +913,22 @@ public final class EvaluatorNode {
     }
 
     /**
-     * The last round {@code {round, deadline}} if its evaluation window is still open and this
-     * evaluator has not posted in it; null otherwise.
+     * The last round {@code {round, deadline}} of an ended project if its evaluation window is
+     * still open, this evaluator has not posted in it and doing so would lower what the market
+     * keeps of its {@code bond} (it is counted as a settled round posted nothing in, and the
+     * penalties of the others leave some of the bond); null otherwise.
      */
-    private long[] lastRoundOpen(BigInteger project) throws IOException {
-        long rounds = market.project(project).rounds();
+    private long[] postingWouldSave(BigInteger project, BigInteger bond) throws IOException {
+        MarketClient.Absences absent = market.absences(project, address());
+        if (absent.rounds() == 0) {
+            return null;
+        }
+        BigInteger penalty = market.evaluatorPenalty(project);
+        if (penalty.signum() == 0
+                || penalty.multiply(BigInteger.valueOf(absent.rounds() - 1)).compareTo(bond) >= 0) {
+            return null;
+        }
+        long rounds = market.rounds(project);
         if (rounds == 0) {
             return null;
         }

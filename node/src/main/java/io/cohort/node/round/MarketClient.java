@@ -283,6 +283,16 @@ public final class MarketClient {
         return new Absences(a.component1().longValueExact(), a.component2());
     }
 
+    /** What a member loses for a dissent or a settled round it posted nothing in. */
+    public BigInteger evaluatorPenalty(BigInteger project) throws IOException {
+        return call(() -> view.projectTerms(project).send()).component6();
+    }
+
+    /** How many rounds the project has now (a cancellation drops the later ones). */
+    public long rounds(BigInteger project) throws IOException {
+        return call(() -> view.schedule(project).send()).component4().longValueExact();
+    }
+
     /** Whether the project is over: past its last round, or its last round settled. */
     public boolean ended(BigInteger project) throws IOException {
         return call(() -> view.ended(project).send());

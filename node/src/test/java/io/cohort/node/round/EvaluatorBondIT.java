@@ -136,9 +136,11 @@ class EvaluatorBondIT {
         assertThat(log)
                 .singleElement()
                 .asString()
-                .startsWith(
-                        "the project ended early: round 0 settled, and this evaluator posts in it"
-                                + " (until ");
+                .startsWith("round 0 settled before its deadline (")
+                .endsWith(
+                        "which ended the project: this evaluator takes back its bond once it posted"
+                                + " in that round or the deadline passed, as a settled round it posted"
+                                + " nothing in costs a penalty");
 
         // and: once it posted, it takes back its whole bond
         post(as(members.get(3), market), project, 0);
