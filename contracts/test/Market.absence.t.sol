@@ -140,16 +140,21 @@ contract MarketAbsenceTest is MarketFixture {
         }
     }
 
-    function test_withdrawBond_afterAnEarlyEndLeavesTheLastWindowOpenToLatePosts() public {
-        // given: a one-round project settled early by e1 and e2, its window still open
+    /// @dev A one-round ETH project, all three bonded, settled early by e1 and e2: ended, its window still open.
+    function _earlyEnded() internal returns (uint256 pid, IMarket.Result memory r) {
         IMarket.ProjectParams memory p = _params(address(0), 3, 2);
         p.rounds = 1;
-        uint256 pid = _create(p);
+        pid = _create(p);
         _bondThree(pid);
         _register(pid, alice);
         _warpToOpen(pid, 0);
         _submit(pid, 0, alice);
-        IMarket.Result memory r = _settle(pid, 0, _leaves(_leaf(alice, 0.4 ether, 0)));
+        r = _settle(pid, 0, _leaves(_leaf(alice, 0.4 ether, 0)));
+    }
+
+    function test_withdrawBond_afterAnEarlyEndLeavesTheLastWindowOpenToLatePosts() public {
+        // given: a one-round project settled early by e1 and e2, its window still open
+        (uint256 pid, IMarket.Result memory r) = _earlyEnded();
         assertTrue(market.ended(pid));
         (uint256 rounds,) = market.absences(pid, e3);
         assertEq(rounds, 1);
@@ -167,15 +172,8 @@ contract MarketAbsenceTest is MarketFixture {
     }
 
     function test_withdrawBond_chargesAMemberThatWithdrewBeforePostingInAnEarlyEndedRound() public {
-        // given: as above, e3 not yet posted
-        IMarket.ProjectParams memory p = _params(address(0), 3, 2);
-        p.rounds = 1;
-        uint256 pid = _create(p);
-        _bondThree(pid);
-        _register(pid, alice);
-        _warpToOpen(pid, 0);
-        _submit(pid, 0, alice);
-        IMarket.Result memory r = _settle(pid, 0, _leaves(_leaf(alice, 0.4 ether, 0)));
+        // given: e3 not yet posted in the early-ended round
+        (uint256 pid, IMarket.Result memory r) = _earlyEnded();
 
         // when: e3 withdraws first
         vm.expectEmit(address(market));
