@@ -653,6 +653,71 @@ class NodeProcessIT {
     }
 
     @Test
+    void aMemberDownWhenTheLastRoundSettledEarlyPostsLateAndTakesBackItsWholeBond()
+            throws Exception {
+        dir = logDir();
+        // given: a one-round project with a committee of three, quorum two, all bonded; the third
+        // member's node is killed before the round, and a trainer this test drives submits
+        String[] first = newKey("first");
+        String[] second = newKey("second");
+        String[] late = newKey("late");
+        Credentials owner = DevKit.fundedAccount(chain, DevKit.ether("20"));
+        String address = createProject(owner, List.of(first, second, late), 1, 2);
+        MarketClient client = new MarketClient(chain.web3j(), address, DevChain.CHAIN_ID);
+        BigInteger project = BigInteger.ONE;
+        node("first", address, "evaluator", "run", "--project", "1");
+        node("second", address, "evaluator", "run", "--project", "1");
+        NodeProcess down = node("late", address, "evaluator", "run", "--project", "1");
+        for (String[] e : List.of(first, second, late)) {
+            awaitTrue(() -> client.evaluatorInfo(project, e[0]).bonded(), "bonded");
+        }
+        down.kill();
+        Transactor trainer = transactor(DevKit.fundedAccount(chain, FUNDS));
+        client.register(trainer, project, STAKE);
+        chain.mineAt(client.deadlines(project, 0)[0]);
+        float[] update = new float[initial().length];
+        java.util.Random noise = new java.util.Random(5);
+        for (int i = 0; i < update.length; i++) {
+            update[i] = (float) (noise.nextGaussian() * 1e-3);
+        }
+        submitSealed(client, trainer, project, 0, update);
+
+        // when: the two others settle the round before its deadline, which ends the project
+        chain.mineAt(client.deadlines(project, 0)[1]);
+        awaitSettled(client, project, 0);
+        assertThat(client.ended(project)).isTrue();
+        assertThat(client.hasPosted(project, 0, late[0])).isFalse();
+
+        // then: withdrawing now would cost the third member a penalty: the CLI refuses in one
+        // line, exit 1, and the bond stays
+        NodeProcess.Result early =
+                NodeProcess.cli(dir, props("late", address), "withdraw", "--project", "1");
+        assertThat(early.exit()).as(early.out()).isEqualTo(1);
+        assertThat(early.out()).contains("round 0 settled before its deadline (");
+        assertThat(early.out().strip())
+                .endsWith(
+                        "the bond stays until "
+                                + late[0]
+                                + " posts in the last round or its window closes (a settled round"
+                                + " it posted nothing in costs a penalty); run the evaluator, or"
+                                + " withdraw after the deadline");
+        assertThat(client.evaluatorInfo(project, late[0]).bond()).isEqualTo(BOND);
+
+        // and: restarted, its node judges the settled round, posts the same result late and
+        // takes back its whole bond
+        down.restart();
+        for (NodeProcess n : nodes) {
+            assertThat(n.awaitExit(WAIT)).as(n.tail(30)).isZero();
+        }
+        assertThat(client.hasPosted(project, 0, late[0])).isTrue();
+        Map<String, List<TransactionReceipt>> txs = transactions(address);
+        for (String[] e : List.of(first, second, late)) {
+            assertThat(client.balance(e[0])).isEqualTo(FUNDS.subtract(fees(txs.get(e[0]))));
+        }
+        assertThat(down.count("bond withdrawn: " + BOND + " wei")).isEqualTo(1);
+    }
+
+    @Test
     void mistakesOnTheCommandLineAndOverHttpAreOneLineOrProblemJson() throws Exception {
         dir = logDir();
         // given: a market with project 1, and an evaluator's key
