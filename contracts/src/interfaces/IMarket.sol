@@ -258,9 +258,9 @@ interface IMarket {
 
     /// @notice After the project ended, returns what is left of the caller's bond, less one `evaluatorPenalty`
     /// for every settled round it posted no result in (`EvaluatorAbsent`), but for the rounds that settled before
-    /// the round in which it bonded. A member may post late in a settled
-    /// round until the round's deadline; once it withdrew, it posts no more. A member that never withdraws keeps
-    /// its bond locked, and the owner gets none of its absence penalty.
+    /// the round in which it bonded. A member may post late in a settled round until the round's deadline; once
+    /// it withdrew, it posts no more. A member that never withdraws keeps its bond locked, and the owner gets
+    /// none of its absence penalty.
     function withdrawBond(uint256 projectId) external;
 
     // ---------------------------------------------------------------- views
