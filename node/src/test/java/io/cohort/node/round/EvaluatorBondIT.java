@@ -8,7 +8,6 @@ import io.cohort.contracts.generated.Market;
 import io.cohort.node.chain.Transactor;
 import java.math.BigInteger;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.web3j.crypto.Credentials;
-import org.web3j.protocol.core.DefaultBlockParameterName;
 
 /**
  * An evaluator taking back its bond at the end of a project, against a real Anvil chain: the market
@@ -58,9 +56,6 @@ class EvaluatorBondIT {
         List<Credentials> members = funded(3);
         long start = chain.latestTimestamp() + 100;
         BigInteger project = create(market, members, 2, 3, start);
-        for (Credentials m : members) {
-            as(m, market).bondEvaluator(project, BOND).send();
-        }
         for (int round = 0; round < 3; round++) {
             chain.mineAt(start + round * 2 * WINDOW + WINDOW);
             List<Credentials> posting =
@@ -79,7 +74,7 @@ class EvaluatorBondIT {
                 new MarketClient(chain.web3j(), market.getContractAddress(), DevChain.CHAIN_ID);
         assertThat(client.absences(project, absent.getAddress()))
                 .isEqualTo(new MarketClient.Absences(1, PENALTY));
-        BigInteger before = balance(absent.getAddress());
+        BigInteger before = client.balance(absent.getAddress());
 
         // when
         assertThat(evaluator(client, absent, "absent").finish(project)).isTrue();
@@ -87,7 +82,7 @@ class EvaluatorBondIT {
         // then: the bond less one penalty came back (less the gas of the call), the log says
         // why, and the penalty joined what the owner can take back
         BigInteger back = BOND.subtract(PENALTY);
-        BigInteger gain = balance(absent.getAddress()).subtract(before);
+        BigInteger gain = client.balance(absent.getAddress()).subtract(before);
         assertThat(gain).isLessThan(back).isGreaterThan(back.subtract(DevKit.ether("0.001")));
         assertThat(log)
                 .contains(
@@ -113,9 +108,6 @@ class EvaluatorBondIT {
         List<Credentials> members = funded(5);
         long start = chain.latestTimestamp() + 100;
         BigInteger project = create(market, members, 3, 1, start);
-        for (Credentials m : members) {
-            as(m, market).bondEvaluator(project, BOND).send();
-        }
         chain.mineAt(start + WINDOW);
         for (Credentials m : members.subList(0, 3)) {
             post(as(m, market), project, 0);
@@ -179,7 +171,7 @@ class EvaluatorBondIT {
     /**
      * Creates an ETH project on {@code market} (its owner's account) of {@code rounds} rounds of
      * {@link #WINDOW} s each phase, judged by {@code members} with {@code quorum}, bond {@link
-     * #BOND} and penalty {@link #PENALTY}; returns its id.
+     * #BOND} and penalty {@link #PENALTY}, every member bonded; returns its id.
      */
     private static BigInteger create(
             Market market, List<Credentials> members, int quorum, int rounds, long start)
@@ -207,7 +199,11 @@ class EvaluatorBondIT {
                                 DevKit.cid("initial model")),
                         DevKit.ether("1").multiply(BigInteger.valueOf(rounds)))
                 .send();
-        return market.projectCount().send();
+        BigInteger project = market.projectCount().send();
+        for (Credentials m : members) {
+            as(m, market).bondEvaluator(project, BOND).send();
+        }
+        return project;
     }
 
     /** The node of evaluator {@code key}, its data in {@code name} under the test's folder. */
@@ -250,22 +246,6 @@ class EvaluatorBondIT {
 
     private Transactor transactor(Credentials key) {
         return new Transactor(
-                chain.web3j(),
-                key,
-                DevChain.CHAIN_ID,
-                new Transactor.Options(
-                        20,
-                        Duration.ofSeconds(60),
-                        Duration.ofSeconds(3),
-                        25,
-                        Duration.ofMillis(20)),
-                log::add);
-    }
-
-    private static BigInteger balance(String address) throws Exception {
-        return chain.web3j()
-                .ethGetBalance(address, DefaultBlockParameterName.LATEST)
-                .send()
-                .getBalance();
+                chain.web3j(), key, DevChain.CHAIN_ID, Transactor.Options.defaults(), log::add);
     }
 }
